@@ -1,0 +1,1 @@
+"""The Telegram edge: bot and dispatcher factories, middlewares, keyboards, texts, web app."""

@@ -1,0 +1,63 @@
+"""Start-up: settings → database (migrated) → seed data → the application context.
+
+Used by every entry point (polling, webhook, console, CLI commands), so all of them run on
+the same database and the same rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.context import AppContext
+from config.mappings import load_mappings
+from config.settings import Settings
+from ledger.categories import CategoryService
+from ledger.clock import Clock, SystemClock
+from ledger.storage.database import create_engine, create_session_factory, migrate
+from ledger.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+SECRET_KEY_FILE = "secret_key"
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """SECRET_KEY if set, else a random key generated once into the data folder."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = Path(settings.data_dir) / SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created private from the first byte: the key signs invites and links.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        log.info("generated a new secret key in %s", path)
+    return path.read_text().strip().encode()
+
+
+async def create_app_context(
+    settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
+) -> tuple[AppContext, AsyncEngine]:
+    """Migrate the database, seed categories and first-start roles, and build the context."""
+    mappings = load_mappings(settings.mappings_file)
+    engine = engine or create_engine(settings.effective_database_url)
+    await migrate(engine)
+    session_factory = create_session_factory(engine)
+    context = AppContext(
+        settings=settings,
+        mappings=mappings,
+        session_factory=session_factory,
+        clock=clock or SystemClock(settings.tz),
+        secret_key=load_secret_key(settings),
+    )
+    async with session_factory() as session:
+        uow = UnitOfWork(session)
+        await CategoryService(uow, context.clock).seed(mappings.categories)
+        await uow.commit()
+        await context.services(uow)["users"].seed_roles(mappings.roles)
+    return context, engine

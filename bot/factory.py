@@ -1,0 +1,49 @@
+"""Factories for the Bot and the Dispatcher: importing this module connects to nothing."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+
+from bot.context import AppContext
+from bot.fsm_storage import SqlStorage
+from bot.middlewares import ActorMiddleware, DatabaseMiddleware, RolesMiddleware
+from config.settings import Settings
+from handlers import create_root_router
+
+
+def create_bot(token: str, settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        if settings.telegram_api_url is not None:
+            api = TelegramAPIServer.from_base(str(settings.telegram_api_url).rstrip("/"))
+            session = AiohttpSession(api=api)
+        else:
+            session = AiohttpSession()
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_storage(context: AppContext) -> BaseStorage:
+    redis_url = context.settings.redis_url
+    if redis_url:
+        # Several replicas share conversation state through Redis (DESIGN.md, scaling).
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(redis_url)
+    return SqlStorage(context.session_factory)
+
+
+def create_dispatcher(context: AppContext, storage: BaseStorage | None = None) -> Dispatcher:
+    dispatcher = Dispatcher(storage=storage or create_storage(context), app_context=context)
+    # Outer middlewares on the update run before routing; the role check runs per handler.
+    dispatcher.update.outer_middleware(DatabaseMiddleware(context))
+    dispatcher.update.outer_middleware(ActorMiddleware(context))
+    roles = RolesMiddleware()
+    dispatcher.message.middleware(roles)
+    dispatcher.callback_query.middleware(roles)
+    dispatcher.include_router(create_root_router())
+    return dispatcher

@@ -1,0 +1,101 @@
+"""Middlewares: a unit of work per update, the acting person and their language, role checks.
+
+Order matters: the database comes first (it dedupes redelivered updates and opens the unit of
+work), then the actor (which needs the database), then, per handler, the role check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+
+from bot.context import AppContext
+from bot.texts import texts_for
+from ledger.storage.models import ProcessedUpdateRow
+from ledger.storage.uow import UnitOfWork
+from ledger.users import Person
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """One session per update; an update id seen before is dropped (Telegram redelivers)."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        async with self._context.session_factory() as session:
+            if await session.get(ProcessedUpdateRow, event.update_id) is not None:
+                log.info("update %s already handled, dropped", event.update_id)
+                return None
+            uow = UnitOfWork(session)
+            uow.add_on_commit(
+                ProcessedUpdateRow(update_id=event.update_id, at=self._context.clock.now())
+            )
+            data.update(self._context.services(uow))
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await uow.rollback()
+                raise
+            # Marks the update handled when no use case committed (a /help, a refusal).
+            await uow.commit()
+            return result
+
+
+class ActorMiddleware(BaseMiddleware):
+    """Who is acting (None for a stranger) and the texts in their language."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._default_language = context.settings.default_language
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        actor = None
+        if user is not None and not user.is_bot:
+            actor = await data["users"].resolve(
+                Person(
+                    telegram_id=user.id,
+                    name=user.full_name,
+                    username=user.username,
+                    language=user.language_code,
+                )
+            )
+        data["actor"] = actor
+        language = actor.language if actor else (user.language_code if user else None)
+        data["texts"] = texts_for(language, self._default_language)
+        return await handler(event, data)
+
+
+class RolesMiddleware(BaseMiddleware):
+    """Checks the handler's `roles` flag on every message *and* callback (data can be forged).
+
+    A handler without a `roles` flag is refused unless flagged `public`: forgetting the flag
+    closes a door rather than opening it.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if get_flag(data, "public"):
+            return await handler(event, data)
+        allowed = get_flag(data, "roles")
+        actor = data.get("actor")
+        texts = data["texts"]
+        if allowed and actor is not None and actor.has_any(allowed):
+            return await handler(event, data)
+        if allowed is None:
+            log.error("handler %s has no roles flag; refused", data.get("handler"))
+        refusal = texts.unknown_user if actor is None else texts.not_allowed
+        if isinstance(event, CallbackQuery):
+            await event.answer(refusal, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(refusal)
+        return None

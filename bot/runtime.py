@@ -1,0 +1,113 @@
+"""Running against Telegram: polling or webhook, with the background jobs beside them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import delete
+
+from bot.context import AppContext
+from bot.notifier import create_notify_handler
+from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
+from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
+from ledger.storage.models import ProcessedUpdateRow
+
+log = logging.getLogger(__name__)
+OUTBOX_INTERVAL_SECONDS = 5
+# Telegram redelivers for at most a day; ids older than a week can go.
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+COMMANDS = {
+    "ru": [
+        BotCommand(command="help", description="Что я умею"),
+        BotCommand(command="expense", description="Записать расход"),
+        BotCommand(command="history", description="Последние записи"),
+        BotCommand(command="users", description="Люди и роли"),
+        BotCommand(command="invite", description="Пригласить сотрудника"),
+    ],
+    "en": [
+        BotCommand(command="help", description="What I can do"),
+        BotCommand(command="expense", description="Log an expense"),
+        BotCommand(command="history", description="Recent entries"),
+        BotCommand(command="users", description="People and roles"),
+        BotCommand(command="invite", description="Invite a colleague"),
+    ],
+}
+
+
+def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
+    worker = OutboxWorker(
+        context.session_factory,
+        {TOPIC_NOTIFY: create_notify_handler(bot, context.settings.default_language)},
+        context.clock,
+    )
+
+    async def prune_processed_updates() -> None:
+        cutoff = context.clock.now() - PROCESSED_UPDATES_KEPT
+        async with context.session_factory() as session, session.begin():
+            await session.execute(delete(ProcessedUpdateRow).where(ProcessedUpdateRow.at < cutoff))
+
+    scheduler = AsyncIOScheduler(timezone=context.settings.tz)
+    scheduler.add_job(
+        worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
+    )
+    scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
+    return scheduler
+
+
+async def _set_commands(bot: Bot) -> None:
+    try:
+        await bot.set_my_commands(COMMANDS["ru"])
+        await bot.set_my_commands(COMMANDS["en"], language_code="en")
+    except Exception as exc:  # the menu is a convenience; the bot works without it
+        log.warning("could not set the command menu: %s", exc)
+
+
+async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
+    scheduler = create_scheduler(context, bot)
+    scheduler.start()
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await _set_commands(bot)
+        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
+    settings = context.settings
+    secret = (
+        settings.telegram_webhook_secret.get_secret_value()
+        if settings.telegram_webhook_secret
+        else None
+    )
+    app = create_web_app(dispatcher, bot, secret)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    await site.start()
+    url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH
+    await bot.set_webhook(
+        url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
+    )
+    await _set_commands(bot)
+    scheduler = create_scheduler(context, bot)
+    scheduler.start()
+    log.info(
+        "webhook mode: listening on %s:%s, Telegram posts to %s",
+        settings.web_host,
+        settings.web_port,
+        url,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await runner.cleanup()
+        await bot.session.close()

@@ -1,0 +1,457 @@
+"""Everything the bot says, in Russian (default) and English.
+
+Handlers and error routers take a `Texts` from the i18n middleware; the domain never holds
+user-facing words. Money and dates are formatted the Russian way by Babel in both languages,
+because the ledger is in rubles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from ledger.amounts import AmountError, AmountProblem
+from ledger.dates import DateError, DateProblem, format_date
+from ledger.expenses import Draft, Entry
+from ledger.money import Money, format_money
+from ledger.roles import Role
+from ledger.users import UserView
+
+
+def money(value: Money) -> str:
+    return format_money(value, "ru_RU")
+
+
+class Texts:
+    """Russian."""
+
+    language = "ru"
+
+    role_names = {
+        Role.OWNER: "владелец",
+        Role.MANAGER: "менеджер",
+        Role.CASHIER: "кассир",
+        Role.ACCOUNTANT: "бухгалтер",
+        Role.APPROVER: "согласующий",
+        Role.REQUESTER: "заявитель",
+    }
+
+    # -- access ---------------------------------------------------------------------
+    unknown_user = (
+        "Здравствуйте! Это учётный бот компании, и доступа у вас пока нет. "
+        "Попросите владельца прислать вам ссылку-приглашение."
+    )
+    not_allowed = "Это действие недоступно для вашей роли."
+    not_yours = "Эта карточка принадлежит другому человеку — ничего не изменено."
+    forged = "Кнопка не распознана — ничего не изменено."
+
+    def role(self, role: Role) -> str:
+        return self.role_names.get(role, role.value)
+
+    def roles(self, roles: frozenset[Role]) -> str:
+        return ", ".join(self.role(role) for role in sorted(roles))
+
+    # -- start and help -------------------------------------------------------------
+    def welcome(self, name: str, roles: frozenset[Role]) -> str:
+        return f"Здравствуйте, {escape(name)}! Ваши роли: {self.roles(roles)}.\n\n" + self.help(
+            roles
+        )
+
+    def help(self, roles: frozenset[Role]) -> str:
+        lines = ["<b>Что я умею</b>"]
+        if Role.OWNER in roles:
+            lines += [
+                "• Напишите расход одной строкой: <code>1500 такси</code>, "
+                "<code>15к реклама</code>, <code>2 300,50 бензин</code> — я предложу категорию, "
+                "сохраните одним нажатием. Можно прислать фото чека с такой подписью.",
+                "• /expense — то же самое командой: <code>/expense 1500 такси</code>",
+                "• /history — последние записи, с отменой",
+                "• /invite — пригласить сотрудника с ролью",
+                "• /users — люди и роли, отзыв доступа",
+            ]
+        other = roles - {Role.OWNER}
+        if other and Role.OWNER not in roles:
+            lines.append(
+                "• Ваши разделы появятся здесь, как только они будут готовы: "
+                f"{self.roles(frozenset(other))}."
+            )
+        lines.append("• /help — эта подсказка")
+        return "\n".join(lines)
+
+    hint_owner = (
+        "Не понял. Чтобы записать расход, напишите сумму и на что: <code>1500 такси</code>. "
+        "Подсказка: /help"
+    )
+    hint_other = "Не понял. Подсказка: /help"
+
+    # -- amounts and dates ----------------------------------------------------------
+    def amount_error(self, error: AmountError) -> str:
+        problem = error.problem
+        if problem == AmountProblem.EMPTY:
+            return "Напишите сумму и на что, например: <code>1500 такси</code>."
+        if problem == AmountProblem.NOT_A_NUMBER:
+            return (
+                "Не вижу суммы. Напишите, например: <code>1500 такси</code>, "
+                "<code>1 500,50 бензин</code> или <code>15к реклама</code>."
+            )
+        if problem == AmountProblem.ZERO:
+            return "Сумма не может быть нулевой."
+        if problem == AmountProblem.NEGATIVE:
+            return "Сумма расхода пишется без минуса: <code>1500 такси</code>."
+        if problem == AmountProblem.TOO_LARGE:
+            limit = getattr(error, "limit", None)
+            suffix = f" (больше {money(Money(limit))})" if limit is not None else ""
+            return f"Слишком большая сумма{suffix}. Проверьте, не лишний ли ноль."
+        if problem == AmountProblem.TOO_PRECISE:
+            return "В сумме больше двух знаков копеек. Пример: <code>1500,50</code>."
+        return "Не получилось прочитать сумму. Пример: <code>1500 такси</code>."
+
+    def date_error(self, error: DateError) -> str:
+        problem = error.problem
+        if problem == DateProblem.FUTURE:
+            return "Расход не может быть в будущем. Укажите сегодняшнюю или прошедшую дату."
+        if problem == DateProblem.NO_SUCH_DAY:
+            return "Такого дня нет в календаре. Пример: <code>22.11</code>."
+        if problem == DateProblem.TOO_OLD:
+            return "Слишком давняя дата. Пример: <code>22.11.2026</code>."
+        return (
+            "Не понял дату. Напишите <code>сегодня</code>, <code>вчера</code>, "
+            "<code>22.11</code> или <code>22.11.2026</code>."
+        )
+
+    # -- expense card -----------------------------------------------------------------
+    def draft_card(self, draft: Draft) -> str:
+        lines = [
+            "<b>Новый расход</b>",
+            f"Сумма: <b>{money(draft.amount)}</b>",
+            f"Категория: {escape(draft.category_name)}",
+            f"Дата: {format_date(draft.entry_date)}",
+        ]
+        if draft.description:
+            lines.append(f"Описание: {escape(draft.description)}")
+        if draft.comment:
+            lines.append(f"Комментарий: {escape(draft.comment)}")
+        if draft.has_receipt:
+            lines.append("Чек: приложен")
+        lines.append("\nВсё верно? Нажмите «Сохранить».")
+        return "\n".join(lines)
+
+    def saved_card(self, entry: Entry) -> str:
+        lines = [
+            f"✅ <b>Расход сохранён</b> (№{entry.id})",
+            f"Сумма: <b>{money(-entry.amount)}</b>",
+            f"Категория: {escape(entry.category_name)}",
+            f"Дата: {format_date(entry.entry_date)}",
+        ]
+        if entry.description:
+            lines.append(f"Описание: {escape(entry.description)}")
+        if entry.comment:
+            lines.append(f"Комментарий: {escape(entry.comment)}")
+        return "\n".join(lines)
+
+    def reversed_card(self, original: Entry) -> str:
+        return (
+            f"↩️ <b>Расход №{original.id} отменён</b>: "
+            f"{money(-original.amount)}, {escape(original.category_name)}, "
+            f"{format_date(original.entry_date)}. В учёте записана сторнирующая запись."
+        )
+
+    photo_needs_caption = (
+        "Добавьте к фото чека подпись с суммой и назначением, например: <code>1500 такси</code>."
+    )
+    cancelled_card = "✖ Черновик расхода отменён, ничего не записано."
+    choose_category = "Выберите категорию:"
+    choose_date = "Выберите дату расхода:"
+    ask_date = "Напишите дату: <code>22.11</code>, <code>22.11.2026</code> или <code>вчера</code>."
+    ask_comment = "Напишите комментарий к расходу одним сообщением."
+    input_cancelled = "Хорошо, оставляю как было."
+    saved_toast = "Сохранено"
+    cancelled_toast = "Отменено"
+    reversed_toast = "Отменено сторнирующей записью"
+
+    def stale(self, status: str) -> str:
+        if status == "saved":
+            return "Этот расход уже сохранён — повторно ничего не записано."
+        if status == "cancelled":
+            return "Этот черновик уже отменён."
+        return "Карточка устарела — пользуйтесь последней."
+
+    def already_reversed(self, by_name: str, when: str) -> str:
+        return f"Уже отменено: {by_name}, {when}."
+
+    cannot_reverse = "Сторнирующую запись нельзя отменить — запишите новый расход."
+    not_found = "Запись не найдена."
+    text_too_long = "Слишком длинный текст: до {limit} символов."
+
+    # -- history ---------------------------------------------------------------------
+    history_empty = "Записей пока нет. Напишите расход, например: <code>1500 такси</code>."
+    history_title = "<b>Последние записи</b>"
+
+    def history_line(self, entry: Entry) -> str:
+        mark = {"expense": "−", "income": "+", "reversal": "↩️"}.get(entry.kind, "")
+        amount = money(Money(abs(entry.amount.amount), entry.amount.currency))
+        text = (
+            f"№{entry.id} {format_date(entry.entry_date)} {mark}{amount} "
+            f"{escape(entry.category_name)}"
+        )
+        if entry.description:
+            text += f" — {escape(entry.description[:60])}"
+        if entry.reversed_by_entry_id:
+            text += " (отменена)"
+        return text
+
+    def undo_button(self, entry_id: int) -> str:
+        return f"Отменить №{entry_id}"
+
+    # -- buttons --------------------------------------------------------------------
+    btn_save = "✅ Сохранить"
+    btn_cancel = "✖ Отмена"
+    btn_category = "📂 Категория"
+    btn_date = "📅 Дата"
+    btn_comment = "💬 Комментарий"
+    btn_undo = "↩️ Отменить"
+    btn_back = "← Назад"
+    btn_today = "Сегодня"
+    btn_yesterday = "Вчера"
+    btn_other_date = "Другая дата…"
+    btn_revoke = "Отозвать"
+
+    # -- users and invites ----------------------------------------------------------
+    invite_choose_role = "Кого пригласить? Выберите роль:"
+
+    def invite_link(self, role: Role, link: str, expires: str) -> str:
+        return (
+            f"Приглашение для роли «{self.role(role)}». Перешлите ссылку сотруднику — "
+            f"она сработает один раз, до {expires}:\n{link}"
+        )
+
+    def invite_accepted_self(self, role: Role) -> str:
+        return f"Готово! Вам выдана роль «{self.role(role)}». Подсказка: /help"
+
+    def invite_accepted(self, name: str, role: str) -> str:
+        return f"{escape(name)} принял(а) приглашение: роль «{self.role(Role(role))}»."
+
+    def invite_refused(self, reason: str) -> str:
+        return {
+            "expired": "Срок действия приглашения истёк. Попросите у владельца новое.",
+            "used": "Это приглашение уже использовано. Попросите у владельца новое.",
+        }.get(reason, "Ссылка-приглашение недействительна. Попросите у владельца новую.")
+
+    users_title = "<b>Люди и роли</b>"
+    users_empty = "Пока никого, кроме владельцев. Пригласите сотрудника: /invite"
+
+    def user_line(self, user: UserView) -> str:
+        handle = f" @{user.username}" if user.username else ""
+        return f"• {escape(user.name)}{handle}: {self.roles(user.roles)}"
+
+    def revoke_button(self, user: UserView, role: Role) -> str:
+        return f"Отозвать: {user.name[:20]} — {self.role(role)}"
+
+    def revoked(self, user: UserView, role: Role) -> str:
+        return f"Роль «{self.role(role)}» у {escape(user.name)} отозвана."
+
+    cannot_revoke_owner = (
+        "Владельцев задаёт OWNER_TELEGRAM_IDS в настройках; из бота их не отозвать."
+    )
+
+    # -- misc -------------------------------------------------------------------------
+    unexpected_error = "Что-то пошло не так, ничего не изменено. Попробуйте ещё раз."
+
+    def date(self, value: date) -> str:
+        return format_date(value)
+
+
+class EnglishTexts(Texts):
+    """English."""
+
+    language = "en"
+
+    role_names = {
+        Role.OWNER: "owner",
+        Role.MANAGER: "manager",
+        Role.CASHIER: "cashier",
+        Role.ACCOUNTANT: "accountant",
+        Role.APPROVER: "approver",
+        Role.REQUESTER: "requester",
+    }
+
+    unknown_user = (
+        "Hello! This is a company bookkeeping bot and you have no access yet. "
+        "Ask the owner for an invite link."
+    )
+    not_allowed = "Your role does not allow this."
+    not_yours = "This card belongs to someone else — nothing was changed."
+    forged = "Unknown button — nothing was changed."
+
+    def welcome(self, name: str, roles: frozenset[Role]) -> str:
+        return f"Hello, {escape(name)}! Your roles: {self.roles(roles)}.\n\n" + self.help(roles)
+
+    def help(self, roles: frozenset[Role]) -> str:
+        lines = ["<b>What I can do</b>"]
+        if Role.OWNER in roles:
+            lines += [
+                "• Type an expense in one line: <code>1500 такси</code>, "
+                "<code>15к реклама</code> — I suggest a category, you save with one tap. "
+                "A receipt photo with such a caption works too.",
+                "• /expense — the same as a command: <code>/expense 1500 taxi</code>",
+                "• /history — recent entries, with undo",
+                "• /invite — invite a colleague with a role",
+                "• /users — people and roles, revoke access",
+            ]
+        other = roles - {Role.OWNER}
+        if other and Role.OWNER not in roles:
+            lines.append(
+                "• Your sections will appear here as they are ready: "
+                f"{self.roles(frozenset(other))}."
+            )
+        lines.append("• /help — this help")
+        return "\n".join(lines)
+
+    hint_owner = (
+        "I did not get that. To log an expense type an amount and what for: "
+        "<code>1500 taxi</code>. Help: /help"
+    )
+    hint_other = "I did not get that. Help: /help"
+
+    def amount_error(self, error: AmountError) -> str:
+        problem = error.problem
+        if problem == AmountProblem.ZERO:
+            return "The amount cannot be zero."
+        if problem == AmountProblem.NEGATIVE:
+            return "Write an expense without a minus: <code>1500 taxi</code>."
+        if problem == AmountProblem.TOO_LARGE:
+            return "The amount is too large. Check for an extra zero."
+        if problem == AmountProblem.TOO_PRECISE:
+            return "More than two digits of kopecks. Example: <code>1500,50</code>."
+        return "I see no amount. Example: <code>1500 taxi</code> or <code>15к ads</code>."
+
+    def date_error(self, error: DateError) -> str:
+        problem = error.problem
+        if problem == DateProblem.FUTURE:
+            return "An expense cannot be in the future."
+        if problem == DateProblem.NO_SUCH_DAY:
+            return "There is no such day. Example: <code>22.11</code>."
+        return (
+            "I did not get the date. Type <code>today</code>, <code>yesterday</code> "
+            "or <code>22.11.2026</code>."
+        )
+
+    def draft_card(self, draft: Draft) -> str:
+        lines = [
+            "<b>New expense</b>",
+            f"Amount: <b>{money(draft.amount)}</b>",
+            f"Category: {escape(draft.category_name)}",
+            f"Date: {format_date(draft.entry_date)}",
+        ]
+        if draft.description:
+            lines.append(f"Description: {escape(draft.description)}")
+        if draft.comment:
+            lines.append(f"Comment: {escape(draft.comment)}")
+        if draft.has_receipt:
+            lines.append("Receipt: attached")
+        lines.append("\nAll correct? Tap “Save”.")
+        return "\n".join(lines)
+
+    def saved_card(self, entry: Entry) -> str:
+        lines = [
+            f"✅ <b>Expense saved</b> (#{entry.id})",
+            f"Amount: <b>{money(-entry.amount)}</b>",
+            f"Category: {escape(entry.category_name)}",
+            f"Date: {format_date(entry.entry_date)}",
+        ]
+        if entry.description:
+            lines.append(f"Description: {escape(entry.description)}")
+        if entry.comment:
+            lines.append(f"Comment: {escape(entry.comment)}")
+        return "\n".join(lines)
+
+    def reversed_card(self, original: Entry) -> str:
+        return (
+            f"↩️ <b>Expense #{original.id} undone</b>: {money(-original.amount)}, "
+            f"{escape(original.category_name)}, {format_date(original.entry_date)}. "
+            "A reversal entry was posted."
+        )
+
+    photo_needs_caption = (
+        "Add a caption with the amount to the receipt photo: <code>1500 taxi</code>."
+    )
+    cancelled_card = "✖ Draft cancelled, nothing was recorded."
+    choose_category = "Choose a category:"
+    choose_date = "Choose the expense date:"
+    ask_date = "Type a date: <code>22.11</code>, <code>22.11.2026</code> or <code>yesterday</code>."
+    ask_comment = "Type a comment for the expense in one message."
+    input_cancelled = "OK, leaving it as it was."
+    saved_toast = "Saved"
+    cancelled_toast = "Cancelled"
+    reversed_toast = "Undone by a reversal entry"
+
+    def stale(self, status: str) -> str:
+        if status == "saved":
+            return "This expense is already saved — nothing recorded twice."
+        if status == "cancelled":
+            return "This draft was cancelled."
+        return "This card is outdated — use the latest one."
+
+    def already_reversed(self, by_name: str, when: str) -> str:
+        return f"Already undone: {by_name}, {when}."
+
+    cannot_reverse = "A reversal cannot be undone — log a new expense instead."
+    not_found = "Entry not found."
+    text_too_long = "The text is too long: up to {limit} characters."
+    history_empty = "No entries yet. Type an expense, e.g. <code>1500 taxi</code>."
+    history_title = "<b>Recent entries</b>"
+
+    def undo_button(self, entry_id: int) -> str:
+        return f"Undo #{entry_id}"
+
+    btn_save = "✅ Save"
+    btn_cancel = "✖ Cancel"
+    btn_category = "📂 Category"
+    btn_date = "📅 Date"
+    btn_comment = "💬 Comment"
+    btn_undo = "↩️ Undo"
+    btn_back = "← Back"
+    btn_today = "Today"
+    btn_yesterday = "Yesterday"
+    btn_other_date = "Other date…"
+    btn_revoke = "Revoke"
+    invite_choose_role = "Whom to invite? Choose a role:"
+
+    def invite_link(self, role: Role, link: str, expires: str) -> str:
+        return (
+            f"Invite for the role “{self.role(role)}”. Forward the link — it works once, "
+            f"until {expires}:\n{link}"
+        )
+
+    def invite_accepted_self(self, role: Role) -> str:
+        return f"Done! You now have the role “{self.role(role)}”. Help: /help"
+
+    def invite_accepted(self, name: str, role: str) -> str:
+        return f"{escape(name)} accepted the invite: role “{self.role(Role(role))}”."
+
+    def invite_refused(self, reason: str) -> str:
+        return {
+            "expired": "The invite has expired. Ask the owner for a new one.",
+            "used": "This invite was already used. Ask the owner for a new one.",
+        }.get(reason, "The invite link is not valid. Ask the owner for a new one.")
+
+    users_title = "<b>People and roles</b>"
+    users_empty = "Nobody but the owners yet. Invite a colleague: /invite"
+
+    def revoke_button(self, user: UserView, role: Role) -> str:
+        return f"Revoke: {user.name[:20]} — {self.role(role)}"
+
+    def revoked(self, user: UserView, role: Role) -> str:
+        return f"Role “{self.role(role)}” revoked from {escape(user.name)}."
+
+    cannot_revoke_owner = (
+        "Owners are set by OWNER_TELEGRAM_IDS; they cannot be revoked from the bot."
+    )
+    unexpected_error = "Something went wrong; nothing was changed. Please try again."
+
+
+CATALOG: dict[str, Texts] = {"ru": Texts(), "en": EnglishTexts()}
+
+
+def texts_for(language: str | None, default: str = "ru") -> Texts:
+    return CATALOG.get(language or default) or CATALOG[default]

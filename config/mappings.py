@@ -1,0 +1,65 @@
+"""The TOML mappings: categories with the words that suggest them, first-start roles, amoCRM ids.
+
+Its shape is part of the contract with users (DESIGN.md): keys may be added, these stay.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from config.settings import SettingsError
+from ledger.roles import Role
+
+DEFAULT_CATEGORIES: dict[str, list[str]] = {
+    "Аренда": ["аренда", "офис", "помещение", "склад"],
+    "Зарплаты": ["зарплата", "зп", "аванс", "премия", "оклад"],
+    "Маркетинг": ["реклама", "директ", "таргет", "продвижение", "авито", "баннер"],
+    "Закупки": ["закупка", "товар", "материалы", "поставщик"],
+    "Налоги": ["налог", "ндфл", "ндс", "усн", "взносы", "фнс"],
+    "Транспорт": ["такси", "бензин", "парковка", "топливо", "доставка", "метро"],
+    "Услуги": ["связь", "интернет", "хостинг", "бухгалтер", "юрист", "подписка"],
+    "Прочее": [],
+}
+FALLBACK_CATEGORY = "Прочее"
+
+
+class Mappings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    roles: dict[int, list[Role]] = Field(default_factory=dict)
+    amocrm: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("categories")
+    @classmethod
+    def _normalise_keywords(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        cleaned: dict[str, list[str]] = {}
+        for name, words in value.items():
+            if not name.strip():
+                raise ValueError("a category needs a name")
+            cleaned[name.strip()] = [word.strip().lower() for word in words if word.strip()]
+        # Every entry must land somewhere, so the catch-all category always exists.
+        cleaned.setdefault(FALLBACK_CATEGORY, [])
+        return cleaned
+
+
+def load_mappings(path: Path) -> Mappings:
+    """Read the mappings file; a missing file means the defaults, a broken one stops start-up."""
+    if not path.exists():
+        return Mappings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError([f"MAPPINGS_FILE {path}: not valid TOML ({exc})"]) from None
+    try:
+        return Mappings.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            lines.append(f"MAPPINGS_FILE {path}: [{where}] {error['msg']}")
+        raise SettingsError(lines) from None

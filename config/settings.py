@@ -1,0 +1,225 @@
+"""Settings read from the environment and `.env`.
+
+The names users set are flat (`BOT_TOKEN`, `DATABASE_URL`, …) as DESIGN.md lists them. A wrong
+value stops start-up with one line per problem naming the setting (`load_settings` raises
+`SettingsError`); a missing optional one switches its feature off.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+SQLITE_FILE_NAME = "kopeyka.sqlite3"
+
+# Telegram's rule for setWebhook(secret_token=…): 1-256 characters of A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# aiogram refuses a token that is not "<digits>:<something without spaces>".
+_BOT_TOKEN = re.compile(r"^\d+:\S+$")
+
+
+class SettingsError(Exception):
+    """Start-up must stop: `lines` name each wrong setting in plain words."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    bot_token: SecretStr | None = None
+    owner_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    telegram_api_url: AnyHttpUrl | None = None
+    webhook_base_url: AnyHttpUrl | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+
+    secret_key: SecretStr | None = None
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    redis_url: str | None = None
+    timezone: str = "Europe/Moscow"
+    mappings_file: Path = Path("config/mappings.toml")
+    default_language: str = "ru"
+    amount_limit: Decimal = Field(default=Decimal("1000000000"), gt=0)
+    log_level: str = "INFO"
+
+    google_service_account_file: Path | None = None
+    sheet_id: str | None = None
+    google_sheets_endpoint: AnyHttpUrl | None = None
+
+    amocrm_base_url: AnyHttpUrl | None = None
+    amocrm_account_id: int | None = None
+    amocrm_webhook_secret: SecretStr | None = None
+    amocrm_client_id: str | None = None
+    amocrm_client_secret: SecretStr | None = None
+    amocrm_redirect_uri: AnyHttpUrl | None = None
+    amocrm_long_lived_token: SecretStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, data: Any) -> Any:
+        # `KEY=` from a copied `.env.example` means "not set" for every setting, including
+        # those with a default (WEB_PORT, TIMEZONE, MAPPINGS_FILE…), not an empty value.
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if not (isinstance(value, str) and not value.strip())
+            }
+        return data
+
+    @field_validator(
+        "bot_token",
+        "telegram_api_url",
+        "webhook_base_url",
+        "telegram_webhook_secret",
+        "secret_key",
+        "database_url",
+        "redis_url",
+        "google_service_account_file",
+        "sheet_id",
+        "google_sheets_endpoint",
+        "amocrm_base_url",
+        "amocrm_account_id",
+        "amocrm_webhook_secret",
+        "amocrm_client_id",
+        "amocrm_client_secret",
+        "amocrm_redirect_uri",
+        "amocrm_long_lived_token",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # `.env.example` copied as is leaves `KEY=`: that means "not set", not "empty".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("owner_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            for part in parts:
+                if not part.isdigit():
+                    raise ValueError(
+                        f"'{part}' is not a Telegram id: use numbers separated by commas"
+                    )
+            return [int(part) for part in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BOT_TOKEN.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (123456:ABC…)")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("use 1-256 characters: letters, digits, _ and - only")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Europe/Moscow)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.sqlite3 "
+                "or postgresql+asyncpg://user:password@host/db"
+            )
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        if value not in ("ru", "en"):
+            raise ValueError("use ru or en")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook_pair(self) -> Settings:
+        if self.webhook_base_url is not None and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_BASE_URL is set but TELEGRAM_WEBHOOK_SECRET is not: "
+                "webhook mode needs a secret so nobody else can post updates"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / SQLITE_FILE_NAME}"
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_base_url is not None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    message = str(error.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    if not location:
+        return f"Settings: {message}"
+    name = location[0].upper()
+    return f"{name}: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise `SettingsError` with one plain line per wrong setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError([_describe(error) for error in exc.errors()]) from None

@@ -1,0 +1,21 @@
+"""aiogram routers, one module per job, composed in `create_root_router`."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import errors, expenses, fallback, history, start, users
+
+
+def create_root_router() -> Router:
+    root = Router(name="root")
+    # Order is routing priority: commands and conversations first, the catch-all last.
+    root.include_routers(
+        errors.create_router(),
+        start.create_router(),
+        users.create_router(),
+        history.create_router(),
+        expenses.create_router(),
+        fallback.create_router(),
+    )
+    return root

@@ -1,0 +1,277 @@
+"""The owner's expense: "1500 такси" → a draft card → one tap to save → undo if needed."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import DraftAction, DraftCallback, EntryCallback
+from bot.texts import Texts
+from handlers.access import OWNER_ONLY, HasRole
+from handlers.replies import replace_card, replace_markup
+from ledger.categories import CategoryService
+from ledger.errors import StaleDraft
+from ledger.expenses import Draft, ExpenseService
+from ledger.roles import Actor, Role
+
+
+class ExpenseInput(StatesGroup):
+    date = State()
+    comment = State()
+
+
+async def _send_card(message: Message, draft: Draft, texts: Texts) -> None:
+    await message.answer(texts.draft_card(draft), reply_markup=keyboards.draft_card(draft, texts))
+
+
+# -- starting a draft ---------------------------------------------------------------------
+
+
+async def expense_command(
+    message: Message, command: CommandObject, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    draft = await expenses.start_draft(actor, command.args or "")
+    await _send_card(message, draft, texts)
+
+
+async def expense_receipt_photo(
+    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    if not message.caption:
+        # Reading the fiscal QR code from the picture is a later step; for now, the caption.
+        await message.answer(texts.photo_needs_caption)
+        return
+    draft = await expenses.start_draft(
+        actor, message.caption, receipt_file_id=message.photo[-1].file_id
+    )
+    await _send_card(message, draft, texts)
+
+
+# -- typed input the card asked for (registered before the plain-text expense) ------------
+
+
+async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
+    await state.clear()
+    await message.answer(texts.input_cancelled)
+
+
+async def typed_date(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    try:
+        draft = await expenses.set_date(actor, data["draft_id"], None, message.text or "")
+    except StaleDraft:
+        await state.clear()
+        raise
+    await _after_typed_input(message, state, bot, data, draft, texts)
+
+
+async def typed_comment(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    try:
+        draft = await expenses.set_comment(actor, data["draft_id"], message.text or "")
+    except StaleDraft:
+        await state.clear()
+        raise
+    await _after_typed_input(message, state, bot, data, draft, texts)
+
+
+async def _after_typed_input(
+    message: Message, state: FSMContext, bot: Bot, data: dict, draft: Draft, texts: Texts
+) -> None:
+    await state.clear()
+    # The old card scrolled away; its buttons would act on an outdated revision anyway.
+    if data.get("card_message_id"):
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=data["card_message_id"], reply_markup=None
+            )
+    await _send_card(message, draft, texts)
+
+
+async def expense_text(
+    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    draft = await expenses.start_draft(actor, message.text or "")
+    await _send_card(message, draft, texts)
+
+
+# -- the card's buttons -------------------------------------------------------------------
+
+
+async def save_draft(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    entry = await expenses.save(actor, callback_data.draft_id, callback_data.revision)
+    await query.answer(texts.saved_toast)
+    await replace_card(query, texts.saved_card(entry), keyboards.saved_entry(entry, texts))
+
+
+async def cancel_draft(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    await expenses.cancel(actor, callback_data.draft_id, callback_data.revision)
+    await query.answer(texts.cancelled_toast)
+    await replace_card(query, texts.cancelled_card)
+
+
+async def switch_keyboard(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    categories: CategoryService,
+    texts: Texts,
+) -> None:
+    draft = await _current(actor, expenses, callback_data)
+    if callback_data.action == DraftAction.CATEGORIES:
+        markup = keyboards.category_picker(draft, await categories.active(), texts)
+    elif callback_data.action == DraftAction.DATES:
+        markup = keyboards.date_picker(draft, texts)
+    else:
+        markup = keyboards.draft_card(draft, texts)
+    await query.answer()
+    await replace_markup(query, markup)
+
+
+async def pick_category(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    draft = await expenses.choose_category(
+        actor, callback_data.draft_id, callback_data.revision, callback_data.value
+    )
+    await query.answer()
+    await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
+
+
+async def pick_date(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    word = "сегодня" if callback_data.action == DraftAction.TODAY else "вчера"
+    draft = await expenses.set_date(actor, callback_data.draft_id, callback_data.revision, word)
+    await query.answer()
+    await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
+
+
+async def ask_for_text(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    draft = await _current(actor, expenses, callback_data)
+    asking_date = callback_data.action == DraftAction.OTHER_DATE
+    await state.set_state(ExpenseInput.date if asking_date else ExpenseInput.comment)
+    card_id = query.message.message_id if query.message else None
+    await state.set_data({"draft_id": draft.id, "card_message_id": card_id})
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(texts.ask_date if asking_date else texts.ask_comment)
+
+
+async def _current(actor: Actor, expenses: ExpenseService, callback_data: DraftCallback) -> Draft:
+    """The draft a keyboard-only button refers to, refused when the card is not current."""
+    draft = await expenses.get_draft(actor, callback_data.draft_id)
+    if draft.status != "open" or draft.revision != callback_data.revision:
+        raise StaleDraft(draft.status, draft.entry_id)
+    return draft
+
+
+# -- undo ---------------------------------------------------------------------------------
+
+
+async def undo_entry(
+    query: CallbackQuery,
+    callback_data: EntryCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    await expenses.reverse_entry(actor, callback_data.entry_id)
+    original = await expenses.get_entry(callback_data.entry_id)
+    await query.answer(texts.reversed_toast)
+    if callback_data.origin == "card":
+        await replace_card(query, texts.reversed_card(original))
+    elif query.message is not None:
+        await query.message.answer(texts.reversed_card(original))
+
+
+def create_router() -> Router:
+    router = Router(name="expenses")
+    router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
+    router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
+    router.message.register(cancel_input, Command("cancel"), ExpenseInput.date, flags=OWNER_ONLY)
+    router.message.register(cancel_input, Command("cancel"), ExpenseInput.comment, flags=OWNER_ONLY)
+    router.message.register(typed_date, ExpenseInput.date, F.text, flags=OWNER_ONLY)
+    router.message.register(typed_comment, ExpenseInput.comment, F.text, flags=OWNER_ONLY)
+    router.message.register(
+        expense_text, F.text, ~F.text.startswith("/"), HasRole(Role.OWNER), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        save_draft, DraftCallback.filter(F.action == DraftAction.SAVE), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        cancel_draft, DraftCallback.filter(F.action == DraftAction.CANCEL), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        switch_keyboard,
+        DraftCallback.filter(
+            F.action.in_({DraftAction.CATEGORIES, DraftAction.DATES, DraftAction.BACK})
+        ),
+        flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        pick_category, DraftCallback.filter(F.action == DraftAction.PICK_CATEGORY), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        pick_date,
+        DraftCallback.filter(F.action.in_({DraftAction.TODAY, DraftAction.YESTERDAY})),
+        flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        ask_for_text,
+        DraftCallback.filter(F.action.in_({DraftAction.OTHER_DATE, DraftAction.COMMENT})),
+        flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        undo_entry, EntryCallback.filter(F.action == "undo"), flags=OWNER_ONLY
+    )
+    return router

@@ -1,0 +1,56 @@
+"""/start (with an invite deep link or without) and /help per role."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+
+from bot.texts import Texts
+from handlers.access import PUBLIC
+from ledger.roles import Actor
+from ledger.users import INVITE_KIND, Person, UserService
+
+
+async def start_with_link(
+    message: Message,
+    command: CommandObject,
+    actor: Actor | None,
+    users: UserService,
+    texts: Texts,
+) -> None:
+    payload = command.args or ""
+    if not payload.startswith(f"{INVITE_KIND}_") or message.from_user is None:
+        await _greet(message, actor, texts)
+        return
+    sender = message.from_user
+    _, role = await users.accept_invite(
+        Person(sender.id, sender.full_name, sender.username, sender.language_code), payload
+    )
+    await message.answer(texts.invite_accepted_self(role))
+
+
+async def start(message: Message, actor: Actor | None, texts: Texts) -> None:
+    await _greet(message, actor, texts)
+
+
+async def help_command(message: Message, actor: Actor | None, texts: Texts) -> None:
+    if actor is None:
+        await message.answer(texts.unknown_user)
+        return
+    await message.answer(texts.help(actor.roles))
+
+
+async def _greet(message: Message, actor: Actor | None, texts: Texts) -> None:
+    if actor is None:
+        await message.answer(texts.unknown_user)
+        return
+    await message.answer(texts.welcome(actor.name, actor.roles))
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start_with_link, CommandStart(deep_link=True), flags=PUBLIC)
+    router.message.register(start, CommandStart(), flags=PUBLIC)
+    router.message.register(help_command, Command("help"), flags=PUBLIC)
+    return router

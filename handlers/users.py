@@ -1,0 +1,80 @@
+"""/invite and /users: the owner grants roles by single-use links and revokes them."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.callbacks import InviteCallback, RevokeCallback
+from bot.texts import Texts
+from handlers.access import OWNER_ONLY
+from handlers.replies import replace_card
+from ledger.errors import NotAllowed
+from ledger.roles import GRANTABLE_ROLES, Actor, Role
+from ledger.users import UserService
+
+
+async def invite(message: Message, texts: Texts) -> None:
+    await message.answer(texts.invite_choose_role, reply_markup=keyboards.invite_roles(texts))
+
+
+async def invite_for_role(
+    query: CallbackQuery,
+    callback_data: InviteCallback,
+    actor: Actor,
+    users: UserService,
+    texts: Texts,
+    bot: Bot,
+) -> None:
+    role = _grantable(callback_data.role)
+    created = await users.create_invite(actor, role)
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={created.token}"
+    await query.answer()
+    await replace_card(query, texts.invite_link(role, link, created.expires_at_text))
+
+
+async def list_users(message: Message, actor: Actor, users: UserService, texts: Texts) -> None:
+    people = await users.list_users(actor)
+    if not [person for person in people if person.roles - {Role.OWNER}]:
+        lines = [texts.users_title, *(texts.user_line(p) for p in people), "", texts.users_empty]
+        await message.answer("\n".join(lines))
+        return
+    lines = [texts.users_title, *(texts.user_line(person) for person in people)]
+    await message.answer("\n".join(lines), reply_markup=keyboards.revoke_roles(people, texts))
+
+
+async def revoke(
+    query: CallbackQuery,
+    callback_data: RevokeCallback,
+    actor: Actor,
+    users: UserService,
+    texts: Texts,
+) -> None:
+    role = Role(callback_data.role)
+    person = await users.revoke(actor, callback_data.user_id, role)
+    await query.answer()
+    await replace_card(query, texts.revoked(person, role))
+
+
+def _grantable(value: str) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        raise NotAllowed from None
+    if role not in GRANTABLE_ROLES:
+        raise NotAllowed
+    return role
+
+
+def create_router() -> Router:
+    router = Router(name="users")
+    router.message.register(invite, Command("invite"), flags=OWNER_ONLY)
+    router.callback_query.register(invite_for_role, InviteCallback.filter(), flags=OWNER_ONLY)
+    router.message.register(list_users, Command("users"), flags=OWNER_ONLY)
+    router.callback_query.register(
+        revoke, RevokeCallback.filter(F.role.in_({r.value for r in Role})), flags=OWNER_ONLY
+    )
+    return router

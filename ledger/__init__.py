@@ -1,0 +1,1 @@
+"""The domain: money, entries, services and storage. No Telegram, no HTTP."""

@@ -1,0 +1,241 @@
+"""Reading amounts the way people type them in a chat: "1 500", "1.500,50", "15к", "1,5 млн ₽".
+
+`parse_amount` reads a text that is nothing but an amount; `extract_amount` finds the amount in
+an expense line such as "такси 2 человека 1500р" and returns the rest as the description.
+Errors carry an `AmountProblem`, never words: the bot layer says them in the user's language.
+
+How a written number is read (the separators are the ambiguous part):
+
+- Spaces (also no-break and narrow no-break spaces) only group thousands: "1 500", "1 500 000".
+  Groups are strict: one to three digits, then groups of exactly three.
+- A comma is the Russian decimal point: "1500,50", "1,5". Kopecks are two digits, so without a
+  multiplier a third digit after the point is refused as TOO_PRECISE, zeros included: "1,500"
+  might mean 1 500 ₽ (English grouping) or 1,50 ₽, and guessing wrong is a thousandfold error,
+  so the person is asked to write "1500" or "1,50" instead.
+- A single dot followed by exactly three digits and nothing else groups thousands: "1.500" is
+  1 500 (a common way to write prices). Any other single dot is a decimal point: "1.5", "1.50".
+- Both a dot and a comma: the last one is the decimal point and the other groups thousands, so
+  "1.500,50" and "1,500.50" are both 1 500,50. The same mark repeated only groups: "1.500.000".
+- With a multiplier (к, тыс, млн, млрд) a single mark is always the decimal point, because
+  nobody groups the digits of "1,5 млн": "1.500 тыс" is 1 500, "1,5 млн" is 1 500 000. The
+  two-places rule then applies to the result: "1,2345 тыс" is 1 234,50.
+- A detached "к" counts as thousands only at the end (or before a currency): in
+  "500 к врачу" it is the preposition, so that line is 500 ₽, not 500 000 ₽.
+- Refused: zero, a minus sign (ASCII or U+2212), more than `limit`, exponents ("1e5"), NaN,
+  any grouping that breaks the rules above ("1..5", "1,2,3", "15 00").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+
+from ledger.money import MINOR_UNIT_PLACES, Money, significant_places
+
+DEFAULT_AMOUNT_LIMIT = Decimal("1000000000")  # 1 000 000 000 ₽: anything more is a typo
+
+
+class AmountProblem(StrEnum):
+    EMPTY = "empty"
+    NOT_A_NUMBER = "not_a_number"
+    ZERO = "zero"
+    NEGATIVE = "negative"
+    TOO_LARGE = "too_large"
+    TOO_PRECISE = "too_precise"  # more than two digits of kopecks
+    WRONG_CURRENCY = "wrong_currency"  # rubles written, another currency expected
+
+
+class AmountError(ValueError):
+    def __init__(self, problem: AmountProblem, *, limit: Decimal | None = None) -> None:
+        super().__init__(str(problem) if limit is None else f"{problem} (limit {limit})")
+        self.problem = problem
+        self.limit = limit
+
+
+_MINUS_SIGNS = "-\u2212"  # ASCII hyphen-minus and the typographic minus
+_SIGN = r"[-+\u2212]"
+_NOT_A_LETTER = r"(?![^\W\d_])"  # a unit must be a whole word: "15 км" has no "к" in it
+_RUBLES = r"(?:₽|рублей|рубля|рубль|руб\.?|р\.?|rub\.?)"
+_SCALES = r"(?:тыс(?:яч[аи]?)?\.?|млн\.?|миллион(?:а|ов)?|млрд\.?|миллиард(?:а|ов)?)"
+
+# One amount: optional sign, optional "₽" before, the number, optional multiplier and currency.
+# The number part is deliberately loose about dots and commas; _split_number checks them.
+_AMOUNT_RE = re.compile(
+    rf"""
+    (?:
+        (?<!\S)(?P<sign>{_SIGN})                      # a sign only starts a word: "2-3" is a range
+      | (?<![0-9.,])                                  # never start inside 1.500 or 22.11.26
+    )
+    (?:(?P<prefix>₽)\ ?)?
+    (?P<number>
+        [0-9]{{1,3}}(?:\ [0-9]{{3}})+(?:[.,][0-9]+)?  # grouped by spaces: "1 500", "1 500,50"
+      | [0-9]+(?:[.,][0-9]+)*                         # "1500", "1.500,50", even "1,2,3"
+    )
+    (?![0-9]|[.,]+[0-9])                              # never stop inside a number, or in "1..5"
+    (?:
+        \ ?(?P<scale>{_SCALES}){_NOT_A_LETTER}        # "15 тыс.", "1,5млн", "2 миллиона"
+      | (?P<kilo>кк|kk|к|k){_NOT_A_LETTER}            # "15к", "15kk" (кк: the slang million)
+      | \ (?P<spaced_kilo>кк|kk|к|k)                  # "15 к", but only at the end or before
+        (?=\ ?{_RUBLES}{_NOT_A_LETTER}|[^\w\ ]|$)      # rubles: "500 к врачу" is a preposition
+    )?
+    (?:\ ?(?P<rubles>{_RUBLES}){_NOT_A_LETTER})?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def parse_amount(
+    text: str, *, limit: Decimal = DEFAULT_AMOUNT_LIMIT, currency: str = "RUB"
+) -> Money:
+    """Read a text that is one amount and nothing else (see the module docstring for the rules).
+
+    Raises AmountError; its `.problem` says what is wrong and `.limit` is set for TOO_LARGE.
+    """
+    normalized = _normalize_spaces(text)
+    if not normalized:
+        raise AmountError(AmountProblem.EMPTY)
+    # "- 1500" is still minus 1500 when it is the whole text.
+    normalized = re.sub(rf"^({_SIGN}) ", r"\1", normalized)
+    match = _AMOUNT_RE.fullmatch(normalized)
+    if match is None:
+        raise AmountError(AmountProblem.NOT_A_NUMBER)
+    return _money_from_match(match, limit=limit, currency=currency)
+
+
+def extract_amount(
+    text: str, *, limit: Decimal = DEFAULT_AMOUNT_LIMIT, currency: str = "RUB"
+) -> tuple[Money, str]:
+    """Find the amount in an expense line; return it and the rest of the line, tidied.
+
+    Which number is the amount: the last one written with a money unit (р, руб, ₽, к, тыс,
+    млн…); else the one the line starts with; else the last one. "такси 2 человека 1500" is 1500
+    for "такси 2 человека"; "2 такси 1500 руб" is 1500 for "2 такси". Numbers whose separators
+    break the rules (a date like 22.11.2026) are passed over. No number: NOT_A_NUMBER; a chosen
+    number that is zero, negative or too large raises with that problem.
+    """
+    normalized = _normalize_spaces(text)
+    if not normalized:
+        raise AmountError(AmountProblem.EMPTY)
+    candidates = [m for m in _AMOUNT_RE.finditer(normalized) if _is_well_formed(m)]
+    if not candidates:
+        raise AmountError(AmountProblem.NOT_A_NUMBER)
+    chosen = _choose_amount(candidates)
+    money = _money_from_match(chosen, limit=limit, currency=currency)
+    return money, _description_around(normalized[: chosen.start()], normalized[chosen.end() :])
+
+
+def _normalize_spaces(text: str) -> str:
+    # str.split() knows every Unicode space, including the no-break ones Babel and phones use.
+    return " ".join(text.split())
+
+
+def _choose_amount(candidates: list[re.Match[str]]) -> re.Match[str]:
+    with_unit = [m for m in candidates if _has_money_unit(m)]
+    if with_unit:
+        return with_unit[-1]
+    if candidates[0].start() == 0:
+        return candidates[0]
+    return candidates[-1]
+
+
+def _has_money_unit(match: re.Match[str]) -> bool:
+    return any(match[g] for g in ("prefix", "scale", "kilo", "spaced_kilo", "rubles"))
+
+
+def _description_around(before: str, after: str) -> str:
+    # "такси - 1500", "такси: 1500р.", "такси 1500..." leave punctuation that belonged to the
+    # amount; only the marks touching it go, so "и т.д." at the end of a line stays whole.
+    punctuation = " ,.;:!?…-–—"
+    return " ".join(f"{before.rstrip(punctuation)} {after.lstrip(punctuation)}".split())
+
+
+def _is_well_formed(match: re.Match[str]) -> bool:
+    try:
+        _split_number(match["number"], single_dot_may_group=_scale_exponent(match) == 0)
+    except AmountError:
+        return False
+    return True
+
+
+def _money_from_match(match: re.Match[str], *, limit: Decimal, currency: str) -> Money:
+    if (match["prefix"] or match["rubles"]) and currency != "RUB":
+        raise AmountError(AmountProblem.WRONG_CURRENCY)
+    exponent = _scale_exponent(match)
+    integer, fraction = _split_number(match["number"], single_dot_may_group=exponent == 0)
+    value = _shift_point(Decimal(f"{integer}.{fraction}" if fraction else integer), exponent)
+    if not value:
+        raise AmountError(AmountProblem.ZERO)
+    if match["sign"] and match["sign"] in _MINUS_SIGNS:
+        raise AmountError(AmountProblem.NEGATIVE)
+    if value > limit:
+        raise AmountError(AmountProblem.TOO_LARGE, limit=limit)
+    # Without a multiplier, count the digits as written: "1,500" is refused, not read as 1,50.
+    written_places = len(fraction) if exponent == 0 else 0
+    if max(written_places, significant_places(value)) > MINOR_UNIT_PLACES:
+        raise AmountError(AmountProblem.TOO_PRECISE)
+    return Money(value, currency)
+
+
+def _scale_exponent(match: re.Match[str]) -> int:
+    """The power of ten the multiplier stands for: 0 without one, 3 for к/тыс, 6 for млн."""
+    if kilo := match["kilo"] or match["spaced_kilo"]:
+        return 6 if len(kilo) == 2 else 3
+    scale = (match["scale"] or "").casefold()
+    if scale.startswith("млрд") or scale.startswith("миллиард"):
+        return 9
+    if scale.startswith("млн") or scale.startswith("миллион"):
+        return 6
+    if scale.startswith("тыс"):
+        return 3
+    return 0
+
+
+def _shift_point(value: Decimal, exponent: int) -> Decimal:
+    # Multiplying would round past 28 digits; moving the exponent is exact.
+    sign, digits, old_exponent = value.as_tuple()
+    assert isinstance(old_exponent, int)
+    return Decimal((sign, digits, old_exponent + exponent))
+
+
+def _split_number(written: str, *, single_dot_may_group: bool) -> tuple[str, str]:
+    """Split a written number into its integer and fraction digits, or raise NOT_A_NUMBER.
+
+    `written` is digits with single spaces, dots and commas between them (the regex sees to it);
+    this decides which mark is the decimal point and checks that the others group by three.
+    """
+    decimal_mark, group_mark = _decide_marks(written, single_dot_may_group=single_dot_may_group)
+    integer, fraction = written, ""
+    if decimal_mark:
+        integer, _, fraction = written.rpartition(decimal_mark)
+        if decimal_mark in integer or not fraction.isdigit():
+            raise AmountError(AmountProblem.NOT_A_NUMBER)
+    if group_mark:
+        if not re.fullmatch(rf"[0-9]{{1,3}}(?:{re.escape(group_mark)}[0-9]{{3}})+", integer):
+            raise AmountError(AmountProblem.NOT_A_NUMBER)
+        integer = integer.replace(group_mark, "")
+    if not integer.isdigit():
+        raise AmountError(AmountProblem.NOT_A_NUMBER)
+    return integer, fraction
+
+
+def _decide_marks(written: str, *, single_dot_may_group: bool) -> tuple[str | None, str | None]:
+    """Which mark is the decimal point and which groups thousands (either may be None)."""
+    marks = {ch for ch in written if ch in " .,"}
+    if len(marks) == 3:
+        raise AmountError(AmountProblem.NOT_A_NUMBER)
+    if " " in marks:
+        decimal_marks = marks - {" "}
+        return (decimal_marks.pop() if decimal_marks else None), " "
+    if marks == {".", ","}:
+        decimal_mark = "." if written.rfind(".") > written.rfind(",") else ","
+        return decimal_mark, ("," if decimal_mark == "." else ".")
+    if not marks:
+        return None, None
+    mark = marks.pop()
+    if written.count(mark) > 1:
+        return None, mark  # "1.500.000", "1,500,000": a repeated mark can only group
+    tail = written.rpartition(mark)[2]
+    if mark == "." and single_dot_may_group and len(tail) == 3:
+        return None, "."  # "1.500" is 1 500
+    return mark, None

@@ -1,0 +1,215 @@
+"""Kopeyka's command line: run the bot, the console, migrations, checks and exports.
+
+python run.py run                 polling or webhook per settings; the console without a token
+python run.py console --as owner  chat with the bot in this terminal
+python run.py migrate             apply database migrations
+python run.py doctor              check every setting and say what is wrong or missing
+python run.py export-xlsx         write the ledger to an XLSX workbook
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+from config.settings import Settings, SettingsError, load_settings
+from ledger.roles import Role
+
+CONSOLE_PERSONAS = {role: 900_000_001 + index for index, role in enumerate(Role)}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py", description="Kopeyka: bookkeeping from Telegram."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="run the bot (polling or webhook per settings; the console when BOT_TOKEN is not set)",
+        description="Run the bot against Telegram: webhook mode when WEBHOOK_BASE_URL is set, "
+        "polling otherwise. Without BOT_TOKEN, opens the console instead.",
+    )
+    console = commands.add_parser(
+        "console",
+        help="chat with the bot in this terminal",
+        description="The same dispatcher, database and handlers, in the terminal. Buttons are "
+        "numbered: type the number to tap. ':photo PATH caption' sends a photo.",
+    )
+    console.add_argument(
+        "--as",
+        dest="role",
+        choices=[role.value for role in Role],
+        default=Role.OWNER.value,
+        help="the role to act as (default: owner)",
+    )
+    commands.add_parser(
+        "migrate",
+        help="apply database migrations",
+        description="Bring the database schema up to date.",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check every setting and say what is wrong or missing",
+        description="Check settings, mappings and the database, in plain words.",
+    )
+    export = commands.add_parser(
+        "export-xlsx",
+        help="write the ledger to an XLSX workbook",
+        description="Export ledger entries to XLSX.",
+    )
+    export.add_argument("--month", help="only this month, YYYY-MM")
+    export.add_argument(
+        "--output", type=Path, help="file to write (default: data/ledger-<date>.xlsx)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        from config.logging import setup_logging
+
+        setup_logging(settings.log_level, _secrets(settings))
+        if command == "run":
+            return asyncio.run(_run(settings))
+        if command == "console":
+            return asyncio.run(_console(settings, Role(args.role)))
+        if command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if command == "doctor":
+            from config.doctor import run_doctor
+
+            return asyncio.run(run_doctor(settings))
+        if command == "export-xlsx":
+            return asyncio.run(_export(settings, args.month, args.output))
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(f"Configuration error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.bot_token,
+        settings.telegram_webhook_secret,
+        settings.secret_key,
+        settings.amocrm_client_secret,
+        settings.amocrm_long_lived_token,
+        settings.amocrm_webhook_secret,
+    ]
+    return [value.get_secret_value() for value in values if value is not None]
+
+
+async def _run(settings: Settings) -> int:
+    if settings.bot_token is None:
+        print("BOT_TOKEN is not set, so Kopeyka opens the console instead of Telegram.")
+        print("Set BOT_TOKEN (and OWNER_TELEGRAM_IDS) in .env to connect to Telegram.\n")
+        return await _console(settings, Role.OWNER)
+    if not settings.owner_telegram_ids:
+        raise SettingsError(
+            [
+                "OWNER_TELEGRAM_IDS: required to run against Telegram — set it to your numeric "
+                "Telegram id (send /start to @userinfobot to learn it), "
+                "e.g. OWNER_TELEGRAM_IDS=123456789"
+            ]
+        )
+    from bot.app import create_app_context
+    from bot.factory import create_bot, create_dispatcher
+    from bot.runtime import run_polling, run_webhook
+
+    context, engine = await create_app_context(settings)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings)
+    dispatcher = create_dispatcher(context)
+    try:
+        if settings.webhook_mode:
+            await run_webhook(context, dispatcher, bot)
+        else:
+            await run_polling(context, dispatcher, bot)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _console(settings: Settings, role: Role) -> int:
+    from bot.app import create_app_context
+    from bot.console import run_console
+    from bot.factory import create_dispatcher
+
+    if role == Role.OWNER:
+        telegram_id = (
+            settings.owner_telegram_ids[0]
+            if settings.owner_telegram_ids
+            else CONSOLE_PERSONAS[role]
+        )
+        # With no owners configured, the person at the terminal is the owner (DESIGN.md).
+        settings = settings.model_copy(
+            update={"owner_telegram_ids": [*settings.owner_telegram_ids, telegram_id]}
+        )
+    else:
+        telegram_id = CONSOLE_PERSONAS[role]
+    context, engine = await create_app_context(settings)
+    if role != Role.OWNER:
+        async with context.session_factory() as session:
+            from ledger.storage.uow import UnitOfWork
+            from ledger.users import Person
+
+            uow = UnitOfWork(session)
+            await context.services(uow)["users"].grant_console_role(
+                Person(telegram_id, f"Console {role.value}"), role
+            )
+    user = {
+        "id": telegram_id,
+        "is_bot": False,
+        "first_name": f"Console {role.value}",
+        "language_code": settings.default_language,
+    }
+    try:
+        await run_console(
+            create_dispatcher(context), user, Path(settings.data_dir) / "console-files"
+        )
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from ledger.storage.database import create_engine, migrate
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+async def _export(settings: Settings, month: str | None, output: Path | None) -> int:
+    from bot.app import create_app_context
+    from sheets.xlsx import load_entries, write_workbook
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise SettingsError([f"--month: '{month}' is not a month, use YYYY-MM (e.g. 2026-11)"])
+    context, engine = await create_app_context(settings)
+    try:
+        async with context.session_factory() as session:
+            lines = await load_entries(session, month)
+        stamp = month or context.clock.today().isoformat()
+        path = output or Path(settings.data_dir) / f"ledger-{stamp}.xlsx"
+        await asyncio.to_thread(write_workbook, lines, path)
+    finally:
+        await engine.dispose()
+    print(f"Wrote {len(lines)} entries to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

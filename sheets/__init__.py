@@ -1,0 +1,1 @@
+"""The ledger's projections: the Google Sheets workbook and its offline twin, the XLSX file."""

@@ -1,0 +1,141 @@
+"""The whole product against the fake Telegram server, in polling and in webhook mode.
+
+`kopeyka` runs the real app (settings → migrated database → dispatcher → aiogram Bot over
+HTTP) the way `run.py run` does; tests act through `FakeUser`s and assert on what the fake
+recorded and on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import create_app_context
+from bot.context import AppContext
+from bot.factory import create_bot, create_dispatcher
+from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
+from config.settings import Settings
+from ledger.clock import FrozenClock
+from ledger.storage.models import EntryRow
+from tests.fakes.telegram import FakeTelegram, FakeUser, handled_marker
+
+REPO = Path(__file__).resolve().parents[2]
+OWNER_ID = 1111111  # the user of the shared Telegram fixtures
+WEBHOOK_SECRET = "e2e-webhook-secret_123"
+
+
+@dataclass
+class Running:
+    mode: str
+    context: AppContext
+    dispatcher: Dispatcher
+    bot: Bot
+    telegram: FakeTelegram
+    owner: FakeUser
+
+    async def count_entries(self) -> int:
+        async with self.context.session_factory() as session:
+            return (await session.execute(select(func.count(EntryRow.id)))).scalar_one()
+
+    async def entries(self) -> list[EntryRow]:
+        async with self.context.session_factory() as session:
+            rows = await session.execute(select(EntryRow).order_by(EntryRow.id))
+            return list(rows.scalars())
+
+    async def scalar(self, query: Any) -> Any:
+        async with self.context.session_factory() as session:
+            return (await session.execute(query)).scalar()
+
+
+def make_settings(telegram: FakeTelegram, database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token=telegram.token,
+        owner_telegram_ids=[OWNER_ID],
+        telegram_api_url=telegram.base_url,
+        database_url=database_url,
+        data_dir=data_dir,
+        mappings_file=REPO / "config" / "mappings.toml",
+        secret_key="e2e-secret-key-that-signs-invites",
+    )
+
+
+@contextlib.asynccontextmanager
+async def start_app(
+    mode: str,
+    telegram: FakeTelegram,
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: FrozenClock,
+) -> AsyncIterator[tuple[AppContext, Dispatcher, Bot]]:
+    """Start the product as `run.py run` would, stop it cleanly afterwards."""
+    context, _ = await create_app_context(settings, clock=clock, engine=engine)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings)
+    dispatcher = create_dispatcher(context)
+    if mode == "polling":
+        handled_marker(dispatcher, telegram)
+        task = asyncio.create_task(
+            dispatcher.start_polling(
+                bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+            )
+        )
+        try:
+            yield context, dispatcher, bot
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await dispatcher.stop_polling()
+            await asyncio.wait_for(task, 5)
+            await bot.session.close()
+        return
+    app = create_web_app(dispatcher, bot, WEBHOOK_SECRET)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    await bot.set_webhook(
+        f"http://127.0.0.1:{port}{TELEGRAM_WEBHOOK_PATH}",
+        secret_token=WEBHOOK_SECRET,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+    try:
+        yield context, dispatcher, bot
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture(params=["polling", "webhook"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def kopeyka(
+    mode: str,
+    telegram: FakeTelegram,
+    engine: AsyncEngine,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> AsyncIterator[Running]:
+    settings = make_settings(telegram, database_url, tmp_path)
+    async with start_app(mode, telegram, settings, engine, clock) as (context, dispatcher, bot):
+        owner = telegram.user(OWNER_ID, "Ольга", username="owner_olga")
+        yield Running(mode, context, dispatcher, bot, telegram, owner)
