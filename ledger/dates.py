@@ -113,3 +113,25 @@ def _without_year(day: int, month: int, *, today: date, allow_future: bool) -> d
         if allow_future or candidate <= today:
             return candidate
     raise DateError(DateProblem.NO_SUCH_DAY)  # 29.02 when neither year has one
+
+
+# A date said inside an expense line: a relative word or a day-first date standing alone.
+_DATE_TOKEN_RE = re.compile(
+    r"(?<![\w.,/-])(?:" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r"|"
+    r"[0-9]{1,2}\.[0-9]{1,2}(?:\.(?:[0-9]{4}|[0-9]{2}))?)(?![\w.,/-])",
+    re.IGNORECASE,
+)
+
+
+def extract_date(text: str, *, today: date) -> tuple[date | None, str]:
+    """Find "вчера" or "22.11" in free text ("такси вчера"); return it and the rest.
+
+    No date in the text gives (None, text). A date that is there but wrong (in the future,
+    31.02) raises `DateError`, so "1500 такси завтра" is refused rather than read as today.
+    """
+    match = _DATE_TOKEN_RE.search(text)
+    if match is None:
+        return None, text
+    found = parse_date(match.group(0), today=today)
+    rest = " ".join((text[: match.start()] + " " + text[match.end() :]).split())
+    return found, rest

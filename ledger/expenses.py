@@ -18,7 +18,7 @@ from ledger import audit
 from ledger.amounts import extract_amount
 from ledger.categories import CategoryService
 from ledger.clock import Clock
-from ledger.dates import parse_date
+from ledger.dates import extract_date, parse_date
 from ledger.errors import (
     AlreadyReversed,
     CannotReverse,
@@ -95,6 +95,7 @@ class ExpenseService:
         """Read "1500 такси" into a draft with a guessed category; AmountError if no amount."""
         self._require_owner(actor)
         amount, description = extract_amount(text, limit=self._limit)
+        entry_date, description = extract_date(description, today=self._clock.today())
         description = description[:MAX_DESCRIPTION]
         category = await self._categories.guess(actor.user_id, description)
         now = self._clock.now()
@@ -105,7 +106,7 @@ class ExpenseService:
             amount_minor=amount.to_minor_units(),
             currency=amount.currency,
             category_id=category.id,
-            entry_date=self._clock.today(),
+            entry_date=entry_date or self._clock.today(),
             description=description,
             comment=None,
             receipt_file_id=receipt_file_id,

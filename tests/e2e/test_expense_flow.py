@@ -183,7 +183,8 @@ async def test_history_lists_entries_and_undoes_any_of_them(kopeyka: Running) ->
 
     await owner.send("/history")
     listing = owner.last_message()
-    assert "№1" in listing.body and "№2" in listing.body
+    assert "№1" in listing.body
+    assert "№2" in listing.body
     await owner.tap("Отменить №1")
 
     entries = await kopeyka.entries()
@@ -246,3 +247,30 @@ async def test_a_word_no_keyword_knows_is_learned_from_the_first_filing(kopeyka:
 
     await owner.send("1200 шиномонтаж зимний")
     assert "Категория: Транспорт" in owner.last_message().body
+
+
+async def test_a_date_word_in_the_expense_line_dates_the_draft(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("2 300,50 бензин вчера")
+    card = owner.last_message().body
+    assert rub("2 300,50 ₽") in card
+    assert "22.11.2026" in card
+    assert "Описание: бензин" in card
+
+
+async def test_bad_amounts_get_a_reason_and_leave_no_draft(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    expectations = {
+        "0 такси": "не может быть нулевой",
+        "-1500 такси": "без минуса",
+        "5000000000 такси": "Слишком большая сумма",
+        "10,555 такси": "двух знаков копеек",
+        "такси без суммы": "Не вижу суммы",
+        "1500 такси завтра": "в будущем",
+    }
+    for text, reason in expectations.items():
+        await owner.send(text)
+        assert reason in owner.last_message().body, text
+
+    assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+    assert await kopeyka.count_entries() == 0

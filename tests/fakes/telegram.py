@@ -596,7 +596,7 @@ class FakeTelegram:
         self._outcomes.setdefault(update_id, _Outcome(error=error))
         self._handled_event(update_id).set()
 
-    async def wait_handled(self, update_id: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_handled(self, update_id: int, timeout: float = 5.0) -> None:
         try:
             async with asyncio.timeout(timeout):
                 await self._handled_event(update_id).wait()

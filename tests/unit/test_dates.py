@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.dates import DateError, DateProblem, format_date, parse_date
+from ledger.dates import DateError, DateProblem, extract_date, format_date, parse_date
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -178,3 +178,31 @@ def test_formatted_dates_read_back(day: date, today: date) -> None:
 @given(st.dates(min_value=date(2001, 1, 1)))
 def test_yesterday_is_one_day_before_today(today: date) -> None:
     assert (today - parse_date("вчера", today=today)).days == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_date", "rest"),
+    [
+        ("такси вчера", date(2026, 11, 22), "такси"),
+        ("Вчера такси", date(2026, 11, 22), "такси"),
+        ("бензин 20.11", date(2026, 11, 20), "бензин"),
+        ("бензин 20.11.2026 заправка", date(2026, 11, 20), "бензин заправка"),
+        ("такси до офиса", None, "такси до офиса"),
+        ("ремонт 3/4 стены", None, "ремонт 3/4 стены"),
+    ],
+)
+def test_a_date_said_inside_an_expense_line_is_found_and_taken_out(
+    text: str, expected_date: date | None, rest: str
+) -> None:
+    found, remainder = extract_date(text, today=date(2026, 11, 23))
+    assert found == expected_date
+    if expected_date is not None:
+        assert remainder == rest
+    else:
+        assert remainder == text
+
+
+def test_a_future_date_inside_an_expense_line_is_refused_not_ignored() -> None:
+    with pytest.raises(DateError) as caught:
+        extract_date("такси завтра", today=date(2026, 11, 23))
+    assert caught.value.problem == DateProblem.FUTURE
