@@ -13,17 +13,25 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.context import AppContext
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import ActorMiddleware, DatabaseMiddleware, RolesMiddleware
+from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
 from handlers import create_root_router
 
 
-def create_bot(token: str, settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    token: str,
+    settings: Settings,
+    session: BaseSession | None = None,
+    *,
+    retry: RetryAfterMiddleware | None = None,
+) -> Bot:
     if session is None:
         if settings.telegram_api_url is not None:
             api = TelegramAPIServer.from_base(str(settings.telegram_api_url).rstrip("/"))
             session = AiohttpSession(api=api)
         else:
             session = AiohttpSession()
+    session.middleware(retry or RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

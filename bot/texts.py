@@ -104,6 +104,8 @@ class Texts:
             return f"Слишком большая сумма{suffix}. Проверьте, не лишний ли ноль."
         if problem == AmountProblem.TOO_PRECISE:
             return "В сумме больше двух знаков копеек. Пример: <code>1500,50</code>."
+        if problem == AmountProblem.WRONG_CURRENCY:
+            return "Здесь сумма в другой валюте — напишите её без «руб» и «₽»."
         return "Не получилось прочитать сумму. Пример: <code>1500 такси</code>."
 
     def date_error(self, error: DateError) -> str:
@@ -159,6 +161,12 @@ class Texts:
     photo_needs_caption = (
         "Добавьте к фото чека подпись с суммой и назначением, например: <code>1500 такси</code>."
     )
+
+    def attachment_refused(self, reason: str) -> str:
+        if reason == "size":
+            return "Файл больше 20 МБ — пришлите фото чека или PDF поменьше."
+        return "Такой файл не подойдёт как чек: пришлите фото (JPEG, PNG) или PDF."
+
     cancelled_card = "✖ Черновик расхода отменён, ничего не записано."
     choose_category = "Выберите категорию:"
     choose_date = "Выберите дату расхода:"
@@ -375,6 +383,12 @@ class EnglishTexts(Texts):
     photo_needs_caption = (
         "Add a caption with the amount to the receipt photo: <code>1500 taxi</code>."
     )
+
+    def attachment_refused(self, reason: str) -> str:
+        if reason == "size":
+            return "The file is over 20 MB — send a smaller photo or PDF of the receipt."
+        return "This file will not do as a receipt: send a photo (JPEG, PNG) or a PDF."
+
     cancelled_card = "✖ Draft cancelled, nothing was recorded."
     choose_category = "Choose a category:"
     choose_date = "Choose the expense date:"

@@ -16,12 +16,18 @@ class RedactSecrets(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        masked = message
-        for secret in self._secrets:
-            masked = masked.replace(secret, "***")
+        masked = self._mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse `exc_text`: masking it here keeps secrets out of tracebacks.
+            record.exc_text = self._mask(logging.Formatter().formatException(record.exc_info))
         return True
+
+    def _mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:

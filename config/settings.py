@@ -91,33 +91,6 @@ class Settings(BaseSettings):
             }
         return data
 
-    @field_validator(
-        "bot_token",
-        "telegram_api_url",
-        "webhook_base_url",
-        "telegram_webhook_secret",
-        "secret_key",
-        "database_url",
-        "redis_url",
-        "google_service_account_file",
-        "sheet_id",
-        "google_sheets_endpoint",
-        "amocrm_base_url",
-        "amocrm_account_id",
-        "amocrm_webhook_secret",
-        "amocrm_client_id",
-        "amocrm_client_secret",
-        "amocrm_redirect_uri",
-        "amocrm_long_lived_token",
-        mode="before",
-    )
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        # `.env.example` copied as is leaves `KEY=`: that means "not set", not "empty".
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @field_validator("owner_telegram_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:

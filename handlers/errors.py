@@ -16,6 +16,7 @@ from ledger.amounts import AmountError
 from ledger.dates import DateError
 from ledger.errors import (
     AlreadyReversed,
+    AttachmentRefused,
     CannotReverse,
     CannotRevokeOwner,
     DomainError,
@@ -54,6 +55,8 @@ def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
             return texts.invite_refused(error.reason)
         case CannotRevokeOwner():
             return texts.cannot_revoke_owner
+        case AttachmentRefused():
+            return texts.attachment_refused(error.reason)
         case TextTooLong():
             return texts.text_too_long.format(limit=error.limit)
         case DomainError():

@@ -16,6 +16,7 @@ from bot.callbacks import DraftAction, DraftCallback, EntryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
 from handlers.replies import replace_card, replace_markup
+from ledger.attachments import check_receipt
 from ledger.categories import CategoryService
 from ledger.errors import StaleDraft
 from ledger.expenses import Draft, ExpenseService
@@ -51,6 +52,18 @@ async def expense_receipt_photo(
     draft = await expenses.start_draft(
         actor, message.caption, receipt_file_id=message.photo[-1].file_id
     )
+    await _send_card(message, draft, texts)
+
+
+async def expense_receipt_document(
+    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    document = message.document
+    check_receipt(document.mime_type, document.file_size)
+    if not message.caption:
+        await message.answer(texts.photo_needs_caption)
+        return
+    draft = await expenses.start_draft(actor, message.caption, receipt_file_id=document.file_id)
     await _send_card(message, draft, texts)
 
 
@@ -238,6 +251,9 @@ def create_router() -> Router:
     router = Router(name="expenses")
     router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
     router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
+    router.message.register(
+        expense_receipt_document, F.document, HasRole(Role.OWNER), flags=OWNER_ONLY
+    )
     router.message.register(cancel_input, Command("cancel"), ExpenseInput.date, flags=OWNER_ONLY)
     router.message.register(cancel_input, Command("cancel"), ExpenseInput.comment, flags=OWNER_ONLY)
     router.message.register(typed_date, ExpenseInput.date, F.text, flags=OWNER_ONLY)

@@ -64,3 +64,9 @@ class TextTooLong(DomainError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"longer than {limit} characters")
         self.limit = limit
+
+
+class AttachmentRefused(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"attachment refused: {reason}")
+        self.reason = reason  # "type" or "size"

@@ -1,0 +1,190 @@
+"""`run.py` as a person runs it: a subprocess in a fresh folder, no account anywhere.
+
+Each command either does its job or stops with one plain line naming what to fix — never a
+traceback. The database is the test database (shared with the other tests on PostgreSQL,
+which these commands tolerate); the `engine` fixture empties it where a test counts rows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from config.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_PY = REPO / "run.py"
+SUBCOMMANDS = ("run", "console", "migrate", "doctor", "export-xlsx")
+
+
+def _environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    settings_names = {name.upper() for name in Settings.model_fields}
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in settings_names and not name.startswith(("AMOCRM_", "GOOGLE_"))
+    }
+    environment.update(
+        DATA_DIR=str(tmp_path),
+        MAPPINGS_FILE=str(REPO / "config" / "mappings.toml"),
+        DATABASE_URL=database_url,
+        PYTHONPATH=str(REPO),
+        PYTHONIOENCODING="utf-8",
+    )
+    environment.update(extra)
+    return environment
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str):
+    """Run `python run.py ARGS…` in an empty folder (no `.env` to pick up)."""
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    data_dir = tmp_path / "data"
+
+    def run(*args: str, stdin: str = "", **environment: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(RUN_PY), *args],
+            cwd=workdir,
+            env=_environment(data_dir, database_url, **environment),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+    run.data_dir = data_dir  # type: ignore[attr-defined]
+    return run
+
+
+def _stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("command", [(), *((name,) for name in SUBCOMMANDS)])
+def test_help_and_each_subcommands_help_exit_zero(cli, command: tuple[str, ...]) -> None:
+    result = cli(*command, "--help")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: run.py")
+    if not command:
+        for name in SUBCOMMANDS:
+            assert name in result.stdout
+
+
+def test_wrong_timezone_stops_start_up_with_one_line_naming_it(cli) -> None:
+    result = cli("migrate", TIMEZONE="Mars/Olympus")
+
+    assert result.returncode == 2
+    lines = _stderr_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: TIMEZONE")
+    assert "Traceback" not in result.stderr
+    assert "Database is up to date" not in result.stdout
+
+
+def test_migrate_says_the_database_is_up_to_date(cli) -> None:
+    result = cli("migrate")
+
+    assert result.returncode == 0, result.stderr
+    assert "Database is up to date." in result.stdout
+
+
+def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
+    cli, database_url: str
+) -> None:
+    result = cli("doctor")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    for name in (
+        "BOT_TOKEN",
+        "OWNER_TELEGRAM_IDS",
+        "WEBHOOK_BASE_URL",
+        "WEB_HOST/WEB_PORT",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "TIMEZONE",
+        "MAPPINGS_FILE",
+        "GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID",
+        "AMOCRM_BASE_URL",
+        "database",
+    ):
+        assert sum(line.startswith("[") and f"] {name}:" in line for line in lines) == 1, name
+    [bot_token] = [line for line in lines if "] BOT_TOKEN:" in line]
+    assert "not set" in bot_token
+    assert "Traceback" not in result.stderr
+    password = make_url(database_url).password
+    if password:
+        assert password not in result.stdout
+
+
+def test_run_without_a_token_opens_the_console_and_export_writes_the_saved_expense(
+    cli, engine: AsyncEngine
+) -> None:
+    result = cli("run", stdin="1500 такси\n1\n:quit\n")
+
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.replace("\u00a0", " ")
+    assert "BOT_TOKEN is not set" in shown
+    card = shown.index("Новый расход")
+    assert "1 500,00" in shown[card:]
+    assert "Транспорт" in shown[card:]
+    assert "[1] ✅ Сохранить" in shown[card:]
+    assert "Расход сохранён" in shown[shown.index("[1]") :]
+    assert "Traceback" not in result.stderr
+
+    exported = cli("export-xlsx")
+
+    assert exported.returncode == 0, exported.stderr
+    assert "Wrote 1 entries" in exported.stdout
+    [path] = list(cli.data_dir.glob("ledger-*.xlsx"))
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames[0] == "Операции"
+    sheet = workbook["Операции"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:5] == ["Дата", "Месяц", "Вид", "Категория", "Сумма, ₽"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1
+    amount_column = header.index("Сумма, ₽")
+    assert rows[0][amount_column] == -1500
+    assert rows[0][header.index("Категория")] == "Транспорт"
+    assert "₽" in sheet.cell(row=2, column=amount_column + 1).number_format
+    assert sheet.auto_filter.ref is not None
+    assert sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.freeze_panes == "A2"
+
+
+def test_run_with_a_token_but_no_owners_is_refused_with_a_line_naming_owner_ids(cli) -> None:
+    token = "123456789:AAHtestTokenThatNeverLeaves"
+
+    result = cli("run", BOT_TOKEN=token)
+
+    assert result.returncode == 2
+    lines = [line for line in _stderr_lines(result) if line.startswith("Configuration error:")]
+    assert len(lines) == 1
+    assert lines[0].startswith("Configuration error: OWNER_TELEGRAM_IDS")
+    assert "Traceback" not in result.stderr
+    assert token not in result.stdout + result.stderr
+
+
+def test_export_of_a_month_that_does_not_exist_is_refused_with_a_clear_line(cli) -> None:
+    result = cli("export-xlsx", "--month", "2026-13")
+
+    assert result.returncode == 2
+    lines = [line for line in _stderr_lines(result) if line.startswith("Configuration error:")]
+    assert lines == [
+        "Configuration error: --month: '2026-13' is not a month, use YYYY-MM (e.g. 2026-11)"
+    ]
+    assert "Traceback" not in result.stderr
+    assert not list(cli.data_dir.glob("ledger-*.xlsx"))

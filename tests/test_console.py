@@ -1,0 +1,178 @@
+"""The console channel in-process: the real dispatcher, database and handlers, driven by typed
+lines, with buttons chosen by number and files sent by path.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.app import create_app_context
+from bot.console import run_console
+from bot.factory import create_dispatcher
+from config.settings import Settings
+from ledger.clock import FrozenClock
+from ledger.storage.models import EntryRow, ExpenseDraftRow
+
+REPO = Path(__file__).resolve().parent.parent
+OWNER_ID = 42
+OWNER = {"id": OWNER_ID, "is_bot": False, "first_name": "Ольга", "language_code": "ru"}
+
+
+def _plain(lines: list[str]) -> str:
+    # Babel puts non-breaking spaces between digit groups ("1 500,00 ₽").
+    return "\n".join(lines).replace("\u00a0", " ")
+
+
+def _png(path: Path) -> Path:
+    """A real 2×2 white PNG, so the photo on disk is a file any viewer opens."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\xff\xff" * 2 for _ in range(2)))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+class Chat:
+    """Runs the console over scripted lines and keeps everything it printed."""
+
+    def __init__(self, dispatcher, files_dir: Path) -> None:
+        self._dispatcher = dispatcher
+        self._files_dir = files_dir
+        self.lines: list[str] = []
+
+    async def type(self, typed: Iterable[str]) -> str:
+        script = iter(typed)
+        start = len(self.lines)
+
+        def read_line(_prompt: str) -> str:
+            try:
+                return next(script)
+            except StopIteration:
+                raise EOFError from None
+
+        await run_console(
+            self._dispatcher, OWNER, self._files_dir, read_line=read_line, out=self.lines.append
+        )
+        return _plain(self.lines[start:])
+
+
+@pytest.fixture
+async def chat(
+    engine: AsyncEngine,
+    clock: FrozenClock,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Chat:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    settings = Settings(
+        _env_file=None,
+        owner_telegram_ids=[OWNER_ID],
+        data_dir=tmp_path,
+        database_url=database_url,
+        mappings_file=REPO / "config" / "mappings.toml",
+    )
+    context, _ = await create_app_context(settings, clock=clock, engine=engine)
+    return Chat(create_dispatcher(context), tmp_path / "console-files")
+
+
+async def _count(session_factory: async_sessionmaker, model: type) -> int:
+    async with session_factory() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_a_text_expense_saved_by_tapping_its_number_posts_one_entry(
+    chat: Chat, session_factory: async_sessionmaker
+) -> None:
+    shown = await chat.type(["1500 такси", "1"])
+
+    assert "Новый расход" in shown
+    assert "1 500,00 ₽" in shown
+    assert "Категория: Транспорт" in shown
+    assert "[1] ✅ Сохранить" in shown
+    assert "you › [✅ Сохранить]" in shown
+    assert "Расход сохранён" in shown
+    async with session_factory() as session:
+        entries = (await session.execute(select(EntryRow))).scalars().all()
+    assert [(entry.kind, entry.amount_minor, entry.currency) for entry in entries] == [
+        ("expense", -150000, "RUB")
+    ]
+
+
+async def test_a_number_outside_the_keyboard_is_sent_as_text(
+    chat: Chat, session_factory: async_sessionmaker
+) -> None:
+    shown = await chat.type(["1500 такси", "7"])
+
+    assert "Сумма: 7,00 ₽" in shown
+    assert shown.count("Новый расход") == 2
+    assert "you › [" not in shown
+    assert await _count(session_factory, ExpenseDraftRow) == 2
+    assert await _count(session_factory, EntryRow) == 0
+
+
+async def test_a_receipt_photo_sent_by_path_makes_a_draft_with_the_receipt(
+    chat: Chat, session_factory: async_sessionmaker, tmp_path: Path
+) -> None:
+    photo = _png(tmp_path / "receipt.png")
+
+    shown = await chat.type([f":photo {photo} 1500 такси"])
+
+    assert "1 500,00 ₽" in shown
+    assert "Категория: Транспорт" in shown
+    assert "Чек: приложен" in shown
+    async with session_factory() as session:
+        draft = (await session.execute(select(ExpenseDraftRow))).scalar_one()
+    assert draft.amount_minor == 150000
+    assert draft.receipt_file_id is not None
+
+
+async def test_a_photo_path_that_does_not_exist_is_reported_and_changes_nothing(
+    chat: Chat, session_factory: async_sessionmaker, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-receipt.jpg"
+
+    shown = await chat.type([f":photo {missing} 1500 такси"])
+
+    assert f"no such file: {missing}" in shown
+    assert "Новый расход" not in shown
+    assert await _count(session_factory, ExpenseDraftRow) == 0
+    assert await _count(session_factory, EntryRow) == 0
+
+
+async def test_colon_help_prints_the_console_help(chat: Chat) -> None:
+    shown = await chat.type([":help"])
+
+    assert ":photo PATH" in shown
+    assert ":quit" in shown
+    assert "tap button N" in shown
+
+
+async def test_slash_help_shows_the_owners_help(chat: Chat) -> None:
+    shown = await chat.type(["/help"])
+
+    assert "Что я умею" in shown
+    assert "/expense" in shown
+    assert "/invite" in shown
+
+
+async def test_quit_leaves_before_the_lines_after_it(
+    chat: Chat, session_factory: async_sessionmaker
+) -> None:
+    await chat.type([":quit", "1500 такси"])
+
+    assert await _count(session_factory, ExpenseDraftRow) == 0
