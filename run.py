@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "migrate":
             return asyncio.run(_migrate(settings))
         if command == "doctor":
-            from config.doctor import run_doctor
+            from bot.doctor import run_doctor
 
             return asyncio.run(run_doctor(settings))
         if command == "export-xlsx":

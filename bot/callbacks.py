@@ -40,3 +40,8 @@ class InviteCallback(CallbackData, prefix="inv"):
 class RevokeCallback(CallbackData, prefix="rv"):
     user_id: int
     role: str
+
+
+class CategoryCallback(CallbackData, prefix="cat"):
+    action: str  # "add" or "rename"
+    category_id: int = 0

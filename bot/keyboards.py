@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
+    CategoryCallback,
     DraftAction,
     DraftCallback,
     EntryCallback,
@@ -106,3 +107,16 @@ def revoke_roles(users: list[UserView], texts: Texts) -> InlineKeyboardMarkup | 
             count += 1
     builder.adjust(1)
     return builder.as_markup() if count else None
+
+
+def categories_menu(categories: list[Category], texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in categories:
+        builder.button(
+            text=f"✏️ {category.name}",
+            callback_data=CategoryCallback(action="rename", category_id=category.id).pack(),
+        )
+    builder.adjust(2)
+    builder.row()
+    builder.button(text=texts.btn_add_category, callback_data=CategoryCallback(action="add").pack())
+    return builder.as_markup()

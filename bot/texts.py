@@ -66,6 +66,7 @@ class Texts:
                 "сохраните одним нажатием. Можно прислать фото чека с такой подписью.",
                 "• /expense — то же самое командой: <code>/expense 1500 такси</code>",
                 "• /history — последние записи, с отменой",
+                "• /categories — категории: добавить, переименовать",
                 "• /invite — пригласить сотрудника с ролью",
                 "• /users — люди и роли, отзыв доступа",
             ]
@@ -211,7 +212,30 @@ class Texts:
     def undo_button(self, entry_id: int) -> str:
         return f"Отменить №{entry_id}"
 
+    # -- categories -------------------------------------------------------------------
+    categories_title = (
+        "<b>Категории расходов</b>\nНажмите на категорию, чтобы переименовать, или добавьте новую."
+    )
+    ask_category_name = "Напишите название новой категории (до 40 символов)."
+
+    def ask_category_rename(self, name: str) -> str:
+        return f"Напишите новое название для «{escape(name)}»."
+
+    def category_added(self, name: str) -> str:
+        return f"Категория «{escape(name)}» добавлена."
+
+    def category_renamed(self, name: str) -> str:
+        return f"Категория переименована: «{escape(name)}»."
+
+    def category_problem(self, reason: str) -> str:
+        return {
+            "empty": "Название не может быть пустым.",
+            "too_long": "Слишком длинное название: до 40 символов.",
+            "exists": "Такая категория уже есть.",
+        }.get(reason, "Не получилось сохранить категорию.")
+
     # -- buttons --------------------------------------------------------------------
+    btn_add_category = "➕ Новая категория"
     btn_save = "✅ Сохранить"
     btn_cancel = "✖ Отмена"
     btn_category = "📂 Категория"
@@ -303,6 +327,7 @@ class EnglishTexts(Texts):
                 "A receipt photo with such a caption works too.",
                 "• /expense — the same as a command: <code>/expense 1500 taxi</code>",
                 "• /history — recent entries, with undo",
+                "• /categories — add or rename categories",
                 "• /invite — invite a colleague with a role",
                 "• /users — people and roles, revoke access",
             ]
@@ -418,6 +443,26 @@ class EnglishTexts(Texts):
     def undo_button(self, entry_id: int) -> str:
         return f"Undo #{entry_id}"
 
+    categories_title = "<b>Expense categories</b>\nTap one to rename it, or add a new one."
+    ask_category_name = "Type the name of the new category (up to 40 characters)."
+
+    def ask_category_rename(self, name: str) -> str:
+        return f"Type a new name for “{escape(name)}”."
+
+    def category_added(self, name: str) -> str:
+        return f"Category “{escape(name)}” added."
+
+    def category_renamed(self, name: str) -> str:
+        return f"Category renamed: “{escape(name)}”."
+
+    def category_problem(self, reason: str) -> str:
+        return {
+            "empty": "The name cannot be empty.",
+            "too_long": "The name is too long: up to 40 characters.",
+            "exists": "This category already exists.",
+        }.get(reason, "Could not save the category.")
+
+    btn_add_category = "➕ New category"
     btn_save = "✅ Save"
     btn_cancel = "✖ Cancel"
     btn_category = "📂 Category"

@@ -12,19 +12,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.settings import SettingsError
-from ledger.roles import Role
+from ledger.categories import DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 
-DEFAULT_CATEGORIES: dict[str, list[str]] = {
-    "Аренда": ["аренда", "офис", "помещение", "склад"],
-    "Зарплаты": ["зарплата", "зп", "аванс", "премия", "оклад"],
-    "Маркетинг": ["реклама", "директ", "таргет", "продвижение", "авито", "баннер"],
-    "Закупки": ["закупка", "товар", "материалы", "поставщик"],
-    "Налоги": ["налог", "ндфл", "ндс", "усн", "взносы", "фнс"],
-    "Транспорт": ["такси", "бензин", "парковка", "топливо", "доставка", "метро"],
-    "Услуги": ["связь", "интернет", "хостинг", "бухгалтер", "юрист", "подписка"],
-    "Прочее": [],
-}
-FALLBACK_CATEGORY = "Прочее"
+__all__ = ["DEFAULT_CATEGORIES", "FALLBACK_CATEGORY", "Mappings", "load_mappings"]
+from ledger.roles import Role
 
 
 class Mappings(BaseModel):

@@ -19,6 +19,7 @@ from ledger.errors import (
     AttachmentRefused,
     CannotReverse,
     CannotRevokeOwner,
+    CategoryProblem,
     DomainError,
     InviteRefused,
     NotAllowed,
@@ -57,6 +58,8 @@ def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
             return texts.cannot_revoke_owner
         case AttachmentRefused():
             return texts.attachment_refused(error.reason)
+        case CategoryProblem():
+            return texts.category_problem(error.reason)
         case TextTooLong():
             return texts.text_too_long.format(limit=error.limit)
         case DomainError():

@@ -256,8 +256,10 @@ def create_router() -> Router:
     )
     router.message.register(cancel_input, Command("cancel"), ExpenseInput.date, flags=OWNER_ONLY)
     router.message.register(cancel_input, Command("cancel"), ExpenseInput.comment, flags=OWNER_ONLY)
-    router.message.register(typed_date, ExpenseInput.date, F.text, flags=OWNER_ONLY)
-    router.message.register(typed_comment, ExpenseInput.comment, F.text, flags=OWNER_ONLY)
+    # A command typed while the card waits for text is a command, not a comment.
+    typed = F.text & ~F.text.startswith("/")
+    router.message.register(typed_date, ExpenseInput.date, typed, flags=OWNER_ONLY)
+    router.message.register(typed_comment, ExpenseInput.comment, typed, flags=OWNER_ONLY)
     router.message.register(
         expense_text, F.text, ~F.text.startswith("/"), HasRole(Role.OWNER), flags=OWNER_ONLY
     )

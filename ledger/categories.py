@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from config.mappings import FALLBACK_CATEGORY
 from ledger import audit
 from ledger.clock import Clock
 from ledger.errors import CategoryProblem, NotAllowed, NotFound
@@ -22,6 +21,19 @@ from ledger.roles import Actor
 from ledger.storage.models import CategoryRow, CategoryWordRow
 from ledger.storage.uow import UnitOfWork
 
+# The seed set, in Russian as the bot shows it; the TOML mappings may replace it.
+DEFAULT_CATEGORIES: dict[str, list[str]] = {
+    "Аренда": ["аренда", "офис", "помещение", "склад"],
+    "Зарплаты": ["зарплата", "зп", "аванс", "премия", "оклад"],
+    "Маркетинг": ["реклама", "директ", "таргет", "продвижение", "авито", "баннер"],
+    "Закупки": ["закупка", "товар", "материалы", "поставщик"],
+    "Налоги": ["налог", "ндфл", "ндс", "усн", "взносы", "фнс"],
+    "Транспорт": ["такси", "бензин", "парковка", "топливо", "доставка", "метро"],
+    "Услуги": ["связь", "интернет", "хостинг", "бухгалтер", "юрист", "подписка"],
+    "Прочее": [],
+}
+# Every entry must land somewhere: this one always exists.
+FALLBACK_CATEGORY = "Прочее"
 LEARNED_AFTER = 2
 MAX_NAME_LENGTH = 40
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
