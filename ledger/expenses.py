@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ledger import audit
 from ledger.amounts import extract_amount
@@ -265,16 +266,7 @@ class ExpenseService:
 
     async def recent_entries(self, actor: Actor, limit: int = 10) -> list[Entry]:
         self._require_owner(actor)
-        rows = (
-            (
-                await self._session.execute(
-                    select(EntryRow).order_by(EntryRow.id.desc()).limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        return [await self._entry(row) for row in rows]
+        return await self._entries(select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit))
 
     # -- internals -----------------------------------------------------------------------
 
@@ -366,25 +358,36 @@ class ExpenseService:
         )
 
     async def _entry(self, row: EntryRow) -> Entry:
-        author = await self._session.get(UserRow, row.created_by)
-        reversed_by = (
-            await self._session.execute(
-                select(EntryRow.id).where(EntryRow.reverses_entry_id == row.id)
-            )
-        ).scalar_one_or_none()
-        return Entry(
-            id=row.id,
-            kind=row.kind,
-            amount=Money.from_minor_units(row.amount_minor, row.currency),
-            category_name=await self._category_name(row.category_id),
-            entry_date=row.entry_date,
-            description=row.description,
-            comment=row.comment,
-            created_at=row.created_at,
-            created_by_name=author.name if author else "?",
-            reverses_entry_id=row.reverses_entry_id,
-            reversed_by_entry_id=reversed_by,
+        [entry] = await self._entries(select(EntryRow.id).where(EntryRow.id == row.id))
+        return entry
+
+    async def _entries(self, ids: Select) -> list[Entry]:
+        """Entries with their category, author and reversal, in one query, newest first."""
+        reversal = aliased(EntryRow)
+        rows = await self._session.execute(
+            select(EntryRow, CategoryRow.name, UserRow.name, reversal.id)
+            .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
+            .join(UserRow, UserRow.id == EntryRow.created_by)
+            .outerjoin(reversal, reversal.reverses_entry_id == EntryRow.id)
+            .where(EntryRow.id.in_(ids.scalar_subquery()))
+            .order_by(EntryRow.id.desc())
         )
+        return [
+            Entry(
+                id=row.id,
+                kind=row.kind,
+                amount=Money.from_minor_units(row.amount_minor, row.currency),
+                category_name=category_name,
+                entry_date=row.entry_date,
+                description=row.description,
+                comment=row.comment,
+                created_at=row.created_at,
+                created_by_name=author_name,
+                reverses_entry_id=row.reverses_entry_id,
+                reversed_by_entry_id=reversed_by,
+            )
+            for row, category_name, author_name, reversed_by in rows
+        ]
 
 
 def _entry_snapshot(row: EntryRow) -> dict[str, object]:
