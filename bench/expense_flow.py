@@ -555,9 +555,9 @@ async def verify(
         ).all()
         saved_drafts = (
             await connection.execute(
-                select(func.count(ExpenseDraftRow.id)).where(
-                    ExpenseDraftRow.status == "saved", ExpenseDraftRow.entry_id.is_not(None)
-                )
+                select(func.count(ExpenseDraftRow.id))
+                .join(EntryRow, EntryRow.draft_id == ExpenseDraftRow.id)
+                .where(ExpenseDraftRow.status == "saved")
             )
         ).scalar_one()
     expected = Counter(-amount * 100 for amount in amounts)

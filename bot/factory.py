@@ -13,6 +13,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.context import AppContext
 from bot.fsm_storage import SqlStorage
 from bot.middlewares import ActorMiddleware, DatabaseMiddleware, RolesMiddleware
+from bot.response_models import KeepResponseModels
 from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
 from handlers import create_root_router
@@ -31,6 +32,7 @@ def create_bot(
             session = AiohttpSession(api=api)
         else:
             session = AiohttpSession()
+    session.middleware(KeepResponseModels())
     session.middleware(retry or RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

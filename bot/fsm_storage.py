@@ -1,7 +1,10 @@
 """aiogram FSM storage in our database, so a half-typed comment survives a restart.
 
 Each call is its own short transaction: conversation state is not ledger data and must not
-hold a lock while the update's own unit of work runs.
+hold a lock while the update's own unit of work runs. Every update reads its state, so with
+SQLite (one process owns the file) reads are served from a write-through copy in memory;
+with PostgreSQL several replicas may share the table, so every read goes to the database
+(or set REDIS_URL).
 """
 
 from __future__ import annotations
@@ -15,11 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.storage.models import FsmStateRow
+from ledger.storage.uow import write_gate
+
+_Entry = tuple[str | None, dict[str, Any]]
 
 
 class SqlStorage(BaseStorage):
     def __init__(self, session_factory: async_sessionmaker) -> None:
         self._sessions = session_factory
+        engine = session_factory.kw["bind"]
+        self._gate = write_gate(engine)
+        self._cache: dict[str, _Entry] | None = {} if engine.dialect.name == "sqlite" else None
         self._keys = DefaultKeyBuilder(with_destiny=True)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
@@ -27,29 +36,33 @@ class SqlStorage(BaseStorage):
         await self._upsert(key, {"state": value})
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await self._get(key)
-        return row.state if row else None
+        return (await self._get(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._upsert(key, {"data": dict(data)})
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await self._get(key)
-        return dict(row.data or {}) if row else {}
+        return dict((await self._get(key))[1])
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""
 
-    async def _get(self, key: StorageKey) -> FsmStateRow | None:
+    async def _get(self, key: StorageKey) -> _Entry:
+        built = self._keys.build(key)
+        if self._cache is not None and built in self._cache:
+            return self._cache[built]
         async with self._sessions() as session:
-            result = await session.execute(
-                select(FsmStateRow).where(FsmStateRow.key == self._keys.build(key))
-            )
-            return result.scalar_one_or_none()
+            row = (
+                await session.execute(select(FsmStateRow).where(FsmStateRow.key == built))
+            ).scalar_one_or_none()
+        entry: _Entry = (row.state, dict(row.data or {})) if row else (None, {})
+        if self._cache is not None:
+            self._cache[built] = entry
+        return entry
 
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
         built = self._keys.build(key)
-        async with self._sessions() as session, session.begin():
+        async with self._gate(), self._sessions() as session, session.begin():
             row = await session.get(FsmStateRow, built, with_for_update=True)
             state = values.get("state", row.state if row else None)
             data = values.get("data", row.data if row else {})
@@ -57,8 +70,9 @@ class SqlStorage(BaseStorage):
                 # A cleared conversation leaves no row behind.
                 if row is not None:
                     await session.delete(row)
-                return
-            if row is None:
+            elif row is None:
                 session.add(FsmStateRow(key=built, state=state, data=data))
             else:
                 row.state, row.data = state, data
+        if self._cache is not None:
+            self._cache[built] = (state, dict(data or {}))

@@ -224,7 +224,7 @@ async def _current(actor: Actor, expenses: ExpenseService, callback_data: DraftC
     """The draft a keyboard-only button refers to, refused when the card is not current."""
     draft = await expenses.get_draft(actor, callback_data.draft_id)
     if draft.status != "open" or draft.revision != callback_data.revision:
-        raise StaleDraft(draft.status, draft.entry_id)
+        raise StaleDraft(draft.status)
     return draft
 
 

@@ -169,10 +169,10 @@ class CategoryService:
         await self._ensure_free(name)
         position = (await self._session.execute(select(func.count(CategoryRow.id)))).scalar_one()
         row = CategoryRow(name=name, keywords=[], is_active=True, position=position)
-        self._session.add(row)
-        await self._session.flush()
-        self._audit(actor, "category.added", row.id, None, {"name": name})
-        await self._uow.commit()
+        async with self._uow.transaction():
+            self._session.add(row)
+            await self._session.flush()
+            self._audit(actor, "category.added", row.id, None, {"name": name})
         return Category(row.id, row.name)
 
     async def rename(self, actor: Actor, category_id: int, name: str) -> Category:
@@ -185,9 +185,9 @@ class CategoryService:
         before = row.name
         if before.casefold() != name.casefold():
             await self._ensure_free(name)
-        row.name = name
-        self._audit(actor, "category.renamed", row.id, {"name": before}, {"name": name})
-        await self._uow.commit()
+        async with self._uow.transaction():
+            row.name = name
+            self._audit(actor, "category.renamed", row.id, {"name": before}, {"name": name})
         return Category(row.id, row.name)
 
     def _audit(self, actor: Actor, action: str, category_id: int, before, after) -> None:

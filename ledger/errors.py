@@ -27,10 +27,9 @@ class NotYours(DomainError):
 class StaleDraft(DomainError):
     """The draft was already saved, cancelled or replaced: its buttons no longer act."""
 
-    def __init__(self, status: str, entry_id: int | None = None) -> None:
+    def __init__(self, status: str) -> None:
         super().__init__(f"draft is {status}")
         self.status = status
-        self.entry_id = entry_id
 
 
 class AlreadyReversed(DomainError):

@@ -55,7 +55,6 @@ class Draft:
     description: str
     comment: str | None
     has_receipt: bool
-    entry_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +113,8 @@ class ExpenseService:
             created_at=now,
             updated_at=now,
         )
-        self._session.add(row)
-        await self._uow.commit()
+        async with self._uow.transaction():
+            self._session.add(row)
         return self._draft(row, category.name)
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
@@ -140,28 +139,39 @@ class ExpenseService:
         return await self._change(actor, draft_id, None, comment=comment or None)
 
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
-        row = await self._claim(actor, draft_id, revision, status=CANCELLED)
-        await self._uow.commit()
+        async with self._uow.transaction():
+            row = await self._move_on(actor, draft_id, revision, status=CANCELLED)
         return self._draft(row, await self._category_name(row.category_id))
 
     async def save(self, actor: Actor, draft_id: int, revision: int) -> Entry:
         """Post the draft as one ledger entry. Exactly once, however many taps arrive."""
-        row = await self._claim(actor, draft_id, revision, status=SAVED)
-        entry = await self.log_expense(
-            actor,
-            amount=Money.from_minor_units(row.amount_minor, row.currency),
-            category_id=row.category_id,
-            entry_date=row.entry_date,
-            description=row.description,
-            comment=row.comment,
-            receipt_file_id=row.receipt_file_id,
-            draft_id=row.id,
+        self._require_owner(actor)
+        async with self._uow.transaction():
+            row = await self._move_on(actor, draft_id, revision, status=SAVED)
+            entry = await self.log_expense(
+                actor,
+                amount=Money.from_minor_units(row.amount_minor, row.currency),
+                category_id=row.category_id,
+                entry_date=row.entry_date,
+                description=row.description,
+                comment=row.comment,
+                receipt_file_id=row.receipt_file_id,
+                draft_id=row.id,
+            )
+            category_name = await self._category_name(row.category_id)
+        # Built from what was just written: a fresh entry has no reversal to look up.
+        return Entry(
+            id=entry.id,
+            kind=entry.kind,
+            amount=Money.from_minor_units(entry.amount_minor, entry.currency),
+            category_name=category_name,
+            entry_date=entry.entry_date,
+            description=entry.description,
+            comment=entry.comment,
+            created_at=entry.created_at,
+            created_by_name=actor.name,
+            reverses_entry_id=None,
         )
-        await self._session.execute(
-            update(ExpenseDraftRow).where(ExpenseDraftRow.id == row.id).values(entry_id=entry.id)
-        )
-        await self._uow.commit()
-        return await self._entry(entry)
 
     # -- entries -------------------------------------------------------------------------
 
@@ -237,14 +247,20 @@ class ExpenseService:
             created_by=actor.user_id,
             created_at=now,
         )
-        self._session.add(reversal)
         try:
-            await self._session.flush()
+            async with self._uow.transaction():
+                self._session.add(reversal)
+                await self._session.flush()
+                self._audit_reversal(actor, original, reversal, now)
         except IntegrityError:
             # Two undo taps raced: the unique reverses_entry_id let only one through.
-            await self._uow.rollback()
             await self._raise_if_reversed(entry_id)
             raise
+        return await self._entry(reversal)
+
+    def _audit_reversal(
+        self, actor: Actor, original: EntryRow, reversal: EntryRow, now: datetime
+    ) -> None:
         audit.record(
             self._session,
             at=now,
@@ -255,8 +271,6 @@ class ExpenseService:
             before=_entry_snapshot(original),
             after=_entry_snapshot(reversal),
         )
-        await self._uow.commit()
-        return await self._entry(reversal)
 
     async def get_entry(self, entry_id: int) -> Entry:
         row = await self._session.get(EntryRow, entry_id)
@@ -284,46 +298,45 @@ class ExpenseService:
             raise NotYours
         return row
 
-    async def _claim(
-        self, actor: Actor, draft_id: int, revision: int | None, *, status: str
+    async def _move_on(
+        self, actor: Actor, draft_id: int, revision: int | None, **values: object
     ) -> ExpenseDraftRow:
-        """Move an open draft on, as one conditional UPDATE: of two taps, one wins."""
-        row = await self._own_draft(actor, draft_id)
-        conditions = [ExpenseDraftRow.id == draft_id, ExpenseDraftRow.status == OPEN]
-        if revision is not None:
-            conditions.append(ExpenseDraftRow.revision == revision)
-        result = await self._session.execute(
-            update(ExpenseDraftRow)
-            .where(*conditions)
-            .values(
-                status=status,
-                revision=ExpenseDraftRow.revision + 1,
-                updated_at=self._clock.now(),
-            )
-        )
-        if result.rowcount != 1:
-            await self._uow.rollback()
-            current = await self._session.get(ExpenseDraftRow, draft_id, populate_existing=True)
-            raise StaleDraft(current.status if current else CANCELLED, current and current.entry_id)
-        await self._session.refresh(row)
-        return row
+        """Change an open draft of the actor's, as one conditional UPDATE … RETURNING.
 
-    async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
-        row = await self._own_draft(actor, draft_id)
-        conditions = [ExpenseDraftRow.id == draft_id, ExpenseDraftRow.status == OPEN]
+        The condition (owner, still open, same revision) is the guard: of two taps, or two
+        revisions of a card, exactly one wins; the loser learns why from `_refusal`.
+        """
+        self._require_owner(actor)
+        conditions = [
+            ExpenseDraftRow.id == draft_id,
+            ExpenseDraftRow.user_id == actor.user_id,
+            ExpenseDraftRow.status == OPEN,
+        ]
         if revision is not None:
             conditions.append(ExpenseDraftRow.revision == revision)
         result = await self._session.execute(
             update(ExpenseDraftRow)
             .where(*conditions)
             .values(revision=ExpenseDraftRow.revision + 1, updated_at=self._clock.now(), **values)
+            .returning(ExpenseDraftRow)
+            .execution_options(populate_existing=True)
         )
-        if result.rowcount != 1:
-            await self._uow.rollback()
-            current = await self._session.get(ExpenseDraftRow, draft_id, populate_existing=True)
-            raise StaleDraft(current.status if current else CANCELLED, current and current.entry_id)
-        await self._uow.commit()
-        await self._session.refresh(row)
+        row = result.scalar_one_or_none()
+        if row is None:
+            raise await self._refusal(actor, draft_id)
+        return row
+
+    async def _refusal(self, actor: Actor, draft_id: int) -> Exception:
+        current = await self._session.get(ExpenseDraftRow, draft_id, populate_existing=True)
+        if current is None:
+            return NotFound("draft", draft_id)
+        if current.user_id != actor.user_id:
+            return NotYours()
+        return StaleDraft(current.status)
+
+    async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
+        async with self._uow.transaction():
+            row = await self._move_on(actor, draft_id, revision, **values)
         return self._draft(row, await self._category_name(row.category_id))
 
     async def _raise_if_reversed(self, entry_id: int) -> None:
@@ -354,7 +367,6 @@ class ExpenseService:
             description=row.description,
             comment=row.comment,
             has_receipt=row.receipt_file_id is not None,
-            entry_id=row.entry_id,
         )
 
     async def _entry(self, row: EntryRow) -> Entry:

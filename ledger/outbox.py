@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledger.clock import Clock
 from ledger.storage.models import OutboxRow
+from ledger.storage.uow import write_gate
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class OutboxWorker:
         self._rng = rng or random.Random()
         self._batch_size = batch_size
         self._lease = lease
+        self._gate = write_gate(session_factory.kw["bind"])
 
     async def run_once(self) -> int:
         """Perform every due row once; return how many were done."""
@@ -99,7 +101,7 @@ class OutboxWorker:
 
     async def _claim(self) -> list[tuple[int, str, dict[str, Any]]]:
         now = self._clock.now()
-        async with self._sessions() as session, session.begin():
+        async with self._gate(), self._sessions() as session, session.begin():
             query = (
                 select(OutboxRow.id, OutboxRow.topic, OutboxRow.payload)
                 .where(OutboxRow.done_at.is_(None), OutboxRow.available_at <= now)
@@ -120,13 +122,13 @@ class OutboxWorker:
         return [(row.id, row.topic, row.payload) for row in rows]
 
     async def _mark_done(self, row_id: int) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._gate(), self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == row_id).values(done_at=self._clock.now())
             )
 
     async def _mark_failed(self, row_id: int, error: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._gate(), self._sessions() as session, session.begin():
             attempts = (
                 await session.execute(select(OutboxRow.attempts).where(OutboxRow.id == row_id))
             ).scalar_one()

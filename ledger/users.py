@@ -68,18 +68,23 @@ class UserService:
 
     async def resolve(self, person: Person) -> Actor | None:
         """The actor behind an update, or None for someone unknown (who must be refused)."""
-        row = (
+        rows = (
             await self._session.execute(
-                select(UserRow).where(UserRow.telegram_id == person.telegram_id)
+                select(UserRow, UserRoleRow.role)
+                .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+                .where(UserRow.telegram_id == person.telegram_id)
             )
-        ).scalar_one_or_none()
+        ).all()
         is_owner = person.telegram_id in self._owner_ids
-        if row is None and not is_owner:
+        if not rows and not is_owner:
             return None
-        if row is None:
-            row = await self._create_user(person)
-            await self._uow.commit()
-        roles = await self._roles_of(row.id)
+        if rows:
+            row = rows[0][0]
+            roles = {Role(role) for _, role in rows if role is not None}
+        else:
+            async with self._uow.transaction():
+                row = await self._create_user(person)
+            roles = set()
         if is_owner:
             roles.add(Role.OWNER)
         if not roles:
@@ -123,29 +128,29 @@ class UserService:
         )
         if seeded.scalar_one() or not roles:
             return 0
-        now = self._clock.now()
-        count = 0
-        for telegram_id, role_list in roles.items():
-            row = (
-                await self._session.execute(
-                    select(UserRow).where(UserRow.telegram_id == telegram_id)
-                )
-            ).scalar_one_or_none()
-            if row is None:
-                row = await self._create_user(Person(telegram_id, str(telegram_id)))
-            for role in set(role_list) - {Role.OWNER}:
-                self._session.add(UserRoleRow(user_id=row.id, role=role.value, granted_at=now))
-                count += 1
-        audit.record(
-            self._session,
-            at=now,
-            actor_user_id=None,
-            action="roles.seeded",
-            object_type="roles",
-            object_id="mappings",
-            after={str(k): [r.value for r in v] for k, v in roles.items()},
-        )
-        await self._uow.commit()
+        async with self._uow.transaction():
+            now = self._clock.now()
+            count = 0
+            for telegram_id, role_list in roles.items():
+                row = (
+                    await self._session.execute(
+                        select(UserRow).where(UserRow.telegram_id == telegram_id)
+                    )
+                ).scalar_one_or_none()
+                if row is None:
+                    row = await self._create_user(Person(telegram_id, str(telegram_id)))
+                for role in set(role_list) - {Role.OWNER}:
+                    self._session.add(UserRoleRow(user_id=row.id, role=role.value, granted_at=now))
+                    count += 1
+            audit.record(
+                self._session,
+                at=now,
+                actor_user_id=None,
+                action="roles.seeded",
+                object_type="roles",
+                object_id="mappings",
+                after={str(k): [r.value for r in v] for k, v in roles.items()},
+            )
         return count
 
     async def create_invite(self, actor: Actor, role: Role) -> Invite:
@@ -157,18 +162,18 @@ class UserService:
         row = InviteRow(
             role=role.value, created_by=actor.user_id, created_at=now, expires_at=now + INVITE_TTL
         )
-        self._session.add(row)
-        await self._session.flush()
-        audit.record(
-            self._session,
-            at=now,
-            actor_user_id=actor.user_id,
-            action="invite.created",
-            object_type="invite",
-            object_id=row.id,
-            after={"role": role.value, "expires_at": row.expires_at.isoformat()},
-        )
-        await self._uow.commit()
+        async with self._uow.transaction():
+            self._session.add(row)
+            await self._session.flush()
+            audit.record(
+                self._session,
+                at=now,
+                actor_user_id=actor.user_id,
+                action="invite.created",
+                object_type="invite",
+                object_id=row.id,
+                after={"role": role.value, "expires_at": row.expires_at.isoformat()},
+            )
         token = sign(self._key, INVITE_KIND, row.id, row.expires_at)
         expires_local = row.expires_at.astimezone(self._clock.tz)
         return Invite(
@@ -184,55 +189,57 @@ class UserService:
         invite = await self._session.get(InviteRow, claims.ident)
         if invite is None:
             raise InviteRefused("invalid")
-        user = (
-            await self._session.execute(
-                select(UserRow).where(UserRow.telegram_id == person.telegram_id)
-            )
-        ).scalar_one_or_none()
-        if user is None:
-            user = await self._create_user(person)
-        # Single use, decided by the database: of two people racing for one link, one wins.
-        claimed = await self._session.execute(
-            update(InviteRow)
-            .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
-            .values(used_by=user.id, used_at=now)
-        )
-        if claimed.rowcount != 1:
-            await self._uow.rollback()
-            raise InviteRefused("used")
-        role = Role(invite.role)
-        roles = await self._roles_of(user.id)
-        if role not in roles:
-            self._session.add(
-                UserRoleRow(
-                    user_id=user.id, role=role.value, granted_by=invite.created_by, granted_at=now
+        async with self._uow.transaction():
+            user = (
+                await self._session.execute(
+                    select(UserRow).where(UserRow.telegram_id == person.telegram_id)
                 )
+            ).scalar_one_or_none()
+            if user is None:
+                user = await self._create_user(person)
+            # Single use, decided by the database: of two people racing for one link, one wins.
+            claimed = await self._session.execute(
+                update(InviteRow)
+                .where(InviteRow.id == invite.id, InviteRow.used_at.is_(None))
+                .values(used_by=user.id, used_at=now)
             )
-            roles.add(role)
-        audit.record(
-            self._session,
-            at=now,
-            actor_user_id=user.id,
-            action="role.granted",
-            object_type="user",
-            object_id=user.id,
-            before=None,
-            after={"role": role.value, "invite_id": invite.id},
-        )
-        creator = await self._session.get(UserRow, invite.created_by)
-        if creator is not None:
-            outbox.enqueue(
+            if claimed.rowcount != 1:
+                raise InviteRefused("used")
+            role = Role(invite.role)
+            roles = await self._roles_of(user.id)
+            if role not in roles:
+                self._session.add(
+                    UserRoleRow(
+                        user_id=user.id,
+                        role=role.value,
+                        granted_by=invite.created_by,
+                        granted_at=now,
+                    )
+                )
+                roles.add(role)
+            audit.record(
                 self._session,
-                topic=outbox.TOPIC_NOTIFY,
-                payload={
-                    "chat_id": creator.telegram_id,
-                    "text_key": "invite_accepted",
-                    "args": {"name": user.name, "role": role.value},
-                },
-                now=now,
-                dedupe_key=f"invite-accepted:{invite.id}",
+                at=now,
+                actor_user_id=user.id,
+                action="role.granted",
+                object_type="user",
+                object_id=user.id,
+                before=None,
+                after={"role": role.value, "invite_id": invite.id},
             )
-        await self._uow.commit()
+            creator = await self._session.get(UserRow, invite.created_by)
+            if creator is not None:
+                outbox.enqueue(
+                    self._session,
+                    topic=outbox.TOPIC_NOTIFY,
+                    payload={
+                        "chat_id": creator.telegram_id,
+                        "text_key": "invite_accepted",
+                        "args": {"name": user.name, "role": role.value},
+                    },
+                    now=now,
+                    dedupe_key=f"invite-accepted:{invite.id}",
+                )
         if person.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
         return self._actor(user, frozenset(roles), person), role
@@ -266,23 +273,23 @@ class UserService:
             raise NotFound("user", user_id)
         if role == Role.OWNER:
             raise CannotRevokeOwner
-        removed = await self._session.execute(
-            delete(UserRoleRow).where(
-                UserRoleRow.user_id == user_id, UserRoleRow.role == role.value
+        async with self._uow.transaction():
+            removed = await self._session.execute(
+                delete(UserRoleRow).where(
+                    UserRoleRow.user_id == user_id, UserRoleRow.role == role.value
+                )
             )
-        )
-        if removed.rowcount:
-            audit.record(
-                self._session,
-                at=self._clock.now(),
-                actor_user_id=actor.user_id,
-                action="role.revoked",
-                object_type="user",
-                object_id=user_id,
-                before={"role": role.value},
-                after=None,
-            )
-        await self._uow.commit()
+            if removed.rowcount:
+                audit.record(
+                    self._session,
+                    at=self._clock.now(),
+                    actor_user_id=actor.user_id,
+                    action="role.revoked",
+                    object_type="user",
+                    object_id=user_id,
+                    before={"role": role.value},
+                    after=None,
+                )
         roles = await self._roles_of(user_id)
         if user.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
@@ -290,6 +297,10 @@ class UserService:
 
     async def grant_console_role(self, person: Person, role: Role) -> None:
         """The console's persona for a role: whoever runs the terminal runs the business."""
+        async with self._uow.transaction():
+            await self._grant_console_role(person, role)
+
+    async def _grant_console_role(self, person: Person, role: Role) -> None:
         user = (
             await self._session.execute(
                 select(UserRow).where(UserRow.telegram_id == person.telegram_id)
@@ -310,4 +321,3 @@ class UserService:
             object_id=user.id,
             after={"role": role.value, "via": "console"},
         )
-        await self._uow.commit()

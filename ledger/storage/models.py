@@ -128,7 +128,6 @@ class ExpenseDraftRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -1,33 +1,87 @@
-"""A unit of work per update: one session, committed by the use case, rolled back otherwise."""
+"""A unit of work per update: one session; use cases write inside `transaction()`.
+
+SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms,
+which ruins latency under load. So writers queue in asyncio instead, on a `WriteGate` per
+engine, held only from a use case's first write to its commit (no network call inside).
+PostgreSQL needs no gate: its row locks and conditional updates do the job.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+
+class WriteGate:
+    def __init__(self, serialize: bool) -> None:
+        self._lock = asyncio.Lock() if serialize else None
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+            return
+        async with self._lock:
+            yield
+
+
+_GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()
+
+
+def write_gate(engine: AsyncEngine) -> WriteGate:
+    """The gate all writers through `engine` share."""
+    sync_engine = engine.sync_engine
+    if sync_engine not in _GATES:
+        _GATES[sync_engine] = WriteGate(serialize=engine.dialect.name == "sqlite")
+    return _GATES[sync_engine]
 
 
 class UnitOfWork:
-    """Wraps one session. Services call `commit()` once their change is whole.
-
-    Rows registered with `add_on_commit` (the processed-update marker) join whichever commit
-    comes first, so marking an update handled and the change it caused land together.
+    """Wraps one session. Rows registered with `add_on_commit` (the processed-update marker)
+    join whichever commit comes first, so an update is marked handled with its effect.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
         self.session = session
+        self._gate = gate or write_gate(session.bind)  # type: ignore[arg-type]
         self._on_commit: list[Any] = []
+        self._in_transaction = False
         self.committed = False
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Write inside; commit at the end, roll back on any error. Nested use joins the outer."""
+        if self._in_transaction:
+            yield
+            return
+        async with self._gate():
+            self._in_transaction = True
+            try:
+                yield
+                if self._on_commit:
+                    self.session.add_all(self._on_commit)
+                    self._on_commit.clear()
+                await self.session.commit()
+                self.committed = True
+            except BaseException:
+                self._on_commit.clear()
+                await self.session.rollback()
+                raise
+            finally:
+                self._in_transaction = False
+
     async def commit(self) -> None:
-        if self._on_commit:
-            self.session.add_all(self._on_commit)
-            self._on_commit.clear()
-        await self.session.commit()
-        self.committed = True
+        """Commit what is staged (added objects) through the gate."""
+        async with self.transaction():
+            pass
 
     async def rollback(self) -> None:
         self._on_commit.clear()

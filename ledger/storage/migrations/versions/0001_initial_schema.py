@@ -227,16 +227,12 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=500), nullable=False),
         sa.Column("comment", sa.String(length=1000), nullable=True),
         sa.Column("receipt_file_id", sa.String(length=200), nullable=True),
-        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["category_id"],
             ["categories.id"],
             name=op.f("fk_expense_drafts_category_id_categories"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["entry_id"], ["entries.id"], name=op.f("fk_expense_drafts_entry_id_entries")
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_expense_drafts_user_id_users")
