@@ -124,10 +124,11 @@ async def _run(settings: Settings) -> int:
     from bot.app import create_app_context
     from bot.factory import create_bot, create_dispatcher
     from bot.runtime import run_polling, run_webhook
+    from handlers import create_root_router
 
     context, engine = await create_app_context(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings)
-    dispatcher = create_dispatcher(context)
+    dispatcher = create_dispatcher(context, create_root_router())
     try:
         if settings.webhook_mode:
             await run_webhook(context, dispatcher, bot)
@@ -142,6 +143,7 @@ async def _console(settings: Settings, role: Role) -> int:
     from bot.app import create_app_context
     from bot.console import run_console
     from bot.factory import create_dispatcher
+    from handlers import create_root_router
 
     if role == Role.OWNER:
         telegram_id = (
@@ -173,7 +175,9 @@ async def _console(settings: Settings, role: Role) -> int:
     }
     try:
         await run_console(
-            create_dispatcher(context), user, Path(settings.data_dir) / "console-files"
+            create_dispatcher(context, create_root_router()),
+            user,
+            Path(settings.data_dir) / "console-files",
         )
     finally:
         await engine.dispose()

@@ -7,7 +7,8 @@ of them (default 10,000) after ~200 warm-up flows that are excluded from every f
 
 What runs, and where:
 - the product: settings → `create_app_context` (migrated database, seeded categories) →
-  `create_dispatcher(context)` → `create_bot(...)`, i.e. the real middlewares, handlers,
+  `create_dispatcher(context, create_root_router())` → `create_bot(...)`, i.e. the real
+  middlewares, handlers,
   services, SQL storage for FSM state and the real aiogram `Bot` with its `AiohttpSession`;
 - the Telegram side: `tests.fakes.telegram.FakeTelegram` in a separate *spawned* process, so
   its work never runs on the bot's event loop nor counts as the bot's time. The bot reaches
@@ -95,6 +96,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.app import create_app_context
 from bot.factory import create_bot, create_dispatcher
 from config.settings import Settings
+from handlers import create_root_router
 from ledger.clock import SystemClock
 from ledger.storage.database import create_engine, migrate
 from ledger.storage.models import AuditRow, Base, EntryRow, ExpenseDraftRow
@@ -614,7 +616,7 @@ async def run_once(
             bot = create_bot(TOKEN, settings)
             cards = CardCatcher()
             bot.session.middleware(cards)
-            dispatcher = create_dispatcher(context)
+            dispatcher = create_dispatcher(context, create_root_router())
             harness = Harness(dispatcher, bot, cards)
             query_ids = [f"q{n}" for n in range(flows + WARMUP_FLOWS)]
             await telegram.open_queries(query_ids)

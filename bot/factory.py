@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -16,7 +16,6 @@ from bot.middlewares import ActorMiddleware, DatabaseMiddleware, RolesMiddleware
 from bot.response_models import KeepResponseModels
 from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
-from handlers import create_root_router
 
 
 def create_bot(
@@ -47,7 +46,14 @@ def create_storage(context: AppContext) -> BaseStorage:
     return SqlStorage(context.session_factory)
 
 
-def create_dispatcher(context: AppContext, storage: BaseStorage | None = None) -> Dispatcher:
+def create_dispatcher(
+    context: AppContext, router: Router, storage: BaseStorage | None = None
+) -> Dispatcher:
+    """The dispatcher with our middlewares around `router` (the handlers' router tree).
+
+    The router comes from the caller (`handlers.create_root_router()`): handlers use the bot's
+    texts and keyboards, so the bot package does not import them back.
+    """
     dispatcher = Dispatcher(storage=storage or create_storage(context), app_context=context)
     # Outer middlewares on the update run before routing; the role check runs per handler.
     dispatcher.update.outer_middleware(DatabaseMiddleware(context))
@@ -55,5 +61,5 @@ def create_dispatcher(context: AppContext, storage: BaseStorage | None = None) -
     roles = RolesMiddleware()
     dispatcher.message.middleware(roles)
     dispatcher.callback_query.middleware(roles)
-    dispatcher.include_router(create_root_router())
+    dispatcher.include_router(router)
     return dispatcher

@@ -17,6 +17,7 @@ from bot.app import create_app_context
 from bot.console import run_console
 from bot.factory import create_dispatcher
 from config.settings import Settings
+from handlers import create_root_router
 from ledger.clock import FrozenClock
 from ledger.storage.models import EntryRow, ExpenseDraftRow
 
@@ -87,7 +88,7 @@ async def chat(
         mappings_file=REPO / "config" / "mappings.toml",
     )
     context, _ = await create_app_context(settings, clock=clock, engine=engine)
-    return Chat(create_dispatcher(context), tmp_path / "console-files")
+    return Chat(create_dispatcher(context, create_root_router()), tmp_path / "console-files")
 
 
 async def _count(session_factory: async_sessionmaker, model: type) -> int:

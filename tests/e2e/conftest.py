@@ -25,6 +25,7 @@ from bot.context import AppContext
 from bot.factory import create_bot, create_dispatcher
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from config.settings import Settings
+from handlers import create_root_router
 from ledger.clock import FrozenClock
 from ledger.storage.models import EntryRow
 from tests.fakes.telegram import FakeTelegram, FakeUser, handled_marker
@@ -81,7 +82,7 @@ async def start_app(
     """Start the product as `run.py run` would, stop it cleanly afterwards."""
     context, _ = await create_app_context(settings, clock=clock, engine=engine)
     bot = create_bot(settings.bot_token.get_secret_value(), settings)
-    dispatcher = create_dispatcher(context)
+    dispatcher = create_dispatcher(context, create_root_router())
     if mode == "polling":
         handled_marker(dispatcher, telegram)
         task = asyncio.create_task(
