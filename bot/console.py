@@ -40,6 +40,8 @@ from aiogram.methods import (
 )
 from aiogram.types import FSInputFile, InlineKeyboardMarkup, Update
 
+from bot.response_models import KeepResponseModels
+
 CONSOLE_TOKEN = "1:console"
 CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "Kopeyka", "username": "kopeyka_console_bot"}
 _TAG = re.compile(r"<[^>]+>")
@@ -61,6 +63,7 @@ class ConsoleSession(BaseSession):
 
     def __init__(self, out: Callable[[str], None], user: dict[str, Any], files_dir: Path) -> None:
         super().__init__(api=TelegramAPIServer(base="console:{token}/{method}", file="{path}"))
+        self.middleware(KeepResponseModels())
         self._out = out
         self._user = user
         self._files_dir = files_dir
