@@ -45,8 +45,8 @@ concurrency, the event loop's turns while the call waits. SQL statements are cou
 update with the engine's `before_cursor_execute` event.
 
 Correctness: at the end the `entries` table must hold exactly `--flows` expense entries
-(the warm-up's ledger rows are deleted before the measured flows start) with exactly the
-amounts that were sent, every draft saved, and the fake must have seen every card sent,
+after the warm-up's last id (the ledger is append-only, so nothing is deleted) with exactly
+the amounts that were sent, every draft saved, and the fake must have seen every card sent,
 every callback answered and every card edited, without one API error.
 
 Run: `.venv/bin/python bench/expense_flow.py [--flows 10000] [--concurrency 16]
@@ -90,7 +90,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Message, Update
 from aiohttp import web
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.app import create_app_context
@@ -99,7 +99,7 @@ from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import SystemClock
 from ledger.storage.database import create_engine, migrate
-from ledger.storage.models import AuditRow, Base, EntryRow, ExpenseDraftRow
+from ledger.storage.models import Base, EntryRow, ExpenseDraftRow
 from tests.fakes.telegram import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
@@ -453,12 +453,13 @@ async def fresh_database(target: Target, folder: Path) -> AsyncIterator[tuple[st
         await engine.dispose()
 
 
-async def forget_warmup(engine: AsyncEngine) -> None:
-    """Delete the warm-up's ledger rows, so the table holds exactly the measured flows."""
-    async with engine.begin() as connection:
-        await connection.execute(delete(AuditRow).where(AuditRow.object_type == "entry"))
-        await connection.execute(delete(ExpenseDraftRow))
-        await connection.execute(delete(EntryRow))
+async def warmup_mark(engine: AsyncEngine) -> tuple[int, int]:
+    """The last entry and draft ids of the warm-up: the ledger is append-only (the database
+    refuses deletes), so the measured flows are told apart by id instead."""
+    async with engine.connect() as connection:
+        entry = (await connection.execute(select(func.max(EntryRow.id)))).scalar_one()
+        draft = (await connection.execute(select(func.max(ExpenseDraftRow.id)))).scalar_one()
+    return entry or 0, draft or 0
 
 
 def free_port() -> int:
@@ -544,7 +545,11 @@ def make_settings(base_url: str, database_url: str, folder: Path, owners: list[O
 
 
 async def verify(
-    engine: AsyncEngine, amounts: list[int], fake: dict[str, Any], total_flows: int
+    engine: AsyncEngine,
+    amounts: list[int],
+    fake: dict[str, Any],
+    total_flows: int,
+    mark: tuple[int, int],
 ) -> tuple[bool, list[str]]:
     """The ledger holds exactly the flows sent, and Telegram saw every answer."""
     async with engine.connect() as connection:
@@ -552,14 +557,14 @@ async def verify(
             await connection.execute(
                 select(
                     EntryRow.amount_minor, EntryRow.kind, EntryRow.currency, EntryRow.description
-                )
+                ).where(EntryRow.id > mark[0])
             )
         ).all()
         saved_drafts = (
             await connection.execute(
                 select(func.count(ExpenseDraftRow.id))
                 .join(EntryRow, EntryRow.draft_id == ExpenseDraftRow.id)
-                .where(ExpenseDraftRow.status == "saved")
+                .where(ExpenseDraftRow.status == "saved", ExpenseDraftRow.id > mark[1])
             )
         ).scalar_one()
     expected = Counter(-amount * 100 for amount in amounts)
@@ -623,7 +628,7 @@ async def run_once(
             harness.query_ids = iter(query_ids)
             try:
                 await run_flows(harness, owners, warmup, concurrency)
-                await forget_warmup(engine)
+                mark = await warmup_mark(engine)
                 harness.measurements = Measurements()
                 cpu_start = time.process_time()
                 fake_cpu_start = (await telegram.stats())["cpu_seconds"]
@@ -634,7 +639,7 @@ async def run_once(
             finally:
                 await bot.session.close()
                 await dispatcher.storage.close()
-            correct, checks = await verify(engine, amounts, fake, flows + WARMUP_FLOWS)
+            correct, checks = await verify(engine, amounts, fake, flows + WARMUP_FLOWS, mark)
     return RunResult(
         target=target,
         concurrency=concurrency,

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import Default
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -326,7 +327,11 @@ async def run_console(
 ) -> None:
     """Chat with the dispatcher until :quit or end of input."""
     session = ConsoleSession(out, user, files_dir)
-    bot = Bot(CONSOLE_TOKEN, session=session, default=_html_default())
+    bot = Bot(
+        CONSOLE_TOKEN,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
     console = Console(dispatcher, bot, session, user)
     out(f"Kopeyka console — you are {user['first_name']} (id {user['id']}). :help for help.")
     while True:
@@ -341,11 +346,4 @@ async def run_console(
     sys.stdout.flush()
 
 
-def _html_default() -> Any:
-    from aiogram.client.default import DefaultBotProperties
-    from aiogram.enums import ParseMode
-
-    return DefaultBotProperties(parse_mode=ParseMode.HTML)
-
-
-__all__ = ["CONSOLE_TOKEN", "Console", "ConsoleSession", "Default", "run_console"]
+__all__ = ["CONSOLE_TOKEN", "Console", "ConsoleSession", "run_console"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
@@ -32,14 +32,14 @@ class DatabaseMiddleware(BaseMiddleware):
         self._context = context
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        assert isinstance(event, Update)
+        update = cast(Update, event)  # registered on dispatcher.update: always an Update
         async with self._context.session_factory() as session:
-            if await session.get(ProcessedUpdateRow, event.update_id) is not None:
-                log.info("update %s already handled, dropped", event.update_id)
+            if await session.get(ProcessedUpdateRow, update.update_id) is not None:
+                log.info("update %s already handled, dropped", update.update_id)
                 return None
             uow = UnitOfWork(session)
             uow.add_on_commit(
-                ProcessedUpdateRow(update_id=event.update_id, at=self._context.clock.now())
+                ProcessedUpdateRow(update_id=update.update_id, at=self._context.clock.now())
             )
             data.update(self._context.services(uow))
             try:

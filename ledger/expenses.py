@@ -160,18 +160,7 @@ class ExpenseService:
             )
             category_name = await self._category_name(row.category_id)
         # Built from what was just written: a fresh entry has no reversal to look up.
-        return Entry(
-            id=entry.id,
-            kind=entry.kind,
-            amount=Money.from_minor_units(entry.amount_minor, entry.currency),
-            category_name=category_name,
-            entry_date=entry.entry_date,
-            description=entry.description,
-            comment=entry.comment,
-            created_at=entry.created_at,
-            created_by_name=actor.name,
-            reverses_entry_id=None,
-        )
+        return _entry_view(entry, category_name, actor.name, reversed_by=None)
 
     # -- entries -------------------------------------------------------------------------
 
@@ -385,21 +374,27 @@ class ExpenseService:
             .order_by(EntryRow.id.desc())
         )
         return [
-            Entry(
-                id=row.id,
-                kind=row.kind,
-                amount=Money.from_minor_units(row.amount_minor, row.currency),
-                category_name=category_name,
-                entry_date=row.entry_date,
-                description=row.description,
-                comment=row.comment,
-                created_at=row.created_at,
-                created_by_name=author_name,
-                reverses_entry_id=row.reverses_entry_id,
-                reversed_by_entry_id=reversed_by,
-            )
+            _entry_view(row, category_name, author_name, reversed_by=reversed_by)
             for row, category_name, author_name, reversed_by in rows
         ]
+
+
+def _entry_view(
+    row: EntryRow, category_name: str, author_name: str, *, reversed_by: int | None
+) -> Entry:
+    return Entry(
+        id=row.id,
+        kind=row.kind,
+        amount=Money.from_minor_units(row.amount_minor, row.currency),
+        category_name=category_name,
+        entry_date=row.entry_date,
+        description=row.description,
+        comment=row.comment,
+        created_at=row.created_at,
+        created_by_name=author_name,
+        reverses_entry_id=row.reverses_entry_id,
+        reversed_by_entry_id=reversed_by,
+    )
 
 
 def _entry_snapshot(row: EntryRow) -> dict[str, object]:

@@ -1,11 +1,12 @@
 """Shared fixtures: the database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
-migrated once per session and emptied before each test, a frozen clock, and personas.
+migrated once per session and fresh for each test, and a frozen clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.clock import FrozenClock
@@ -26,43 +28,48 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'kopeyka-test.sqlite3'}"
-
-
-@pytest.fixture(scope="session")
-def migrated_database(database_url: str) -> str:
-    """The real Alembic migrations, applied once (an unreachable server fails here)."""
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The real Alembic migrations, applied once: to PostgreSQL (TEST_DATABASE_URL; an
+    unreachable server fails here) or to a SQLite template file each test gets a copy of.
+    """
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
+    )
 
     async def apply() -> None:
-        engine = create_engine(database_url)
+        engine = create_engine(url)
         try:
             await migrate(engine)
         finally:
             await engine.dispose()
 
     asyncio.run(apply())
-    return database_url
-
-
-async def _empty_all_tables(engine: AsyncEngine) -> None:
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            # Without AUTOINCREMENT, SQLite numbers rows from 1 again once a table is empty.
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
+    return url
 
 
 @pytest.fixture
-async def engine(migrated_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(migrated_database)
-    await _empty_all_tables(engine)
+def database_url(migrated_database: str, tmp_path: Path) -> str:
+    """A migrated database of the test's own (SQLite), or the shared PostgreSQL one."""
+    if not migrated_database.startswith("sqlite"):
+        return migrated_database
+    template = Path(make_url(migrated_database).database)
+    copy = tmp_path / "kopeyka-test.sqlite3"
+    shutil.copyfile(template, copy)
+    return f"sqlite+aiosqlite:///{copy}"
+
+
+async def _empty_postgres(engine: AsyncEngine) -> None:
+    # TRUNCATE fires no row triggers, so the append-only ledger can be emptied between tests.
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        await _empty_postgres(engine)
     yield engine
     await engine.dispose()
 
