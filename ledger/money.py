@@ -6,9 +6,11 @@ amount: it goes through integer minor units, not through Decimal's 28-digit cont
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 
 MINOR_UNIT_PLACES = 2  # kopecks, cents: every currency the ledger handles has two
@@ -124,6 +126,12 @@ class Money:
             raise ValueError(f"cannot combine {self.currency} with {other.currency}")
 
 
+@functools.cache
+def _locale(name: str) -> Locale:
+    # Parsing a locale name costs more than the formatting itself; every card formats money.
+    return Locale.parse(name)
+
+
 def format_money(money: Money, locale: str = "ru_RU") -> str:
     """Money as people read it: Babel's "15 000,00 ₽" in ru_RU, with its non-breaking spaces."""
-    return format_currency(money.amount, money.currency, locale=locale)
+    return format_currency(money.amount, money.currency, locale=_locale(locale))
