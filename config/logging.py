@@ -39,3 +39,5 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # aiogram logs every handled update at INFO; that is noise in a terminal.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # Alembic narrates every start-up check of the schema; only problems are worth a line.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

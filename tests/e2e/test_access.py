@@ -171,3 +171,22 @@ async def test_an_english_speaking_owner_is_answered_in_english(kopeyka: Running
     assert "New expense" in owner.last_message().body
     await owner.tap("✅ Save")
     assert "Expense saved" in owner.last_message().body
+
+
+async def test_a_forged_invite_for_the_owner_role_is_refused(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("/invite")
+    await owner.tap_data("inv:owner", message_id=owner.last_message().message_id)
+    assert "недоступно" in owner.answers()[-1]
+    await owner.tap_data("inv:superuser", message_id=owner.last_message().message_id)
+    assert "недоступно" in owner.answers()[-1]
+
+
+async def test_an_owner_cannot_be_revoked_from_the_bot(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("/users")
+    owner_user_id = await kopeyka.scalar(select(UserRow.id).where(UserRow.telegram_id == owner.id))
+    await owner.tap_data(f"rv:{owner_user_id}:owner", message_id=owner.last_message().message_id)
+    assert "OWNER_TELEGRAM_IDS" in owner.answers()[-1]
+    await owner.send("/help")
+    assert "/invite" in owner.last_message().body

@@ -274,3 +274,16 @@ async def test_bad_amounts_get_a_reason_and_leave_no_draft(kopeyka: Running) -> 
 
     assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
     assert await kopeyka.count_entries() == 0
+
+
+async def test_an_overlong_comment_is_refused_and_the_draft_keeps_waiting(
+    kopeyka: Running,
+) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    await owner.tap("💬 Комментарий")
+    await owner.send("а" * 1001)
+    assert "до 1000 символов" in owner.last_message().body
+
+    await owner.send("короткий")
+    assert "Комментарий: короткий" in owner.last_message().body

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.storage.models import ExpenseDraftRow
 from tests.e2e.conftest import Running
@@ -59,3 +60,22 @@ async def test_telegram_failing_after_the_save_keeps_the_entry_and_a_retap_says_
     await owner.tap_data(save, message_id=card.message_id)
     assert await kopeyka.count_entries() == 1
     assert "уже сохранён" in owner.answers()[-1]
+
+
+async def test_a_broken_database_gets_an_apology_and_the_bot_recovers(
+    kopeyka: Running, engine: AsyncEngine
+) -> None:
+    owner = kopeyka.owner
+    async with engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE expense_drafts RENAME TO expense_drafts_away"))
+    try:
+        await owner.send("1500 такси")
+        assert "Что-то пошло не так, ничего не изменено" in owner.last_message().body
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("ALTER TABLE expense_drafts_away RENAME TO expense_drafts")
+            )
+
+    await owner.send("1500 такси")
+    assert "Новый расход" in owner.last_message().body
