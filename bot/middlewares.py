@@ -26,7 +26,13 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update; an update id seen before is dropped (Telegram redelivers)."""
+    """One session per update; an update handled before changes nothing (Telegram redelivers).
+
+    The processed-update marker is not checked up front (a query on every update) but written
+    with the update's change, so a redelivered update fails (on the marker's primary key, or
+    earlier on the state its first delivery changed), rolls back whole and is dropped here,
+    silently. An update that changes nothing writes no marker; repeating it repeats an answer.
+    """
 
     def __init__(self, context: AppContext) -> None:
         self._context = context
@@ -34,22 +40,21 @@ class DatabaseMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update = cast(Update, event)  # registered on dispatcher.update: always an Update
         async with self._context.session_factory() as session:
-            if await session.get(ProcessedUpdateRow, update.update_id) is not None:
-                log.info("update %s already handled, dropped", update.update_id)
-                return None
             uow = UnitOfWork(session)
             uow.add_on_commit(
                 ProcessedUpdateRow(update_id=update.update_id, at=self._context.clock.now())
             )
             data.update(self._context.services(uow))
             try:
-                result = await handler(event, data)
-            except BaseException:
+                return await handler(event, data)
+            except Exception:
+                # A redelivered update fails either on the marker itself or earlier, on the
+                # state its first delivery changed ("already saved"): either way, it is done.
                 await uow.rollback()
-                raise
-            # Marks the update handled when no use case committed (a /help, a refusal).
-            await uow.commit()
-            return result
+                if await session.get(ProcessedUpdateRow, update.update_id) is None:
+                    raise
+                log.info("update %s was handled before; dropped", update.update_id)
+                return None
 
 
 class ActorMiddleware(BaseMiddleware):

@@ -71,3 +71,33 @@ async def test_a_half_filled_draft_survives_a_restart(
             draft = (await session.execute(select(ExpenseDraftRow))).scalar_one()
         assert draft.status == "saved"
         assert draft.comment == "до аэропорта"
+
+
+async def test_a_redelivered_save_tap_is_dropped_silently(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    card = owner.last_message()
+    save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    update = owner.callback_update(save, message_id=card.message_id)
+
+    await kopeyka.telegram.deliver(update)
+    answers_after_first = len(owner.answers())
+    await kopeyka.telegram.deliver(update)
+
+    assert await kopeyka.count_entries() == 1
+    assert len(owner.answers()) == answers_after_first, "the repeat says nothing"
+
+
+async def test_a_redelivered_invite_acceptance_is_dropped_silently(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("/invite")
+    await owner.tap("кассир")
+    token = owner.last_message().body.split("?start=", 1)[1].split()[0]
+    cashier = kopeyka.telegram.user(7770010, "Кира")
+    update = cashier.text_update(f"/start {token}")
+
+    await kopeyka.telegram.deliver(update)
+    await kopeyka.telegram.deliver(update)
+
+    assert [m.body for m in kopeyka.telegram.chat(cashier.id)][-1].startswith("Готово")
+    assert len(kopeyka.telegram.chat(cashier.id)) == 1
