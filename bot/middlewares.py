@@ -51,6 +51,8 @@ class DatabaseMiddleware(BaseMiddleware):
                 # A redelivered update fails either on the marker itself or earlier, on the
                 # state its first delivery changed ("already saved"): either way, it is done.
                 await uow.rollback()
+                if uow.committed_on_commit_rows:
+                    raise  # this very delivery marked the update: a real failure after it
                 if await session.get(ProcessedUpdateRow, update.update_id) is None:
                     raise
                 log.info("update %s was handled before; dropped", update.update_id)

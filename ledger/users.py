@@ -82,7 +82,7 @@ class UserService:
             row = rows[0][0]
             roles = {Role(role) for _, role in rows if role is not None}
         else:
-            async with self._uow.transaction():
+            async with self._uow.transaction(incidental=True):
                 row = await self._create_user(person)
             roles = set()
         if is_owner:

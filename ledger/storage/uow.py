@@ -52,13 +52,18 @@ class UnitOfWork:
         self._on_commit: list[Any] = []
         self._in_transaction = False
         self.committed = False
+        self.committed_on_commit_rows = False
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Write inside; commit at the end, roll back on any error. Nested use joins the outer."""
+    async def transaction(self, *, incidental: bool = False) -> AsyncIterator[None]:
+        """Write inside; commit at the end, roll back on any error. Nested use joins the outer.
+
+        An `incidental` write (registering someone on first contact) is not what the update
+        asked for, so the rows waiting for a commit wait for the next one.
+        """
         if self._in_transaction:
             yield
             return
@@ -66,13 +71,14 @@ class UnitOfWork:
             self._in_transaction = True
             try:
                 yield
-                if self._on_commit:
-                    self.session.add_all(self._on_commit)
-                    self._on_commit.clear()
+                carried = [] if incidental else self._on_commit
+                self.session.add_all(carried)
                 await self.session.commit()
+                if carried:
+                    self._on_commit = []
+                    self.committed_on_commit_rows = True
                 self.committed = True
             except BaseException:
-                self._on_commit.clear()
                 await self.session.rollback()
                 raise
             finally:
