@@ -211,7 +211,7 @@ async def _export(settings: Settings, month: str | None, output: Path | None) ->
         await asyncio.to_thread(write_workbook, lines, path)
     finally:
         await engine.dispose()
-    print(f"Wrote {len(lines)} entries to {path}")
+    print(f"Wrote {len(lines)} {'entry' if len(lines) == 1 else 'entries'} to {path}")
     return 0
 
 

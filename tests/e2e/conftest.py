@@ -28,7 +28,7 @@ from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import FrozenClock
 from ledger.storage.models import EntryRow
-from tests.fakes.telegram import FakeTelegram, FakeUser, handled_marker
+from tests.fakes.telegram import FakeTelegram, FakeUser, SentMessage, handled_marker
 
 REPO = Path(__file__).resolve().parents[2]
 OWNER_ID = 1111111  # the user of the shared Telegram fixtures
@@ -56,6 +56,11 @@ class Running:
     async def scalar(self, query: Any) -> Any:
         async with self.context.session_factory() as session:
             return (await session.execute(query)).scalar()
+
+
+def button_data(card: SentMessage, label: str) -> str:
+    """The callback data behind a button the person sees: what a replayed tap would send."""
+    return next(button["callback_data"] for button in card.buttons if button["text"] == label)
 
 
 def make_settings(telegram: FakeTelegram, database_url: str, data_dir: Path) -> Settings:

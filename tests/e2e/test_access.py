@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.notifier import create_notify_handler
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ExpenseDraftRow, UserRoleRow, UserRow
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import Running, button_data
 
 STRANGER_ID = 5550001
 
@@ -41,7 +41,7 @@ async def test_a_stranger_tapping_a_forged_save_button_changes_nothing(kopeyka: 
     owner = kopeyka.owner
     await owner.send("1500 такси")
     card = owner.last_message()
-    save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save = button_data(card, "✅ Сохранить")
     stranger = kopeyka.telegram.user(STRANGER_ID, "Незнакомец")
     await stranger.send("/start")  # a bot message in the stranger's chat to hang the button on
 
@@ -122,7 +122,7 @@ async def test_a_cashier_cannot_log_expenses_even_with_a_forged_button(kopeyka: 
     owner = kopeyka.owner
     await owner.send("1500 такси")
     card = owner.last_message()
-    save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save = button_data(card, "✅ Сохранить")
 
     await cashier.send("1500 такси")
     assert "Не понял" in cashier.last_message().body

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from ledger.storage.models import AuditRow, CategoryRow, ExpenseDraftRow
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import Running, button_data
 
 NBSP = "\u00a0"
 
@@ -55,7 +55,7 @@ async def test_save_tapped_twice_saves_once_and_says_so(kopeyka: Running) -> Non
     owner = kopeyka.owner
     await owner.send("2 300,50 бензин")
     card = owner.last_message()
-    save_data = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save_data = button_data(card, "✅ Сохранить")
 
     await owner.tap_data(save_data, message_id=card.message_id)
     await owner.tap_data(save_data, message_id=card.message_id)
@@ -68,7 +68,7 @@ async def test_two_simultaneous_save_taps_post_exactly_one_entry(kopeyka: Runnin
     owner = kopeyka.owner
     await owner.send("700 парковка")
     card = owner.last_message()
-    save_data = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save_data = button_data(card, "✅ Сохранить")
 
     await asyncio.gather(
         owner.tap_data(save_data, message_id=card.message_id),
@@ -129,7 +129,7 @@ async def test_cancelled_draft_records_nothing_and_its_old_save_button_is_stale(
     owner = kopeyka.owner
     await owner.send("900 такси")
     card = owner.last_message()
-    save_data = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save_data = button_data(card, "✅ Сохранить")
     await owner.tap("✖ Отмена")
     assert "отменён" in owner.last_message().body
 
@@ -145,7 +145,7 @@ async def test_button_of_an_outdated_card_changes_nothing(kopeyka: Running) -> N
     owner = kopeyka.owner
     await owner.send("500 такси")
     card = owner.last_message()
-    old_save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    old_save = button_data(card, "✅ Сохранить")
     await owner.tap("📂 Категория")
     await owner.tap("Закупки")
 

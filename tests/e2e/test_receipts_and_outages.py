@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.storage.models import ExpenseDraftRow
-from tests.e2e.conftest import Running
+from tests.e2e.conftest import Running, button_data
 
 
 async def test_a_pdf_receipt_with_a_caption_becomes_a_draft(kopeyka: Running) -> None:
@@ -48,7 +48,7 @@ async def test_telegram_failing_after_the_save_keeps_the_entry_and_a_retap_says_
     owner = kopeyka.owner
     await owner.send("1500 такси")
     card = owner.last_message()
-    save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save = button_data(card, "✅ Сохранить")
     kopeyka.telegram.fail_next("answerCallbackQuery", error_code=502, description="Bad Gateway")
     kopeyka.telegram.fail_next("editMessageText", error_code=502, description="Bad Gateway")
 

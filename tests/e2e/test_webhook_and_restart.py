@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.clock import FrozenClock
 from ledger.storage.models import ExpenseDraftRow, ProcessedUpdateRow
-from tests.e2e.conftest import OWNER_ID, Running, make_settings, start_app
+from tests.e2e.conftest import OWNER_ID, Running, button_data, make_settings, start_app
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -77,7 +77,7 @@ async def test_a_redelivered_save_tap_is_dropped_silently(kopeyka: Running) -> N
     owner = kopeyka.owner
     await owner.send("1500 такси")
     card = owner.last_message()
-    save = next(b["callback_data"] for b in card.buttons if b["text"] == "✅ Сохранить")
+    save = button_data(card, "✅ Сохранить")
     update = owner.callback_update(save, message_id=card.message_id)
 
     await kopeyka.telegram.deliver(update)
