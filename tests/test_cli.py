@@ -147,7 +147,7 @@ def test_run_without_a_token_opens_the_console_and_export_writes_the_saved_expen
     exported = cli("export-xlsx")
 
     assert exported.returncode == 0, exported.stderr
-    assert "Wrote 1 entries" in exported.stdout
+    assert "Wrote 1 entry to" in exported.stdout
     [path] = list(cli.data_dir.glob("ledger-*.xlsx"))
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames[0] == "Операции"
