@@ -1,4 +1,8 @@
-"""amoCRM integration: API client, webhooks, field mapping, sync (see the amoCRM issue).
+"""amoCRM integration.
 
-Nothing here yet: the foundation issue only fixes the package's place in the layout.
+Here now: the API v4 client (`client`: OAuth with refresh-token rotation, paging, retries of what
+cannot have taken effect), the models of what we read (`models`), typed errors carrying amoCRM's
+problem details (`errors`) and the shared request-rate limiter (`rate_limit`).
+
+Next to come: webhook parsing, the field mapping, and the CRM sync and reconcile.
 """
