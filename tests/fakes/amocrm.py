@@ -22,10 +22,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.server import AsyncServerContext, serve_locally
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "amocrm"
 RATE_LIMIT = 7  # requests per second per integration
@@ -60,7 +61,7 @@ class _Failure:
 
 
 @dataclass
-class FakeAmoCRM:
+class FakeAmoCRM(AsyncServerContext):
     rate_limit: int = RATE_LIMIT
     requests: list[RecordedRequest] = field(default_factory=list)
     leads: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -103,30 +104,13 @@ class FakeAmoCRM:
         app.router.add_get(r"/api/v4/leads/{id:\d+}", self._lead)
         app.router.add_patch(r"/api/v4/leads/{id:\d+}", self._patch_lead)
         app.router.add_post(r"/api/v4/leads/{id:\d+}/notes", self._add_notes)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_locally(app)
         return self.base_url
 
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # --- what a test does ----------------------------------------------------------------
 

@@ -36,8 +36,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import (
     BodyPartReader,
@@ -48,6 +47,8 @@ from aiohttp import (
     MultipartReader,
     web,
 )
+
+from tests.fakes.server import AsyncServerContext, serve_locally
 
 if TYPE_CHECKING:
     from aiogram import Dispatcher
@@ -372,7 +373,7 @@ class _TelegramHTML(HTMLParser):
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
-class FakeTelegram:
+class FakeTelegram(AsyncServerContext):
     """A Bot API server on localhost that records calls and plays users."""
 
     def __init__(
@@ -462,12 +463,7 @@ class FakeTelegram:
         app.router.add_route("GET", "/file/{tail:.*}", self._handle_file)
         app.router.add_route("*", "/{tail:.*}", self._handle_api)
         # A short shutdown timeout: long polls are woken on close, nothing else lingers.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._runner, self.base_url = await serve_locally(app, shutdown_timeout=1.0)
         self._client = ClientSession()
 
     async def close(self) -> None:
@@ -479,18 +475,6 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # ------------------------------------------------------------- test controls
 
