@@ -41,9 +41,8 @@ class DatabaseMiddleware(BaseMiddleware):
         update = cast(Update, event)  # registered on dispatcher.update: always an Update
         async with self._context.session_factory() as session:
             uow = UnitOfWork(session)
-            uow.add_on_commit(
-                ProcessedUpdateRow(update_id=update.update_id, at=self._context.clock.now())
-            )
+            key = {"bot_id": data["bot"].id, "update_id": update.update_id}
+            uow.add_on_commit(ProcessedUpdateRow(**key, at=self._context.clock.now()))
             data.update(self._context.services(uow))
             try:
                 return await handler(event, data)
@@ -53,7 +52,7 @@ class DatabaseMiddleware(BaseMiddleware):
                 await uow.rollback()
                 if uow.committed_on_commit_rows:
                     raise  # this very delivery marked the update: a real failure after it
-                if await session.get(ProcessedUpdateRow, update.update_id) is None:
+                if await session.get(ProcessedUpdateRow, key) is None:
                     raise
                 log.info("update %s was handled before; dropped", update.update_id)
                 return None

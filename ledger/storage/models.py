@@ -188,10 +188,15 @@ class OutboxRow(Base):
 
 
 class ProcessedUpdateRow(Base):
-    """Telegram update ids already handled: a redelivered webhook update is a no-op."""
+    """Telegram update ids already handled: a redelivered webhook update is a no-op.
+
+    Update ids count per bot, so a new bot token on the same database starts again from low
+    ids: the bot's id is part of the key.
+    """
 
     __tablename__ = "processed_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.e2e.conftest import OWNER_ID, REPO
 from tests.fakes.telegram import FakeTelegram
@@ -27,7 +28,11 @@ def _free_port() -> int:
 
 @pytest.fixture(params=["polling", "webhook"])
 async def running_bot(
-    request: pytest.FixtureRequest, telegram: FakeTelegram, database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest,
+    telegram: FakeTelegram,
+    engine: AsyncEngine,  # an empty database, on PostgreSQL too
+    database_url: str,
+    tmp_path: Path,
 ) -> AsyncIterator[FakeTelegram]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "WEB"))}
     env |= {

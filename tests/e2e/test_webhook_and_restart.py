@@ -101,3 +101,23 @@ async def test_a_redelivered_invite_acceptance_is_dropped_silently(kopeyka: Runn
 
     assert [m.body for m in kopeyka.telegram.chat(cashier.id)][-1].startswith("Готово")
     assert len(kopeyka.telegram.chat(cashier.id)) == 1
+
+
+async def test_a_new_bot_token_on_the_same_database_is_not_taken_for_repeats(
+    telegram: FakeTelegram,
+    engine: AsyncEngine,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(telegram, database_url, tmp_path)
+    async with start_app("webhook", telegram, settings, engine, clock):
+        await telegram.user(OWNER_ID, "Ольга").send("1500 такси")
+
+    # Telegram numbers updates per bot: the new bot's first update has the old one's id.
+    async with FakeTelegram(token="654321:ANOTHER-bot") as other:
+        settings = make_settings(other, database_url, tmp_path)
+        async with start_app("webhook", other, settings, engine, clock):
+            owner = other.user(OWNER_ID, "Ольга")
+            await owner.send("700 парковка")
+            assert "Новый расход" in owner.last_message().body
