@@ -50,7 +50,7 @@ class DatabaseMiddleware(BaseMiddleware):
                 # A redelivered update fails either on the marker itself or earlier, on the
                 # state its first delivery changed ("already saved"): either way, it is done.
                 await uow.rollback()
-                if uow.committed_on_commit_rows:
+                if uow.on_commit_rows_written:
                     raise  # this very delivery marked the update: a real failure after it
                 if await session.get(ProcessedUpdateRow, key) is None:
                     raise

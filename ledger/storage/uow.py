@@ -43,7 +43,8 @@ def write_gate(engine: AsyncEngine) -> WriteGate:
 
 class UnitOfWork:
     """Wraps one session. Rows registered with `add_on_commit` (the processed-update marker)
-    join whichever commit comes first, so an update is marked handled with its effect.
+    join the first commit that is not incidental, so an update is marked handled together
+    with the change it asked for.
     """
 
     def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
@@ -51,8 +52,7 @@ class UnitOfWork:
         self._gate = gate or write_gate(session.bind)  # type: ignore[arg-type]
         self._on_commit: list[Any] = []
         self._in_transaction = False
-        self.committed = False
-        self.committed_on_commit_rows = False
+        self.on_commit_rows_written = False
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
@@ -76,8 +76,7 @@ class UnitOfWork:
                 await self.session.commit()
                 if carried:
                     self._on_commit = []
-                    self.committed_on_commit_rows = True
-                self.committed = True
+                    self.on_commit_rows_written = True
             except BaseException:
                 await self.session.rollback()
                 raise
@@ -92,6 +91,3 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self._on_commit.clear()
         await self.session.rollback()
-
-    async def close(self) -> None:
-        await self.session.close()
