@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.mappings import load_mappings
 from config.settings import Settings, SettingsError
 
-OK, OFF, BAD = "ok ", "off", "BAD"
+if TYPE_CHECKING:
+    import aiohttp
+
+    from amocrm_client.client import AmoClient
+    from amocrm_client.errors import AmoError
+    from amocrm_client.mapping import AmoMapping
+
+OK, OFF, BAD, WARN = "ok ", "off", "BAD", " ! "  # WARN: works, probably not as meant
+NOT_AUTHORISED = "not authorised — run python run.py amocrm auth CODE"
+AMOCRM_TIMEOUT = 30.0  # seconds for each request of the live check (aiohttp total timeout)
+
+# Builds the client the live amoCRM check uses; None when no token is available.
+AmoClientFactory = Callable[[Settings, "aiohttp.ClientSession"], Awaitable["AmoClient | None"]]
 
 
 def _line(mark: str, name: str, text: str) -> str:
@@ -150,16 +164,124 @@ async def check_telegram(settings: Settings) -> tuple[str, str, str] | None:
     return (OK, "Telegram", f"bot @{me.username} answers")
 
 
-async def run_doctor(settings: Settings) -> int:
+async def long_lived_amo_client(
+    settings: Settings, session: aiohttp.ClientSession
+) -> AmoClient | None:
+    """The client on `AMOCRM_LONG_LIVED_TOKEN`, None without one: the OAuth pair's store in
+    the database is not there yet, so an OAuth-only setup counts as not authorised.
+    """
+    if settings.amocrm_long_lived_token is None:
+        return None
+    from amocrm_client.client import create_amo_client
+
+    return create_amo_client(settings, session)
+
+
+def _amo_mapping(settings: Settings) -> tuple[AmoMapping | None, list[tuple[str, str, str]]]:
+    """The `[amocrm]` section validated; None when there is nothing (valid) to check live."""
+    from pydantic import ValidationError
+
+    from amocrm_client.mapping import AmoMapping
+
+    try:
+        section = load_mappings(settings.mappings_file).amocrm
+    except SettingsError:
+        return None, []  # check_static has said what is wrong with the file
+    try:
+        # The loader may hand over the raw table or the validated section.
+        mapping = section if isinstance(section, AmoMapping) else AmoMapping.model_validate(section)
+    except ValidationError as exc:
+        return None, [
+            (BAD, ".".join(["amocrm", *(str(part) for part in error["loc"])]), error["msg"])
+            for error in exc.errors()
+        ]
+    if not mapping.model_fields_set:
+        hint = "[amocrm] is empty — run python run.py amocrm fields and copy the ids into it"
+        return None, [(OFF, "AMOCRM mapping", hint)]
+    return mapping, []
+
+
+def _amo_error_text(exc: AmoError) -> str:
+    from amocrm_client.errors import AmoRateLimited, AmoServerError, AmoUnauthorized
+
+    if isinstance(exc, AmoUnauthorized):
+        hint = "the token was refused: issue a new one, or run python run.py amocrm auth CODE"
+    elif isinstance(exc, AmoRateLimited):
+        hint = "too many requests: try again in a minute"
+    elif isinstance(exc, AmoServerError):
+        hint = "amoCRM failed: try again later"
+    elif exc.status == 0:
+        hint = "check AMOCRM_BASE_URL and the network"
+    elif exc.status in (402, 403):
+        hint = "the account is unpaid, blocked, or the integration lacks rights"
+    else:
+        hint = ""
+    return f"{exc} — {hint}" if hint else str(exc)
+
+
+async def _amocrm_live(
+    client: AmoClient, settings: Settings, mapping: AmoMapping | None
+) -> list[tuple[str, str, str]]:
+    from amocrm_client.account_report import check_mapping
+
+    account = await client.account()
+    found = [(OK, "AMOCRM", f"account «{account.name}» (id {account.id}) answers")]
+    if settings.amocrm_account_id is not None and settings.amocrm_account_id != account.id:
+        text = f"{settings.amocrm_account_id}, but the token's account is {account.id}"
+        found.append((BAD, "AMOCRM_ACCOUNT_ID", f"{text} — webhooks would be refused"))
+    if mapping is None:
+        return found
+    problems = await check_mapping(client, mapping)
+    if not problems:
+        found.append((OK, "AMOCRM mapping", "every id in [amocrm] is in the account, types fit"))
+    found.extend((WARN if p.warning else BAD, p.key, p.text) for p in problems)
+    return found
+
+
+async def check_amocrm(
+    settings: Settings, client_factory: AmoClientFactory = long_lived_amo_client
+) -> list[tuple[str, str, str]]:
+    """The live account and every id of `[amocrm]` against it; an error is one line, never a
+    traceback. Nothing when amoCRM is off.
+    """
+    if settings.amocrm_base_url is None:
+        return []
+    import aiohttp
+
+    from amocrm_client.errors import AmoError
+
+    mapping, found = _amo_mapping(settings)
+    timeout = aiohttp.ClientTimeout(total=AMOCRM_TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = await client_factory(settings, session)
+        if client is None:
+            return [*found, (OFF, "AMOCRM", NOT_AUTHORISED)]
+        try:
+            return [*found, *await _amocrm_live(client, settings, mapping)]
+        except AmoError as exc:
+            return [*found, (BAD, "AMOCRM", _amo_error_text(exc))]
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            text = f"no answer from {settings.amocrm_base_url} ({type(exc).__name__})"
+            return [*found, (BAD, "AMOCRM", f"{text} — try again later")]
+
+
+async def run_doctor(
+    settings: Settings, *, amo_client_factory: AmoClientFactory = long_lived_amo_client
+) -> int:
     results = check_static(settings)
     results.append(await check_database(settings))
     telegram = await check_telegram(settings)
     if telegram:
         results.append(telegram)
+    results.extend(await check_amocrm(settings, amo_client_factory))
     for mark, name, text in results:
         print(_line(mark, name, text))
     problems = sum(1 for mark, _, _ in results if mark == BAD)
-    print(
-        f"\n{problems} problem(s) found." if problems else "\nEverything that is set looks right."
-    )
+    warnings = sum(1 for mark, _, _ in results if mark == WARN)
+    if problems:
+        print(f"\n{problems} problem(s) found.")
+    elif warnings:
+        print(f"\nNo problems; {warnings} warning(s) marked [ ! ] above.")
+    else:
+        print("\nEverything that is set looks right.")
     return 1 if problems else 0

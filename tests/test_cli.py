@@ -8,6 +8,7 @@ which these commands tolerate); the `engine` fixture empties it where a test cou
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,38 @@ def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
     password = make_url(database_url).password
     if password:
         assert password not in result.stdout
+
+
+def test_doctor_without_an_amocrm_token_says_how_to_authorise(cli) -> None:
+    result = cli(
+        "doctor",
+        AMOCRM_BASE_URL="http://127.0.0.1:9",
+        AMOCRM_CLIENT_ID="kopeyka-client",
+        AMOCRM_CLIENT_SECRET="kopeyka-client-secret",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "[off] AMOCRM: not authorised — run python run.py amocrm auth CODE" in lines
+    assert "Traceback" not in result.stderr
+
+
+def test_doctor_with_amocrm_unreachable_prints_one_bad_line(cli) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "long-lived-token-that-never-leaves"
+
+    result = cli(
+        "doctor", AMOCRM_BASE_URL=f"http://127.0.0.1:{port}", AMOCRM_LONG_LIVED_TOKEN=token
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "] AMOCRM:" in line]
+    assert line.startswith("[BAD] AMOCRM: GET /api/v4/account: amoCRM answered 0 Connection failed")
+    assert "AMOCRM_BASE_URL" in line
+    assert "Traceback" not in result.stdout + result.stderr
+    assert token not in result.stdout + result.stderr
 
 
 def test_run_without_a_token_opens_the_console_and_export_writes_the_saved_expense(
