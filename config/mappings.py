@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from amocrm_client.mapping import AmoMapping
 from config.settings import SettingsError
 from ledger.categories import DEFAULT_CATEGORIES, FALLBACK_CATEGORY
+from ledger.roles import Role
 
 __all__ = ["DEFAULT_CATEGORIES", "FALLBACK_CATEGORY", "Mappings", "load_mappings"]
-from ledger.roles import Role
 
 
 class Mappings(BaseModel):
@@ -23,7 +23,8 @@ class Mappings(BaseModel):
 
     categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     roles: dict[int, list[Role]] = Field(default_factory=dict)
-    amocrm: dict[str, Any] = Field(default_factory=dict)
+    # Checked at load: a typo in an id's key would otherwise switch a payment slot off.
+    amocrm: AmoMapping = Field(default_factory=AmoMapping)
 
     @field_validator("categories")
     @classmethod

@@ -69,3 +69,7 @@ class AttachmentRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"attachment refused: {reason}")
         self.reason = reason  # "type" or "size"
+
+
+class NotLinkedToCrm(DomainError):
+    """A manager whose invite named no amoCRM user: we cannot tell which deals are theirs."""

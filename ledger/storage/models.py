@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,6 +70,8 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
+    # The amoCRM user a manager is: their deals are the ones this user is responsible for.
+    amo_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -91,6 +94,7 @@ class InviteRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amo_user_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CategoryRow(Base):
@@ -211,17 +215,160 @@ class FsmStateRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class AmoUserRow(Base):
+    """amoCRM's users as last read from the account: names for managers and invites."""
+
+    __tablename__ = "amo_users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+
+
+class DealRow(Base):
+    """A deal as amoCRM last showed it, with the dimensions profit is sliced by.
+
+    `state` is ours: open, closed (its payments are expected), lost or deleted.
+    """
+
+    __tablename__ = "deals"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    amo_lead_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    pipeline_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_id: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(12))
+    responsible_amo_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    manager: Mapped[str | None] = mapped_column(String(200))
+    contract: Mapped[str | None] = mapped_column(String(200))
+    contract_date: Mapped[date | None] = mapped_column(Date)
+    product: Mapped[str | None] = mapped_column(String(200))
+    salon: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    amo_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ExpectedPaymentRow(Base):
+    """Money a deal owes us, one per payment slot: expected, then confirmed or cancelled."""
+
+    __tablename__ = "expected_payments"
+    __table_args__ = (UniqueConstraint("deal_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    confirmed_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DiscrepancyRow(Base):
+    """The CRM changed a payment after we confirmed it: history stays, a person decides.
+
+    One row per (payment, amount the CRM showed), so a repeated sync does not raise it again.
+    """
+
+    __tablename__ = "discrepancies"
+    __table_args__ = (UniqueConstraint("payment_id", "crm_amount_minor"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("expected_payments.id"))
+    confirmed_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    crm_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AmoWebhookRow(Base):
+    """The durable inbox: an amoCRM webhook as received, acknowledged before it is processed.
+
+    The body's hash is unique, so a redelivered webhook is stored once.
+    """
+
+    __tablename__ = "amo_webhooks"
+    __table_args__ = (Index("ix_amo_webhooks_pending", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    body_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    lead_ids: Mapped[list[int]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AmoTokenRow(Base):
+    """The OAuth pair (one row): rotated on every refresh, kept out of `.env`."""
+
+    __tablename__ = "amo_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SyncMarkRow(Base):
+    """Where a sync with an outside system got to (e.g. leads updated since)."""
+
+    __tablename__ = "sync_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    mark: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SyncRunRow(Base):
+    """One pass of a sync (a webhook batch, a reconcile): what it did and what failed."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(20))
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    deals_synced: Mapped[int] = mapped_column(Integer)
+    webhooks: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 __all__ = [
+    "AmoTokenRow",
+    "AmoUserRow",
+    "AmoWebhookRow",
     "AuditRow",
     "Base",
     "CategoryRow",
     "CategoryWordRow",
+    "DealRow",
+    "DiscrepancyRow",
     "EntryRow",
+    "ExpectedPaymentRow",
     "ExpenseDraftRow",
     "FsmStateRow",
     "InviteRow",
     "OutboxRow",
     "ProcessedUpdateRow",
+    "SyncMarkRow",
+    "SyncRunRow",
     "UserRoleRow",
     "UserRow",
 ]
