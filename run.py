@@ -5,6 +5,9 @@ python run.py console --as owner  chat with the bot in this terminal
 python run.py migrate             apply database migrations
 python run.py doctor              check every setting and say what is wrong or missing
 python run.py export-xlsx         write the ledger to an XLSX workbook
+python run.py amocrm auth CODE    authorise the amoCRM integration once
+python run.py amocrm fields       print the account's pipelines, statuses, users and fields
+python run.py amocrm sync         catch up with amoCRM now (leads updated since the last pass)
 """
 
 from __future__ import annotations
@@ -64,7 +67,36 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", type=Path, help="file to write (default: data/ledger-<date>.xlsx)"
     )
+    _amocrm_parser(commands)
     return parser
+
+
+def _amocrm_parser(commands: argparse._SubParsersAction) -> None:
+    amocrm = commands.add_parser(
+        "amocrm",
+        help="amoCRM: authorise, list the account's ids, sync now",
+        description="The amoCRM integration (AMOCRM_* settings, [amocrm] in the mappings).",
+    )
+    actions = amocrm.add_subparsers(dest="action", metavar="ACTION", required=True)
+    auth = actions.add_parser(
+        "auth",
+        help="trade an authorization code for tokens (stored in the database)",
+        description="Open the integration's authorization link in amoCRM, allow access, and "
+        "pass the `code` from the redirect here (it lives 20 minutes, works once).",
+    )
+    auth.add_argument("code", help="the authorization code from amoCRM's redirect")
+    actions.add_parser(
+        "fields",
+        help="print pipelines, statuses, users and lead fields with their ids",
+        description="What to copy into the [amocrm] section of the mappings file.",
+    )
+    sync = actions.add_parser(
+        "sync",
+        help="reconcile now: leads updated since the last pass (or --since)",
+        description="Fetch leads updated since the stored mark and apply them, then process "
+        "waiting webhooks. A second run changes nothing.",
+    )
+    sync.add_argument("--since", help="start from this date instead, YYYY-MM-DD")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_doctor(settings))
         if command == "export-xlsx":
             return asyncio.run(_export(settings, args.month, args.output))
+        if command == "amocrm":
+            return asyncio.run(_amocrm(settings, args))
     except SettingsError as exc:
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
@@ -184,6 +218,16 @@ async def _console(settings: Settings, role: Role) -> int:
     return 0
 
 
+async def _amocrm(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import amocrm_commands
+
+    if args.action == "auth":
+        return await amocrm_commands.authorise(settings, args.code)
+    if args.action == "fields":
+        return await amocrm_commands.fields(settings)
+    return await amocrm_commands.sync(settings, args.since)
+
+
 async def _migrate(settings: Settings) -> int:
     from ledger.storage.database import create_engine, migrate
 
@@ -198,20 +242,22 @@ async def _migrate(settings: Settings) -> int:
 
 async def _export(settings: Settings, month: str | None, output: Path | None) -> int:
     from bot.app import create_app_context
-    from sheets.xlsx import load_entries, write_workbook
+    from sheets.projection import load_projection
+    from sheets.xlsx import export_xlsx
 
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise SettingsError([f"--month: '{month}' is not a month, use YYYY-MM (e.g. 2026-11)"])
     context, engine = await create_app_context(settings)
     try:
         async with context.session_factory() as session:
-            lines = await load_entries(session, month)
-        stamp = month or context.clock.today().isoformat()
-        path = output or Path(settings.data_dir) / f"ledger-{stamp}.xlsx"
-        await asyncio.to_thread(write_workbook, lines, path)
+            projection = await load_projection(session, month)
+        today = context.clock.today()
+        path = output or Path(settings.data_dir) / f"ledger-{month or today.isoformat()}.xlsx"
+        await asyncio.to_thread(export_xlsx, projection, path, today)
     finally:
         await engine.dispose()
-    print(f"Wrote {len(lines)} {'entry' if len(lines) == 1 else 'entries'} to {path}")
+    count = len(projection.ledger)
+    print(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {path}")
     return 0
 
 

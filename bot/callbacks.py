@@ -35,6 +35,8 @@ class EntryCallback(CallbackData, prefix="e"):
 
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
+    # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
+    crm: int = -1
 
 
 class RevokeCallback(CallbackData, prefix="rv"):

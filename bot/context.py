@@ -10,6 +10,7 @@ from config.mappings import Mappings
 from config.settings import Settings
 from ledger.categories import CategoryService
 from ledger.clock import Clock
+from ledger.deals import DealService
 from ledger.expenses import ExpenseService
 from ledger.storage.uow import UnitOfWork
 from ledger.users import UserService
@@ -39,4 +40,5 @@ class AppContext:
             "expenses": ExpenseService(
                 uow, self.clock, categories, amount_limit=self.settings.amount_limit
             ),
+            "deals": DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
         }

@@ -111,6 +111,13 @@ def invite_roles(texts: Texts) -> InlineKeyboardMarkup:
     return _markup(_in_rows(buttons, 2))
 
 
+def invite_crm_users(people: list[tuple[int, str]], texts: Texts) -> InlineKeyboardMarkup:
+    role = Role.MANAGER.value
+    buttons = [(name[:40], InviteCallback(role=role, crm=amo_id).pack()) for amo_id, name in people]
+    buttons.append((texts.invite_without_crm, InviteCallback(role=role, crm=0).pack()))
+    return _markup(_in_rows(buttons, 2))
+
+
 def revoke_roles(users: list[UserView], texts: Texts) -> InlineKeyboardMarkup | None:
     buttons = [
         (

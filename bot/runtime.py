@@ -12,6 +12,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
+from amocrm_client.integration import AmoIntegration
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
@@ -28,6 +29,7 @@ COMMANDS = {
         BotCommand(command="help", description="Что я умею"),
         BotCommand(command="expense", description="Записать расход"),
         BotCommand(command="history", description="Последние записи"),
+        BotCommand(command="deals", description="Сделки и ожидаемые оплаты"),
         BotCommand(command="categories", description="Категории расходов"),
         BotCommand(command="users", description="Люди и роли"),
         BotCommand(command="invite", description="Пригласить сотрудника"),
@@ -36,6 +38,7 @@ COMMANDS = {
         BotCommand(command="help", description="What I can do"),
         BotCommand(command="expense", description="Log an expense"),
         BotCommand(command="history", description="Recent entries"),
+        BotCommand(command="deals", description="Deals and expected payments"),
         BotCommand(command="categories", description="Expense categories"),
         BotCommand(command="users", description="People and roles"),
         BotCommand(command="invite", description="Invite a colleague"),
@@ -71,8 +74,34 @@ async def _set_commands(bot: Bot) -> None:
         log.warning("could not set the command menu: %s", exc)
 
 
+def create_amocrm(context: AppContext) -> AmoIntegration | None:
+    return AmoIntegration.create(
+        context.settings,
+        context.mappings.amocrm,
+        context.session_factory,
+        context.clock,
+        owner_chat_ids=context.settings.owner_telegram_ids,
+    )
+
+
+async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
 async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
+    settings = context.settings
     scheduler = create_scheduler(context, bot)
+    amocrm = create_amocrm(context)
+    runner = None
+    if amocrm is not None:
+        amocrm.start(scheduler)
+        if (webhook := amocrm.webhook_config()) is not None:
+            # Telegram is polled, but amoCRM still needs somewhere to post.
+            app = create_web_app(dispatcher, None, None, amocrm=webhook)
+            runner = await _serve(app, settings.web_host, settings.web_port)
     scheduler.start()
     try:
         await bot.delete_webhook(drop_pending_updates=False)
@@ -80,6 +109,10 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         scheduler.shutdown(wait=False)
+        if runner is not None:
+            await runner.cleanup()
+        if amocrm is not None:
+            await amocrm.close()
 
 
 async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
@@ -89,17 +122,18 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         if settings.telegram_webhook_secret
         else None
     )
-    app = create_web_app(dispatcher, bot, secret)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.web_host, settings.web_port)
-    await site.start()
+    scheduler = create_scheduler(context, bot)
+    amocrm = create_amocrm(context)
+    if amocrm is not None:
+        amocrm.start(scheduler)
+    webhook = amocrm.webhook_config() if amocrm is not None else None
+    app = create_web_app(dispatcher, bot, secret, amocrm=webhook)
+    runner = await _serve(app, settings.web_host, settings.web_port)
     url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH
     await bot.set_webhook(
         url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
     )
     await _set_commands(bot)
-    scheduler = create_scheduler(context, bot)
     scheduler.start()
     log.info(
         "webhook mode: listening on %s:%s, Telegram posts to %s",
@@ -112,4 +146,6 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     finally:
         scheduler.shutdown(wait=False)
         await runner.cleanup()
+        if amocrm is not None:
+            await amocrm.close()
         await bot.session.close()

@@ -12,6 +12,7 @@ from html import escape
 
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
+from ledger.deals import DealView, PaymentStatus
 from ledger.expenses import Draft, Entry
 from ledger.money import Money, format_money
 from ledger.roles import Role
@@ -69,8 +70,11 @@ class Texts:
                 "• /categories — категории: добавить, переименовать",
                 "• /invite — пригласить сотрудника с ролью",
                 "• /users — люди и роли, отзыв доступа",
+                "• /deals — сделки, по которым ждём оплату",
             ]
-        other = roles - {Role.OWNER}
+        if Role.MANAGER in roles and Role.OWNER not in roles:
+            lines.append("• /deals — ваши сделки: сколько ждём и сколько уже подтверждено")
+        other = roles - {Role.OWNER, Role.MANAGER}
         if other and Role.OWNER not in roles:
             lines.append(
                 "• Ваши разделы появятся здесь, как только они будут готовы: "
@@ -250,6 +254,10 @@ class Texts:
 
     # -- users and invites ----------------------------------------------------------
     invite_choose_role = "Кого пригласить? Выберите роль:"
+    invite_choose_crm_user = (
+        "Кто этот менеджер в amoCRM? Его сделки в /deals найдутся по ответственному."
+    )
+    invite_without_crm = "Без привязки к amoCRM"
 
     def invite_link(self, role: Role, link: str, expires: str) -> str:
         return (
@@ -285,6 +293,79 @@ class Texts:
     cannot_revoke_owner = (
         "Владельцев задаёт OWNER_TELEGRAM_IDS в настройках; из бота их не отозвать."
     )
+
+    # -- deals ------------------------------------------------------------------------
+    payment_kinds = {
+        "cash": "наличные",
+        "bank_transfer": "на расчётный счёт",
+        "card_transfer": "перевод на карту",
+        "terminal": "терминал",
+        "credit": "кредит",
+    }
+    deals_title = "<b>Сделки, по которым ждём оплату</b>"
+    deals_empty = "Сделок с ожидаемыми оплатами нет."
+    deals_not_linked = (
+        "Ваш аккаунт ещё не связан с пользователем amoCRM — попросите владельца "
+        "прислать новое приглашение менеджера с вашим именем из amoCRM."
+    )
+
+    def deals_more(self, count: int) -> str:
+        return f"…и ещё {count}"
+
+    def deal_card(self, deal: DealView) -> str:
+        title = escape(deal.name)
+        if deal.contract:
+            title += f", договор {escape(deal.contract)}"
+        lines = [f"<b>{title}</b>"]
+        if deal.manager:
+            lines[0] += f" — {escape(deal.manager)}"
+        for payment in deal.payments:
+            kind = self.payment_kinds.get(payment.kind, payment.kind)
+            due = f", до {self.date(payment.due)}" if payment.due else ""
+            if payment.status is PaymentStatus.CONFIRMED and payment.confirmed is not None:
+                state = f"подтверждено {money(payment.confirmed)}"
+            else:
+                state = "ждём"
+            lines.append(
+                f"• {escape(payment.slot)}: {money(payment.amount)} ({kind}{due}) — {state}"
+            )
+        lines.append(f"Ждём: {money(deal.expected)} · подтверждено: {money(deal.confirmed)}")
+        return "\n".join(lines)
+
+    deal_states = {"lost": "сделка проиграна", "deleted": "сделка удалена в amoCRM"}
+
+    def deal_discrepancy(
+        self,
+        deal: str,
+        contract: str | None,
+        slot: str,
+        confirmed_minor: int,
+        crm_minor: int,
+        currency: str,
+        state: str,
+    ) -> str:
+        confirmed = money(Money.from_minor_units(confirmed_minor, currency))
+        crm = money(Money.from_minor_units(crm_minor, currency))
+        where = escape(deal) + (f", договор {escape(contract)}" if contract else "")
+        why = self.deal_states.get(state, f"в amoCRM теперь {crm}")
+        return (
+            f"⚠️ Расхождение по сделке «{where}»: платёж «{escape(slot)}» уже подтверждён "
+            f"на {confirmed}, а {why}. В учёте ничего не изменено — проверьте сделку."
+        )
+
+    def deal_problems(self, deal: str, amo_lead_id: int, problems: list[str]) -> str:
+        listed = "\n".join(f"• {escape(problem)}" for problem in problems)
+        return (
+            f"Сделка «{escape(deal)}» (amoCRM #{amo_lead_id}): не могу понять оплату, "
+            f"ожидание не записано.\n{listed}\n"
+            "Исправьте поля сделки в amoCRM или сопоставление в config/mappings.toml."
+        )
+
+    def amo_daily_summary(self, deals: int, webhooks: int, errors: int) -> str:
+        return (
+            f"amoCRM за сутки: сделок обновлено — {deals}, вебхуков — {webhooks}, "
+            f"ошибок — {errors}. Подробности: <code>python run.py doctor</code> и журнал."
+        )
 
     # -- misc -------------------------------------------------------------------------
     unexpected_error = "Что-то пошло не так, ничего не изменено. Попробуйте ещё раз."
@@ -330,8 +411,11 @@ class EnglishTexts(Texts):
                 "• /categories — add or rename categories",
                 "• /invite — invite a colleague with a role",
                 "• /users — people and roles, revoke access",
+                "• /deals — deals we expect payments for",
             ]
-        other = roles - {Role.OWNER}
+        if Role.MANAGER in roles and Role.OWNER not in roles:
+            lines.append("• /deals — your deals: what is expected and what is confirmed")
+        other = roles - {Role.OWNER, Role.MANAGER}
         if other and Role.OWNER not in roles:
             lines.append(
                 "• Your sections will appear here as they are ready: "
@@ -475,6 +559,10 @@ class EnglishTexts(Texts):
     btn_other_date = "Other date…"
     btn_revoke = "Revoke"
     invite_choose_role = "Whom to invite? Choose a role:"
+    invite_choose_crm_user = (
+        "Who is this manager in amoCRM? Their deals in /deals are found by the responsible user."
+    )
+    invite_without_crm = "No amoCRM link"
 
     def invite_link(self, role: Role, link: str, expires: str) -> str:
         return (
@@ -507,6 +595,78 @@ class EnglishTexts(Texts):
         "Owners are set by OWNER_TELEGRAM_IDS; they cannot be revoked from the bot."
     )
     unexpected_error = "Something went wrong; nothing was changed. Please try again."
+
+    payment_kinds = {
+        "cash": "cash",
+        "bank_transfer": "bank transfer",
+        "card_transfer": "card transfer",
+        "terminal": "terminal",
+        "credit": "credit",
+    }
+    deals_title = "<b>Deals with payments expected</b>"
+    deals_empty = "No deals with expected payments."
+    deals_not_linked = (
+        "Your account is not linked to an amoCRM user yet — ask the owner for a new manager "
+        "invite naming you in amoCRM."
+    )
+
+    def deals_more(self, count: int) -> str:
+        return f"…and {count} more"
+
+    def deal_card(self, deal: DealView) -> str:
+        title = escape(deal.name)
+        if deal.contract:
+            title += f", contract {escape(deal.contract)}"
+        lines = [f"<b>{title}</b>"]
+        if deal.manager:
+            lines[0] += f" — {escape(deal.manager)}"
+        for payment in deal.payments:
+            kind = self.payment_kinds.get(payment.kind, payment.kind)
+            due = f", due {self.date(payment.due)}" if payment.due else ""
+            if payment.status is PaymentStatus.CONFIRMED and payment.confirmed is not None:
+                state = f"confirmed {money(payment.confirmed)}"
+            else:
+                state = "expected"
+            lines.append(
+                f"• {escape(payment.slot)}: {money(payment.amount)} ({kind}{due}) — {state}"
+            )
+        lines.append(f"Expected: {money(deal.expected)} · confirmed: {money(deal.confirmed)}")
+        return "\n".join(lines)
+
+    deal_states = {"lost": "the deal is lost", "deleted": "the deal was deleted in amoCRM"}
+
+    def deal_discrepancy(
+        self,
+        deal: str,
+        contract: str | None,
+        slot: str,
+        confirmed_minor: int,
+        crm_minor: int,
+        currency: str,
+        state: str,
+    ) -> str:
+        confirmed = money(Money.from_minor_units(confirmed_minor, currency))
+        crm = money(Money.from_minor_units(crm_minor, currency))
+        where = escape(deal) + (f", contract {escape(contract)}" if contract else "")
+        why = self.deal_states.get(state, f"amoCRM now shows {crm}")
+        return (
+            f"⚠️ Discrepancy on “{where}”: payment “{escape(slot)}” was confirmed at "
+            f"{confirmed}, but {why}. Nothing in the ledger was changed — check the deal."
+        )
+
+    def deal_problems(self, deal: str, amo_lead_id: int, problems: list[str]) -> str:
+        listed = "\n".join(f"• {escape(problem)}" for problem in problems)
+        return (
+            f"Deal “{escape(deal)}” (amoCRM #{amo_lead_id}): cannot read its payment, nothing "
+            f"expected was recorded.\n{listed}\n"
+            "Fix the deal's fields in amoCRM or the mapping in config/mappings.toml."
+        )
+
+    def amo_daily_summary(self, deals: int, webhooks: int, errors: int) -> str:
+        return (
+            f"amoCRM in the last day: {deals} deals synced, {webhooks} webhooks, "
+            f"{errors} errors. Details: <code>python run.py doctor</code> and the log."
+        )
 
 
 CATALOG: dict[str, Texts] = {"ru": Texts(), "en": EnglishTexts()}

@@ -1,10 +1,14 @@
-"""The aiohttp web app: Telegram's webhook (secret header checked) and a health check."""
+"""The aiohttp web app: Telegram's webhook (secret header checked), amoCRM's webhook (secret
+path checked) and a health check.
+"""
 
 from __future__ import annotations
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+
+from amocrm_client.webhook_endpoint import AmoWebhookConfig, register_amocrm_webhook
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -14,8 +18,13 @@ async def _health(_: web.Request) -> web.Response:
 
 
 def create_web_app(
-    dispatcher: Dispatcher, bot: Bot | None, webhook_secret: str | None
+    dispatcher: Dispatcher,
+    bot: Bot | None,
+    webhook_secret: str | None,
+    *,
+    amocrm: AmoWebhookConfig | None = None,
 ) -> web.Application:
+    """`bot` is None when Telegram is polled: the app then serves only the other routes."""
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", _health)
     if bot is not None:
@@ -24,4 +33,6 @@ def create_web_app(
         SimpleRequestHandler(
             dispatcher, bot, secret_token=webhook_secret, handle_in_background=False
         ).register(app, path=TELEGRAM_WEBHOOK_PATH)
+    if amocrm is not None:
+        register_amocrm_webhook(app, amocrm)
     return app

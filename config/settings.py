@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     amocrm_client_secret: SecretStr | None = None
     amocrm_redirect_uri: AnyHttpUrl | None = None
     amocrm_long_lived_token: SecretStr | None = None
+    amocrm_sync_minutes: int = Field(default=15, ge=1, le=1440)
 
     @model_validator(mode="before")
     @classmethod

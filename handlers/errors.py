@@ -24,6 +24,7 @@ from ledger.errors import (
     InviteRefused,
     NotAllowed,
     NotFound,
+    NotLinkedToCrm,
     NotYours,
     StaleDraft,
     TextTooLong,
@@ -52,6 +53,8 @@ def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
             return texts.not_allowed
         case NotFound():
             return texts.not_found
+        case NotLinkedToCrm():
+            return texts.deals_not_linked
         case InviteRefused():
             return texts.invite_refused(error.reason)
         case CannotRevokeOwner():

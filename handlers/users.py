@@ -29,7 +29,19 @@ async def invite_for_role(
     bot: Bot,
 ) -> None:
     role = _grantable(callback_data.role)
-    created = await users.create_invite(actor, role)
+    if role is Role.MANAGER and callback_data.crm < 0:
+        # A manager's deals are found by the amoCRM user they are: ask which one.
+        people = await users.crm_users(actor)
+        if people:
+            await query.answer()
+            await replace_card(
+                query,
+                texts.invite_choose_crm_user,
+                keyboards.invite_crm_users(people, texts),
+            )
+            return
+    amo_user_id = callback_data.crm if callback_data.crm > 0 else None
+    created = await users.create_invite(actor, role, amo_user_id=amo_user_id)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={created.token}"
     await query.answer()

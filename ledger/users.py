@@ -7,7 +7,7 @@ owner out from the bot. Every other role lives in `user_roles` and is granted by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select, update
 
@@ -15,7 +15,7 @@ from ledger import audit, outbox
 from ledger.clock import Clock
 from ledger.errors import CannotRevokeOwner, InviteRefused, NotAllowed, NotFound
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
-from ledger.storage.models import AuditRow, InviteRow, UserRoleRow, UserRow
+from ledger.storage.models import AmoUserRow, AuditRow, InviteRow, UserRoleRow, UserRow
 from ledger.storage.uow import UnitOfWork
 from ledger.tokens import TokenError, sign, verify
 
@@ -153,14 +153,33 @@ class UserService:
             )
         return count
 
-    async def create_invite(self, actor: Actor, role: Role) -> Invite:
+    async def crm_users(self, actor: Actor) -> list[tuple[int, str]]:
+        """amoCRM's users as last synced (id, name): whom a manager's invite can name."""
+        if not actor.is_owner:
+            raise NotAllowed
+        rows = await self._session.execute(
+            select(AmoUserRow.id, AmoUserRow.name).order_by(AmoUserRow.name)
+        )
+        return [(row.id, row.name) for row in rows]
+
+    async def create_invite(
+        self, actor: Actor, role: Role, *, amo_user_id: int | None = None
+    ) -> Invite:
         if not actor.is_owner:
             raise NotAllowed
         if role not in GRANTABLE_ROLES:
             raise NotAllowed
+        if amo_user_id is not None and (
+            role is not Role.MANAGER or await self._session.get(AmoUserRow, amo_user_id) is None
+        ):
+            raise NotAllowed  # a forged button: only a known amoCRM user, only for a manager
         now = self._clock.now()
         row = InviteRow(
-            role=role.value, created_by=actor.user_id, created_at=now, expires_at=now + INVITE_TTL
+            role=role.value,
+            created_by=actor.user_id,
+            created_at=now,
+            expires_at=now + INVITE_TTL,
+            amo_user_id=amo_user_id,
         )
         async with self._uow.transaction():
             self._session.add(row)
@@ -172,7 +191,11 @@ class UserService:
                 action="invite.created",
                 object_type="invite",
                 object_id=row.id,
-                after={"role": role.value, "expires_at": row.expires_at.isoformat()},
+                after={
+                    "role": role.value,
+                    "expires_at": row.expires_at.isoformat(),
+                    "amo_user_id": amo_user_id,
+                },
             )
         token = sign(self._key, INVITE_KIND, row.id, row.expires_at)
         expires_local = row.expires_at.astimezone(self._clock.tz)
@@ -206,6 +229,8 @@ class UserService:
             if claimed.rowcount != 1:
                 raise InviteRefused("used")
             role = Role(invite.role)
+            if invite.amo_user_id is not None:
+                await self._link_crm_user(user, invite.amo_user_id, now)
             roles = await self._roles_of(user.id)
             if role not in roles:
                 self._session.add(
@@ -243,6 +268,27 @@ class UserService:
         if person.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
         return self._actor(user, frozenset(roles), person), role
+
+    async def _link_crm_user(self, user: UserRow, amo_user_id: int, now: datetime) -> None:
+        """The amoCRM user is this person now; whoever was linked to it before is not."""
+        if user.amo_user_id == amo_user_id:
+            return
+        await self._session.execute(
+            update(UserRow).where(UserRow.amo_user_id == amo_user_id).values(amo_user_id=None)
+        )
+        before = user.amo_user_id
+        user.amo_user_id = amo_user_id
+        await self._session.flush()
+        audit.record(
+            self._session,
+            at=now,
+            actor_user_id=user.id,
+            action="user.crm_linked",
+            object_type="user",
+            object_id=user.id,
+            before={"amo_user_id": before},
+            after={"amo_user_id": amo_user_id},
+        )
 
     async def list_users(self, actor: Actor) -> list[UserView]:
         if not actor.is_owner:

@@ -1,0 +1,168 @@
+"""amoCRM at run time: the client, the webhook inbox, its worker and the scheduled passes,
+built from the settings. Absent (None) when `AMOCRM_BASE_URL` is not set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from amocrm_client.client import AmoClient, TokenStore, create_amo_client
+from amocrm_client.inbox import InboxQueue, InboxWriter
+from amocrm_client.mapping import AmoMapping
+from amocrm_client.sync import (
+    FETCH_ERRORS,
+    InboxWorker,
+    LeadSync,
+    Reconciler,
+    describe,
+    report_day,
+)
+from amocrm_client.token_store import DatabaseTokenStore
+from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from config.settings import Settings
+from ledger.clock import Clock
+
+log = logging.getLogger(__name__)
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
+# After a webhook lands the worker waits this long, so a burst is fetched in one request.
+GATHER_SECONDS = 0.5
+IDLE_POLL_SECONDS = 10.0  # wakes for webhooks put back for a retry
+INBOX_KEPT = timedelta(days=7)
+DAILY_REPORT_HOUR = 9
+
+
+def token_store_for(
+    settings: Settings, session_factory: async_sessionmaker, clock: Clock
+) -> TokenStore | None:
+    """The long-lived token when one is set; else the OAuth pair kept in the database."""
+    if settings.amocrm_long_lived_token is not None:
+        return None  # create_amo_client builds the long-lived store itself
+    return DatabaseTokenStore(session_factory, clock)
+
+
+@dataclass
+class AmoIntegration:
+    settings: Settings
+    session: aiohttp.ClientSession
+    client: AmoClient
+    sync: LeadSync
+    worker: InboxWorker
+    reconciler: Reconciler
+    writer: InboxWriter
+    queue: InboxQueue
+    session_factory: async_sessionmaker
+    clock: Clock
+    owners: tuple[int, ...]
+    wake_event: asyncio.Event
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        mapping: AmoMapping,
+        session_factory: async_sessionmaker,
+        clock: Clock,
+        *,
+        tz: ZoneInfo | None = None,
+        owner_chat_ids: Iterable[int] = (),
+    ) -> AmoIntegration | None:
+        """Must be called inside the running event loop (it opens an HTTP session)."""
+        if settings.amocrm_base_url is None:
+            return None
+        session = aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
+        tokens = token_store_for(settings, session_factory, clock)
+        client = create_amo_client(settings, session, tokens=tokens)
+        owners = tuple(owner_chat_ids)
+        sync = LeadSync(session_factory, clock, client, mapping, tz or settings.tz, owners)
+        queue = InboxQueue(session_factory, clock)
+        wake = asyncio.Event()
+        return cls(
+            settings=settings,
+            session=session,
+            client=client,
+            sync=sync,
+            worker=InboxWorker(queue, sync, client, session_factory, clock),
+            reconciler=Reconciler(sync, client, session_factory, clock),
+            writer=InboxWriter(session_factory, clock, on_stored=wake.set),
+            queue=queue,
+            session_factory=session_factory,
+            clock=clock,
+            owners=owners,
+            wake_event=wake,
+        )
+
+    def __post_init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    def webhook_config(self) -> AmoWebhookConfig | None:
+        """The webhook route's settings; None (no route) without `AMOCRM_WEBHOOK_SECRET`."""
+        secret = self.settings.amocrm_webhook_secret
+        if secret is None:
+            return None
+        return AmoWebhookConfig(
+            secret=secret.get_secret_value(),
+            account_id=self.settings.amocrm_account_id,
+            writer=self.writer,
+        )
+
+    def start(self, scheduler: AsyncIOScheduler) -> None:
+        """Start the inbox worker and put the reconcile and the daily report on `scheduler`."""
+        self._task = asyncio.create_task(self._work(), name="amocrm-inbox")
+        scheduler.add_job(
+            self.reconcile,
+            "interval",
+            minutes=self.settings.amocrm_sync_minutes,
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(self.report, "cron", hour=DAILY_REPORT_HOUR, max_instances=1)
+        scheduler.add_job(self.prune, "interval", hours=12, max_instances=1)
+
+    async def reconcile(self) -> None:
+        try:
+            result = await self.reconciler.run()
+        except FETCH_ERRORS as exc:
+            log.warning("amoCRM reconcile failed, next pass will retry: %s", describe(exc))
+            return
+        log.info(
+            "amoCRM reconcile: %s leads read, %s deals changed, %s gone, %s errors",
+            result.leads,
+            result.deals_changed,
+            result.gone,
+            result.errors,
+        )
+
+    async def report(self) -> None:
+        await report_day(self.session_factory, self.clock, self.owners)
+
+    async def prune(self) -> None:
+        await self.queue.prune(self.clock.now() - INBOX_KEPT)
+
+    async def _work(self) -> None:
+        self.wake_event.set()  # whatever waited in the inbox while we were down
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake_event.wait(), timeout=IDLE_POLL_SECONDS)
+            self.wake_event.clear()
+            await asyncio.sleep(GATHER_SECONDS)
+            try:
+                await self.worker.run_until_empty()
+            except Exception:  # the loop must outlive any one failure; rows are retried
+                log.exception("amoCRM inbox worker failed")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.session.close()

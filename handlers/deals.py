@@ -1,0 +1,31 @@
+"""/deals: closed deals still owed money — a manager's own, or every one for the owner."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.texts import Texts
+from ledger.deals import DealService
+from ledger.roles import Actor, Role
+
+DEALS_SHOWN = 15  # a message holds at most 4096 characters; the rest is counted
+DEALS_ROLES = {"roles": frozenset({Role.OWNER, Role.MANAGER})}
+
+
+async def show_deals(message: Message, actor: Actor, deals: DealService, texts: Texts) -> None:
+    found = await deals.open_deals(actor)
+    if not found:
+        await message.answer(texts.deals_empty)
+        return
+    parts = [texts.deals_title, *(texts.deal_card(deal) for deal in found[:DEALS_SHOWN])]
+    if len(found) > DEALS_SHOWN:
+        parts.append(texts.deals_more(len(found) - DEALS_SHOWN))
+    await message.answer("\n\n".join(parts))
+
+
+def create_router() -> Router:
+    router = Router(name="deals")
+    router.message.register(show_deals, Command("deals"), flags=DEALS_ROLES)
+    return router

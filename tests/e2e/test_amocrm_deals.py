@@ -1,0 +1,491 @@
+"""Deals from amoCRM end to end: the fake CRM, its real-format webhooks posted to our web app,
+the inbox worker and the reconcile pass through the real client, the database, and the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time as wall
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from amocrm_client.inbox import InboxWriter
+from amocrm_client.integration import AmoIntegration
+from amocrm_client.sync import report_day
+from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from bot.context import AppContext
+from bot.notifier import create_notify_handler
+from bot.runtime import create_amocrm
+from bot.webapp import create_web_app
+from config.settings import Settings
+from ledger.clock import FrozenClock
+from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
+from ledger.storage.database import create_engine, create_session_factory
+from ledger.storage.models import (
+    AmoTokenRow,
+    AmoWebhookRow,
+    AuditRow,
+    DealRow,
+    ExpectedPaymentRow,
+    SyncRunRow,
+    UserRow,
+)
+from tests.e2e.conftest import OWNER_ID, REPO, start_app
+from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
+from tests.fakes.server import serve_locally
+from tests.fakes.telegram import FakeTelegram, FakeUser
+
+FIXTURES = REPO / "tests" / "fixtures" / "amocrm"
+STATUS_BODY = (FIXTURES / "webhook_lead_status.constructed.urlencoded").read_bytes()
+ACCOUNT_ID = 7039099  # the account of webhook_lead_status
+LEAD_ID = 25399013  # its lead
+# The custom-fields update fixture, re-addressed to the same lead and account.
+UPDATE_BODY = (
+    (FIXTURES / "webhook_lead_update_custom_fields.constructed.urlencoded")
+    .read_bytes()
+    .replace(b"19620", str(LEAD_ID).encode())
+    .replace(b"28805383", str(ACCOUNT_ID).encode())
+)
+SECRET = "amo-hook-secret_42"
+PIPELINE, CLOSED_STATUS = 3177727, 32392165  # "Принимают решение" closes a deal here
+MANAGER_AMO_ID = 504141  # "Менеджер Иван" in the fake's users
+PREPAY, PAY_TYPE, CONTRACT, PRODUCT, SALON, CITY, CONTRACT_DATE = (
+    600001,
+    600003,
+    600005,
+    600007,
+    600009,
+    600011,
+    600013,
+)
+MAPPINGS = f"""
+[amocrm]
+closed_statuses = [[{PIPELINE}, {CLOSED_STATUS}]]
+contract_field = {CONTRACT}
+contract_date_field = {CONTRACT_DATE}
+product_field = {PRODUCT}
+salon_field = {SALON}
+city_field = {CITY}
+
+[[amocrm.payments]]
+name = "Предоплата"
+amount_field = {PREPAY}
+type_field = {PAY_TYPE}
+
+[[amocrm.payments]]
+name = "Остаток"
+amount = "price_minus_others"
+type_field = {PAY_TYPE}
+
+[amocrm.payment_types]
+"Наличные" = "cash"
+"Безнал" = "bank_transfer"
+"""
+CUSTOM_FIELDS = [
+    {"id": PREPAY, "name": "Предоплата", "type": "numeric"},
+    {
+        "id": PAY_TYPE,
+        "name": "Тип оплаты",
+        "type": "select",
+        "enums": [{"id": 800001, "value": "Наличные"}, {"id": 800003, "value": "Безнал"}],
+    },
+    {"id": CONTRACT, "name": "Договор", "type": "text"},
+    {"id": PRODUCT, "name": "Продукт", "type": "text"},
+    {"id": SALON, "name": "Салон", "type": "text"},
+    {"id": CITY, "name": "Город", "type": "text"},
+    {"id": CONTRACT_DATE, "name": "Дата договора", "type": "date"},
+]
+
+
+def crm_field(field_id: int, value: Any, enum_id: int | None = None) -> dict[str, Any]:
+    shown: dict[str, Any] = {"value": value}
+    if enum_id is not None:
+        shown["enum_id"] = enum_id
+    return {"field_id": field_id, "field_name": str(field_id), "values": [shown]}
+
+
+def closed_lead(*, price: int = 150_000, prepayment: str = "50000", **changes: Any) -> dict:
+    """The deal of the webhook fixture, as amoCRM shows it once the manager closed it."""
+    lead = {
+        "id": LEAD_ID,
+        "name": "Кухня Ивановых",
+        "price": price,
+        "responsible_user_id": MANAGER_AMO_ID,
+        "status_id": CLOSED_STATUS,
+        "pipeline_id": PIPELINE,
+        "updated_at": int(wall.time()),
+        "account_id": ACCOUNT_ID,
+        "custom_fields_values": [
+            crm_field(PREPAY, prepayment),
+            crm_field(PAY_TYPE, "Наличные", 800001),
+            crm_field(CONTRACT, "Д-17"),
+            crm_field(PRODUCT, "Кухня"),
+            crm_field(SALON, "Центральный"),
+            crm_field(CITY, "Казань"),
+            crm_field(CONTRACT_DATE, 1_763_424_000),  # 18.11.2025 in Moscow
+        ],
+        "_embedded": {"tags": [], "companies": [], "contacts": []},
+    }
+    lead.update(changes)
+    return lead
+
+
+@dataclass
+class Crm:
+    context: AppContext
+    bot: Bot
+    telegram: FakeTelegram
+    owner: FakeUser
+    amo: FakeAmoCRM
+    integration: AmoIntegration
+    http: aiohttp.ClientSession
+    url: str
+    clock: FrozenClock
+
+    async def post(self, body: bytes, *, secret: str = SECRET, **headers: str) -> int:
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        async with self.http.post(
+            f"{self.url}/amocrm/webhook/{secret}", data=body, headers=headers
+        ) as response:
+            return response.status
+
+    async def process(self) -> int:
+        return await self.integration.worker.run_until_empty()
+
+    async def count(self, model: Any, *where: Any) -> int:
+        async with self.context.session_factory() as session:
+            query = select(func.count()).select_from(model).where(*where)
+            return (await session.execute(query)).scalar_one()
+
+    async def payments(self) -> dict[str, ExpectedPaymentRow]:
+        async with self.context.session_factory() as session:
+            rows = await session.scalars(select(ExpectedPaymentRow))
+            return {row.slot: row for row in rows}
+
+    async def deal(self) -> DealRow:
+        async with self.context.session_factory() as session:
+            query = select(DealRow).where(DealRow.amo_lead_id == LEAD_ID)
+            return (await session.execute(query)).scalar_one()
+
+    async def deliver_notifications(self) -> int:
+        worker = OutboxWorker(
+            self.context.session_factory,
+            {TOPIC_NOTIFY: create_notify_handler(self.bot, "ru")},
+            self.clock,
+        )
+        return await worker.run_once()
+
+    def lead_fetches(self) -> list[Any]:
+        return self.amo.requests_to("GET", "/api/v4/leads")
+
+
+def amo_settings(
+    telegram: FakeTelegram, amo: FakeAmoCRM, database_url: str, data_dir: Path
+) -> Settings:
+    mappings = data_dir / "mappings.toml"
+    mappings.write_text((REPO / "config" / "mappings.toml").read_text() + MAPPINGS)
+    return Settings(
+        _env_file=None,
+        bot_token=telegram.token,
+        owner_telegram_ids=[OWNER_ID],
+        telegram_api_url=telegram.base_url,
+        database_url=database_url,
+        data_dir=data_dir,
+        mappings_file=mappings,
+        secret_key="e2e-secret-key-that-signs-invites",
+        amocrm_base_url=amo.base_url,
+        amocrm_account_id=ACCOUNT_ID,
+        amocrm_webhook_secret=SECRET,
+        amocrm_client_id=CLIENT_ID,
+        amocrm_client_secret=CLIENT_SECRET,
+        amocrm_redirect_uri=REDIRECT_URI,
+    )
+
+
+@pytest.fixture
+async def amo() -> AsyncIterator[FakeAmoCRM]:
+    async with FakeAmoCRM() as fake:
+        fake.custom_fields.extend(CUSTOM_FIELDS)
+        yield fake
+
+
+@pytest.fixture
+async def crm(
+    telegram: FakeTelegram,
+    amo: FakeAmoCRM,
+    engine: AsyncEngine,
+    database_url: str,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> AsyncIterator[Crm]:
+    """Kopeyka as `run.py run` starts it in polling mode with amoCRM on, authorised once."""
+    settings = amo_settings(telegram, amo, database_url, tmp_path)
+    async with (
+        start_app("polling", telegram, settings, engine, clock) as (context, dispatcher, bot),
+        aiohttp.ClientSession() as http,
+    ):
+        integration = create_amocrm(context)
+        assert integration is not None
+        app = create_web_app(dispatcher, None, None, amocrm=integration.webhook_config())
+        runner, url = await serve_locally(app)
+        try:
+            await integration.client.exchange_code(amo.issue_code())  # `run.py amocrm auth`
+            owner = telegram.user(OWNER_ID, "Ольга", username="owner_olga")
+            yield Crm(context, bot, telegram, owner, amo, integration, http, url, clock)
+        finally:
+            await runner.cleanup()
+            await integration.close()
+
+
+async def test_a_deal_closed_in_the_crm_and_its_webhook_become_expected_payments(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+
+    assert await crm.post(STATUS_BODY) == 200
+    assert await crm.process() == 1
+
+    payments = await crm.payments()
+    assert set(payments) == {"Предоплата", "Остаток"}
+    assert (payments["Предоплата"].amount_minor, payments["Предоплата"].kind) == (5_000_000, "cash")
+    assert payments["Остаток"].amount_minor == 10_000_000
+    assert {p.status for p in payments.values()} == {"expected"}
+    deal = await crm.deal()
+    assert (deal.manager, deal.product, deal.salon, deal.city, deal.contract) == (
+        "Менеджер Иван",
+        "Кухня",
+        "Центральный",
+        "Казань",
+        "Д-17",
+    )
+    assert deal.contract_date == date(2025, 11, 18)
+    fetch = crm.lead_fetches()[-1]
+    assert ("filter[id][]", str(LEAD_ID)) in fetch.query
+
+
+async def test_the_owner_and_the_manager_see_the_deal_in_the_bot(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    await crm.post(STATUS_BODY)
+    await crm.process()
+    await crm.integration.sync.refresh_users()  # what the reconcile does on every pass
+
+    await crm.owner.send("/invite")
+    await crm.owner.tap("менеджер")
+    assert "Кто этот менеджер в amoCRM" in crm.owner.last_message().body
+    await crm.owner.tap("Менеджер Иван")
+    text = crm.owner.last_message().body
+    token = next(w for w in text.split() if w.startswith("https://t.me/")).split("?start=")[1]
+    manager = crm.telegram.user(7770009, "Иван")
+    await manager.open_deep_link(token)
+    await manager.send("/deals")
+
+    card = manager.last_message().body
+    assert "Кухня Ивановых, договор Д-17" in card
+    assert "Предоплата: 50\u00a0000,00\u00a0₽ (наличные) — ждём" in card
+    assert "Ждём: 150\u00a0000,00\u00a0₽" in card
+    linked = await crm.count(UserRow, UserRow.amo_user_id == MANAGER_AMO_ID)
+    assert linked == 1
+    await crm.owner.send("/deals")
+    assert "Кухня Ивановых" in crm.owner.last_message().body
+
+
+async def test_a_manager_with_no_deals_of_theirs_sees_none(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead(responsible_user_id=999999)
+    await crm.post(STATUS_BODY)
+    await crm.process()
+    await crm.integration.sync.refresh_users()
+    await crm.owner.send("/invite")
+    await crm.owner.tap("менеджер")
+    await crm.owner.tap("Менеджер Иван")
+    text = crm.owner.last_message().body
+    token = next(w for w in text.split() if w.startswith("https://t.me/")).split("?start=")[1]
+    manager = crm.telegram.user(7770009, "Иван")
+    await manager.open_deep_link(token)
+
+    await manager.send("/deals")
+
+    assert "Сделок с ожидаемыми оплатами нет" in manager.last_message().body
+
+
+async def test_replayed_and_duplicated_webhooks_change_nothing(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    for _ in range(5):  # amoCRM delivers the same event up to five times
+        assert await crm.post(STATUS_BODY) == 200
+    assert await crm.count(AmoWebhookRow) == 1
+    await crm.process()
+    audits = await crm.count(AuditRow)
+
+    assert await crm.post(STATUS_BODY) == 200  # a late replay of a processed one
+    assert await crm.post(UPDATE_BODY) == 200  # another event about the same, unchanged lead
+    await crm.process()
+
+    assert await crm.count(AuditRow) == audits
+    assert await crm.count(ExpectedPaymentRow) == 2
+
+
+async def test_an_amount_changed_after_confirmation_tells_the_owner_and_keeps_history(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    await crm.post(STATUS_BODY)
+    await crm.process()
+    async with crm.context.session_factory() as session, session.begin():
+        # What the cashier's confirmation (a later flow) leaves: the prepayment taken in.
+        prepayment = (
+            await session.execute(
+                select(ExpectedPaymentRow).where(ExpectedPaymentRow.slot == "Предоплата")
+            )
+        ).scalar_one()
+        prepayment.status, prepayment.confirmed_amount_minor = "confirmed", 5_000_000
+
+    crm.amo.leads[LEAD_ID] = closed_lead(prepayment="45000", updated_at=int(wall.time()) + 5)
+    await crm.post(UPDATE_BODY)
+    await crm.process()
+
+    payments = await crm.payments()
+    assert payments["Предоплата"].status == "confirmed"
+    assert payments["Предоплата"].amount_minor == 5_000_000
+    assert payments["Остаток"].amount_minor == 10_500_000  # still unconfirmed: it follows
+    assert await crm.deliver_notifications() == 1
+    told = crm.owner.last_message().body
+    assert "Расхождение по сделке «Кухня Ивановых, договор Д-17»" in told
+    assert "45\u00a0000,00\u00a0₽" in told
+
+
+async def test_a_lost_webhook_is_caught_by_the_reconcile_and_a_second_pass_changes_nothing(
+    crm: Crm,
+):
+    crm.amo.leads[LEAD_ID] = closed_lead()  # closed in the CRM; its webhook never came
+
+    first = await crm.integration.reconciler.run()
+    second = await crm.integration.reconciler.run()
+
+    assert first.deals_changed >= 1
+    assert set(await crm.payments()) == {"Предоплата", "Остаток"}
+    assert second.deals_changed == 0
+    assert second.since is not None  # the second pass started from the stored mark
+    since = ("filter[updated_at][from]", str(int(second.since.timestamp())))
+    assert since in crm.lead_fetches()[-1].query or any(
+        since in fetch.query for fetch in crm.lead_fetches()
+    )
+
+
+async def test_a_deal_deleted_in_the_crm_cancels_its_expectations_at_the_next_reconcile(
+    crm: Crm,
+):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    await crm.post(STATUS_BODY)
+    await crm.process()
+    await crm.integration.reconciler.run()
+
+    del crm.amo.leads[LEAD_ID]
+    result = await crm.integration.reconciler.run()
+
+    assert result.gone == 1
+    assert {p.status for p in (await crm.payments()).values()} == {"cancelled"}
+    assert (await crm.deal()).state == "deleted"
+
+
+async def test_an_expired_token_is_refreshed_once_and_the_new_pair_is_kept(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    async with crm.context.session_factory() as session:
+        before = (await session.get(AmoTokenRow, 1)).refresh_token
+
+    crm.amo.expire_access_tokens()
+    await crm.post(STATUS_BODY)
+    await crm.process()
+
+    assert await crm.count(ExpectedPaymentRow) == 2
+    async with crm.context.session_factory() as session:
+        after = (await session.get(AmoTokenRow, 1)).refresh_token
+    assert after != before
+    assert len(crm.amo.requests_to("POST", "/oauth2/access_token")) == 2  # code, then refresh
+
+
+async def test_a_429_storm_delays_the_webhook_but_loses_nothing_and_the_owner_hears(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    crm.amo.fail_next(429, times=4, path="/api/v4/leads")  # every retry of the fetch
+
+    assert await crm.post(STATUS_BODY) == 200
+    await crm.process()
+
+    assert await crm.count(ExpectedPaymentRow) == 0
+    assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "pending") == 1
+    crm.clock.advance(timedelta(hours=1))  # the retry comes due
+    await crm.process()
+    assert await crm.count(ExpectedPaymentRow) == 2
+    assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "done") == 1
+
+    summary = await report_day(crm.context.session_factory, crm.clock, [OWNER_ID])
+    assert summary.errors >= 1
+    assert await crm.deliver_notifications() == 1
+    assert "amoCRM за сутки" in crm.owner.last_message().body
+    assert await crm.count(SyncRunRow, SyncRunRow.errors > 0) >= 1
+
+
+async def test_the_worker_runs_by_itself_once_started(crm: Crm):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    scheduler = AsyncIOScheduler()
+    crm.integration.start(scheduler)  # as run_polling does; the scheduler itself stays off
+
+    await crm.post(STATUS_BODY)
+    for _ in range(100):
+        if await crm.count(ExpectedPaymentRow) == 2:
+            break
+        await asyncio.sleep(0.05)
+
+    assert await crm.count(ExpectedPaymentRow) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "expected"),
+    [
+        (STATUS_BODY, "wrong-secret", 403),
+        (STATUS_BODY.replace(b"7039099", b"1111111"), SECRET, 403),  # another account
+        (b'{"leads": "json, not a form"}', SECRET, 400),
+        (b"leads%5Bstatus%5D%5B0%5D%5Bid%5D=abc&account%5Bid%5D=7039099", SECRET, 400),
+        (b"x" * (1024 * 1024 + 10), SECRET, 413),
+    ],
+    ids=["wrong secret", "wrong account", "not a form", "bad lead id", "too large"],
+)
+async def test_refused_webhooks_get_4xx_and_change_nothing(
+    crm: Crm, body: bytes, secret: str, expected: int, caplog: pytest.LogCaptureFixture
+):
+    assert await crm.post(body, secret=secret) == expected
+
+    assert await crm.count(AmoWebhookRow) == 0
+    assert SECRET not in caplog.text
+
+
+async def test_a_webhook_about_other_entities_is_acknowledged_and_ignored(crm: Crm):
+    contacts_only = b"contacts%5Badd%5D%5B0%5D%5Bid%5D=1&account%5Bid%5D=7039099"
+
+    assert await crm.post(contacts_only) == 200
+
+    assert await crm.count(AmoWebhookRow) == 0
+
+
+async def test_a_database_that_is_down_answers_503_so_amocrm_delivers_again(
+    crm: Crm, tmp_path: Path
+):
+    unreachable = create_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/db.sqlite3")
+    writer = InboxWriter(create_session_factory(unreachable), crm.clock)
+    config = AmoWebhookConfig(secret=SECRET, account_id=ACCOUNT_ID, writer=writer)
+    runner, url = await serve_locally(create_web_app(Dispatcher(), None, None, amocrm=config))
+    try:
+        async with crm.http.post(
+            f"{url}/amocrm/webhook/{SECRET}",
+            data=STATUS_BODY,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            assert response.status == 503
+    finally:
+        await runner.cleanup()
+        await unreachable.dispose()
