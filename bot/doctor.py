@@ -164,17 +164,30 @@ async def check_telegram(settings: Settings) -> tuple[str, str, str] | None:
     return (OK, "Telegram", f"bot @{me.username} answers")
 
 
-async def long_lived_amo_client(
+async def stored_amo_client(
     settings: Settings, session: aiohttp.ClientSession
 ) -> AmoClient | None:
-    """The client on `AMOCRM_LONG_LIVED_TOKEN`, None without one: the OAuth pair's store in
-    the database is not there yet, so an OAuth-only setup counts as not authorised.
+    """The client on `AMOCRM_LONG_LIVED_TOKEN`, or on the OAuth pair `run.py amocrm auth`
+    stored in the database; None when neither exists (not authorised yet).
     """
-    if settings.amocrm_long_lived_token is None:
-        return None
     from amocrm_client.client import create_amo_client
 
-    return create_amo_client(settings, session)
+    if settings.amocrm_long_lived_token is not None:
+        return create_amo_client(settings, session)
+    from amocrm_client.token_store import DatabaseTokenStore
+    from ledger.clock import SystemClock
+    from ledger.storage.database import create_engine, create_session_factory
+
+    # Unpooled: a refresh during the check must still store the rotated pair, and nothing
+    # is left open for this short command to dispose of.
+    engine = create_engine(settings.effective_database_url, pooled=False)
+    store = DatabaseTokenStore(create_session_factory(engine), SystemClock(settings.tz))
+    try:
+        if not await store.has_tokens():
+            return None
+    except Exception:  # not migrated or unreachable: check_database has said so
+        return None
+    return create_amo_client(settings, session, tokens=store)
 
 
 def _amo_mapping(settings: Settings) -> tuple[AmoMapping | None, list[tuple[str, str, str]]]:
@@ -239,7 +252,7 @@ async def _amocrm_live(
 
 
 async def check_amocrm(
-    settings: Settings, client_factory: AmoClientFactory = long_lived_amo_client
+    settings: Settings, client_factory: AmoClientFactory = stored_amo_client
 ) -> list[tuple[str, str, str]]:
     """The live account and every id of `[amocrm]` against it; an error is one line, never a
     traceback. Nothing when amoCRM is off.
@@ -266,7 +279,7 @@ async def check_amocrm(
 
 
 async def run_doctor(
-    settings: Settings, *, amo_client_factory: AmoClientFactory = long_lived_amo_client
+    settings: Settings, *, amo_client_factory: AmoClientFactory = stored_amo_client
 ) -> int:
     results = check_static(settings)
     results.append(await check_database(settings))

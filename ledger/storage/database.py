@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -28,17 +29,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url`; for SQLite the file's folder is created and pragmas set."""
+def create_engine(url: str, *, echo: bool = False, pooled: bool = True) -> AsyncEngine:
+    """An async engine for `url`; for SQLite the file's folder is created and pragmas set.
+
+    `pooled=False` opens a connection per use and keeps none: for a one-off command that
+    cannot dispose of the engine when it is done.
+    """
     parsed = make_url(url)
+    options: dict[str, Any] = {"echo": echo}
+    if not pooled:
+        options["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    if pooled:
+        options.update(pool_size=10, max_overflow=10)
+    return create_async_engine(url, **options)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
