@@ -164,9 +164,7 @@ async def check_telegram(settings: Settings) -> tuple[str, str, str] | None:
     return (OK, "Telegram", f"bot @{me.username} answers")
 
 
-async def stored_amo_client(
-    settings: Settings, session: aiohttp.ClientSession
-) -> AmoClient | None:
+async def stored_amo_client(settings: Settings, session: aiohttp.ClientSession) -> AmoClient | None:
     """The client on `AMOCRM_LONG_LIVED_TOKEN`, or on the OAuth pair `run.py amocrm auth`
     stored in the database; None when neither exists (not authorised yet).
     """
