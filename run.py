@@ -5,6 +5,9 @@ python run.py console --as owner  chat with the bot in this terminal
 python run.py migrate             apply database migrations
 python run.py doctor              check every setting and say what is wrong or missing
 python run.py export-xlsx         write the ledger to an XLSX workbook
+python run.py sheet init          create or repair the Google Sheets layout
+python run.py sheet sync          push new entries to Google Sheets now
+python run.py sheet rebuild       rewrite the whole Google Sheets projection from the database
 python run.py amocrm auth CODE    authorise the amoCRM integration once
 python run.py amocrm fields       print the account's pipelines, statuses, users and fields
 python run.py amocrm sync         catch up with amoCRM now (leads updated since the last pass)
@@ -68,7 +71,29 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, help="file to write (default: data/ledger-<date>.xlsx)"
     )
     _amocrm_parser(commands)
+    _sheet_parser(commands)
     return parser
+
+
+def _sheet_parser(commands: argparse._SubParsersAction) -> None:
+    sheet = commands.add_parser(
+        "sheet",
+        help="Google Sheets: lay out, push new entries, rebuild",
+        description="The Google Sheets projection (GOOGLE_SERVICE_ACCOUNT_FILE, SHEET_ID). "
+        "Share the spreadsheet with the service account's e-mail first.",
+    )
+    actions = sheet.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "init",
+        help="create or repair the layout (sheets, headers, formats, formulas, chart)",
+        description="Safe to run again: it repairs rather than duplicates.",
+    )
+    actions.add_parser("sync", help="push entries not yet in the sheet, now")
+    actions.add_parser(
+        "rebuild",
+        help="rewrite the whole projection from the database",
+        description="Every row of «Операции» is rewritten in order; hand edits are put right.",
+    )
 
 
 def _amocrm_parser(commands: argparse._SubParsersAction) -> None:
@@ -121,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.month, args.output))
         if command == "amocrm":
             return asyncio.run(_amocrm(settings, args))
+        if command == "sheet":
+            return asyncio.run(_sheet(settings, args.action))
     except SettingsError as exc:
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
@@ -226,6 +253,32 @@ async def _amocrm(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "fields":
         return await amocrm_commands.fields(settings)
     return await amocrm_commands.sync(settings, args.since)
+
+
+async def _sheet(settings: Settings, action: str) -> int:
+    from bot.app import create_app_context
+    from sheets.sync import SheetsUnavailable, create_sheets_sync
+
+    context, engine = await create_app_context(settings)
+    try:
+        sync = create_sheets_sync(settings, context.session_factory, context.clock)
+        if sync is None:
+            raise SettingsError(
+                ["GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID: not set — Google Sheets is off"]
+            )
+        run = {"init": sync.init, "sync": sync.push, "rebuild": sync.rebuild}[action]
+        try:
+            report = await run()
+        except SheetsUnavailable as exc:
+            print(f"Google Sheets: {exc.reason}")
+            return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"Done: {report.rows_written} rows written in {report.write_requests} requests"
+        + ("; layout updated." if report.summary_rewritten else ".")
+    )
+    return 0
 
 
 async def _migrate(settings: Settings) -> int:

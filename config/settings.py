@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     google_service_account_file: Path | None = None
     sheet_id: str | None = None
     google_sheets_endpoint: AnyHttpUrl | None = None
+    sheets_sync_seconds: int = Field(default=30, ge=5, le=3600)
 
     amocrm_base_url: AnyHttpUrl | None = None
     amocrm_account_id: int | None = None

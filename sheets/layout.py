@@ -34,7 +34,15 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
-from sheets.projection import EXPENSE, INCOME, REVERSAL, LedgerRow, Projection
+from sheets.projection import (
+    EXPENSE,
+    INCOME,
+    REVERSAL,
+    LedgerRow,
+    LedgerShape,
+    Projection,
+    distinct_values,
+)
 
 RUB_FORMAT = '#,##0.00 "₽";-#,##0.00 "₽"'
 DATE_FORMAT = "DD.MM.YYYY"
@@ -285,16 +293,18 @@ SELECTOR_ROW = 2  # «Прибыль»!B2:B5 hold the selectors, one per dimensi
 CRITERIA_COLUMN = "G"  # «Списки»!G2:G5 turn them into SUMIFS criteria
 
 
-def distinct_values(ledger: Sequence[LedgerRow], attribute: str) -> list[str]:
-    """The dropdown's choices: every non-blank value once, sorted as a Russian reader would.
-
-    SUMIFS compares text ignoring case, so "иванов" and "Иванов" are one choice, not two.
-    """
-    values = sorted({getattr(row, attribute) for row in ledger} - {None, ""})
-    unique: dict[str, str] = {}
-    for value in values:
-        unique.setdefault(value.casefold(), value)
-    return [unique[key] for key in sorted(unique)]
+def shape_of(ledger: Sequence[LedgerRow]) -> LedgerShape:
+    """The shape of rows in memory (the XLSX path); the sync worker reads it with SQL."""
+    if not ledger:
+        return LedgerShape()
+    return LedgerShape(
+        first=min(row.entry_date for row in ledger),
+        last=max(row.entry_date for row in ledger),
+        distinct={
+            attribute: tuple(distinct_values(getattr(row, attribute) for row in ledger))
+            for _, _, attribute in DIMENSIONS
+        },
+    )
 
 
 def selector_ref(index: int) -> str:
@@ -305,9 +315,9 @@ def criterion_ref(index: int) -> str:
     return f"{quote(LISTS)}!${CRITERIA_COLUMN}${SELECTOR_ROW + index}"
 
 
-def lists_sheet(ledger: Sequence[LedgerRow]) -> tuple[Sheet, tuple[str, ...]]:
+def lists_sheet(shape: LedgerShape) -> tuple[Sheet, tuple[str, ...]]:
     """The hidden helper sheet, and each dimension's dropdown source range."""
-    columns = [distinct_values(ledger, attribute) for _, _, attribute in DIMENSIONS]
+    columns = [list(shape.distinct.get(attribute, ())) for _, _, attribute in DIMENSIONS]
     depth = max(len(values) for values in columns) + 1
     rows: list[tuple[CellValue, ...]] = []
     for index in range(depth):
@@ -344,12 +354,12 @@ def lists_sheet(ledger: Sequence[LedgerRow]) -> tuple[Sheet, tuple[str, ...]]:
 PROFIT_HEADER_ROW = 7
 
 
-def months_of(ledger: Sequence[LedgerRow], today: date) -> list[date]:
+def months_of(shape: LedgerShape, today: date) -> list[date]:
     """Every month from the first entry's to the last's (gaps included), as their 1st days."""
-    if not ledger:
+    if shape.first is None or shape.last is None:
         return [today.replace(day=1)]
-    first = min(row.entry_date for row in ledger).replace(day=1)
-    last = max(row.entry_date for row in ledger).replace(day=1)
+    first = shape.first.replace(day=1)
+    last = shape.last.replace(day=1)
     months = [first]
     while months[-1] < last:
         current = months[-1]
@@ -593,10 +603,17 @@ def requests_sheet(projection: Projection) -> Sheet:
 # -- the workbook ----------------------------------------------------------------------------
 
 
-def build_layout(projection: Projection, today: date) -> WorkbookLayout:
-    """The whole workbook for `projection`; `today` only picks the month of an empty ledger."""
-    months = months_of(projection.ledger, today)
-    lists, sources = lists_sheet(projection.ledger)
+def build_layout(
+    projection: Projection, today: date, shape: LedgerShape | None = None
+) -> WorkbookLayout:
+    """The whole workbook for `projection`; `today` only picks the month of an empty ledger.
+
+    With `shape`, the summary sheets follow it rather than `projection.ledger`: the sync
+    worker passes an empty ledger (it appends «Операции» rows itself) and the shape of all.
+    """
+    shape = shape if shape is not None else shape_of(projection.ledger)
+    months = months_of(shape, today)
+    lists, sources = lists_sheet(shape)
     categories = list(projection.expense_categories)
     return WorkbookLayout(
         sheets=(

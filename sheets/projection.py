@@ -8,16 +8,24 @@ are loaded here and nothing downstream changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.deals import DealState, PaymentStatus
 from ledger.money import Money
-from ledger.storage.models import CategoryRow, DealRow, EntryRow, ExpectedPaymentRow, UserRow
+from ledger.storage.models import (
+    CategoryRow,
+    DealRow,
+    EntryRow,
+    ExpectedPaymentRow,
+    SheetRowRow,
+    UserRow,
+)
 
 INCOME, EXPENSE, REVERSAL = "income", "expense", "reversal"
 CASH = "cash"  # the payment kind `[amocrm.payment_types]` maps cash to
@@ -87,6 +95,29 @@ class Projection:
     requests: list[RequestRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerShape:
+    """What the summary sheets need to know of the ledger without its rows: the span of its
+    dates and each dimension's distinct values (by `LedgerRow` field name). The sync worker
+    reads it with a few SQL aggregates instead of loading every entry.
+    """
+
+    first: date | None = None
+    last: date | None = None
+    distinct: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def distinct_values(values: Iterable[str | None]) -> list[str]:
+    """A dimension's choices: every non-blank value once, sorted as a Russian reader would.
+
+    SUMIFS compares text ignoring case, so "иванов" and "Иванов" are one choice, not two.
+    """
+    unique: dict[str, str] = {}
+    for value in sorted({value for value in values if value}):
+        unique.setdefault(value.casefold(), value)
+    return [unique[key] for key in sorted(unique)]
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """The first day of "YYYY-MM" and the first day of the month after it."""
     year, number = (int(part) for part in month.split("-"))
@@ -102,15 +133,22 @@ async def load_projection(session: AsyncSession, month: str | None = None) -> Pr
     ledger = await _load_ledger(session, month)
     return Projection(
         ledger=ledger,
-        expense_categories=await _load_categories(session, ledger),
+        expense_categories=await _load_categories(
+            session, {row.category for row in ledger if row.kind != INCOME}
+        ),
         cash_held=await _load_cash_held(session),
         requests=await _load_requests(session),
     )
 
 
-async def _load_ledger(session: AsyncSession, month: str | None) -> list[LedgerRow]:
-    """Entries in posting order, read as plain columns (100,000 ORM objects would be slow)."""
-    query = (
+# The dimension columns of an entry, by `LedgerRow` field. Manager and product come from the
+# entry's deal once entries carry one; company expenses carry salon and city themselves.
+DIMENSION_COLUMNS = {"salon": EntryRow.salon, "city": EntryRow.city}
+
+
+def _ledger_query() -> Select:
+    """Entries as plain columns in posting order (100,000 ORM objects would be slow)."""
+    return (
         select(
             EntryRow.id,
             EntryRow.entry_date,
@@ -129,10 +167,9 @@ async def _load_ledger(session: AsyncSession, month: str | None) -> list[LedgerR
         .join(UserRow, UserRow.id == EntryRow.created_by)
         .order_by(EntryRow.id)
     )
-    if month is not None:
-        first, after = month_bounds(month)
-        query = query.where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
-    result = await session.execute(query)
+
+
+def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
     return [
         LedgerRow(
             entry_id=entry_id,
@@ -163,20 +200,69 @@ async def _load_ledger(session: AsyncSession, month: str | None) -> list[LedgerR
     ]
 
 
+async def _load_ledger(session: AsyncSession, month: str | None) -> list[LedgerRow]:
+    query = _ledger_query()
+    if month is not None:
+        first, after = month_bounds(month)
+        query = query.where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
+    return _ledger_rows(await session.execute(query))
+
+
+async def load_unwritten(session: AsyncSession, spreadsheet_id: str, limit: int) -> list[LedgerRow]:
+    """The first `limit` entries (in posting order) no row of the spreadsheet holds yet."""
+    written = select(SheetRowRow.entry_id).where(
+        SheetRowRow.spreadsheet_id == spreadsheet_id, SheetRowRow.entry_id == EntryRow.id
+    )
+    query = _ledger_query().where(~written.exists()).limit(limit)
+    return _ledger_rows(await session.execute(query))
+
+
+async def load_shape(session: AsyncSession) -> LedgerShape:
+    """The whole ledger's date span and distinct dimension values, by aggregate queries."""
+    first, last = (
+        await session.execute(select(func.min(EntryRow.entry_date), func.max(EntryRow.entry_date)))
+    ).one()
+    distinct = {}
+    for attribute, column in DIMENSION_COLUMNS.items():
+        values = await session.scalars(select(column).where(column.is_not(None)).distinct())
+        distinct[attribute] = tuple(distinct_values(values))
+    return LedgerShape(first=first, last=last, distinct=distinct)
+
+
+async def load_summary_projection(session: AsyncSession) -> Projection:
+    """Everything but the ledger rows: what the summary sheets show besides the shape."""
+    return Projection(
+        ledger=[],
+        expense_categories=await _load_categories(session, await _used_categories(session)),
+        cash_held=await _load_cash_held(session),
+        requests=await _load_requests(session),
+    )
+
+
 def _comment(description: str | None, comment: str | None) -> str | None:
     """The owner's words ("такси до офиса") and their comment, as one cell."""
     parts = [part for part in (description, comment) if part]
     return " — ".join(parts) or None
 
 
-async def _load_categories(session: AsyncSession, ledger: list[LedgerRow]) -> list[str]:
-    """Active categories in the owner's order, then retired ones the loaded entries still use."""
+async def _used_categories(session: AsyncSession) -> set[str]:
+    """Categories any spending entry uses (a retired one still has its column then)."""
+    used = await session.scalars(
+        select(CategoryRow.name)
+        .join(EntryRow, EntryRow.category_id == CategoryRow.id)
+        .where(EntryRow.kind != INCOME)
+        .distinct()
+    )
+    return set(used)
+
+
+async def _load_categories(session: AsyncSession, used: set[str]) -> list[str]:
+    """Active categories in the owner's order, then retired ones the entries still use."""
     rows = await session.execute(
         select(CategoryRow.name, CategoryRow.is_active).order_by(
             CategoryRow.position, CategoryRow.id
         )
     )
-    used = {row.category for row in ledger if row.kind != INCOME}
     return [name for name, is_active in rows if is_active or name in used]
 
 

@@ -19,6 +19,7 @@ from sheets.layout import (
     build_layout,
     months_of,
     operations_row,
+    shape_of,
 )
 from sheets.projection import LedgerRow, Projection
 
@@ -89,13 +90,13 @@ def test_operations_filter_covers_header_and_every_row_and_data_starts_below_the
 def test_months_run_from_first_to_last_entry_with_gaps_and_an_empty_ledger_gets_this_month() -> (
     None
 ):
-    assert months_of(LEDGER, date(2026, 11, 23)) == [
+    assert months_of(shape_of(LEDGER), date(2026, 11, 23)) == [
         date(2026, 8, 1),
         date(2026, 9, 1),
         date(2026, 10, 1),
         date(2026, 11, 1),
     ]
-    assert months_of([], date(2026, 11, 23)) == [date(2026, 11, 1)]
+    assert months_of(shape_of([]), date(2026, 11, 23)) == [date(2026, 11, 1)]
 
 
 def test_dropdowns_list_all_first_then_each_distinct_value_once() -> None:

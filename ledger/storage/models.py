@@ -350,6 +350,31 @@ class SyncRunRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class SheetStateRow(Base):
+    """How far the Google Sheets projection of one spreadsheet got: «Операции» rows written,
+    and a digest of the summary sheets last written (rewritten only when it changes).
+    """
+
+    __tablename__ = "sheet_state"
+
+    spreadsheet_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
+    summary_digest: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SheetRowRow(Base):
+    """Which «Операции» row holds which entry. An entry without a row here is still to be
+    written, whatever order transactions committed in; writing to a known row is idempotent.
+    """
+
+    __tablename__ = "sheet_rows"
+
+    spreadsheet_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    row_number: Mapped[int] = mapped_column(BigInteger)
+
+
 __all__ = [
     "AmoTokenRow",
     "AmoUserRow",
@@ -367,6 +392,8 @@ __all__ = [
     "InviteRow",
     "OutboxRow",
     "ProcessedUpdateRow",
+    "SheetRowRow",
+    "SheetStateRow",
     "SyncMarkRow",
     "SyncRunRow",
     "UserRoleRow",

@@ -1,0 +1,314 @@
+"""Keeping the Google Sheets projection up to date, from the database, in batched requests.
+
+«Операции» rows are written by position: the database remembers which row holds which entry
+(`sheet_rows`), so a write retried after a timeout lands on the same cells and an entry never
+appears twice, and an entry whose transaction committed late is still picked up. Each push
+writes up to `chunk_rows` rows in one `batchUpdate` (resizing the grid in the same request);
+the summary sheets are rewritten only when what they show changed. Requests are paced (one a
+second by default: Google's advice per spreadsheet, and within 60 writes a minute); a 429 or
+5xx is retried with backoff, and when Google stays down the push stops and the next one
+resumes from the database — nothing is lost, and the bot never waits for it.
+
+gspread is synchronous: every call runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gspread
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from config.settings import Settings
+from ledger.clock import Clock
+from ledger.storage.models import SheetRowRow, SheetStateRow
+from ledger.storage.uow import write_gate
+from sheets.google_client import classify, open_spreadsheet
+from sheets.google_requests import (
+    SPARE_ROWS,
+    Request,
+    clear_rows_request,
+    resize_request,
+    rows_request,
+    structure_requests,
+)
+from sheets.layout import OPERATIONS, WorkbookLayout, build_layout, operations_row
+from sheets.projection import load_shape, load_summary_projection, load_unwritten
+
+log = logging.getLogger(__name__)
+
+Connect = Callable[[], gspread.Spreadsheet]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class SheetsUnavailable(Exception):
+    """Google refused or could not be reached; `reason` is short and safe to log."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@dataclass(slots=True)
+class PushReport:
+    rows_written: int = 0
+    write_requests: int = 0
+    summary_rewritten: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How requests are spaced and retried (tests and benchmarks pass their own)."""
+
+    min_interval: float = 1.0
+    attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_cap: float = 60.0
+
+
+class SheetsSync:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker,
+        clock: Clock,
+        connect: Connect,
+        spreadsheet_id: str,
+        *,
+        chunk_rows: int = 2000,
+        pacing: Pacing | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._connect = connect
+        self.spreadsheet_id = spreadsheet_id
+        self._chunk_rows = chunk_rows
+        self._pacing = pacing or Pacing()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._gate = write_gate(session_factory.kw["bind"])
+        self._spreadsheet: gspread.Spreadsheet | None = None
+        self._last_write = -float("inf")
+        self._lock = asyncio.Lock()
+
+    # --- what callers do ------------------------------------------------------------------
+
+    async def init(self) -> PushReport:
+        """Create or repair the layout: sheets, headers, formats, formulas, charts."""
+        async with self._lock:
+            report = PushReport()
+            await self._write_summary(report, force=True)
+            return report
+
+    async def push(self) -> PushReport:
+        """New entries since the last push, and the summary sheets if they changed."""
+        async with self._lock:
+            report = PushReport()
+            await self._write_summary(report, force=False)
+            await self._write_operations(report)
+            return report
+
+    async def rebuild(self) -> PushReport:
+        """Rewrite the whole projection from the database (hand edits are put right)."""
+        async with self._lock:
+            async with self._gate(), self._sessions() as session, session.begin():
+                await session.execute(
+                    delete(SheetRowRow).where(SheetRowRow.spreadsheet_id == self.spreadsheet_id)
+                )
+                state = await self._state(session)
+                state.rows_written, state.summary_digest = 0, None
+            report = PushReport()
+            await self._write_summary(report, force=True)
+            await self._write_operations(report)
+            await self._clear_leftover_rows(report)
+            return report
+
+    # --- the summary sheets ----------------------------------------------------------------
+
+    async def _layout(self) -> WorkbookLayout:
+        async with self._sessions() as session:
+            projection = await load_summary_projection(session)
+            shape = await load_shape(session)
+        return build_layout(projection, self._clock.today(), shape)
+
+    async def _write_summary(self, report: PushReport, *, force: bool) -> None:
+        layout = await self._layout()
+        digest = hashlib.sha256(repr(layout.sheets).encode()).hexdigest()
+        async with self._sessions() as session:
+            state = await session.get(SheetStateRow, self.spreadsheet_id)
+            known = state.summary_digest if state is not None else None
+        if not force and known == digest:
+            return
+        metadata = await self._metadata()
+        titles = {sheet["properties"]["title"] for sheet in metadata["sheets"]}
+        missing = [sheet for sheet in layout.sheets if sheet.title not in titles]
+        if missing:
+            await self._batch(
+                [{"addSheet": {"properties": {"title": sheet.title}}} for sheet in missing],
+                report,
+            )
+            metadata = await self._metadata()
+        sheet_ids = {
+            s["properties"]["title"]: s["properties"]["sheetId"] for s in metadata["sheets"]
+        }
+        existing = {s["properties"]["title"]: s for s in metadata["sheets"]}
+        requests: list[Request] = []
+        for index, sheet in enumerate(layout.sheets):
+            current = existing[sheet.title]
+            is_operations = sheet.title == OPERATIONS
+            requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {"sheetId": sheet_ids[sheet.title], "index": index},
+                        "fields": "index",
+                    }
+                }
+            )
+            requests += structure_requests(
+                sheet,
+                sheet_ids,
+                current,
+                write_rows=not is_operations,
+                row_count=current["properties"]["gridProperties"]["rowCount"]
+                if is_operations
+                else 0,
+            )
+        await self._batch(requests, report)
+        report.summary_rewritten = True
+        async with self._gate(), self._sessions() as session, session.begin():
+            (await self._state(session)).summary_digest = digest
+
+    # --- «Операции» ------------------------------------------------------------------------
+
+    async def _write_operations(self, report: PushReport) -> None:
+        operations = next(s for s in (await self._layout()).sheets if s.title == OPERATIONS)
+        width = len(operations.columns)
+        sheet_id: int | None = None
+        row_count = 0
+        while True:
+            async with self._sessions() as session:
+                rows = await load_unwritten(session, self.spreadsheet_id, self._chunk_rows)
+                state = await session.get(SheetStateRow, self.spreadsheet_id)
+                written = state.rows_written if state is not None else 0
+            if not rows:
+                return
+            if sheet_id is None:
+                sheet_id, row_count = await self._sheet_size(OPERATIONS)
+            first = operations.first_row + written
+            last = first + len(rows) - 1
+            requests: list[Request] = []
+            if last > row_count:
+                row_count = last + SPARE_ROWS
+                requests.append(resize_request(sheet_id, row_count, width))
+            requests.append(rows_request(sheet_id, first, [operations_row(r) for r in rows], width))
+            await self._batch(requests, report)
+            await self._remember(rows_ids=[r.entry_id for r in rows], first=first)
+            report.rows_written += len(rows)
+
+    async def _remember(self, rows_ids: list[int], first: int) -> None:
+        async with self._gate(), self._sessions() as session, session.begin():
+            session.add_all(
+                SheetRowRow(spreadsheet_id=self.spreadsheet_id, entry_id=entry_id, row_number=row)
+                for row, entry_id in enumerate(rows_ids, start=first)
+            )
+            state = await self._state(session)
+            state.rows_written += len(rows_ids)
+            state.updated_at = self._clock.now()
+
+    async def _clear_leftover_rows(self, report: PushReport) -> None:
+        """After a rebuild: rows below the last entry (left by hand or an older projection)."""
+        operations = next(s for s in (await self._layout()).sheets if s.title == OPERATIONS)
+        async with self._sessions() as session:
+            written = await session.scalar(
+                select(func.count())
+                .select_from(SheetRowRow)
+                .where(SheetRowRow.spreadsheet_id == self.spreadsheet_id)
+            )
+        sheet_id, row_count = await self._sheet_size(OPERATIONS)
+        first_empty = operations.first_row + (written or 0)
+        if first_empty <= row_count:
+            request = clear_rows_request(sheet_id, first_empty, row_count, len(operations.columns))
+            await self._batch([request], report)
+
+    # --- talking to Google -----------------------------------------------------------------
+
+    async def _state(self, session: Any) -> SheetStateRow:
+        state = await session.get(SheetStateRow, self.spreadsheet_id)
+        if state is None:
+            state = SheetStateRow(
+                spreadsheet_id=self.spreadsheet_id, rows_written=0, updated_at=self._clock.now()
+            )
+            session.add(state)
+        return state
+
+    async def _sheet_size(self, title: str) -> tuple[int, int]:
+        for sheet in (await self._metadata())["sheets"]:
+            if sheet["properties"]["title"] == title:
+                return sheet["properties"]["sheetId"], sheet["properties"]["gridProperties"][
+                    "rowCount"
+                ]
+        raise SheetsUnavailable(f"the sheet «{title}» is missing: run sheet init", retryable=False)
+
+    async def _metadata(self) -> dict[str, Any]:
+        spreadsheet = await self._open()
+        return await self._call(spreadsheet.fetch_sheet_metadata)
+
+    async def _batch(self, requests: list[Request], report: PushReport) -> None:
+        spreadsheet = await self._open()
+        await self._pace()
+        await self._call(spreadsheet.batch_update, {"requests": requests})
+        report.write_requests += 1
+
+    async def _open(self) -> gspread.Spreadsheet:
+        if self._spreadsheet is None:
+            self._spreadsheet = await self._call(self._connect)
+        return self._spreadsheet
+
+    async def _pace(self) -> None:
+        wait = self._last_write + self._pacing.min_interval - time.monotonic()
+        if wait > 0:
+            await self._sleep(wait)
+        self._last_write = time.monotonic()
+
+    async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a gspread call in a thread; retry what can be retried, with jittered backoff."""
+        pacing = self._pacing
+        for attempt in range(pacing.attempts):
+            try:
+                return await asyncio.to_thread(function, *args)
+            except Exception as exc:  # classified below: every failure becomes one of ours
+                failure = classify(exc)
+                if not failure.retryable or attempt + 1 == pacing.attempts:
+                    if not failure.retryable:
+                        self._spreadsheet = None  # reopen next time (a share or a key changed)
+                    raise SheetsUnavailable(failure.reason, retryable=failure.retryable) from exc
+                delay = min(pacing.backoff_cap, pacing.backoff_base * 2**attempt)
+                log.info("Google Sheets: %s; retrying in %.1f s", failure.reason, delay)
+                await self._sleep(delay * self._rng.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def create_sheets_sync(
+    settings: Settings, session_factory: async_sessionmaker, clock: Clock
+) -> SheetsSync | None:
+    """The sync from `GOOGLE_SERVICE_ACCOUNT_FILE`, `SHEET_ID` (and the endpoint override);
+    None when Google Sheets is not configured (the XLSX export still works).
+    """
+    if settings.google_service_account_file is None or settings.sheet_id is None:
+        return None
+    endpoint = str(settings.google_sheets_endpoint) if settings.google_sheets_endpoint else None
+    connect = functools.partial(
+        open_spreadsheet, settings.google_service_account_file, settings.sheet_id, endpoint
+    )
+    return SheetsSync(session_factory, clock, connect, settings.sheet_id)

@@ -1,0 +1,323 @@
+"""The Google Sheets projection: the real gspread client, the fake Sheets server, the database.
+
+What the owner relies on: every entry appears exactly once, in posting order, whatever
+Google did meanwhile; a rebuild gives the same sheet as incremental pushes; the summary
+sheets' formulas, recalculated by LibreOffice over the very cells we wrote, give the figures
+the database gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from ledger.categories import DEFAULT_CATEGORIES, CategoryService
+from ledger.clock import FrozenClock
+from ledger.storage.models import CategoryRow, EntryRow, SheetRowRow, UserRow
+from ledger.storage.uow import UnitOfWork
+from sheets.google_client import open_spreadsheet
+from sheets.google_requests import SERIAL_EPOCH
+from sheets.layout import LISTS, MARKETING, OPERATIONS, PROFIT, PROFIT_HEADER_ROW
+from sheets.sync import Pacing, SheetsSync, SheetsUnavailable
+from tests.fakes.sheets import FakeSheets
+from tests.test_google_client import CLIENT_EMAIL, service_account_file
+from tests.test_xlsx_workbook import recalculated
+
+NO_WAIT = Pacing(min_interval=0, attempts=3, backoff_base=0.001, backoff_cap=0.001)
+# (date, category, rubles, city): spending in two months and two cities, and one with none.
+SPENDING = [
+    (date(2026, 10, 5), "Аренда", "50000", "Казань"),
+    (date(2026, 10, 9), "Маркетинг", "12000.50", "Москва"),
+    (date(2026, 11, 2), "Транспорт", "1500", None),
+    (date(2026, 11, 20), "Маркетинг", "8000", "Казань"),
+    (date(2026, 11, 21), "Аренда", "45000", "Москва"),
+]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSheets]:
+    async with FakeSheets() as server:
+        yield server
+
+
+def make_sync(
+    fake: FakeSheets,
+    spreadsheet_id: str,
+    key_file: Path,
+    session_factory: async_sessionmaker,
+    clock: FrozenClock,
+    **options: Any,
+) -> SheetsSync:
+    connect = functools.partial(open_spreadsheet, key_file, spreadsheet_id, fake.base_url)
+    options.setdefault("pacing", NO_WAIT)
+    return SheetsSync(session_factory, clock, connect, spreadsheet_id, **options)
+
+
+@pytest.fixture
+def key_file(fake: FakeSheets, tmp_path: Path) -> Path:
+    return service_account_file(tmp_path, fake.token_uri)
+
+
+async def post_entries(
+    session_factory: async_sessionmaker, clock: FrozenClock, spending: list[tuple]
+) -> list[int]:
+    """Expense entries as the ledger stores them (negative kopecks), with their cities."""
+    async with session_factory() as session:
+        uow = UnitOfWork(session)
+        async with uow.transaction():
+            await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
+    async with session_factory() as session, session.begin():
+        owner = await session.scalar(select(UserRow).where(UserRow.telegram_id == 1111111))
+        if owner is None:
+            owner = UserRow(telegram_id=1111111, name="Ольга", created_at=clock.now())
+            session.add(owner)
+            await session.flush()
+        categories = {row.name: row.id for row in await session.scalars(select(CategoryRow))}
+        rows = [
+            EntryRow(
+                kind="expense",
+                amount_minor=-int(Decimal(rubles) * 100),
+                currency="RUB",
+                category_id=categories[category],
+                account="owner",
+                entry_date=day,
+                description=f"{category} {rubles}",
+                city=city,
+                created_by=owner.id,
+                created_at=clock.now(),
+            )
+            for day, category, rubles, city in spending
+        ]
+        session.add_all(rows)
+        await session.flush()
+        return [row.id for row in rows]
+
+
+def data_rows(fake: FakeSheets, spreadsheet_id: str) -> list[list[Any]]:
+    """«Операции» below the header, without the empty rows the grid keeps spare."""
+    return [row for row in fake.values(spreadsheet_id, OPERATIONS)[1:] if any(row)]
+
+
+def entry_ids(fake: FakeSheets, spreadsheet_id: str) -> list[int]:
+    return [int(row[14]) for row in data_rows(fake, spreadsheet_id)]
+
+
+async def test_init_lays_out_every_sheet_and_a_second_init_repairs_without_duplicates(
+    fake, key_file, session_factory, clock
+):
+    spreadsheet = fake.create_spreadsheet("Копейка", sheets=("Лист1",))
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+
+    await sync.init()
+    await sync.init()
+
+    meta = fake.metadata(spreadsheet)
+    titles = [sheet["properties"]["title"] for sheet in meta["sheets"]]
+    assert titles[:6] == [OPERATIONS, PROFIT, "Деньги у менеджеров", "Заявки", MARKETING, LISTS]
+    by_title = {sheet["properties"]["title"]: sheet for sheet in meta["sheets"]}
+    operations = by_title[OPERATIONS]
+    assert operations["properties"]["gridProperties"]["frozenRowCount"] == 1
+    assert operations["basicFilter"]["range"]["startRowIndex"] == 0
+    assert len(operations.get("bandedRanges", [])) == 1
+    assert len(by_title[MARKETING].get("charts", [])) == 1
+    assert by_title[LISTS]["properties"].get("hidden") is True
+    assert fake.values(spreadsheet, OPERATIONS)[0][:5] == [
+        "Дата",
+        "Месяц",
+        "Вид",
+        "Категория",
+        "Сумма, ₽",
+    ]
+    assert "пересборка" in fake.cell(spreadsheet, OPERATIONS, "A1").get("note", "")
+    selector = fake.cell(spreadsheet, PROFIT, "B2")
+    assert selector["dataValidation"]["condition"]["type"] == "ONE_OF_RANGE"
+
+
+async def test_push_writes_each_entry_once_in_posting_order_in_one_request(
+    fake, key_file, session_factory, clock
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    await sync.init()
+    ids = await post_entries(session_factory, clock, SPENDING)
+
+    report = await sync.push()
+    again = await sync.push()
+
+    assert report.rows_written == len(SPENDING)
+    assert entry_ids(fake, spreadsheet) == ids
+    first = data_rows(fake, spreadsheet)[0]
+    assert first[0] == (date(2026, 10, 5) - SERIAL_EPOCH).days
+    assert first[1:5] == ["2026-10", "расход", "Аренда", -50000]
+    assert first[10] == "Казань"
+    assert again.rows_written == 0
+    assert again.write_requests == 0, "nothing new, nothing sent"
+
+
+async def test_rows_go_in_chunks_of_one_request_each(fake, key_file, session_factory, clock):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock, chunk_rows=2)
+    await sync.init()
+    ids = await post_entries(session_factory, clock, SPENDING)
+    writes_before = fake.write_requests
+
+    report = await sync.push()
+
+    assert report.rows_written == 5
+    assert fake.write_requests - writes_before == report.write_requests
+    assert report.write_requests == 1 + 3  # the summary changed, then 3 chunks of rows
+    assert entry_ids(fake, spreadsheet) == ids
+
+
+async def test_google_down_then_up_every_entry_appears_exactly_once(
+    fake, key_file, session_factory, clock
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock, chunk_rows=2)
+    await sync.init()
+    ids = await post_entries(session_factory, clock, SPENDING[:3])
+    await sync.push()
+
+    fake.down = True
+    more = await post_entries(session_factory, clock, SPENDING[3:])
+    with pytest.raises(SheetsUnavailable) as refused:
+        await sync.push()
+    assert refused.value.retryable
+    fake.down = False
+    fake.fail_next(500)  # and one more hiccup: retried within the push
+    await sync.push()
+
+    assert entry_ids(fake, spreadsheet) == ids + more
+    async with session_factory() as session:
+        held = await session.scalar(select(func.count()).select_from(SheetRowRow))
+    assert held == len(SPENDING)
+
+
+async def test_a_write_that_landed_but_was_not_acknowledged_is_not_duplicated(
+    fake, key_file, session_factory, clock
+):
+    """The push dies after Google applied a write and before the database noted it."""
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    await sync.init()
+    ids = await post_entries(session_factory, clock, SPENDING)
+    lost = SheetsSync._remember
+
+    async def crash(*_: Any, **__: Any) -> None:
+        raise RuntimeError("power cut")
+
+    sync._remember = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await sync.push()
+    sync._remember = lost.__get__(sync)  # type: ignore[method-assign]
+    await sync.push()
+
+    assert entry_ids(fake, spreadsheet) == ids
+
+
+async def test_rebuild_from_scratch_equals_incremental_and_puts_hand_edits_right(
+    fake, key_file, session_factory, clock
+):
+    incremental = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, incremental, key_file, session_factory, clock, chunk_rows=2)
+    await sync.init()
+    await post_entries(session_factory, clock, SPENDING[:2])
+    await sync.push()
+    await post_entries(session_factory, clock, SPENDING[2:])
+    await sync.push()
+    expected = fake.values(incremental, OPERATIONS)
+    await asyncio.to_thread(hand_edit, key_file, incremental, fake.base_url)
+    assert fake.values(incremental, OPERATIONS) != expected
+
+    await sync.rebuild()
+    fresh = fake.create_spreadsheet("С нуля")
+    await make_sync(fake, fresh, key_file, session_factory, clock).push()
+
+    assert fake.values(incremental, OPERATIONS) == expected
+    assert data_rows(fake, fresh) == data_rows(fake, incremental)
+
+
+async def test_a_sheet_not_shared_with_us_is_a_permanent_failure(
+    fake, key_file, session_factory, clock, tmp_path
+):
+    spreadsheet = fake.create_spreadsheet("Чужая", shared_with=["someone@else.iam"])
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+
+    with pytest.raises(SheetsUnavailable) as refused:
+        await sync.init()
+
+    assert not refused.value.retryable
+    assert CLIENT_EMAIL not in refused.value.reason or "share" in refused.value.reason
+
+
+def hand_edit(key_file: Path, spreadsheet: str, endpoint: str) -> None:
+    """The owner "fixes" an amount in the sheet and types below the table, through the API."""
+    sheet = open_spreadsheet(key_file, spreadsheet, endpoint).worksheet(OPERATIONS)
+    sheet.update([[-1]], "E3")
+    sheet.update([["мусор"]], "A40")
+
+
+def grid_to_xlsx(fake: FakeSheets, spreadsheet: str, path: Path) -> None:
+    """The cells we wrote to Google, formulas included, as a workbook LibreOffice computes."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for sheet in fake.metadata(spreadsheet)["sheets"]:
+        title = sheet["properties"]["title"]
+        target = book.create_sheet(title)
+        for r, row in enumerate(fake.values(spreadsheet, title), start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None and value != "":
+                    target.cell(r, c, value)
+    book.save(path)
+
+
+def expected_spending(month: date, category: str, city: str | None) -> Decimal:
+    return sum(
+        (
+            Decimal(rubles)
+            for day, name, rubles, where in SPENDING
+            if day.replace(day=1) == month and name == category and city in (None, where)
+        ),
+        Decimal(0),
+    )
+
+
+@pytest.mark.parametrize("city", [None, "Казань"], ids=["все", "Казань"])
+async def test_profit_formulas_over_the_written_cells_equal_the_database(
+    fake, key_file, session_factory, clock, tmp_path, city
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    await post_entries(session_factory, clock, SPENDING)
+    await sync.push()
+    path = tmp_path / "from-google.xlsx"
+    grid_to_xlsx(fake, spreadsheet, path)
+    if city is not None:
+        book = openpyxl.load_workbook(path)
+        book[PROFIT]["B5"] = city  # the «Город» selector, as the owner picks it
+        book.save(path)
+
+    computed = recalculated(path, tmp_path)[PROFIT]
+
+    header = [cell.value for cell in computed[PROFIT_HEADER_ROW]]
+    months = []
+    for row in computed.iter_rows(min_row=PROFIT_HEADER_ROW + 1):
+        if row[0].value in (None, "Итого"):
+            continue
+        month = SERIAL_EPOCH + timedelta(days=int(row[0].value))  # written as a serial date
+        months.append(month)
+        for category in ("Аренда", "Маркетинг", "Транспорт"):
+            figure = row[header.index(category)].value or 0
+            wanted = expected_spending(month, category, city)
+            assert Decimal(str(round(figure, 2))) == wanted, (month, category)
+    assert months == [date(2026, 10, 1), date(2026, 11, 1)]
