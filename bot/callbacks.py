@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -47,3 +49,62 @@ class RevokeCallback(CallbackData, prefix="rv"):
 class CategoryCallback(CallbackData, prefix="cat"):
     action: str  # "add" or "rename"
     category_id: int = 0
+
+
+class ProfitAction(StrEnum):
+    SHOW = "s"  # draw the /profit card with `filters`
+    PICK = "p"  # list the values of dimension `dim`, keeping `filters`
+
+
+class ProfitCallback(CallbackData, prefix="pf"):
+    """A /profit card button. The card keeps no state: its filters ride in every button."""
+
+    action: ProfitAction
+    dim: int = 0
+    filters: str = ""  # see `pack_filters`
+
+
+class StaleFilter(ValueError):
+    """Filter data that does not name a value the lists hold now: forged, or the data moved."""
+
+
+# Telegram allows 64 bytes of callback data, too few for names ("Санкт-Петербург" alone is 29
+# in UTF-8). So a filter is a value's index in its dimension's list, with a short check of the
+# value itself: if the list changed since the card was drawn, the check catches the index now
+# pointing elsewhere. Four filters take at most ~30 bytes: "12.a1b2~~3.ffff~".
+FILTER_SEPARATOR = "~"
+
+
+def value_check(value: str) -> str:
+    """Four hex digits of the value (case-blind, as the filters compare)."""
+    return hashlib.sha256(value.casefold().encode()).hexdigest()[:4]
+
+
+def pack_filters(chosen: Sequence[int | None], lists: Sequence[Sequence[str]]) -> str:
+    """Chosen indices (None: "все"), one per dimension, as callback data."""
+    slots = [
+        "" if index is None else f"{index}.{value_check(values[index])}"
+        for index, values in zip(chosen, lists, strict=True)
+    ]
+    return FILTER_SEPARATOR.join(slots) if any(slots) else ""
+
+
+def unpack_filters(text: str, lists: Sequence[Sequence[str]]) -> list[int | None]:
+    """The indices `pack_filters` wrote, checked against the lists as they are now."""
+    if not text:
+        return [None] * len(lists)
+    slots = text.split(FILTER_SEPARATOR)
+    if len(slots) != len(lists):
+        raise StaleFilter(text)
+    return [_unpack_slot(slot, values) for slot, values in zip(slots, lists, strict=True)]
+
+
+def _unpack_slot(slot: str, values: Sequence[str]) -> int | None:
+    if not slot:
+        return None
+    index, _, check = slot.partition(".")
+    if not index.isdigit() or int(index) >= len(values):
+        raise StaleFilter(slot)
+    if value_check(values[int(index)]) != check:
+        raise StaleFilter(slot)
+    return int(index)

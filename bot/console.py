@@ -39,7 +39,7 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import FSInputFile, InlineKeyboardMarkup, Update
+from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, Update
 
 from bot.response_models import KeepResponseModels
 
@@ -179,9 +179,13 @@ class ConsoleSession(BaseSession):
         if isinstance(upload, FSInputFile):
             target = self._files_dir / Path(upload.filename or "file").name
             target.write_bytes(Path(upload.path).read_bytes())
+        elif isinstance(upload, BufferedInputFile):
+            # Named by the bot (a chart, a workbook): keep the name, so the extension opens it.
+            name = Path(upload.filename or "file").name
+            target = self._files_dir / f"{self.next_message_id()}-{name}"
+            target.write_bytes(upload.data)
         else:
-            target = self._files_dir / f"file-{self.next_message_id()}"
-            target.write_bytes(b"".join(chunk for chunk in getattr(upload, "data", [b""])))
+            raise TypeError(f"the console cannot show a {type(upload).__name__}")
         caption = method.caption if isinstance(method.caption, str) else ""
         message = self._new_message(caption or "", method.reply_markup)
         message.pop("text")

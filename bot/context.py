@@ -12,6 +12,7 @@ from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.deals import DealService
 from ledger.expenses import ExpenseService
+from ledger.profit import ProfitService
 from ledger.storage.uow import UnitOfWork
 from ledger.users import UserService
 
@@ -41,4 +42,5 @@ class AppContext:
                 uow, self.clock, categories, amount_limit=self.settings.amount_limit
             ),
             "deals": DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
+            "profit": ProfitService(uow, self.clock),
         }

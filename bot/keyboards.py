@@ -10,11 +10,15 @@ from bot.callbacks import (
     DraftCallback,
     EntryCallback,
     InviteCallback,
+    ProfitAction,
+    ProfitCallback,
     RevokeCallback,
+    pack_filters,
 )
 from bot.texts import Texts
 from ledger.categories import Category
 from ledger.expenses import Draft, Entry
+from ledger.profit import DIMENSIONS
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView
 
@@ -137,3 +141,57 @@ def categories_menu(categories: list[Category], texts: Texts) -> InlineKeyboardM
     ]
     add = (texts.btn_add_category, CategoryCallback(action="add").pack())
     return _markup([*_in_rows(buttons, 2), [add]])
+
+
+# A longer list would pass Telegram's 100-button limit and bury the card; the workbook's
+# dropdowns list every value.
+MAX_FILTER_VALUES = 60
+Choices = list[int | None]  # per dimension: the index of the chosen value, None for "все"
+
+
+def profit_card(
+    chosen: Choices, lists: list[tuple[str, ...]], texts: Texts
+) -> InlineKeyboardMarkup:
+    """A button per dimension showing its filter, and a reset when any filter is on."""
+    filters = pack_filters(chosen, lists)
+    buttons = [
+        (
+            texts.dimension_button(dimension, _chosen_value(chosen[i], lists[i])),
+            ProfitCallback(action=ProfitAction.PICK, dim=i, filters=filters).pack(),
+        )
+        for i, dimension in enumerate(DIMENSIONS)
+    ]
+    rows = _in_rows(buttons, 2)
+    if any(choice is not None for choice in chosen):
+        rows.append([(texts.btn_profit_reset, ProfitCallback(action=ProfitAction.SHOW).pack())])
+    return _markup(rows)
+
+
+def _chosen_value(index: int | None, values: tuple[str, ...]) -> str | None:
+    return None if index is None else values[index]
+
+
+def profit_values(
+    dim: int, chosen: Choices, lists: list[tuple[str, ...]], texts: Texts
+) -> InlineKeyboardMarkup:
+    """One dimension's values ("все" first); each redraws the card with that filter added."""
+
+    def choose(index: int | None) -> str:
+        choices = list(chosen)
+        choices[dim] = index
+        filters = pack_filters(choices, lists)
+        return ProfitCallback(action=ProfitAction.SHOW, filters=filters).pack()
+
+    def mark(index: int | None, label: str) -> str:
+        return f"• {label}" if chosen[dim] == index else label
+
+    everything = (mark(None, texts.dimension_button(DIMENSIONS[dim], None)), choose(None))
+    values = [
+        (mark(index, value[:40]), choose(index))
+        for index, value in enumerate(lists[dim][:MAX_FILTER_VALUES])
+    ]
+    back = (
+        texts.btn_back,
+        ProfitCallback(action=ProfitAction.SHOW, filters=pack_filters(chosen, lists)).pack(),
+    )
+    return _markup([[everything], *_in_rows(values, 2), [back]])

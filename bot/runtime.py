@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -18,6 +19,7 @@ from bot.notifier import create_notify_handler
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ProcessedUpdateRow
+from sheets.sync import SheetsSync, SheetsUnavailable, create_sheets_sync
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 5
@@ -30,6 +32,8 @@ COMMANDS = {
         BotCommand(command="expense", description="Записать расход"),
         BotCommand(command="history", description="Последние записи"),
         BotCommand(command="deals", description="Сделки и ожидаемые оплаты"),
+        BotCommand(command="profit", description="Прибыль по месяцам"),
+        BotCommand(command="report", description="Таблица учёта (XLSX)"),
         BotCommand(command="categories", description="Категории расходов"),
         BotCommand(command="users", description="Люди и роли"),
         BotCommand(command="invite", description="Пригласить сотрудника"),
@@ -39,6 +43,8 @@ COMMANDS = {
         BotCommand(command="expense", description="Log an expense"),
         BotCommand(command="history", description="Recent entries"),
         BotCommand(command="deals", description="Deals and expected payments"),
+        BotCommand(command="profit", description="Profit by month"),
+        BotCommand(command="report", description="The ledger workbook (XLSX)"),
         BotCommand(command="categories", description="Expense categories"),
         BotCommand(command="users", description="People and roles"),
         BotCommand(command="invite", description="Invite a colleague"),
@@ -63,7 +69,30 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
     )
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
+    sheets = create_sheets_sync(context.settings, context.session_factory, context.clock)
+    if sheets is not None:
+        scheduler.add_job(
+            _push_to_sheets(sheets),
+            "interval",
+            seconds=context.settings.sheets_sync_seconds,
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler
+
+
+def _push_to_sheets(sync: SheetsSync) -> Callable[[], Awaitable[None]]:
+    async def push() -> None:
+        try:
+            report = await sync.push()
+        except SheetsUnavailable as exc:
+            # Nothing is lost: the database remembers what the sheet holds; next push resumes.
+            log.warning("Google Sheets push failed, will retry: %s", exc.reason)
+            return
+        if report.rows_written:
+            log.info("Google Sheets: %s rows written", report.rows_written)
+
+    return push
 
 
 async def _set_commands(bot: Bot) -> None:

@@ -8,13 +8,18 @@ because the ledger is in rubles.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from html import escape
+
+from babel.dates import format_date as babel_date
+from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deals import DealView, PaymentStatus
 from ledger.expenses import Draft, Entry
 from ledger.money import Money, format_money
+from ledger.profit import Dimension, MonthError, MonthFigures
 from ledger.roles import Role
 from ledger.users import UserView
 
@@ -71,6 +76,8 @@ class Texts:
                 "• /invite — пригласить сотрудника с ролью",
                 "• /users — люди и роли, отзыв доступа",
                 "• /deals — сделки, по которым ждём оплату",
+                "• /profit — прибыль по месяцам, с отбором и графиком",
+                "• /report — таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц",
             ]
         if Role.MANAGER in roles and Role.OWNER not in roles:
             lines.append("• /deals — ваши сделки: сколько ждём и сколько уже подтверждено")
@@ -367,6 +374,101 @@ class Texts:
             f"ошибок — {errors}. Подробности: <code>python run.py doctor</code> и журнал."
         )
 
+    # -- profit and the workbook ------------------------------------------------------
+    dimension_names = {
+        Dimension.MANAGER: "Менеджер",
+        Dimension.PRODUCT: "Продукт",
+        Dimension.SALON: "Салон",
+        Dimension.CITY: "Город",
+    }
+    dimension_icons = {
+        Dimension.MANAGER: "👤",
+        Dimension.PRODUCT: "📦",
+        Dimension.SALON: "🏬",
+        Dimension.CITY: "🏙",
+    }
+    profit_title = "<b>Прибыль по месяцам</b>"
+    profit_no_filter = "Отбор: нет — весь бизнес"
+    profit_filter_label = "Отбор"
+    profit_income = "Доходы"
+    profit_expenses = "Расходы"
+    profit_net = "Чистая прибыль"
+    profit_margin = "Маржа"
+    profit_empty = "За эти месяцы записей нет."
+    all_values = "все"
+    btn_profit_reset = "✖ Сбросить отбор"
+    profit_stale = (
+        "Списки для отбора изменились с тех пор, как карточка была нарисована, — "
+        "ничего не изменено. Откройте /profit заново."
+    )
+    chart_title = "Маркетинг и оборот по месяцам"
+    chart_turnover = "Оборот"
+    chart_marketing = "Маркетинг"
+    chart_caption = "📈 Маркетинг и оборот по месяцам — весь бизнес, без отбора."
+
+    def month_name(self, month: date) -> str:
+        """ "Ноябрь 2026": the nominative month, as a heading."""
+        name = babel_date(month, "LLLL y", locale=self.language)
+        return name[:1].upper() + name[1:]
+
+    def percent(self, value: Decimal) -> str:
+        return format_percent(value, "#,##0.0%", locale=self.language)
+
+    def dimension_button(self, dimension: Dimension, value: str | None) -> str:
+        shown = value[:30] if value else self.all_values
+        return f"{self.dimension_icons[dimension]} {self.dimension_names[dimension]}: {shown}"
+
+    def profit_no_values(self, dimension: Dimension) -> str:
+        name = self.dimension_names[dimension].lower()
+        if dimension in (Dimension.MANAGER, Dimension.PRODUCT):
+            return (
+                f"Отбирать по полю «{name}» пока не из чего: оно приходит из сделок, "
+                "а записи ещё не связаны со сделками."
+            )
+        return f"В записях за эти месяцы поле «{name}» не заполнено."
+
+    def profit_values_cut(self, shown: int, total: int) -> str:
+        return f"Показаны первые {shown} из {total}; остальные — в таблице (/report)."
+
+    def profit_card(
+        self, figures: list[MonthFigures], filters: dict[Dimension, str], empty: bool
+    ) -> str:
+        if filters:
+            chosen = ", ".join(
+                f"{self.dimension_names[d].lower()} «{escape(v)}»" for d, v in filters.items()
+            )
+            lines = [self.profit_title, f"{self.profit_filter_label}: {chosen}"]
+        else:
+            lines = [self.profit_title, self.profit_no_filter]
+        for month in reversed(figures):  # this month first: the owner looks at it first
+            margin = "—" if month.margin is None else self.percent(month.margin)
+            lines += [
+                "",
+                f"<b>{self.month_name(month.month)}</b>",
+                f"{self.profit_income}: {money(Money(month.income))}",
+                f"{self.profit_expenses}: {money(Money(month.expenses))}",
+                f"{self.profit_net}: <b>{money(Money(month.net))}</b>",
+                f"{self.profit_margin}: {margin}",
+            ]
+        if empty:
+            lines += ["", self.profit_empty]
+        return "\n".join(lines)
+
+    def report_bad_month(self, error: MonthError) -> str:
+        if error.reason == "future":
+            return "Этот месяц ещё не наступил. Пример: <code>/report 2026-11</code>."
+        return (
+            "Месяц пишется так: <code>/report 2026-11</code>. "
+            "Без месяца — весь учёт: <code>/report</code>."
+        )
+
+    def report_caption(self, month: date | None, today: date, count: int) -> str:
+        where = f"за {self.month_name(month).lower()}" if month else f"на {self.date(today)}"
+        return f"📊 Таблица учёта {where}, записей: {count}."
+
+    def report_file_name(self, month: str | None, today: date) -> str:
+        return f"kopeyka-{month or today.isoformat()}.xlsx"
+
     # -- misc -------------------------------------------------------------------------
     unexpected_error = "Что-то пошло не так, ничего не изменено. Попробуйте ещё раз."
 
@@ -412,6 +514,8 @@ class EnglishTexts(Texts):
                 "• /invite — invite a colleague with a role",
                 "• /users — people and roles, revoke access",
                 "• /deals — deals we expect payments for",
+                "• /profit — profit by month, with filters and a chart",
+                "• /report — the ledger workbook (XLSX); <code>/report 2026-11</code> — one month",
             ]
         if Role.MANAGER in roles and Role.OWNER not in roles:
             lines.append("• /deals — your deals: what is expected and what is confirmed")
@@ -667,6 +771,55 @@ class EnglishTexts(Texts):
             f"amoCRM in the last day: {deals} deals synced, {webhooks} webhooks, "
             f"{errors} errors. Details: <code>python run.py doctor</code> and the log."
         )
+
+    dimension_names = {
+        Dimension.MANAGER: "Manager",
+        Dimension.PRODUCT: "Product",
+        Dimension.SALON: "Salon",
+        Dimension.CITY: "City",
+    }
+    profit_title = "<b>Profit by month</b>"
+    profit_no_filter = "Filter: none — the whole business"
+    profit_filter_label = "Filter"
+    profit_income = "Income"
+    profit_expenses = "Expenses"
+    profit_net = "Net profit"
+    profit_margin = "Margin"
+    profit_empty = "No entries in these months."
+    all_values = "all"
+    btn_profit_reset = "✖ Clear filters"
+    profit_stale = (
+        "The filter lists have changed since this card was drawn — nothing was changed. "
+        "Open /profit again."
+    )
+    chart_title = "Marketing and turnover by month"
+    chart_turnover = "Turnover"
+    chart_marketing = "Marketing"
+    chart_caption = "📈 Marketing and turnover by month — the whole business, unfiltered."
+
+    def profit_no_values(self, dimension: Dimension) -> str:
+        name = self.dimension_names[dimension].lower()
+        if dimension in (Dimension.MANAGER, Dimension.PRODUCT):
+            return (
+                f"Nothing to filter by {name} yet: it comes from deals, and entries are not "
+                "linked to deals yet."
+            )
+        return f"No entry in these months has a {name}."
+
+    def profit_values_cut(self, shown: int, total: int) -> str:
+        return f"Showing the first {shown} of {total}; the rest are in the workbook (/report)."
+
+    def report_bad_month(self, error: MonthError) -> str:
+        if error.reason == "future":
+            return "That month has not begun yet. Example: <code>/report 2026-11</code>."
+        return (
+            "Write the month like this: <code>/report 2026-11</code>. "
+            "Without a month you get the whole ledger: <code>/report</code>."
+        )
+
+    def report_caption(self, month: date | None, today: date, count: int) -> str:
+        where = f"for {self.month_name(month)}" if month else f"as of {self.date(today)}"
+        return f"📊 The ledger workbook {where}, entries: {count}."
 
 
 CATALOG: dict[str, Texts] = {"ru": Texts(), "en": EnglishTexts()}

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import categories, deals, errors, expenses, fallback, history, start, users
+from handlers import (
+    categories,
+    deals,
+    errors,
+    expenses,
+    fallback,
+    history,
+    reports,
+    start,
+    users,
+)
 
 
 def create_root_router() -> Router:
@@ -15,6 +25,7 @@ def create_root_router() -> Router:
         start.create_router(),
         users.create_router(),
         history.create_router(),
+        reports.create_router(),
         deals.create_router(),
         categories.create_router(),
         expenses.create_router(),

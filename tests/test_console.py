@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -177,3 +178,20 @@ async def test_quit_leaves_before_the_lines_after_it(
     await chat.type([":quit", "1500 такси"])
 
     assert await _count(session_factory, ExpenseDraftRow) == 0
+
+
+async def test_the_report_and_the_chart_land_as_files_that_open(chat: Chat, tmp_path: Path) -> None:
+    await chat.type(["1500 такси", "1"])
+
+    shown = await chat.type(["/report", "/profit"])
+
+    assert "Что-то пошло не так" not in shown
+    workbooks, charts = _files(tmp_path, "*.xlsx"), _files(tmp_path, "*.png")
+    assert len(workbooks) == 1
+    assert openpyxl.load_workbook(workbooks[0])["Операции"]["E2"].value == -1500
+    assert charts
+    assert charts[0].read_bytes().startswith(b"\x89PNG")
+
+
+def _files(folder: Path, pattern: str) -> list[Path]:
+    return sorted(folder.rglob(pattern))

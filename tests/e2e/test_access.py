@@ -176,9 +176,9 @@ async def test_an_english_speaking_owner_is_answered_in_english(kopeyka: Running
 async def test_a_forged_invite_for_the_owner_role_is_refused(kopeyka: Running) -> None:
     owner = kopeyka.owner
     await owner.send("/invite")
-    await owner.tap_data("inv:owner", message_id=owner.last_message().message_id)
+    await owner.tap_data("inv:owner:-1", message_id=owner.last_message().message_id)
     assert "недоступно" in owner.answers()[-1]
-    await owner.tap_data("inv:superuser", message_id=owner.last_message().message_id)
+    await owner.tap_data("inv:superuser:-1", message_id=owner.last_message().message_id)
     assert "недоступно" in owner.answers()[-1]
 
 
