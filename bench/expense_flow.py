@@ -64,8 +64,6 @@ import itertools
 import math
 import multiprocessing
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -90,16 +88,16 @@ from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Message, Update
 from aiohttp import web
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bench.databases import Target, fresh_database, throwaway_postgres
 from bot.app import create_app_context
 from bot.factory import create_bot, create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import SystemClock
-from ledger.storage.database import create_engine, migrate
-from ledger.storage.models import Base, EntryRow, ExpenseDraftRow
+from ledger.storage.models import EntryRow, ExpenseDraftRow
 from tests.fakes.telegram import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,7 +113,6 @@ SAVED_CARD_PREFIX = "✅ Расход сохранён"
 FIRST_USER_MESSAGE_ID = 1_000_000
 GOAL_SAVED_PER_SECOND = 300.0
 GOAL_P99_MS = 20.0
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TIMED_SESSION_METHODS = (
     "execute",
     "scalar",
@@ -427,30 +424,7 @@ async def run_flows(
     return time.perf_counter() - start
 
 
-# -- databases ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str  # "sqlite" or "postgresql"
-    label: str
-    url: str | None = None  # PostgreSQL only; SQLite gets a fresh file per run
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(target: Target, folder: Path) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    """A migrated, empty database for one run, and its engine (disposed afterwards)."""
-    url = target.url or f"sqlite+aiosqlite:///{folder / 'kopeyka-bench.sqlite3'}"
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-        if target.kind == "postgresql":
-            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-            async with engine.begin() as connection:
-                await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        yield url, engine
-    finally:
-        await engine.dispose()
+# -- databases ----------------------------------------------------------------------------------
 
 
 async def warmup_mark(engine: AsyncEngine) -> tuple[int, int]:
@@ -460,43 +434,6 @@ async def warmup_mark(engine: AsyncEngine) -> tuple[int, int]:
         entry = (await connection.execute(select(func.max(EntryRow.id)))).scalar_one()
         draft = (await connection.execute(select(func.max(ExpenseDraftRow.id)))).scalar_one()
     return entry or 0, draft or 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A PostgreSQL 15 on 127.0.0.1 in a temporary folder; stopped and deleted afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="kopeyka-bench-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder}"
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    try:
-        run(
-            _as_postgres(
-                [str(PG_BIN / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"]
-            )
-        )
-        pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w"]
-        run(_as_postgres([*pg_ctl, "-o", options, "start"]))
-        try:
-            createdb = [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port)]
-            run(_as_postgres([*createdb, "-U", "postgres", "kopeyka_bench"]))
-            yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/kopeyka_bench"
-        finally:
-            run(_as_postgres([*pg_ctl, "-m", "fast", "stop"]))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- one run -----------------------------------------------------------------------------------
