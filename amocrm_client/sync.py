@@ -43,6 +43,9 @@ LEADS_MARK = "amocrm_leads"
 # few minutes is cheaper than missing a lead.
 MARK_OVERLAP = timedelta(minutes=5)
 APPLY_BATCH = 250
+# Leads applied per commit: short transactions let webhook acknowledgements (which share the
+# SQLite writer) in between, and give the event loop turns.
+COMMIT_BATCH = 25
 SOURCE_WEBHOOKS, SOURCE_RECONCILE = "webhooks", "reconcile"
 FETCH_ERRORS = (AmoError, aiohttp.ClientError, TimeoutError)
 
@@ -93,12 +96,32 @@ class LeadSync:
                     row.name, row.email = user.name, user.email
         return {user.id: user.name for user in users}
 
-    async def apply(self, leads: Sequence[Lead]) -> Applied:
+    async def apply(self, leads: Sequence[Lead], *, skip_unchanged: bool = False) -> Applied:
+        """Apply fetched leads. `skip_unchanged` passes over leads whose `updated_at` is the
+        one already applied: redelivered webhooks cost a fetch, not a write. The reconcile
+        applies everything, so a changed mapping reaches unchanged deals there.
+        """
+        if skip_unchanged:
+            leads = await self._changed(leads)
         if not leads:
             return Applied()
         names = await self._names(leads)
         snapshots = [snapshot_from_lead(lead, self._mapping, self._tz, names) for lead in leads]
-        return await self._apply_snapshots(snapshots, gone=())
+        result = Applied()
+        for start in range(0, len(snapshots), COMMIT_BATCH):
+            part = snapshots[start : start + COMMIT_BATCH]
+            _add(result, await self._apply_snapshots(part, gone=()))
+        return result
+
+    async def _changed(self, leads: Sequence[Lead]) -> list[Lead]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DealRow.amo_lead_id, DealRow.amo_updated_at).where(
+                    DealRow.amo_lead_id.in_([lead.id for lead in leads])
+                )
+            )
+            applied = {lead_id: updated for lead_id, updated in rows}
+        return [lead for lead in leads if applied.get(lead.id) != lead.updated_at]
 
     async def gone(self, lead_ids: Iterable[int]) -> Applied:
         return await self._apply_snapshots([], gone=tuple(lead_ids))
@@ -214,7 +237,7 @@ class InboxWorker:
             await self._retry(claimed, describe(exc))
             return len(claimed)
         found = {lead.id for lead in leads}
-        applied = await self._sync.apply(leads)
+        applied = await self._sync.apply(leads, skip_unchanged=True)
         vanished = await self._sync.gone(i for i in lead_ids if i not in found)
         failed = applied.failed | vanished.failed
         ok = [w for w in claimed if not failed.intersection(w.lead_ids)]
