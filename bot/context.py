@@ -15,6 +15,7 @@ from ledger.expenses import ExpenseService
 from ledger.profit import ProfitService
 from ledger.storage.uow import UnitOfWork
 from ledger.users import UserService
+from sheets.report import ReportService
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,4 +44,5 @@ class AppContext:
             ),
             "deals": DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
             "profit": ProfitService(uow, self.clock),
+            "reports": ReportService(uow, self.clock),
         }

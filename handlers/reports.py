@@ -8,9 +8,7 @@ serving everyone else meanwhile.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -25,8 +23,7 @@ from handlers.access import OWNER_ONLY
 from handlers.replies import replace_card, replace_markup
 from ledger.profit import DIMENSIONS, MonthError, ProfitData, ProfitService, parse_month
 from ledger.roles import Actor
-from sheets.projection import Projection
-from sheets.xlsx import export_xlsx
+from sheets.report import ReportService
 
 # -- /profit --------------------------------------------------------------------------------
 
@@ -135,6 +132,7 @@ async def send_report(
     command: CommandObject,
     actor: Actor,
     profit: ProfitService,
+    reports: ReportService,
     texts: Texts,
 ) -> None:
     """The XLSX workbook as a file: the whole ledger, or one month with `/report 2026-11`."""
@@ -144,21 +142,14 @@ async def send_report(
     except MonthError as error:
         await message.answer(texts.report_bad_month(error))
         return
-    projection = await profit.projection(actor, month)
     # A ledger of 100,000 entries takes seconds to write: "sending a file…" shows meanwhile.
     async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=message.bot):
-        content = await asyncio.to_thread(_workbook_bytes, projection, today)
+        workbook = await reports.workbook(actor, month)
     first = date.fromisoformat(f"{month}-01") if month else None
     await message.answer_document(
-        BufferedInputFile(content, texts.report_file_name(month, today)),
-        caption=texts.report_caption(first, today, len(projection.ledger)),
+        BufferedInputFile(workbook.content, texts.report_file_name(month, today)),
+        caption=texts.report_caption(first, today, workbook.entries),
     )
-
-
-def _workbook_bytes(projection: Projection, today: date) -> bytes:
-    """The workbook written to a scratch directory and read back (openpyxl writes files)."""
-    with tempfile.TemporaryDirectory(prefix="kopeyka-report-") as scratch:
-        return export_xlsx(projection, Path(scratch) / "report.xlsx", today).read_bytes()
 
 
 def create_router() -> Router:

@@ -28,11 +28,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.clock import Clock
 from ledger.errors import DomainError, NotAllowed
+from ledger.expenses import KIND_EXPENSE as EXPENSE
+from ledger.expenses import KIND_INCOME as INCOME
+from ledger.expenses import KIND_REVERSAL as REVERSAL
 from ledger.money import Money
 from ledger.roles import Actor
 from ledger.storage.models import CategoryRow, EntryRow
 from ledger.storage.uow import UnitOfWork
-from sheets.projection import EXPENSE, INCOME, REVERSAL, Projection, load_projection
 
 MONTHS_SHOWN = 4  # this month and the three before it
 MARKETING_CATEGORY = "Маркетинг"  # the category the workbook's «Маркетинг и оборот» charts
@@ -161,7 +163,10 @@ def _rubles(minor: int) -> Decimal:
 
 
 def distinct(values: Iterable[str | None]) -> tuple[str, ...]:
-    """Non-blank values once each, ignoring case (as SUMIFS does), sorted for a reader."""
+    """Non-blank values once each, ignoring case (as SUMIFS does), sorted for a reader.
+
+    The workbook's dropdowns use it too, so the bot's filter lists and the sheet's agree.
+    """
     unique: dict[str, str] = {}
     for value in sorted(v for v in values if v):
         unique.setdefault(value.casefold(), value)
@@ -216,11 +221,6 @@ class ProfitService:
             for day, kind, category, positive, negative, *values in rows
         )
         return ProfitData(months=months, sums=sums)
-
-    async def projection(self, actor: Actor, month: str | None = None) -> Projection:
-        """What the XLSX workbook shows, for one "YYYY-MM" month or the whole ledger."""
-        _require_owner(actor)
-        return await load_projection(self._session, month)
 
     def today(self) -> date:
         return self._clock.today()

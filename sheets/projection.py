@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.deals import DealState, PaymentStatus
 from ledger.money import Money
+from ledger.profit import distinct as distinct_values
 from ledger.storage.models import (
     CategoryRow,
     DealRow,
@@ -105,17 +106,6 @@ class LedgerShape:
     first: date | None = None
     last: date | None = None
     distinct: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-def distinct_values(values: Iterable[str | None]) -> list[str]:
-    """A dimension's choices: every non-blank value once, sorted as a Russian reader would.
-
-    SUMIFS compares text ignoring case, so "иванов" and "Иванов" are one choice, not two.
-    """
-    unique: dict[str, str] = {}
-    for value in sorted({value for value in values if value}):
-        unique.setdefault(value.casefold(), value)
-    return [unique[key] for key in sorted(unique)]
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -36,6 +36,7 @@ from ledger.storage.models import CategoryRow, EntryRow
 from ledger.storage.uow import UnitOfWork
 from ledger.users import Person, UserService
 from sheets.projection import load_projection
+from sheets.report import ReportService
 from sheets.xlsx import export_xlsx
 from tests.test_xlsx_workbook import recalculated
 
@@ -209,7 +210,7 @@ async def test_someone_else_than_the_owner_is_refused(books: Books) -> None:
         await books.monthly(cashier)
     async with books.session_factory() as session:
         with pytest.raises(NotAllowed):
-            await ProfitService(UnitOfWork(session), books.clock).projection(cashier)
+            await ReportService(UnitOfWork(session), books.clock).workbook(cashier)
 
 
 def test_the_months_shown_cross_a_new_year() -> None:
