@@ -276,6 +276,36 @@ async def check_amocrm(
             return [*found, (BAD, "AMOCRM", f"{text} — try again later")]
 
 
+def _service_account_email(path: Path) -> str:
+    import json
+
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["client_email"])
+    except (OSError, ValueError, KeyError):
+        return "the service account's e-mail"
+
+
+async def check_sheets(settings: Settings) -> tuple[str, str, str] | None:
+    """Open the spreadsheet as the sync would; say why not in the owner's terms."""
+    if settings.google_service_account_file is None or settings.sheet_id is None:
+        return None
+    import asyncio
+
+    from sheets.google_client import classify, open_from_settings
+
+    try:
+        spreadsheet = await asyncio.to_thread(open_from_settings, settings)
+    except Exception as exc:  # classify turns any failure into a short, secret-free reason
+        failure = classify(exc)
+        if failure.status == 403:
+            account = _service_account_email(settings.google_service_account_file)
+            return (BAD, "SHEET_ID", f"no access: share the spreadsheet with {account} (editor)")
+        if failure.status == 404:
+            return (BAD, "SHEET_ID", "no such spreadsheet: copy the id from its address")
+        return (BAD, "Google Sheets", failure.reason)
+    return (OK, "Google Sheets", f"«{spreadsheet.title}» opens; `run.py sheet init` lays it out")
+
+
 async def run_doctor(
     settings: Settings, *, amo_client_factory: AmoClientFactory = stored_amo_client
 ) -> int:
@@ -284,6 +314,9 @@ async def run_doctor(
     telegram = await check_telegram(settings)
     if telegram:
         results.append(telegram)
+    sheets = await check_sheets(settings)
+    if sheets:
+        results.append(sheets)
     results.extend(await check_amocrm(settings, amo_client_factory))
     for mark, name, text in results:
         print(_line(mark, name, text))

@@ -321,3 +321,28 @@ async def test_profit_formulas_over_the_written_cells_equal_the_database(
             wanted = expected_spending(month, category, city)
             assert Decimal(str(round(figure, 2))) == wanted, (month, category)
     assert months == [date(2026, 10, 1), date(2026, 11, 1)]
+
+
+async def test_doctor_opens_the_spreadsheet_or_says_why_not(fake, key_file, capsys):
+    from bot.doctor import check_sheets
+    from config.settings import Settings
+
+    shared = fake.create_spreadsheet("Копейка")
+    foreign = fake.create_spreadsheet("Чужая", shared_with=["someone@else.iam"])
+
+    def settings(sheet_id: str) -> Settings:
+        return Settings(
+            _env_file=None,
+            google_service_account_file=key_file,
+            sheet_id=sheet_id,
+            google_sheets_endpoint=fake.base_url,
+        )
+
+    assert await check_sheets(settings(shared)) == (
+        "ok ",
+        "Google Sheets",
+        "«Копейка» opens; `run.py sheet init` lays it out",
+    )
+    mark, _, reason = await check_sheets(settings(foreign))
+    assert mark == "BAD"
+    assert "share" in reason
