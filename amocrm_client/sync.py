@@ -106,10 +106,13 @@ class LeadSync:
         if not leads:
             return Applied()
         names = await self._names(leads)
-        snapshots = [snapshot_from_lead(lead, self._mapping, self._tz, names) for lead in leads]
         result = Applied()
-        for start in range(0, len(snapshots), COMMIT_BATCH):
-            part = snapshots[start : start + COMMIT_BATCH]
+        for start in range(0, len(leads), COMMIT_BATCH):
+            # Read through the mapping chunk by chunk: 500 leads at once held the loop ~0.2 s.
+            part = [
+                snapshot_from_lead(lead, self._mapping, self._tz, names)
+                for lead in leads[start : start + COMMIT_BATCH]
+            ]
             _add(result, await self._apply_snapshots(part, gone=()))
         return result
 

@@ -93,6 +93,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import Target, fresh_database, throwaway_postgres
+from bench.processes import spawned
 from bot.app import create_app_context
 from bot.factory import create_dispatcher
 from bot.runtime import create_amocrm
@@ -341,24 +342,13 @@ class FakeAmoProcess:
 
 @contextlib.asynccontextmanager
 async def fake_amocrm_process(leads: int) -> AsyncIterator[FakeAmoProcess]:
-    spawn = multiprocessing.get_context("spawn")
-    receiver, sender = spawn.Pipe(duplex=False)
-    process = spawn.Process(target=serve_fake_amocrm, args=(leads, sender), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        if not await asyncio.to_thread(receiver.poll, 60):
-            raise RuntimeError("the fake amoCRM process did not start")
-        base_url, control_url = receiver.recv()
-        async with aiohttp.ClientSession(control_url) as control:
-            yield FakeAmoProcess(base_url, control)
-            with contextlib.suppress(aiohttp.ClientError):
-                await control.post("/stop")
-    finally:
-        await asyncio.to_thread(process.join, 5)
-        if process.is_alive():
-            process.terminate()
-            await asyncio.to_thread(process.join, 5)
+    async with (
+        spawned(serve_fake_amocrm, leads, name="fake amoCRM") as (base_url, control_url),
+        aiohttp.ClientSession(control_url) as control,
+    ):
+        yield FakeAmoProcess(base_url, control)
+        with contextlib.suppress(aiohttp.ClientError):
+            await control.post("/stop")
 
 
 # -- the posting clients, in their own process --------------------------------------------------
