@@ -108,7 +108,18 @@ from ledger.storage.models import (
     ExpectedPaymentRow,
     SyncRunRow,
 )
+from tests.fakes import amocrm_deals as account
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
+from tests.fakes.amocrm_deals import (
+    CLOSED_STATUS,
+    CUSTOM_FIELDS,
+    MANAGER_AMO_ID,
+    MAPPINGS,
+    OPEN_STATUS,
+    PAYMENT_SLOTS,
+    PIPELINE,
+    PREPAY,
+)
 from tests.fakes.server import serve_locally
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,58 +128,8 @@ SEED = 20_261_123
 ACCOUNT_ID = 28805383  # the fake's account (tests/fixtures/amocrm/account.constructed.json)
 SECRET = "bench-amo-hook-secret"
 OWNER_ID = 7_000_001
-PIPELINE, OPEN_STATUS, CLOSED_STATUS = 3177727, 32392159, 32392165
-MANAGER_AMO_ID = 504141  # one of the fake's users
 FIRST_LEAD_ID = 40_000_001
 FIRST_UPDATED_AT = 1_763_000_000  # each event its own `updated_at`: distinct bodies
-PREPAY, PAY_TYPE, CONTRACT, PRODUCT, SALON, CITY, CONTRACT_DATE = (
-    610001,
-    610003,
-    610005,
-    610007,
-    610009,
-    610011,
-    610013,
-)
-CASH, TRANSFER = 810001, 810003
-PAYMENT_SLOTS = ("Предоплата", "Остаток")
-MAPPINGS = f"""
-[amocrm]
-closed_statuses = [[{PIPELINE}, {CLOSED_STATUS}]]
-contract_field = {CONTRACT}
-contract_date_field = {CONTRACT_DATE}
-product_field = {PRODUCT}
-salon_field = {SALON}
-city_field = {CITY}
-
-[[amocrm.payments]]
-name = "{PAYMENT_SLOTS[0]}"
-amount_field = {PREPAY}
-type_field = {PAY_TYPE}
-
-[[amocrm.payments]]
-name = "{PAYMENT_SLOTS[1]}"
-amount = "price_minus_others"
-type_field = {PAY_TYPE}
-
-[amocrm.payment_types]
-"Наличные" = "cash"
-"Безнал" = "bank_transfer"
-"""
-CUSTOM_FIELDS = [
-    {"id": PREPAY, "name": "Предоплата", "type": "numeric"},
-    {
-        "id": PAY_TYPE,
-        "name": "Тип оплаты",
-        "type": "select",
-        "enums": [{"id": CASH, "value": "Наличные"}, {"id": TRANSFER, "value": "Безнал"}],
-    },
-    {"id": CONTRACT, "name": "Договор", "type": "text"},
-    {"id": PRODUCT, "name": "Продукт", "type": "text"},
-    {"id": SALON, "name": "Салон", "type": "text"},
-    {"id": CITY, "name": "Город", "type": "text"},
-    {"id": CONTRACT_DATE, "name": "Дата договора", "type": "date"},
-]
 
 
 # -- the leads in the CRM, and the webhooks about them ------------------------------------------
@@ -180,37 +141,22 @@ def lead_amounts(lead_id: int) -> tuple[int, int]:
     return price, price // 3
 
 
-def crm_field(field_id: int, value: Any, enum_id: int | None = None) -> dict[str, Any]:
-    shown: dict[str, Any] = {"value": value}
-    if enum_id is not None:
-        shown["enum_id"] = enum_id
-    return {"field_id": field_id, "field_name": str(field_id), "values": [shown]}
-
-
 def closed_lead(lead_id: int) -> dict[str, Any]:
-    """A lead as amoCRM shows it once the manager closed it, with its payment fields."""
+    """A benchmark lead once closed: varied amounts, payment types and dimensions."""
     price, prepayment = lead_amounts(lead_id)
-    pay_type = ("Наличные", CASH) if lead_id % 2 else ("Безнал", TRANSFER)
-    return {
-        "id": lead_id,
-        "name": f"Сделка {lead_id}",
-        "price": price,
-        "responsible_user_id": MANAGER_AMO_ID,
-        "status_id": CLOSED_STATUS,
-        "pipeline_id": PIPELINE,
-        "updated_at": FIRST_UPDATED_AT,
-        "account_id": ACCOUNT_ID,
-        "custom_fields_values": [
-            crm_field(PREPAY, str(prepayment)),
-            crm_field(PAY_TYPE, *pay_type),
-            crm_field(CONTRACT, f"Д-{lead_id}"),
-            crm_field(PRODUCT, ("Кухня", "Шкаф", "Гардеробная")[lead_id % 3]),
-            crm_field(SALON, ("Центральный", "Северный")[lead_id % 2]),
-            crm_field(CITY, ("Казань", "Самара", "Уфа")[lead_id % 3]),
-            crm_field(CONTRACT_DATE, 1_763_424_000),
-        ],
-        "_embedded": {"tags": [], "companies": [], "contacts": []},
-    }
+    return account.closed_lead(
+        lead_id,
+        name=f"Сделка {lead_id}",
+        price=price,
+        prepayment=str(prepayment),
+        updated_at=FIRST_UPDATED_AT,
+        account_id=ACCOUNT_ID,
+        pay_type="Наличные" if lead_id % 2 else "Безнал",
+        contract=f"Д-{lead_id}",
+        product=("Кухня", "Шкаф", "Гардеробная")[lead_id % 3],
+        salon=("Центральный", "Северный")[lead_id % 2],
+        city=("Казань", "Самара", "Уфа")[lead_id % 3],
+    )
 
 
 def webhook_body(kind: str, lead_id: int, event: int) -> bytes:

@@ -40,6 +40,7 @@ from ledger.storage.models import (
     UserRow,
 )
 from tests.e2e.conftest import OWNER_ID, REPO, start_app
+from tests.fakes import amocrm_deals as account
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
 from tests.fakes.server import serve_locally
 from tests.fakes.telegram import FakeTelegram, FakeUser
@@ -56,85 +57,19 @@ UPDATE_BODY = (
     .replace(b"28805383", str(ACCOUNT_ID).encode())
 )
 SECRET = "amo-hook-secret_42"
-PIPELINE, CLOSED_STATUS = 3177727, 32392165  # "Принимают решение" closes a deal here
-MANAGER_AMO_ID = 504141  # "Менеджер Иван" in the fake's users
-PREPAY, PAY_TYPE, CONTRACT, PRODUCT, SALON, CITY, CONTRACT_DATE = (
-    600001,
-    600003,
-    600005,
-    600007,
-    600009,
-    600011,
-    600013,
-)
-MAPPINGS = f"""
-[amocrm]
-closed_statuses = [[{PIPELINE}, {CLOSED_STATUS}]]
-contract_field = {CONTRACT}
-contract_date_field = {CONTRACT_DATE}
-product_field = {PRODUCT}
-salon_field = {SALON}
-city_field = {CITY}
-
-[[amocrm.payments]]
-name = "Предоплата"
-amount_field = {PREPAY}
-type_field = {PAY_TYPE}
-
-[[amocrm.payments]]
-name = "Остаток"
-amount = "price_minus_others"
-type_field = {PAY_TYPE}
-
-[amocrm.payment_types]
-"Наличные" = "cash"
-"Безнал" = "bank_transfer"
-"""
-CUSTOM_FIELDS = [
-    {"id": PREPAY, "name": "Предоплата", "type": "numeric"},
-    {
-        "id": PAY_TYPE,
-        "name": "Тип оплаты",
-        "type": "select",
-        "enums": [{"id": 800001, "value": "Наличные"}, {"id": 800003, "value": "Безнал"}],
-    },
-    {"id": CONTRACT, "name": "Договор", "type": "text"},
-    {"id": PRODUCT, "name": "Продукт", "type": "text"},
-    {"id": SALON, "name": "Салон", "type": "text"},
-    {"id": CITY, "name": "Город", "type": "text"},
-    {"id": CONTRACT_DATE, "name": "Дата договора", "type": "date"},
-]
-
-
-def crm_field(field_id: int, value: Any, enum_id: int | None = None) -> dict[str, Any]:
-    shown: dict[str, Any] = {"value": value}
-    if enum_id is not None:
-        shown["enum_id"] = enum_id
-    return {"field_id": field_id, "field_name": str(field_id), "values": [shown]}
 
 
 def closed_lead(*, price: int = 150_000, prepayment: str = "50000", **changes: Any) -> dict:
     """The deal of the webhook fixture, as amoCRM shows it once the manager closed it."""
-    lead = {
-        "id": LEAD_ID,
-        "name": "Кухня Ивановых",
-        "price": price,
-        "responsible_user_id": MANAGER_AMO_ID,
-        "status_id": CLOSED_STATUS,
-        "pipeline_id": PIPELINE,
-        "updated_at": int(wall.time()),
-        "account_id": ACCOUNT_ID,
-        "custom_fields_values": [
-            crm_field(PREPAY, prepayment),
-            crm_field(PAY_TYPE, "Наличные", 800001),
-            crm_field(CONTRACT, "Д-17"),
-            crm_field(PRODUCT, "Кухня"),
-            crm_field(SALON, "Центральный"),
-            crm_field(CITY, "Казань"),
-            crm_field(CONTRACT_DATE, 1_763_424_000),  # 18.11.2025 in Moscow
-        ],
-        "_embedded": {"tags": [], "companies": [], "contacts": []},
-    }
+    updated_at = changes.pop("updated_at", int(wall.time()))
+    lead = account.closed_lead(
+        LEAD_ID,
+        name="Кухня Ивановых",
+        price=price,
+        prepayment=prepayment,
+        updated_at=updated_at,
+        account_id=ACCOUNT_ID,
+    )
     lead.update(changes)
     return lead
 
@@ -192,7 +127,7 @@ def amo_settings(
     telegram: FakeTelegram, amo: FakeAmoCRM, database_url: str, data_dir: Path
 ) -> Settings:
     mappings = data_dir / "mappings.toml"
-    mappings.write_text((REPO / "config" / "mappings.toml").read_text() + MAPPINGS)
+    mappings.write_text((REPO / "config" / "mappings.toml").read_text() + account.MAPPINGS)
     return Settings(
         _env_file=None,
         bot_token=telegram.token,
@@ -214,7 +149,7 @@ def amo_settings(
 @pytest.fixture
 async def amo() -> AsyncIterator[FakeAmoCRM]:
     async with FakeAmoCRM() as fake:
-        fake.custom_fields.extend(CUSTOM_FIELDS)
+        fake.custom_fields.extend(account.CUSTOM_FIELDS)
         yield fake
 
 
@@ -290,7 +225,7 @@ async def test_the_owner_and_the_manager_see_the_deal_in_the_bot(crm: Crm):
     assert "Кухня Ивановых, договор Д-17" in card
     assert "Предоплата: 50\u00a0000,00\u00a0₽ (наличные) — ждём" in card
     assert "Ждём: 150\u00a0000,00\u00a0₽" in card
-    linked = await crm.count(UserRow, UserRow.amo_user_id == MANAGER_AMO_ID)
+    linked = await crm.count(UserRow, UserRow.amo_user_id == account.MANAGER_AMO_ID)
     assert linked == 1
     await crm.owner.send("/deals")
     assert "Кухня Ивановых" in crm.owner.last_message().body
