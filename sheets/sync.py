@@ -41,7 +41,13 @@ from sheets.google_requests import (
     rows_request,
     structure_requests,
 )
-from sheets.layout import OPERATIONS, WorkbookLayout, build_layout, operations_row
+from sheets.layout import (
+    OPERATIONS,
+    WorkbookLayout,
+    build_layout,
+    operations_row,
+    operations_sheet,
+)
 from sheets.projection import load_shape, load_summary_projection, load_unwritten
 
 log = logging.getLogger(__name__)
@@ -192,7 +198,7 @@ class SheetsSync:
     # --- «Операции» ------------------------------------------------------------------------
 
     async def _write_operations(self, report: PushReport) -> None:
-        operations = next(s for s in (await self._layout()).sheets if s.title == OPERATIONS)
+        operations = operations_sheet(())  # its columns and header row; rows are ours to write
         width = len(operations.columns)
         sheet_id: int | None = None
         row_count = 0
@@ -228,7 +234,7 @@ class SheetsSync:
 
     async def _clear_leftover_rows(self, report: PushReport) -> None:
         """After a rebuild: rows below the last entry (left by hand or an older projection)."""
-        operations = next(s for s in (await self._layout()).sheets if s.title == OPERATIONS)
+        operations = operations_sheet(())  # its columns and header row; rows are ours to write
         async with self._sessions() as session:
             written = await session.scalar(
                 select(func.count())
