@@ -61,10 +61,8 @@ import contextlib
 import contextvars
 import functools
 import itertools
-import math
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -91,6 +89,7 @@ from aiohttp import web
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bench.common import code_version, percentile, verdict
 from bench.databases import Target, fresh_database, throwaway_postgres
 from bot.app import create_app_context
 from bot.factory import create_bot, create_dispatcher
@@ -614,12 +613,6 @@ def profiling(output: Path | None) -> Iterator[None]:
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def latency_line(values: list[float]) -> str:
     points = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99)]
     parts = [f"{name} {percentile(values, q) * 1000:6.2f}" for name, q in points]
@@ -631,10 +624,6 @@ def drift(values: list[float]) -> str:
     tenth = max(1, len(values) // 10)
     first, last = percentile(values[:tenth], 0.5), percentile(values[-tenth:], 0.5)
     return f"first tenth {first * 1000:.2f} ms → last tenth {last * 1000:.2f} ms"
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
 
 
 def print_run(result: RunResult) -> None:
@@ -688,14 +677,6 @@ def print_goals(results: list[RunResult]) -> None:
             f"p99 {result.p99_ms:6.2f} ms {verdict(p99_ok)}   "
             f"correct {verdict(result.correct)}{scope}"
         )
-
-
-def code_version() -> str:
-    """The commit measured (and whether the work tree differs from it); read-only git calls."""
-    git = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True, check=False)
-    commit = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip() or "unknown"
-    dirty = git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
-    return f"{commit}{' + uncommitted changes' if dirty else ''}"
 
 
 def fsync_probe(folder: Path, rounds: int = 50) -> float:

@@ -92,6 +92,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.common import code_version, percentile, verdict
 from bench.databases import Target, fresh_database, throwaway_postgres
 from bench.processes import spawned
 from bot.app import create_app_context
@@ -664,19 +665,9 @@ def profiling(output: Path | None) -> Iterator[None]:
 # -- reporting ----------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] if ordered else math.nan
-
-
 def ms_line(values: list[float], points: tuple[float, ...] = (0.5, 0.95, 0.99)) -> str:
     parts = [f"p{round(q * 100)} {percentile(values, q) * 1000:7.2f}" for q in points]
     return "  ".join([*parts, f"max {max(values, default=math.nan) * 1000:8.2f}"])
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
 
 
 def print_run(result: RunResult) -> None:
@@ -759,16 +750,6 @@ def print_goals(results: list[RunResult]) -> None:
             f"{verdict(result.p99_ms < GOAL_P99_MS)}   requests/lead {per_lead:.3f} "
             f"{verdict(per_lead < 0.5)}   correct {verdict(result.correct)}"
         )
-
-
-def code_version() -> str:
-    """The commit measured (and whether the work tree differs from it); read-only git calls."""
-    import subprocess
-
-    git = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True, check=False)
-    commit = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip() or "unknown"
-    dirty = git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
-    return f"{commit}{' + uncommitted changes' if dirty else ''}"
 
 
 # -- entry point --------------------------------------------------------------------------------
