@@ -59,7 +59,11 @@ class InboxWriter:
         self._clock = clock
         self._on_stored = on_stored
         self._gate = write_gate(session_factory.kw["bind"])
-        self._dialect = session_factory.kw["bind"].dialect.name
+        dialect = session_factory.kw["bind"].dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # One statement for any batch size (rows go as executemany parameters), so it is
+        # compiled once; a multi-row VALUES would compile anew for every new batch size.
+        self._insert = insert(AmoWebhookRow).on_conflict_do_nothing(index_elements=["body_sha256"])
         self._waiting: list[tuple[ReceivedWebhook, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -103,14 +107,9 @@ class InboxWriter:
                     "available_at": now,
                 },
             )
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(AmoWebhookRow)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=["body_sha256"])
-        )
-        async with self._gate(), self._sessions() as session, session.begin():
-            await session.execute(statement)
+        # Urgent: the requests are waiting for this commit to answer amoCRM (see WriteGate).
+        async with self._gate(urgent=True), self._sessions() as session, session.begin():
+            await session.execute(self._insert, list(rows.values()))
 
 
 class InboxQueue:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,16 +19,57 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 
 class WriteGate:
+    """One writer at a time (when `serialize`), first come first served, except that an
+    `urgent` writer goes ahead of every waiting ordinary one.
+
+    Urgent is for writes somebody is waiting on with a deadline: amoCRM gives a webhook 2 s
+    and the inbox commit is all its answer waits for, so it must not queue behind a batch of
+    background lead applies.
+    """
+
     def __init__(self, serialize: bool) -> None:
-        self._lock = asyncio.Lock() if serialize else None
+        self._serialize = serialize
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
 
     @contextlib.asynccontextmanager
-    async def __call__(self) -> AsyncIterator[None]:
-        if self._lock is None:
+    async def __call__(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        if not self._serialize:
             yield
             return
-        async with self._lock:
+        await self._acquire(urgent)
+        try:
             yield
+        finally:
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._held and not self._urgent and not self._ordinary:
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._ordinary
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed the gate just as we were cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # already skipped by a release
+                    queue.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        """Hand the gate straight to the next waiter (urgent first), or open it."""
+        for queue in (self._urgent, self._ordinary):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._held = False
 
 
 _GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()
