@@ -11,6 +11,7 @@ python run.py sheet rebuild       rewrite the whole Google Sheets projection fro
 python run.py amocrm auth CODE    authorise the amoCRM integration once
 python run.py amocrm fields       print the account's pipelines, statuses, users and fields
 python run.py amocrm sync         catch up with amoCRM now (leads updated since the last pass)
+python run.py amocrm worker       process amoCRM webhooks and scheduled passes in this process
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def _amocrm_parser(commands: argparse._SubParsersAction) -> None:
         "waiting webhooks. A second run changes nothing.",
     )
     sync.add_argument("--since", help="start from this date instead, YYYY-MM-DD")
+    actions.add_parser(
+        "worker",
+        help="process the webhook inbox and the scheduled passes here, until stopped",
+        description="What `run` starts as a child process by default; run it yourself with "
+        "AMOCRM_WORKER=external (several bot replicas, one worker).",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
-        from config.logging import setup_logging
+        from config.logging import secret_values, setup_logging
 
-        setup_logging(settings.log_level, _secrets(settings))
+        setup_logging(settings.log_level, secret_values(settings))
         if command == "run":
             return asyncio.run(_run(settings))
         if command == "console":
@@ -155,18 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 1
-
-
-def _secrets(settings: Settings) -> list[str]:
-    values = [
-        settings.bot_token,
-        settings.telegram_webhook_secret,
-        settings.secret_key,
-        settings.amocrm_client_secret,
-        settings.amocrm_long_lived_token,
-        settings.amocrm_webhook_secret,
-    ]
-    return [value.get_secret_value() for value in values if value is not None]
 
 
 async def _run(settings: Settings) -> int:
@@ -252,6 +247,10 @@ async def _amocrm(settings: Settings, args: argparse.Namespace) -> int:
         return await amocrm_commands.authorise(settings, args.code)
     if args.action == "fields":
         return await amocrm_commands.fields(settings)
+    if args.action == "worker":
+        from bot.amocrm_worker import serve_amocrm_worker
+
+        return await serve_amocrm_worker(settings)
     return await amocrm_commands.sync(settings, args.since)
 
 

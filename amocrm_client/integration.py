@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
 # After a webhook lands the worker waits this long, so a burst is fetched in one request.
 GATHER_SECONDS = 0.5
-IDLE_POLL_SECONDS = 10.0  # wakes for webhooks put back for a retry
+# Woken by the intake in the same process, the worker polls only for webhooks put back for a
+# retry; in a process of its own nobody wakes it, so it looks twice a second.
+IDLE_POLL_SECONDS = 10.0
+SEPARATE_PROCESS_POLL_SECONDS = 0.5
 INBOX_KEPT = timedelta(days=7)
 DAILY_REPORT_HOUR = 9
 
@@ -48,6 +51,17 @@ def token_store_for(
     if settings.amocrm_long_lived_token is not None:
         return None  # create_amo_client builds the long-lived store itself
     return DatabaseTokenStore(session_factory, clock)
+
+
+def webhook_intake(settings: Settings, writer: InboxWriter) -> AmoWebhookConfig | None:
+    """The webhook route's settings, storing into the inbox through `writer`; None (no route)
+    without `AMOCRM_BASE_URL` and `AMOCRM_WEBHOOK_SECRET`."""
+    secret = settings.amocrm_webhook_secret
+    if settings.amocrm_base_url is None or secret is None:
+        return None
+    return AmoWebhookConfig(
+        secret=secret.get_secret_value(), account_id=settings.amocrm_account_id, writer=writer
+    )
 
 
 @dataclass
@@ -105,19 +119,15 @@ class AmoIntegration:
         self._task: asyncio.Task[None] | None = None
 
     def webhook_config(self) -> AmoWebhookConfig | None:
-        """The webhook route's settings; None (no route) without `AMOCRM_WEBHOOK_SECRET`."""
-        secret = self.settings.amocrm_webhook_secret
-        if secret is None:
-            return None
-        return AmoWebhookConfig(
-            secret=secret.get_secret_value(),
-            account_id=self.settings.amocrm_account_id,
-            writer=self.writer,
-        )
+        """The webhook route's settings, its intake waking this worker; None (no route)
+        without `AMOCRM_WEBHOOK_SECRET`."""
+        return webhook_intake(self.settings, self.writer)
 
-    def start(self, scheduler: AsyncIOScheduler) -> None:
+    def start(
+        self, scheduler: AsyncIOScheduler, *, poll_seconds: float = IDLE_POLL_SECONDS
+    ) -> None:
         """Start the inbox worker and put the reconcile and the daily report on `scheduler`."""
-        self._task = asyncio.create_task(self._work(), name="amocrm-inbox")
+        self._task = asyncio.create_task(self._work(poll_seconds), name="amocrm-inbox")
         scheduler.add_job(
             self.reconcile,
             "interval",
@@ -148,13 +158,14 @@ class AmoIntegration:
     async def prune(self) -> None:
         await self.queue.prune(self.clock.now() - INBOX_KEPT)
 
-    async def _work(self) -> None:
+    async def _work(self, poll_seconds: float) -> None:
         self.wake_event.set()  # whatever waited in the inbox while we were down
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake_event.wait(), timeout=IDLE_POLL_SECONDS)
-            self.wake_event.clear()
-            await asyncio.sleep(GATHER_SECONDS)
+                await asyncio.wait_for(self.wake_event.wait(), timeout=poll_seconds)
+            if self.wake_event.is_set():
+                self.wake_event.clear()
+                await asyncio.sleep(GATHER_SECONDS)
             try:
                 await self.worker.run_until_empty()
             except Exception:  # the loop must outlive any one failure; rows are retried

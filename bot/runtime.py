@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from multiprocessing.process import BaseProcess
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
@@ -13,7 +14,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
-from amocrm_client.integration import AmoIntegration
+from amocrm_client.inbox import InboxWriter
+from amocrm_client.integration import AmoIntegration, webhook_intake
+from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from bot.amocrm_worker import spawn_amocrm_worker, stop_amocrm_worker
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
@@ -113,6 +117,39 @@ def create_amocrm(context: AppContext) -> AmoIntegration | None:
     )
 
 
+class AmoRuntime:
+    """amoCRM beside the bot, per `AMOCRM_WORKER`: the webhook route always lives here; the
+    inbox worker and the scheduled passes run inline, in a child process, or elsewhere."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+        self.inline: AmoIntegration | None = None
+        self.worker_process: BaseProcess | None = None
+        self.webhook: AmoWebhookConfig | None = None
+
+    def start(self, scheduler: AsyncIOScheduler) -> None:
+        settings = self._context.settings
+        if settings.amocrm_base_url is None:
+            return
+        mode = settings.amocrm_worker_mode
+        if mode == "inline":
+            self.inline = create_amocrm(self._context)
+            assert self.inline is not None
+            self.inline.start(scheduler)
+            self.webhook = self.inline.webhook_config()
+            return
+        if mode == "process":
+            self.worker_process = spawn_amocrm_worker(settings)
+        writer = InboxWriter(self._context.session_factory, self._context.clock)
+        self.webhook = webhook_intake(settings, writer)
+
+    async def close(self) -> None:
+        if self.inline is not None:
+            await self.inline.close()
+        if self.worker_process is not None:
+            await stop_amocrm_worker(self.worker_process)
+
+
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(app)
     await runner.setup()
@@ -123,14 +160,13 @@ async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
 async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
     settings = context.settings
     scheduler = create_scheduler(context, bot)
-    amocrm = create_amocrm(context)
+    amocrm = AmoRuntime(context)
+    amocrm.start(scheduler)
     runner = None
-    if amocrm is not None:
-        amocrm.start(scheduler)
-        if (webhook := amocrm.webhook_config()) is not None:
-            # Telegram is polled, but amoCRM still needs somewhere to post.
-            app = create_web_app(dispatcher, None, None, amocrm=webhook)
-            runner = await _serve(app, settings.web_host, settings.web_port)
+    if amocrm.webhook is not None:
+        # Telegram is polled, but amoCRM still needs somewhere to post.
+        app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook)
+        runner = await _serve(app, settings.web_host, settings.web_port)
     scheduler.start()
     try:
         await bot.delete_webhook(drop_pending_updates=False)
@@ -140,8 +176,7 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         scheduler.shutdown(wait=False)
         if runner is not None:
             await runner.cleanup()
-        if amocrm is not None:
-            await amocrm.close()
+        await amocrm.close()
 
 
 async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> None:
@@ -152,11 +187,9 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         else None
     )
     scheduler = create_scheduler(context, bot)
-    amocrm = create_amocrm(context)
-    if amocrm is not None:
-        amocrm.start(scheduler)
-    webhook = amocrm.webhook_config() if amocrm is not None else None
-    app = create_web_app(dispatcher, bot, secret, amocrm=webhook)
+    amocrm = AmoRuntime(context)
+    amocrm.start(scheduler)
+    app = create_web_app(dispatcher, bot, secret, amocrm=amocrm.webhook)
     runner = await _serve(app, settings.web_host, settings.web_port)
     url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH
     await bot.set_webhook(
@@ -175,6 +208,5 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     finally:
         scheduler.shutdown(wait=False)
         await runner.cleanup()
-        if amocrm is not None:
-            await amocrm.close()
+        await amocrm.close()
         await bot.session.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from config.settings import Settings
+
 
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -28,6 +30,19 @@ class RedactSecrets(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret setting that is set: what the log must never show."""
+    values = [
+        settings.bot_token,
+        settings.telegram_webhook_secret,
+        settings.secret_key,
+        settings.amocrm_client_secret,
+        settings.amocrm_long_lived_token,
+        settings.amocrm_webhook_secret,
+    ]
+    return [value.get_secret_value() for value in values if value is not None]
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:

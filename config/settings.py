@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     amocrm_redirect_uri: AnyHttpUrl | None = None
     amocrm_long_lived_token: SecretStr | None = None
     amocrm_sync_minutes: int = Field(default=15, ge=1, le=1440)
+    # Where the inbox worker runs: a child process of `run` (acknowledgements never wait for
+    # lead processing), inside the bot's own event loop, or elsewhere (`run.py amocrm worker`);
+    # `auto` is a process on PostgreSQL, inline on SQLite (see `amocrm_worker_mode`).
+    amocrm_worker: Literal["auto", "process", "inline", "external"] = "auto"
 
     @model_validator(mode="before")
     @classmethod
@@ -176,6 +180,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / SQLITE_FILE_NAME}"
+
+    @property
+    def amocrm_worker_mode(self) -> str:
+        """`AMOCRM_WORKER` with `auto` decided. SQLite has one writer: a second process gets
+        the file lock only through SQLite's busy handler, whose growing sleeps starve the
+        webhook answers (measured: p99 0.39 s against 0.14 s inline, bench/webhooks.py), so
+        on SQLite the worker shares the bot's loop and its in-process write gate."""
+        if self.amocrm_worker != "auto":
+            return self.amocrm_worker
+        return "inline" if self.effective_database_url.startswith("sqlite") else "process"
 
     @property
     def webhook_mode(self) -> bool:

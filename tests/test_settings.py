@@ -88,6 +88,7 @@ def _error_lines(monkeypatch: pytest.MonkeyPatch, **environment: str) -> list[st
             id="webhook-without-secret",
         ),
         pytest.param({"WEB_PORT": "0"}, "WEB_PORT", None, id="web-port-zero"),
+        pytest.param({"AMOCRM_WORKER": "thread"}, "AMOCRM_WORKER", None, id="amocrm-worker"),
     ],
 )
 def test_a_wrong_value_stops_start_up_with_one_line_naming_the_setting(
@@ -166,6 +167,23 @@ def test_nothing_set_gives_the_safe_defaults() -> None:
     assert settings.mappings_file == Path("config/mappings.toml")
     assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
     assert not settings.webhook_mode
+
+
+@pytest.mark.parametrize(
+    ("database_url", "worker", "mode"),
+    [
+        (None, "auto", "inline"),  # SQLite: one writer, the worker shares the bot's gate
+        ("postgresql+asyncpg://k@db/kopeyka", "auto", "process"),
+        (None, "process", "process"),
+        ("postgresql+asyncpg://k@db/kopeyka", "external", "external"),
+    ],
+)
+def test_the_amocrm_worker_runs_beside_the_bot_as_the_database_allows(
+    database_url: str | None, worker: str, mode: str
+) -> None:
+    settings = load_settings(_env_file=None, database_url=database_url, amocrm_worker=worker)
+
+    assert settings.amocrm_worker_mode == mode
 
 
 def test_blank_values_from_a_copied_env_example_mean_unset(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ the inbox worker and the reconcile pass through the real client, the database, a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time as wall
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from amocrm_client.sync import report_day
 from amocrm_client.webhook_endpoint import AmoWebhookConfig
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
-from bot.runtime import create_amocrm
+from bot.runtime import AmoRuntime, create_amocrm
 from bot.webapp import create_web_app
 from config.settings import Settings
 from ledger.clock import FrozenClock
@@ -377,6 +378,75 @@ async def test_the_worker_runs_by_itself_once_started(crm: Crm):
         await asyncio.sleep(0.05)
 
     assert await crm.count(ExpectedPaymentRow) == 2
+
+
+async def test_with_a_worker_process_run_only_stores_and_a_child_applies(crm: Crm):
+    """`AMOCRM_WORKER=process` (`auto` on PostgreSQL): this process only stores and
+    acknowledges; a spawned child fetches the lead through the stored tokens and applies it,
+    then stops cleanly when the bot does."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    settings = crm.context.settings.model_copy(update={"amocrm_worker": "process"})
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    runtime = AmoRuntime(dataclasses.replace(crm.context, settings=settings))
+    runtime.start(AsyncIOScheduler())  # nothing is put on this process's scheduler
+    assert runtime.inline is None
+    assert runtime.webhook is not None
+    app = create_web_app(Dispatcher(), None, None, amocrm=runtime.webhook)
+    runner, url = await serve_locally(app)
+    try:
+        async with crm.http.post(
+            f"{url}/amocrm/webhook/{SECRET}",
+            data=STATUS_BODY,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            assert response.status == 200
+        for _ in range(600):  # the child starts a Python of its own: allow it 30 s
+            if await crm.count(ExpectedPaymentRow) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert await crm.count(ExpectedPaymentRow) == 2
+        assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "done") == 1
+        assert len(crm.lead_fetches()) == 1
+    finally:
+        process = runtime.worker_process
+        await runtime.close()
+        await runner.cleanup()
+    assert process is not None
+    assert process.exitcode == 0
+
+
+async def test_with_an_external_worker_run_stores_and_leaves_processing_to_it(crm: Crm):
+    """`AMOCRM_WORKER=external`: the webhook is stored and acknowledged; nothing here
+    processes it until `run.py amocrm worker` (here: its worker, by hand) does."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    settings = crm.context.settings.model_copy(update={"amocrm_worker": "external"})
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    runtime = AmoRuntime(dataclasses.replace(crm.context, settings=settings))
+    scheduler = AsyncIOScheduler()
+    runtime.start(scheduler)
+    assert runtime.inline is None
+    assert runtime.worker_process is None
+    assert scheduler.get_jobs() == []
+    assert runtime.webhook is not None
+    app = create_web_app(Dispatcher(), None, None, amocrm=runtime.webhook)
+    runner, url = await serve_locally(app)
+    try:
+        async with crm.http.post(
+            f"{url}/amocrm/webhook/{SECRET}",
+            data=STATUS_BODY,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response:
+            assert response.status == 200
+        await asyncio.sleep(0.3)
+        assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "pending") == 1
+        assert crm.lead_fetches() == []
+        assert await crm.process() == 1  # the external worker's turn
+        assert await crm.count(ExpectedPaymentRow) == 2
+    finally:
+        await runtime.close()
+        await runner.cleanup()
 
 
 @pytest.mark.parametrize(
