@@ -21,17 +21,18 @@ What runs, and where (three processes, all on 127.0.0.1):
   second); `--rate N` paces the posts at N a second in all (open loop: post n is due n/N
   seconds after the first), to see the acknowledgement time at a given load;
 - the product, in the main process on its own event loop, as `run.py run` builds it in
-  polling mode: `create_app_context` (migrated database), `bot.runtime.create_amocrm`
-  (`AmoIntegration.create`), `create_web_app(dispatcher, None, None, amocrm=...)` served by an
-  aiohttp `AppRunner`, and the background inbox worker started with `integration.start(...)`
-  exactly as in production (it wakes on every stored webhook, waits 0.5 s to gather a burst,
-  then `run_until_empty()`: claims up to 500 rows, fetches their leads with
-  `filter[id][]`, 100 ids a request, applies them). The APScheduler handed to `start` is
-  never started, so the reconcile and report jobs do not run: every lead fetched comes from
-  a webhook. The worker runs *while* the webhooks arrive, as it would in production, so the
-  acknowledgement times include its share of the event loop (and, on SQLite, of the write
-  gate). It is authorised once with `client.exchange_code(fake.issue_code())`; the tokens are
-  stored in the database.
+  polling mode: `create_app_context` (migrated database), `bot.runtime.AmoRuntime` started as
+  `run_polling` starts it, `create_web_app(dispatcher, None, None, amocrm=...)` served by an
+  aiohttp `AppRunner`. With `--worker process` (the default, `AMOCRM_WORKER=process`) the
+  inbox worker is the spawned child `run` starts: it polls the inbox every 0.5 s, claims up
+  to 500 rows, fetches their leads with `filter[id][]`, 100 ids a request, and applies them;
+  the bench waits 3 s for it to start before posting. With `--worker inline` it runs in the
+  web app's own event loop, woken by every stored webhook (0.5 s to gather a burst); its
+  scheduler is never started there, and in the child the reconcile's first pass is 15
+  minutes away, so every lead fetched comes from a webhook. The worker runs *while* the
+  webhooks arrive, as it would in production, so the acknowledgement times include its
+  share of the machine (and, on SQLite, of the one writer). It is authorised once with
+  `client.exchange_code(fake.issue_code())`; the tokens are stored in the database.
 
 The bodies: urlencoded like `tests/fixtures/amocrm/webhook_lead_status.constructed.urlencoded`
 (`leads[status][0][...]`, or `leads[update][0][...]` with custom fields), `account[id]` the
@@ -45,7 +46,8 @@ last inbox row was marked done; the requests the fake received (to `/api/v4/lead
 included, and in total), the 429s its rate limit answered, and API requests per distinct lead.
 To explain the latency, the product process also records (without changing behaviour, by
 wrapping instance methods) each group commit of the inbox writer, each worker batch and its
-apply, and the event loop's lag (a task sleeping 2 ms and measuring how late it wakes).
+apply when the worker runs inline (in process mode, the child's CPU instead), and the event
+loop's lag (a task sleeping 2 ms and measuring how late it wakes).
 `--profile FILE` runs cProfile over the first run's posting and drain (it slows everything).
 
 Correctness (exit 1 on a failure): every distinct body stored exactly once (row count and
@@ -97,7 +99,7 @@ from bench.databases import Target, fresh_database, throwaway_postgres
 from bench.processes import spawned
 from bot.app import create_app_context
 from bot.factory import create_dispatcher
-from bot.runtime import create_amocrm
+from bot.runtime import AmoRuntime, create_amocrm
 from bot.webapp import create_web_app
 from config.settings import Settings
 from handlers import create_root_router
@@ -126,6 +128,7 @@ from tests.fakes.server import serve_locally
 REPO = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 25.0
 SEED = 20_261_123
+CHILD_START_SECONDS = 3.0
 ACCOUNT_ID = 28805383  # the fake's account (tests/fixtures/amocrm/account.constructed.json)
 SECRET = "bench-amo-hook-secret"
 OWNER_ID = 7_000_001
@@ -384,6 +387,7 @@ class Probes:
     batches: list[tuple[int, float]] = field(default_factory=list)  # (rows claimed, seconds)
     applies: list[tuple[int, float]] = field(default_factory=list)  # (leads, seconds)
     last_done: float = 0.0  # time.monotonic() when rows were last marked done
+    worker_cpu: float | None = None  # the worker child's CPU seconds (process mode)
     lags: list[float] = field(default_factory=list)  # event loop lateness, seconds
 
 
@@ -400,15 +404,15 @@ def _timed(
     return timed
 
 
-def install_probes(integration: Any, probes: Probes) -> None:
-    """Wrap the writer's group commit, the worker's batch, the apply and `done` (same calls)."""
-    writer, worker, queue, sync = (
-        integration.writer,
-        integration.worker,
-        integration.queue,
-        integration.sync,
-    )
+def install_probes(amocrm: AmoRuntime, probes: Probes) -> None:
+    """Wrap the writer's group commit and, when the worker runs in this process, its batch,
+    the apply and `done` (same calls)."""
+    assert amocrm.webhook is not None
+    writer = amocrm.webhook.writer
     writer._write = _timed(writer._write, lambda rows, _r, s: probes.commits.append((len(rows), s)))
+    if amocrm.inline is None:
+        return
+    worker, queue, sync = amocrm.inline.worker, amocrm.inline.queue, amocrm.inline.sync
     worker.run_once = _timed(worker.run_once, lambda _a, n, s: n and probes.batches.append((n, s)))
     sync.apply = _timed(sync.apply, lambda leads, _r, s: probes.applies.append((len(leads), s)))
 
@@ -460,7 +464,7 @@ class RunResult:
         return self.fake["requests"].get("GET /api/v4/leads", 0)
 
 
-def make_settings(amo_url: str, database_url: str, folder: Path) -> Settings:
+def make_settings(amo_url: str, database_url: str, folder: Path, worker: str) -> Settings:
     mappings = folder / "mappings.toml"
     mappings.write_text((REPO / "config" / "mappings.toml").read_text() + MAPPINGS)
     return Settings(
@@ -477,7 +481,14 @@ def make_settings(amo_url: str, database_url: str, folder: Path) -> Settings:
         amocrm_client_id=CLIENT_ID,
         amocrm_client_secret=CLIENT_SECRET,
         amocrm_redirect_uri=REDIRECT_URI,
+        amocrm_worker=worker,
     )
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, from /proc (the worker child is not ours to time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_drained(engine: AsyncEngine, timeout: float) -> bool:
@@ -503,35 +514,47 @@ async def run_once(
             fake_amocrm_process(args.leads) as amo,
             fresh_database(target, folder) as (url, engine),
         ):
-            settings = make_settings(amo.base_url, url, folder)
+            settings = make_settings(amo.base_url, url, folder, args.worker)
             context, _ = await create_app_context(
                 settings, clock=SystemClock(settings.tz), engine=engine
             )
-            integration = create_amocrm(context)
-            assert integration is not None
-            await integration.client.exchange_code(await amo.issue_code())  # `amocrm auth`
+            authorising = create_amocrm(context)
+            assert authorising is not None
+            await authorising.client.exchange_code(await amo.issue_code())  # `amocrm auth`
+            await authorising.close()
             dispatcher = create_dispatcher(context, create_root_router())
-            app = create_web_app(dispatcher, None, None, amocrm=integration.webhook_config())
+            amocrm = AmoRuntime(context)  # as run_polling starts it; its scheduler stays off
+            amocrm.start(AsyncIOScheduler(timezone=settings.tz))
+            assert amocrm.webhook is not None
+            app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook)
             runner = web.AppRunner(app)  # as bot.runtime serves it
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            install_probes(integration, probes)
-            integration.start(AsyncIOScheduler(timezone=settings.tz))  # never started
+            install_probes(amocrm, probes)
+            child = amocrm.worker_process
+            if child is not None:
+                # The child imports and connects before it polls: not what is measured.
+                await asyncio.sleep(CHILD_START_SECONDS)
             lag = asyncio.create_task(watch_loop_lag(probes))
             drained = False
             try:
                 cpu = time.process_time()
+                child_cpu = process_cpu_seconds(child.pid) if child is not None else 0.0
                 with profiling(profile):
                     clients = await run_clients(base_url, bodies, args.clients, args.rate)
                     drained = await wait_drained(engine, args.drain_timeout)
+                    if child is not None:
+                        probes.last_done = time.monotonic()  # to within the 50 ms poll
                     # The last batch marks its rows done, then records its sync run: let it.
                     await asyncio.sleep(1.0)
                 cpu = time.process_time() - cpu
+                if child is not None:
+                    probes.worker_cpu = process_cpu_seconds(child.pid) - child_cpu
             finally:
                 lag.cancel()
                 await runner.cleanup()
-                await integration.close()
+                await amocrm.close()
             fake = await amo.stats()
             correct, checks = await verify(engine, bodies, args.leads)
     drain = probes.last_done - clients["first"] if drained else None
@@ -712,6 +735,26 @@ def print_run(result: RunResult) -> None:
         f"{sum(commits) / max(1, len(commits)):.1f} / max {max(commits, default=0)}; "
         f"commit ms {ms_line([s for _, s in p.commits])}"
     )
+    if p.worker_cpu is not None:
+        print("worker               a child process (its batches are not probed from here)")
+    else:
+        print_worker_probes(p)
+    stalls = [x for x in p.lags if x >= 0.010]
+    print(
+        f"event loop lag, ms   {ms_line(p.lags)}; {len(stalls)} stalls ≥ 10 ms totalling "
+        f"{sum(stalls):.2f} s"
+    )
+    print(
+        f"CPU                  product {result.cpu_seconds:.1f} s"
+        f"{f' + worker child {p.worker_cpu:.1f} s' if p.worker_cpu is not None else ''}, clients "
+        f"{c['cpu_seconds']:.1f} s, fake amoCRM {f['cpu_seconds']:.1f} s (process total)"
+    )
+    print(f"correctness          {'OK' if result.correct else 'FAILED'}")
+    for line in result.checks:
+        print(f"  {line}")
+
+
+def print_worker_probes(p: Probes) -> None:
     batch_rows = [n for n, _ in p.batches]
     print(
         f"worker batches       {len(p.batches)}, rows per batch mean "
@@ -724,18 +767,6 @@ def print_run(result: RunResult) -> None:
         f"  apply (LeadSync)   {len(p.applies)} calls, {sum(applied)} leads; total "
         f"{sum(apply_seconds):.2f} s, longest {max(apply_seconds, default=0):.3f} s"
     )
-    stalls = [x for x in p.lags if x >= 0.010]
-    print(
-        f"event loop lag, ms   {ms_line(p.lags)}; {len(stalls)} stalls ≥ 10 ms totalling "
-        f"{sum(stalls):.2f} s"
-    )
-    print(
-        f"CPU                  product {result.cpu_seconds:.1f} s, clients "
-        f"{c['cpu_seconds']:.1f} s, fake amoCRM {f['cpu_seconds']:.1f} s (process total)"
-    )
-    print(f"correctness          {'OK' if result.correct else 'FAILED'}")
-    for line in result.checks:
-        print(f"  {line}")
 
 
 def print_goals(results: list[RunResult]) -> None:
@@ -772,6 +803,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--drain-timeout", type=float, default=900.0)
     parser.add_argument(
+        "--worker",
+        choices=("process", "inline"),
+        default="process",
+        help="AMOCRM_WORKER: the inbox worker in a child process (default, as `run`) or in "
+        "the web app's event loop",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="cProfile the first run's product process into this file"
     )
     args = parser.parse_args(argv)
@@ -805,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.leads} leads, {args.redeliveries:.0%} redeliveries, "
         f"{f'paced at {args.rate:g}/s' if args.rate > 0 else 'closed loop'}; "
         f"code {code_version()}; "
-        f"{os.cpu_count()} CPUs; worker: integration.start() (0.5 s gather, 500-row batches)"
+        f"{os.cpu_count()} CPUs; worker: AMOCRM_WORKER={args.worker} (500-row batches)"
     )
     with contextlib.ExitStack() as stack:
         pg_url = args.pg_url
