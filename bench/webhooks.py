@@ -23,8 +23,9 @@ What runs, and where (three processes, all on 127.0.0.1):
 - the product, in the main process on its own event loop, as `run.py run` builds it in
   polling mode: `create_app_context` (migrated database), `bot.runtime.AmoRuntime` started as
   `run_polling` starts it, `create_web_app(dispatcher, None, None, amocrm=...)` served by an
-  aiohttp `AppRunner`. With `--worker process` (the default, `AMOCRM_WORKER=process`) the
-  inbox worker is the spawned child `run` starts: it polls the inbox every 0.5 s, claims up
+  aiohttp `AppRunner`. `--worker auto` (the default) decides as `run` does: a child process
+  on PostgreSQL, inline on SQLite. With `--worker process` the inbox worker is the spawned
+  child `run` starts: it polls the inbox every 0.5 s, claims up
   to 500 rows, fetches their leads with `filter[id][]`, 100 ids a request, and applies them;
   the bench waits 3 s for it to start before posting. With `--worker inline` it runs in the
   web app's own event loop, woken by every stored webhook (0.5 s to gather a burst); its
@@ -804,10 +805,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=900.0)
     parser.add_argument(
         "--worker",
-        choices=("process", "inline"),
-        default="process",
-        help="AMOCRM_WORKER: the inbox worker in a child process (default, as `run`) or in "
-        "the web app's event loop",
+        choices=("auto", "process", "inline"),
+        default="auto",
+        help="AMOCRM_WORKER: as `run` decides (a child process on PostgreSQL, inline on "
+        "SQLite), a child process, or in the web app's event loop",
     )
     parser.add_argument(
         "--profile", type=Path, help="cProfile the first run's product process into this file"
