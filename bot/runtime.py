@@ -27,6 +27,7 @@ from sheets.sync import SheetsSync, SheetsUnavailable, create_sheets_sync
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 5
+WORKER_CHECK_SECONDS = 30
 # Telegram redelivers for at most a day; ids older than a week can go.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 
@@ -140,8 +141,20 @@ class AmoRuntime:
             return
         if mode == "process":
             self.worker_process = spawn_amocrm_worker(settings)
+            scheduler.add_job(
+                self.keep_worker_alive, "interval", seconds=WORKER_CHECK_SECONDS, max_instances=1
+            )
         writer = InboxWriter(self._context.session_factory, self._context.clock)
         self.webhook = webhook_intake(settings, writer)
+
+    async def keep_worker_alive(self) -> None:
+        """A worker process that died (a crash, the OOM killer) is started again: webhooks
+        wait in the inbox meanwhile, nothing is lost."""
+        process = self.worker_process
+        if process is None or process.is_alive():
+            return
+        log.error("amoCRM worker process exited with %s; starting it again", process.exitcode)
+        self.worker_process = spawn_amocrm_worker(self._context.settings)
 
     async def close(self) -> None:
         if self.inline is not None:

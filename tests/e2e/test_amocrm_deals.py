@@ -383,29 +383,43 @@ async def test_the_worker_runs_by_itself_once_started(crm: Crm):
     assert await crm.count(ExpectedPaymentRow) == 2
 
 
+async def inbox_done_within(crm: Crm, rows: int, *, seconds: float) -> bool:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if await crm.count(AmoWebhookRow, AmoWebhookRow.status == "done") == rows:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def test_with_a_worker_process_run_only_stores_and_a_child_applies(crm: Crm):
     """`AMOCRM_WORKER=process` (`auto` on PostgreSQL): this process only stores and
     acknowledges; a spawned child fetches the lead through the stored tokens and applies it,
-    then stops cleanly when the bot does."""
+    is started again if it dies, and stops cleanly when the bot does."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     settings = crm.context.settings.model_copy(update={"amocrm_worker": "process"})
     crm.amo.leads[LEAD_ID] = closed_lead()
     runtime = AmoRuntime(dataclasses.replace(crm.context, settings=settings))
-    runtime.start(AsyncIOScheduler())  # nothing is put on this process's scheduler
+    runtime.start(AsyncIOScheduler())  # left off: its liveness check is called below
     assert runtime.inline is None
     assert runtime.webhook is not None
     app = create_web_app(Dispatcher(), None, None, amocrm=runtime.webhook)
     runner, url = await serve_locally(app)
     try:
         assert await crm.post(STATUS_BODY, to=url) == 200
-        for _ in range(600):  # the child starts a Python of its own: allow it 30 s
-            if await crm.count(ExpectedPaymentRow) == 2:
-                break
-            await asyncio.sleep(0.05)
+        assert await inbox_done_within(crm, 1, seconds=30)  # the child starts a Python of its own
         assert await crm.count(ExpectedPaymentRow) == 2
-        assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "done") == 1
         assert len(crm.lead_fetches()) == 1
+        crashed = runtime.worker_process
+        assert crashed is not None
+        crashed.kill()
+        await asyncio.to_thread(crashed.join)
+        await runtime.keep_worker_alive()  # the scheduler's check, every 30 s
+        assert runtime.worker_process is not crashed
+        assert runtime.worker_process is not None
+        assert await crm.post(UPDATE_BODY, to=url) == 200
+        assert await inbox_done_within(crm, 2, seconds=30)  # the new child works
     finally:
         process = runtime.worker_process
         await runtime.close()
