@@ -83,3 +83,19 @@ def throwaway_postgres() -> Iterator[str]:
             run(_as_postgres([*pg_ctl, "-m", "fast", "stop"]))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def chosen_targets(database: str, pg_url: str | None) -> Iterator[list[Target]]:
+    """The databases a run asked for (`sqlite`, `postgresql` or `both`); without `pg_url`, a
+    throwaway PostgreSQL 15 for the run's length."""
+    with contextlib.ExitStack() as stack:
+        targets = []
+        if database in ("sqlite", "both"):
+            targets.append(Target("sqlite", "SQLite (WAL, synchronous=FULL)"))
+        if database in ("postgresql", "both"):
+            if not pg_url:
+                pg_url = stack.enter_context(throwaway_postgres())
+                print("PostgreSQL: throwaway PostgreSQL 15 on 127.0.0.1 (fsync on, defaults)")
+            targets.append(Target("postgresql", "PostgreSQL (asyncpg)", pg_url))
+        yield targets

@@ -90,7 +90,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import code_version, percentile, verdict
-from bench.databases import Target, fresh_database, throwaway_postgres
+from bench.databases import Target, chosen_targets, fresh_database
 from bot.app import create_app_context
 from bot.factory import create_bot, create_dispatcher
 from config.settings import Settings
@@ -710,13 +710,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def run_all(args: argparse.Namespace, pg_url: str | None) -> list[RunResult]:
-    targets = []
-    if args.database in ("sqlite", "both"):
-        targets.append(Target("sqlite", "SQLite (WAL, synchronous=FULL)"))
-    if args.database in ("postgresql", "both"):
-        assert pg_url is not None
-        targets.append(Target("postgresql", "PostgreSQL (asyncpg)", pg_url))
+async def run_all(args: argparse.Namespace, targets: list[Target]) -> list[RunResult]:
     levels = [args.concurrency, 1] if args.sweep and args.concurrency != 1 else [args.concurrency]
     results = []
     profile = args.profile
@@ -739,12 +733,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{max(OWNER_COUNT, args.concurrency)} owners; code {code_version()}; "
         f"{os.cpu_count()} CPUs; fsync in {tempfile.gettempdir()}: {fsync_ms:.2f} ms (median)"
     )
-    with contextlib.ExitStack() as stack:
-        pg_url = args.pg_url
-        if args.database != "sqlite" and not pg_url:
-            pg_url = stack.enter_context(throwaway_postgres())
-            print("PostgreSQL: throwaway PostgreSQL 15 on 127.0.0.1 (fsync on, defaults)")
-        results = asyncio.run(run_all(args, pg_url))
+    with chosen_targets(args.database, args.pg_url) as targets:
+        results = asyncio.run(run_all(args, targets))
     print_goals(results)
     return 0 if all(result.correct for result in results) else 1
 

@@ -96,7 +96,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import code_version, percentile, verdict
-from bench.databases import Target, fresh_database, throwaway_postgres
+from bench.databases import Target, chosen_targets, fresh_database
 from bench.processes import spawned
 from bot.app import create_app_context
 from bot.factory import create_dispatcher
@@ -819,14 +819,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def run_all(args: argparse.Namespace, pg_url: str | None) -> list[RunResult]:
+async def run_all(args: argparse.Namespace, targets: list[Target]) -> list[RunResult]:
     bodies = make_bodies(args.webhooks, args.leads, args.redeliveries, SEED)
-    targets = []
-    if args.database in ("sqlite", "both"):
-        targets.append(Target("sqlite", "SQLite (WAL, synchronous=FULL)"))
-    if args.database in ("postgresql", "both"):
-        assert pg_url is not None
-        targets.append(Target("postgresql", "PostgreSQL (asyncpg)", pg_url))
     results = []
     profile = args.profile
     for target in targets:
@@ -846,12 +840,8 @@ def main(argv: list[str] | None = None) -> int:
         f"code {code_version()}; "
         f"{os.cpu_count()} CPUs; worker: AMOCRM_WORKER={args.worker} (500-row batches)"
     )
-    with contextlib.ExitStack() as stack:
-        pg_url = args.pg_url
-        if args.database != "sqlite" and not pg_url:
-            pg_url = stack.enter_context(throwaway_postgres())
-            print("PostgreSQL: throwaway PostgreSQL 15 on 127.0.0.1 (fsync on, defaults)")
-        results = asyncio.run(run_all(args, pg_url))
+    with chosen_targets(args.database, args.pg_url) as targets:
+        results = asyncio.run(run_all(args, targets))
     print_goals(results)
     return 0 if all(result.correct for result in results) else 1
 
