@@ -37,6 +37,9 @@ _A1 = re.compile(
 )
 
 
+WORKBOOK_LOCALE = "ru_RU"
+
+
 def column_index(letters: str) -> int:
     """0-based index of a column letter ("A" → 0, "AA" → 26)."""
     index = 0
@@ -167,6 +170,18 @@ def grid_size(sheet: Sheet, rows_needed: int) -> tuple[int, int]:
 
 def _row_of(ref: str) -> int:
     return int(re.sub(r"[^0-9]", "", ref))
+
+
+def spreadsheet_properties_request(time_zone: str) -> Request:
+    """Russian locale (decimal comma, ru dates, «₽» formats read as meant) and the business's
+    time zone, which TODAY() in the formulas follows. A spreadsheet made by someone with an
+    English Google account starts in en_US and the account's time zone."""
+    return {
+        "updateSpreadsheetProperties": {
+            "properties": {"locale": WORKBOOK_LOCALE, "timeZone": time_zone},
+            "fields": "locale,timeZone",
+        }
+    }
 
 
 def structure_requests(

@@ -39,6 +39,7 @@ from sheets.google_requests import (
     clear_rows_request,
     resize_request,
     rows_request,
+    spreadsheet_properties_request,
     structure_requests,
 )
 from sheets.layout import (
@@ -169,7 +170,10 @@ class SheetsSync:
             s["properties"]["title"]: s["properties"]["sheetId"] for s in metadata["sheets"]
         }
         existing = {s["properties"]["title"]: s for s in metadata["sheets"]}
-        requests: list[Request] = []
+        # Locale and time zone only on init and rebuild: a push does not undo an owner's choice.
+        requests: list[Request] = (
+            [spreadsheet_properties_request(self._clock.tz.key)] if force else []
+        )
         for index, sheet in enumerate(layout.sheets):
             current = existing[sheet.title]
             is_operations = sheet.title == OPERATIONS

@@ -143,6 +143,27 @@ async def test_init_lays_out_every_sheet_and_a_second_init_repairs_without_dupli
     assert selector["dataValidation"]["condition"]["type"] == "ONE_OF_RANGE"
 
 
+async def test_init_sets_russian_locale_and_the_business_time_zone(
+    fake, key_file, session_factory, clock
+):
+    """A spreadsheet made from an English Google account starts in en_US and its time zone;
+    the ledger's formats and TODAY() want Russian and the business's zone. A push keeps
+    whatever the owner chose afterwards."""
+    spreadsheet = fake.create_spreadsheet("Kopeyka", locale="en_US", time_zone="America/New_York")
+    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+
+    await sync.init()
+
+    properties = fake.metadata(spreadsheet)["properties"]
+    assert (properties["locale"], properties["timeZone"]) == ("ru_RU", clock.tz.key)
+
+    fake.spreadsheets[spreadsheet].properties["locale"] = "en_GB"  # the owner's own choice
+    await post_entries(session_factory, clock, SPENDING[:1])
+    report = await sync.push()
+    assert report.rows_written == 1
+    assert fake.metadata(spreadsheet)["properties"]["locale"] == "en_GB"
+
+
 async def test_push_writes_each_entry_once_in_posting_order_in_one_request(
     fake, key_file, session_factory, clock
 ):

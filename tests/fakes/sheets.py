@@ -141,18 +141,21 @@ class FakeSheets(AsyncServerContext):
         *,
         sheets: Collection[str] = ("Sheet1",),
         shared_with: Collection[str] | None = None,
+        locale: str = "ru_RU",
+        time_zone: str = "Europe/Moscow",
     ) -> str:
         """A new spreadsheet with empty 1000x26 sheets; `shared_with` (client emails), when
-        given, is who may use it: anyone else gets 403, as an unshared sheet does.
+        given, is who may use it: anyone else gets 403, as an unshared sheet does. `locale`
+        and `time_zone` are its creator's account settings.
         """
         spreadsheet_id = f"fake-{next(self._ids):04d}-" + "x" * 30
         book = Spreadsheet(
             spreadsheet_id,
             {
                 "title": title,
-                "locale": "ru_RU",
+                "locale": locale,
                 "autoRecalc": "ON_CHANGE",
-                "timeZone": "Europe/Moscow",
+                "timeZone": time_zone,
             },
             shared_with=frozenset(shared_with) if shared_with is not None else None,
         )
