@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from amocrm_client.mapping import AmoMapping, PaymentKind, PaymentSlot
 from amocrm_client.models import Account, LeadCustomField, Pipeline, User
+from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
 
 if TYPE_CHECKING:
     from amocrm_client.client import AmoClient

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from amocrm_client.client import AmoClient, TokenStore, create_amo_client
 from amocrm_client.inbox import InboxQueue, InboxWriter
-from amocrm_client.mapping import AmoMapping
 from amocrm_client.sync import (
     FETCH_ERRORS,
     InboxWorker,
@@ -29,6 +28,7 @@ from amocrm_client.sync import (
 )
 from amocrm_client.token_store import DatabaseTokenStore
 from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from config.amocrm_mapping import AmoMapping
 from config.settings import Settings
 from ledger.clock import Clock
 

@@ -1,11 +1,7 @@
-"""The `[amocrm]` section of the TOML mappings, and what it says about one lead.
+"""A fetched lead read through the `[amocrm]` mapping: its expected payments and dimensions.
 
-The section names amoCRM's account-specific ids: which statuses close a deal, which custom fields
-hold the payment slots (amount, type, due date), the contract and the profit dimensions, and how
-a payment type's shown value maps to a kind of payment. `AmoMapping` validates it with errors that
-name the key; `expected_payments` and `dimensions` read a fetched `Lead` through it. Money is
-`Decimal` rubles, never float. A value we cannot use becomes a `problems` entry for a person to
-fix in the CRM, never an exception and never a silently changed amount.
+Money is `Decimal` rubles, never float. A value we cannot use becomes a `problems` entry for a
+person to fix in the CRM, never an exception and never a silently changed amount.
 """
 
 from __future__ import annotations
@@ -14,61 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from amocrm_client.models import Lead
-
-COMPUTED_REMAINDER = "price_minus_others"
-SUCCESS_STATUS = 142  # amoCRM's built-in "won" status, the same id in every pipeline
-
-# Ids are positive integers; StrictInt refuses `true` and `"500001"`, which are typos in TOML.
-AmoId = Annotated[StrictInt, Field(gt=0)]
-
-
-class PaymentKind(StrEnum):
-    CASH = "cash"
-    BANK_TRANSFER = "bank_transfer"
-    CARD_TRANSFER = "card_transfer"
-    TERMINAL = "terminal"
-    CREDIT = "credit"
-
-
-class _Section(BaseModel):
-    # Unknown keys are refused: a misspelt "amount_feild" would otherwise switch a slot off.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PaymentSlot(_Section):
-    """One expected payment of a deal: its amount (a field, or the price less the others)."""
-
-    name: str = Field(min_length=1)
-    amount_field: AmoId | None = None
-    amount: Literal["price_minus_others"] | None = None
-    type_field: AmoId
-    date_field: AmoId | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must not be blank")
-        return value.strip()
-
-    @model_validator(mode="after")
-    def _one_amount_source(self) -> PaymentSlot:
-        if (self.amount_field is None) == (self.amount is None):
-            raise ValueError(
-                f'slot "{self.name}": give exactly one of amount_field = <field id> '
-                f'or amount = "{COMPUTED_REMAINDER}"'
-            )
-        return self
-
-    @property
-    def is_computed(self) -> bool:
-        return self.amount == COMPUTED_REMAINDER
+from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
 
 
 @dataclass(frozen=True)
@@ -100,105 +44,63 @@ class Dimensions:
     city: str | None
 
 
-class AmoMapping(_Section):
-    closed_statuses: list[tuple[AmoId, AmoId]] = Field(default_factory=list)
-    confirmed_status: AmoId | None = None
-    paid_status: AmoId | None = SUCCESS_STATUS
-    paid_field: AmoId | None = None
-    contract_field: AmoId | None = None
-    contract_date_field: AmoId | None = None
-    product_field: AmoId | None = None
-    salon_field: AmoId | None = None
-    city_field: AmoId | None = None
-    payments: list[PaymentSlot] = Field(default_factory=list)
-    payment_types: dict[str, PaymentKind] = Field(default_factory=dict)
+def expected_payments(mapping: AmoMapping, lead: Lead, tz: tzinfo) -> list[ExpectedPayment]:
+    """The lead's payments, slot by slot; a slot with no amount (or zero) is skipped.
 
-    @field_validator("closed_statuses", mode="before")
-    @classmethod
-    def _pairs(cls, value: Any) -> Any:
-        # Said in the user's terms: pydantic's own words would be about tuples and indices.
-        if not isinstance(value, list):
-            raise ValueError("must be a list of [pipeline id, status id] pairs")
-        for number, pair in enumerate(value, start=1):
-            if not isinstance(pair, list | tuple) or len(pair) != 2:
-                raise ValueError(f"entry {number} is not a [pipeline id, status id] pair")
-        return value
-
-    @field_validator("payments")
-    @classmethod
-    def _slots_consistent(cls, slots: list[PaymentSlot]) -> list[PaymentSlot]:
-        if sum(slot.is_computed for slot in slots) > 1:
-            raise ValueError(f'at most one slot may have amount = "{COMPUTED_REMAINDER}"')
-        names = [slot.name for slot in slots]
-        if len(set(names)) != len(names):
-            raise ValueError("slot names must be distinct")
-        return slots
-
-    @field_validator("payment_types")
-    @classmethod
-    def _type_names_trimmed(cls, types: dict[str, PaymentKind]) -> dict[str, PaymentKind]:
-        # Lookups trim the CRM's value, so the keys are trimmed the same way.
-        if any(not name.strip() for name in types):
-            raise ValueError("a payment type's name must not be blank")
-        return {name.strip(): kind for name, kind in types.items()}
-
-    def is_closed(self, pipeline_id: int, status_id: int) -> bool:
-        """Whether a deal in this status owes its payments."""
-        return (pipeline_id, status_id) in self.closed_statuses
-
-    def expected_payments(self, lead: Lead, tz: tzinfo) -> list[ExpectedPayment]:
-        """The lead's payments, slot by slot; a slot with no amount (or zero) is skipped.
-
-        `tz` is the business's time zone: a date field's unix time becomes a date there.
-        """
-        fixed = {
-            slot.name: _money(lead, slot.amount_field, slot.name)
-            for slot in self.payments
-            if not slot.is_computed
-        }
-        payments: list[ExpectedPayment] = []
-        for slot in self.payments:
-            if slot.is_computed:
-                amount, problems = _remainder(lead.price, fixed, slot.name)
-            else:
-                amount, problems = fixed[slot.name]
-            if amount is not None and amount == 0 and not problems:
-                continue
-            kind, kind_problems = self._kind(lead, slot)
-            due, due_problems = _date(lead, slot.date_field, tz, f"«{slot.name}»: date")
-            payments.append(
-                ExpectedPayment(
-                    slot=slot.name,
-                    amount=amount,
-                    kind=kind,
-                    due=due,
-                    problems=(*problems, *kind_problems, *due_problems),
-                )
+    `tz` is the business's time zone: a date field's unix time becomes a date there.
+    """
+    fixed = {
+        slot.name: _money(lead, slot.amount_field, slot.name)
+        for slot in mapping.payments
+        if not slot.is_computed
+    }
+    payments: list[ExpectedPayment] = []
+    for slot in mapping.payments:
+        if slot.is_computed:
+            amount, problems = _remainder(lead.price, fixed, slot.name)
+        else:
+            amount, problems = fixed[slot.name]
+        if amount is not None and amount == 0 and not problems:
+            continue
+        kind, kind_problems = _kind(mapping, lead, slot)
+        due, due_problems = _date(lead, slot.date_field, tz, f"«{slot.name}»: date")
+        payments.append(
+            ExpectedPayment(
+                slot=slot.name,
+                amount=amount,
+                kind=kind,
+                due=due,
+                problems=(*problems, *kind_problems, *due_problems),
             )
-        return payments
-
-    def dimensions(self, lead: Lead, tz: tzinfo) -> Dimensions:
-        """The contract and profit dimensions from the mapped fields (selects by shown value).
-
-        An unreadable contract date is left None: dimensions label a deal, they do not block it.
-        """
-        contract_date, _ = _date(lead, self.contract_date_field, tz, "contract date")
-        return Dimensions(
-            contract=_text(lead, self.contract_field),
-            contract_date=contract_date,
-            product=_text(lead, self.product_field),
-            salon=_text(lead, self.salon_field),
-            city=_text(lead, self.city_field),
         )
+    return payments
 
-    def _kind(self, lead: Lead, slot: PaymentSlot) -> tuple[PaymentKind | None, tuple[str, ...]]:
-        shown = _text(lead, slot.type_field)
-        if shown is None:
-            return None, (f"«{slot.name}»: payment type (field {slot.type_field}) is empty",)
-        kind = self.payment_types.get(shown)
-        if kind is None:
-            return None, (f"«{slot.name}»: payment type «{shown}» is not in payment_types",)
-        return kind, ()
+
+def dimensions(mapping: AmoMapping, lead: Lead, tz: tzinfo) -> Dimensions:
+    """The contract and profit dimensions from the mapped fields (selects by shown value).
+
+    An unreadable contract date is left None: dimensions label a deal, they do not block it.
+    """
+    contract_date, _ = _date(lead, mapping.contract_date_field, tz, "contract date")
+    return Dimensions(
+        contract=_text(lead, mapping.contract_field),
+        contract_date=contract_date,
+        product=_text(lead, mapping.product_field),
+        salon=_text(lead, mapping.salon_field),
+        city=_text(lead, mapping.city_field),
+    )
+
+
+def _kind(
+    mapping: AmoMapping, lead: Lead, slot: PaymentSlot
+) -> tuple[PaymentKind | None, tuple[str, ...]]:
+    shown = _text(lead, slot.type_field)
+    if shown is None:
+        return None, (f"«{slot.name}»: payment type (field {slot.type_field}) is empty",)
+    kind = mapping.payment_types.get(shown)
+    if kind is None:
+        return None, (f"«{slot.name}»: payment type «{shown}» is not in payment_types",)
+    return kind, ()
 
 
 _Amount = tuple[Decimal | None, tuple[str, ...]]

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from decimal import Decimal
 
-from amocrm_client.mapping import SUCCESS_STATUS, AmoMapping
+from amocrm_client.mapping import dimensions as read_dimensions
+from amocrm_client.mapping import expected_payments
 from amocrm_client.models import Lead
+from config.amocrm_mapping import SUCCESS_STATUS, AmoMapping
 from ledger.deals import DealSnapshot, DealState, SlotPayment
 from ledger.money import Money
 
@@ -31,7 +33,7 @@ def snapshot_from_lead(
 ) -> DealSnapshot:
     """The deal as the ledger keeps it; `managers` names amoCRM users by id."""
     state = deal_state(lead, mapping)
-    dimensions = mapping.dimensions(lead, tz)
+    dimensions = read_dimensions(mapping, lead, tz)
     payments: tuple[SlotPayment, ...] = ()
     if state is DealState.CLOSED:
         payments = tuple(
@@ -42,7 +44,7 @@ def snapshot_from_lead(
                 due=payment.due,
                 problems=payment.problems,
             )
-            for payment in mapping.expected_payments(lead, tz)
+            for payment in expected_payments(mapping, lead, tz)
         )
     responsible = lead.responsible_user_id
     return DealSnapshot(

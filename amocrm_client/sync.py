@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from amocrm_client.client import AmoClient
 from amocrm_client.errors import AmoError
 from amocrm_client.inbox import ClaimedWebhook, InboxQueue
-from amocrm_client.mapping import AmoMapping
 from amocrm_client.models import Lead
 from amocrm_client.snapshots import snapshot_from_lead
+from config.amocrm_mapping import AmoMapping
 from ledger.clock import Clock
 from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus
 from ledger.outbox import TOPIC_NOTIFY, Backoff, enqueue

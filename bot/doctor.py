@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from amocrm_client.client import AmoClient
     from amocrm_client.errors import AmoError
-    from amocrm_client.mapping import AmoMapping
+    from config.amocrm_mapping import AmoMapping
 
 OK, OFF, BAD, WARN = "ok ", "off", "BAD", " ! "  # WARN: works, probably not as meant
 NOT_AUTHORISED = "not authorised — run python run.py amocrm auth CODE"
@@ -192,7 +192,7 @@ def _amo_mapping(settings: Settings) -> tuple[AmoMapping | None, list[tuple[str,
     """The `[amocrm]` section validated; None when there is nothing (valid) to check live."""
     from pydantic import ValidationError
 
-    from amocrm_client.mapping import AmoMapping
+    from config.amocrm_mapping import AmoMapping
 
     try:
         section = load_mappings(settings.mappings_file).amocrm

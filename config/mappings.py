@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from amocrm_client.mapping import AmoMapping
+from config.amocrm_mapping import AmoMapping
 from config.settings import SettingsError
 from ledger.categories import DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 from ledger.roles import Role

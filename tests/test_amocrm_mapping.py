@@ -16,14 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from amocrm_client.mapping import (
-    AmoMapping,
-    Dimensions,
-    ExpectedPayment,
-    PaymentKind,
-    PaymentSlot,
-)
+from amocrm_client.mapping import Dimensions, ExpectedPayment, dimensions, expected_payments
 from amocrm_client.models import Lead
+from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
 from tests.conftest import FIXTURES
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -221,7 +216,7 @@ def test_prepayment_and_remainder_split_the_price() -> None:
         field(500010, "Безналичный перевод", 700102),
     )
 
-    assert mapping().expected_payments(deal, MOSCOW) == [
+    assert expected_payments(mapping(), deal, MOSCOW) == [
         ExpectedPayment("Предоплата", Decimal("15000"), PaymentKind.CASH, date(2026, 11, 20)),
         ExpectedPayment("Остаток", Decimal("35000"), PaymentKind.BANK_TRANSFER, None),
     ]
@@ -235,7 +230,7 @@ def test_amounts_in_kopecks_stay_decimal() -> None:
         field(500010, "Терминал"),
     )
 
-    prepayment, remainder = mapping().expected_payments(deal, MOSCOW)
+    prepayment, remainder = expected_payments(mapping(), deal, MOSCOW)
 
     assert prepayment.amount == Decimal("15000.50")
     assert remainder.amount == Decimal("4999.50")
@@ -247,8 +242,8 @@ def test_the_due_date_is_the_day_in_the_given_time_zone() -> None:
         15000, field(500001, 15000), field(500002, "Наличные"), field(500004, LATE_NOV_20_UTC)
     )
 
-    (moscow,) = mapping().expected_payments(deal, MOSCOW)
-    (utc,) = mapping().expected_payments(deal, ZoneInfo("UTC"))
+    (moscow,) = expected_payments(mapping(), deal, MOSCOW)
+    (utc,) = expected_payments(mapping(), deal, ZoneInfo("UTC"))
 
     assert (moscow.due, utc.due) == (date(2026, 11, 21), date(2026, 11, 20))
 
@@ -257,15 +252,15 @@ def test_a_zero_remainder_and_an_absent_prepayment_are_skipped() -> None:
     fully_prepaid = lead(15000, field(500001, "15000"), field(500002, "Наличные"))
     no_prepayment = lead(30000, field(500010, "Кредитный договор"))
 
-    assert [p.slot for p in mapping().expected_payments(fully_prepaid, MOSCOW)] == ["Предоплата"]
-    (only,) = mapping().expected_payments(no_prepayment, MOSCOW)
+    assert [p.slot for p in expected_payments(mapping(), fully_prepaid, MOSCOW)] == ["Предоплата"]
+    (only,) = expected_payments(mapping(), no_prepayment, MOSCOW)
     assert (only.slot, only.amount, only.kind) == ("Остаток", Decimal(30000), PaymentKind.CREDIT)
 
 
 def test_an_unmapped_payment_type_gives_no_kind_and_a_reason() -> None:
     deal = lead(15000, field(500001, "15000"), field(500002, "Бартер"))
 
-    (payment,) = mapping().expected_payments(deal, MOSCOW)
+    (payment,) = expected_payments(mapping(), deal, MOSCOW)
 
     assert payment.amount == Decimal(15000)
     assert payment.kind is None
@@ -273,7 +268,7 @@ def test_an_unmapped_payment_type_gives_no_kind_and_a_reason() -> None:
 
 
 def test_an_empty_payment_type_gives_no_kind_and_a_reason() -> None:
-    (payment,) = mapping().expected_payments(lead(15000, field(500001, "15000")), MOSCOW)
+    (payment,) = expected_payments(mapping(), lead(15000, field(500001, "15000")), MOSCOW)
 
     assert payment.kind is None
     assert payment.problems == ("«Предоплата»: payment type (field 500002) is empty",)
@@ -282,7 +277,7 @@ def test_an_empty_payment_type_gives_no_kind_and_a_reason() -> None:
 def test_a_negative_remainder_is_reported_not_clipped() -> None:
     deal = lead(10000, field(500001, "15000"), field(500002, "Наличные"), field(500010, "Наличные"))
 
-    prepayment, remainder = mapping().expected_payments(deal, MOSCOW)
+    prepayment, remainder = expected_payments(mapping(), deal, MOSCOW)
 
     assert prepayment.problems == ()
     assert remainder.amount == Decimal(-5000)
@@ -296,7 +291,7 @@ def test_an_unreadable_amount_is_reported_and_blocks_the_remainder() -> None:
         10000, field(500001, "пятнадцать"), field(500002, "Наличные"), field(500010, "Наличные")
     )
 
-    prepayment, remainder = mapping().expected_payments(deal, MOSCOW)
+    prepayment, remainder = expected_payments(mapping(), deal, MOSCOW)
 
     assert prepayment.amount is None
     assert prepayment.problems == ("«Предоплата»: amount field 500001 is not a number",)
@@ -323,7 +318,7 @@ def test_an_amount_that_is_not_money_is_reported(value: Any, problem: str) -> No
     mapping_without_remainder = mapping(payments=[SLOT])
     deal = lead(0, field(500001, value), field(500002, "Наличные"))
 
-    (payment,) = mapping_without_remainder.expected_payments(deal, MOSCOW)
+    (payment,) = expected_payments(mapping_without_remainder, deal, MOSCOW)
 
     assert payment.amount is None
     assert problem in payment.problems[0]
@@ -332,7 +327,7 @@ def test_an_amount_that_is_not_money_is_reported(value: Any, problem: str) -> No
 def test_an_amount_typed_with_spaces_and_a_comma_is_read() -> None:
     deal = lead(0, field(500001, "15 000,50"), field(500002, "Наличные"))
 
-    (payment,) = mapping(payments=[SLOT]).expected_payments(deal, MOSCOW)
+    (payment,) = expected_payments(mapping(payments=[SLOT]), deal, MOSCOW)
 
     assert payment.amount == Decimal("15000.50")
 
@@ -341,7 +336,7 @@ def test_a_payment_type_is_matched_after_trimming() -> None:
     amo = mapping(payments=[SLOT], payment_types={" Наличные ": "cash"})
     deal = lead(0, field(500001, "100"), field(500002, "Наличные "))
 
-    (payment,) = amo.expected_payments(deal, MOSCOW)
+    (payment,) = expected_payments(amo, deal, MOSCOW)
 
     assert payment.kind is PaymentKind.CASH
 
@@ -356,7 +351,7 @@ def test_dimensions_read_text_select_and_date_fields() -> None:
         field(500008, "Казань", 700401),
     )
 
-    assert mapping().dimensions(deal, MOSCOW) == Dimensions(
+    assert dimensions(mapping(), deal, MOSCOW) == Dimensions(
         contract="Д-2026/117",
         contract_date=date(2026, 11, 20),
         product="Кухня",
@@ -368,8 +363,8 @@ def test_dimensions_read_text_select_and_date_fields() -> None:
 def test_dimensions_of_unmapped_or_empty_fields_are_none() -> None:
     deal = lead(0, field(500003, "  "), field(500004, "не дата"))
 
-    assert AmoMapping().dimensions(deal, MOSCOW) == Dimensions(None, None, None, None, None)
-    assert mapping().dimensions(deal, MOSCOW) == Dimensions(None, None, None, None, None)
+    assert dimensions(AmoMapping(), deal, MOSCOW) == Dimensions(None, None, None, None, None)
+    assert dimensions(mapping(), deal, MOSCOW) == Dimensions(None, None, None, None, None)
 
 
 def test_the_constructed_fixture_lead_reads_through_a_matching_mapping() -> None:
@@ -390,10 +385,10 @@ def test_the_constructed_fixture_lead_reads_through_a_matching_mapping() -> None
         }
     )
 
-    assert amo.expected_payments(fixture_lead, MOSCOW) == [
+    assert expected_payments(amo, fixture_lead, MOSCOW) == [
         ExpectedPayment("Оплата", Decimal(15000), PaymentKind.CARD_TRANSFER, date(2024, 11, 23))
     ]
-    assert amo.dimensions(fixture_lead, MOSCOW).contract == "Перезвонить вечером"
+    assert dimensions(amo, fixture_lead, MOSCOW).contract == "Перезвонить вечером"
 
 
 @settings(max_examples=200, deadline=None)
@@ -407,7 +402,7 @@ def test_the_slots_add_up_to_the_price_or_report_the_excess(price: int, kopecks:
         price, field(500001, str(prepaid)), field(500002, "Наличные"), field(500010, "Терминал")
     )
 
-    payments = {p.slot: p for p in mapping().expected_payments(deal, MOSCOW)}
+    payments = {p.slot: p for p in expected_payments(mapping(), deal, MOSCOW)}
 
     total = sum((p.amount for p in payments.values() if p.amount is not None), Decimal(0))
     remainder = payments.get("Остаток")
