@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,6 +60,17 @@ def _keyword_matches(word: str, keyword: str) -> bool:
         return True
     stem = keyword[:-1] if len(keyword) > 4 else keyword
     return len(stem) >= 3 and word.startswith(stem)
+
+
+def _count_word(insert: Any) -> Any:
+    """Upsert one (user, word, category) count: +1 when the row exists."""
+    return insert(CategoryWordRow).on_conflict_do_update(
+        index_elements=["user_id", "word", "category_id"],
+        set_={"hits": CategoryWordRow.hits + 1},
+    )
+
+
+_COUNT_WORD = {"sqlite": _count_word(sqlite.insert), "postgresql": _count_word(postgresql.insert)}
 
 
 class CategoryService:
@@ -149,18 +161,13 @@ class CategoryService:
         words = words_of(text)
         if not words:
             return
-        values = [
+        rows = [
             {"user_id": user_id, "word": word, "category_id": category_id, "hits": 1}
             for word in words
         ]
-        dialect = self._session.bind.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(CategoryWordRow).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["user_id", "word", "category_id"],
-            set_={"hits": CategoryWordRow.hits + 1},
-        )
-        await self._session.execute(statement)
+        # Rows as executemany parameters: a multi-row VALUES cannot be cached by SQLAlchemy
+        # and was compiled anew for every saved expense.
+        await self._session.execute(_COUNT_WORD[self._session.bind.dialect.name], rows)
 
     async def add(self, actor: Actor, name: str) -> Category:
         if not actor.is_owner:
