@@ -91,7 +91,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
-from bot.app import create_app_context
+from bot.app import create_app_context, freeze_startup_objects
 from bot.factory import create_bot, create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router
@@ -564,6 +564,7 @@ async def run_once(
             harness.query_ids = iter(query_ids)
             try:
                 await run_flows(harness, owners, warmup, concurrency)
+                freeze_startup_objects()  # as run_polling does before serving
                 mark = await warmup_mark(engine)
                 harness.measurements = Measurements()
                 cpu_start = time.process_time()

@@ -98,7 +98,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.processes import spawned
-from bot.app import create_app_context
+from bot.app import create_app_context, freeze_startup_objects
 from bot.factory import create_dispatcher
 from bot.runtime import AmoRuntime, create_amocrm
 from bot.webapp import create_web_app
@@ -537,6 +537,7 @@ async def run_once(
             if child is not None:
                 # The child imports and connects before it polls: not what is measured.
                 await asyncio.sleep(CHILD_START_SECONDS)
+            freeze_startup_objects()  # as run_polling does before serving
             lag = asyncio.create_task(watch_loop_lag(probes))
             drained = False
             try:

@@ -19,7 +19,7 @@ from multiprocessing.process import BaseProcess
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from amocrm_client.integration import SEPARATE_PROCESS_POLL_SECONDS, AmoIntegration
-from bot.app import create_app_context
+from bot.app import create_app_context, freeze_startup_objects
 from config.logging import secret_values, setup_logging
 from config.settings import Settings, SettingsError
 
@@ -43,6 +43,7 @@ async def serve_amocrm_worker(settings: Settings, stop: asyncio.Event | None = N
     assert integration is not None  # AMOCRM_BASE_URL is set
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     integration.start(scheduler, poll_seconds=SEPARATE_PROCESS_POLL_SECONDS)
+    freeze_startup_objects()
     scheduler.start()
     log.info("amoCRM worker started")
     try:

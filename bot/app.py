@@ -6,6 +6,7 @@ the same database and the same rules.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -61,3 +62,13 @@ async def create_app_context(
         await uow.commit()
         await context.services(uow)["users"].seed_roles(mappings.roles)
     return context, engine
+
+
+def freeze_startup_objects() -> None:
+    """Call once start-up is done, before serving. Start-up leaves ~300,000 long-lived objects
+    (modules, classes, routers, mappers); every full collection of the cyclic GC walked them
+    all and stalled the event loop for 0.1–0.3 s on the two-core machines (bench/webhooks.py:
+    the acknowledgement p99 fell from 125–215 ms to 57 ms on SQLite). Frozen, they are skipped.
+    """
+    gc.collect()
+    gc.freeze()

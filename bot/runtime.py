@@ -18,6 +18,7 @@ from amocrm_client.inbox import InboxWriter
 from amocrm_client.integration import AmoIntegration, webhook_intake
 from amocrm_client.webhook_endpoint import AmoWebhookConfig
 from bot.amocrm_worker import spawn_amocrm_worker, stop_amocrm_worker
+from bot.app import freeze_startup_objects
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
@@ -180,6 +181,7 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         # Telegram is polled, but amoCRM still needs somewhere to post.
         app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook)
         runner = await _serve(app, settings.web_host, settings.web_port)
+    freeze_startup_objects()
     scheduler.start()
     try:
         await bot.delete_webhook(drop_pending_updates=False)
@@ -209,6 +211,7 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
     )
     await _set_commands(bot)
+    freeze_startup_objects()
     scheduler.start()
     log.info(
         "webhook mode: listening on %s:%s, Telegram posts to %s",
