@@ -43,9 +43,10 @@ LEADS_MARK = "amocrm_leads"
 # few minutes is cheaper than missing a lead.
 MARK_OVERLAP = timedelta(minutes=5)
 APPLY_BATCH = 250
-# Leads applied per commit: short transactions (~20 ms here) let webhook acknowledgements,
-# which share the SQLite writer, in between; 25 a commit made their p99 three times worse.
-COMMIT_BATCH = 5
+# Leads applied per commit. Each commit holds SQLite's one writer, and webhook acknowledgements
+# queue behind it: at 200 webhooks/s, 5 a commit gave an ack p99 of 94 ms, 2 gave 44 ms with
+# the same drain time, 1 gave 41 ms but doubled the median (bench/webhooks.py).
+COMMIT_BATCH = 2
 SOURCE_WEBHOOKS, SOURCE_RECONCILE = "webhooks", "reconcile"
 FETCH_ERRORS = (AmoError, aiohttp.ClientError, TimeoutError)
 
