@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from ledger.clock import FrozenClock
 from ledger.storage.database import create_engine, create_session_factory, migrate
@@ -27,24 +28,50 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def _worker_suffix() -> str:
+    """ "gw0", "gw1"… under pytest-xdist, "" in a plain run: each worker gets its own database."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+async def _fresh_postgres_database(url: str, suffix: str) -> str:
+    """A database of this worker's own beside the one TEST_DATABASE_URL names, made empty."""
+    if not suffix:
+        return url
+    base = make_url(url)
+    worker_url = base.set(database=f"{base.database}_{suffix}")
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with admin.connect() as connection:
+            name = worker_url.database
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return worker_url.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The real Alembic migrations, applied once: to PostgreSQL (TEST_DATABASE_URL; an
-    unreachable server fails here) or to a SQLite template file each test gets a copy of.
+    """The real Alembic migrations, applied once per worker: to PostgreSQL (TEST_DATABASE_URL,
+    a database per xdist worker; an unreachable server fails here) or to a SQLite template file
+    each test gets a copy of.
     """
-    url = os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
-    )
+    configured = os.environ.get("TEST_DATABASE_URL")
 
-    async def apply() -> None:
+    async def apply() -> str:
+        url = (
+            await _fresh_postgres_database(configured, _worker_suffix())
+            if configured
+            else f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
+        )
         engine = create_engine(url)
         try:
             await migrate(engine)
         finally:
             await engine.dispose()
+        return url
 
-    asyncio.run(apply())
-    return url
+    return asyncio.run(apply())
 
 
 @pytest.fixture
