@@ -4,7 +4,9 @@ Rendering is CPU work of a tenth of a second or more, so callers run it in a wor
 (`asyncio.to_thread`). That is why the figure is built with matplotlib's object API and its
 Agg canvas, never `pyplot`: pyplot keeps global state that is not safe across threads and
 holds every figure until closed, while a `Figure` made here is freed with its last reference.
-Money arrives as Decimal and becomes float only here, for drawing.
+Money arrives as Decimal and becomes float only here, for drawing. matplotlib is imported on
+the first chart, not at start-up: it costs a third of a second to import, and most runs of the
+bot never draw.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 # Sized for a phone: 8 x 4.5 inches at 120 dpi is 960 x 540 pixels, sharp and light.
 SIZE_INCHES = (8.0, 4.5)
@@ -45,6 +43,10 @@ def marketing_vs_turnover_png(
     """Grouped bars per month: turnover beside marketing spend, with marketing's share on top."""
     if not len(months) == len(turnover) == len(marketing):
         raise ValueError("one turnover and one marketing figure per month")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

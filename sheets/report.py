@@ -13,7 +13,6 @@ from ledger.errors import NotAllowed
 from ledger.roles import Actor
 from ledger.storage.uow import UnitOfWork
 from sheets.projection import Projection, load_projection
-from sheets.xlsx import export_xlsx
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +39,10 @@ class ReportService:
 
 
 def _workbook_bytes(projection: Projection, today: date) -> bytes:
-    """Written to a scratch directory and read back (openpyxl writes files)."""
+    """Written to a scratch directory and read back (openpyxl writes files). The writer, and
+    openpyxl with it, is imported here: only a report needs it, not every start.
+    """
+    from sheets.xlsx import export_xlsx
+
     with tempfile.TemporaryDirectory(prefix="kopeyka-report-") as scratch:
         return export_xlsx(projection, Path(scratch) / "report.xlsx", today).read_bytes()
