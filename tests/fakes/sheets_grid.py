@@ -15,6 +15,7 @@ TRUE/FALSE but not dates or currencies; merging over an existing merge replaces 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -441,11 +442,22 @@ def _format_number(number: float) -> str:
     return str(number)
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars). Every cell written goes through it,
+    and it is several times faster than `copy.deepcopy`, which must handle any object.
+    """
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
+
+
 def _grid_cell(cell: dict[str, Any]) -> dict[str, Any]:
-    body = copy.deepcopy(cell)
+    body = copy_json(cell)
     value = cell.get("userEnteredValue")
     if value and "formulaValue" not in value:
-        body["effectiveValue"] = copy.deepcopy(value)
+        body["effectiveValue"] = copy_json(value)
     if value:
         body["formattedValue"] = rendered(cell, "FORMATTED_VALUE")
     return body
@@ -454,9 +466,10 @@ def _grid_cell(cell: dict[str, Any]) -> dict[str, Any]:
 # --- field masks --------------------------------------------------------------------------------
 
 
-def parse_mask(mask: str) -> list[list[str]]:
-    """`a,b.c,d(e,f)` -> [[a], [b, c], [d, e], [d, f]]; gspread also writes `b/c`."""
-    paths: list[list[str]] = []
+@functools.cache  # one mask is applied to every cell of a request: parse it once
+def parse_mask(mask: str) -> tuple[tuple[str, ...], ...]:
+    """`a,b.c,d(e,f)` -> ((a), (b, c), (d, e), (d, f)); gspread also writes `b/c`."""
+    paths: list[tuple[str, ...]] = []
 
     def parse(text: str, prefix: list[str]) -> None:
         depth, start = 0, 0
@@ -477,18 +490,18 @@ def parse_mask(mask: str) -> list[list[str]]:
                 head, _, inner = piece[:-1].partition("(")
                 parse(inner, [*prefix, *re.split(r"[./]", head)])
             else:
-                paths.append([*prefix, *re.split(r"[./]", piece)])
+                paths.append((*prefix, *re.split(r"[./]", piece)))
 
     parse(mask, [])
-    return paths
+    return tuple(paths)
 
 
 def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str) -> dict[str, Any]:
     """A copy of `target` whose masked fields are taken from `source` (absent there: cleared)."""
-    result = copy.deepcopy(target)
+    result = copy_json(target)
     for path in parse_mask(mask):
-        if path == ["*"]:
-            return copy.deepcopy(source)
+        if path == ("*",):
+            return copy_json(source)
         value: Any = source
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
@@ -501,7 +514,7 @@ def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str) -> dic
             if value is None:
                 node.pop(path[-1], None)
             else:
-                node[path[-1]] = copy.deepcopy(value)
+                node[path[-1]] = copy_json(value)
     return _drop_empty(result)
 
 
