@@ -407,8 +407,16 @@ async def run_sync(
 ) -> tuple[Phase, str]:
     spreadsheet_id = await fake.create_spreadsheet(f"Копейка — {name}", ("Лист1",))
     connect = functools.partial(open_spreadsheet, key_file, spreadsheet_id, fake.base_url)
+    # The clock only dates the entries: pacing and backoff wait in real time, as in production.
     sync = SheetsSync(
-        session_factory, clock, connect, spreadsheet_id, chunk_rows=chunk_rows, pacing=pacing
+        session_factory,
+        clock,
+        connect,
+        spreadsheet_id,
+        chunk_rows=chunk_rows,
+        pacing=pacing,
+        sleep=asyncio.sleep,
+        monotonic=time.monotonic,
     )
     async with phase(fake, name, phases) as record:
         start = time.perf_counter()

@@ -1,7 +1,10 @@
-"""Time is injected: services ask a clock, so tests of dates and expiry never sleep."""
+"""Time is injected: services ask a clock, so tests of dates, expiry, pacing and backoff never
+sleep."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -18,6 +21,14 @@ class Clock(Protocol):
         """Today in the business's time zone."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back, for spacing and timeouts."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` (pacing, backoff)."""
+        ...
+
 
 class SystemClock:
     def __init__(self, tz: ZoneInfo) -> None:
@@ -29,6 +40,12 @@ class SystemClock:
     def today(self) -> date:
         return datetime.now(self.tz).date()
 
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
 
 class FrozenClock:
     """A clock that moves only when told to (tests, benchmarks, replays)."""
@@ -38,6 +55,7 @@ class FrozenClock:
             raise ValueError("FrozenClock needs an aware datetime")
         self.tz = tz
         self._at = at.astimezone(UTC)
+        self._monotonic = 0.0
 
     def now(self) -> datetime:
         return self._at
@@ -45,5 +63,14 @@ class FrozenClock:
     def today(self) -> date:
         return self._at.astimezone(self.tz).date()
 
+    def monotonic(self) -> float:
+        return self._monotonic
+
+    async def sleep(self, seconds: float) -> None:
+        """Time passes at once; other tasks still get their turn, as in a real sleep."""
+        self.advance(timedelta(seconds=max(seconds, 0)))
+        await asyncio.sleep(0)
+
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+        self._monotonic += delta.total_seconds()

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_app_context
 from bot.context import AppContext
 from bot.factory import create_bot, create_dispatcher
+from bot.retry import RetryAfterMiddleware
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from config.settings import Settings
 from handlers import create_root_router
@@ -86,7 +87,9 @@ async def start_app(
 ) -> AsyncIterator[tuple[AppContext, Dispatcher, Bot]]:
     """Start the product as `run.py run` would, stop it cleanly afterwards."""
     context, _ = await create_app_context(settings, clock=clock, engine=engine)
-    bot = create_bot(settings.bot_token.get_secret_value(), settings)
+    # Telegram's "retry after" is waited out on the test's clock: time passes, nobody sleeps.
+    retry = RetryAfterMiddleware(sleep=clock.sleep)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings, retry=retry)
     dispatcher = create_dispatcher(context, create_root_router())
     if mode == "polling":
         handled_marker(dispatcher, telegram)

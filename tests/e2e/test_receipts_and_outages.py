@@ -38,8 +38,10 @@ async def test_telegram_asking_to_slow_down_delays_the_card_but_loses_nothing(
     kopeyka.telegram.fail_next(
         "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
     )
+    before = kopeyka.context.clock.monotonic()
     await kopeyka.owner.send("1500 такси")
     assert "Новый расход" in kopeyka.owner.last_message().body
+    assert kopeyka.context.clock.monotonic() - before == 1  # the wait Telegram asked for
 
 
 async def test_telegram_failing_after_the_save_keeps_the_entry_and_a_retap_says_saved(
