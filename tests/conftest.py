@@ -28,6 +28,24 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-only",
+        action="store_true",
+        help="run only the tests that use the database (CI's second pass, on PostgreSQL: "
+        "lint and pure tests do not change with the database, so they run once)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-only"):
+        return
+    # `fixturenames` is the whole closure: a test on `engine` or `kopeyka` reaches it too.
+    keep = [item for item in items if "migrated_database" in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep
+
+
 def _worker_suffix() -> str:
     """ "gw0", "gw1"… under pytest-xdist, "" in a plain run: each worker gets its own database."""
     return os.environ.get("PYTEST_XDIST_WORKER", "")
