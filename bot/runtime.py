@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
@@ -14,17 +14,21 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
-from amocrm_client.inbox import InboxWriter
-from amocrm_client.integration import AmoIntegration, webhook_intake
-from amocrm_client.webhook_endpoint import AmoWebhookConfig
-from bot.amocrm_worker import spawn_amocrm_worker, stop_amocrm_worker
 from bot.app import freeze_startup_objects
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ProcessedUpdateRow
-from sheets.sync import SheetsSync, SheetsUnavailable, create_sheets_sync
+
+# amoCRM and Google Sheets are imported where they are switched on: a bot without them
+# starts without loading their clients (gspread, openpyxl through the layout, …).
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from amocrm_client.integration import AmoIntegration
+    from amocrm_client.webhook_endpoint import AmoWebhookConfig
+    from sheets.sync import SheetsSync
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 5
@@ -75,8 +79,10 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
     )
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
-    sheets = create_sheets_sync(context.settings, context.session_factory, context.clock)
-    if sheets is not None:
+    if context.settings.sheets_configured:
+        from sheets.sync import create_sheets_sync
+
+        sheets = create_sheets_sync(context.settings, context.session_factory, context.clock)
         scheduler.add_job(
             _push_to_sheets(sheets),
             "interval",
@@ -88,6 +94,8 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
 
 
 def _push_to_sheets(sync: SheetsSync) -> Callable[[], Awaitable[None]]:
+    from sheets.sync import SheetsUnavailable
+
     async def push() -> None:
         try:
             report = await sync.push()
@@ -110,6 +118,8 @@ async def _set_commands(bot: Bot) -> None:
 
 
 def create_amocrm(context: AppContext) -> AmoIntegration | None:
+    from amocrm_client.integration import AmoIntegration
+
     return AmoIntegration.create(
         context.settings,
         context.mappings.amocrm,
@@ -140,6 +150,10 @@ class AmoRuntime:
             self.inline.start(scheduler)
             self.webhook = self.inline.webhook_config()
             return
+        from amocrm_client.inbox import InboxWriter
+        from amocrm_client.integration import webhook_intake
+        from bot.amocrm_worker import spawn_amocrm_worker
+
         if mode == "process":
             self.worker_process = spawn_amocrm_worker(settings)
             scheduler.add_job(
@@ -155,12 +169,16 @@ class AmoRuntime:
         if process is None or process.is_alive():
             return
         log.error("amoCRM worker process exited with %s; starting it again", process.exitcode)
+        from bot.amocrm_worker import spawn_amocrm_worker
+
         self.worker_process = spawn_amocrm_worker(self._context.settings)
 
     async def close(self) -> None:
         if self.inline is not None:
             await self.inline.close()
         if self.worker_process is not None:
+            from bot.amocrm_worker import stop_amocrm_worker
+
             await stop_amocrm_worker(self.worker_process)
 
 

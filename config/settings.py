@@ -195,6 +195,11 @@ class Settings(BaseSettings):
     def webhook_mode(self) -> bool:
         return self.webhook_base_url is not None
 
+    @property
+    def sheets_configured(self) -> bool:
+        """Google Sheets is on: both the service account key and the spreadsheet are set."""
+        return self.google_service_account_file is not None and self.sheet_id is not None
+
 
 def _describe(error: dict[str, Any]) -> str:
     location = [str(part) for part in error.get("loc", ())]

@@ -317,7 +317,7 @@ def create_sheets_sync(
     """The sync from `GOOGLE_SERVICE_ACCOUNT_FILE`, `SHEET_ID` (and the endpoint override);
     None when Google Sheets is not configured (the XLSX export still works).
     """
-    if settings.google_service_account_file is None or settings.sheet_id is None:
+    if not settings.sheets_configured:
         return None
     endpoint = str(settings.google_sheets_endpoint) if settings.google_sheets_endpoint else None
     connect = functools.partial(
