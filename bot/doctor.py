@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import platform
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from config.amocrm_mapping import AmoMapping
 
 OK, OFF, BAD, WARN = "ok ", "off", "BAD", " ! "  # WARN: works, probably not as meant
+CONSTRAINTS = Path(__file__).resolve().parents[1] / "constraints.txt"
+CORE_PACKAGES = ("aiogram", "aiohttp", "pydantic", "SQLAlchemy", "gspread", "APScheduler")
 NOT_AUTHORISED = "not authorised — run python run.py amocrm auth CODE"
 AMOCRM_TIMEOUT = 30.0  # seconds for each request of the live check (aiohttp total timeout)
 
@@ -120,6 +124,68 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
     else:
         found.append((OFF, "AMOCRM_BASE_URL", "not set — amoCRM integration off"))
     return found
+
+
+def check_versions(constraints: Path = CONSTRAINTS) -> list[tuple[str, str, str]]:
+    """Python and the core libraries in use; a warning for any installed package whose
+    version is not the one `constraints.txt` pins (the versions the suite passed with).
+    """
+    from importlib import metadata
+
+    installed = {}
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name:
+            installed[_normalise(name)] = distribution.version
+    core = ", ".join(
+        f"{name} {installed.get(_normalise(name), 'missing')}" for name in CORE_PACKAGES
+    )
+    found = [(OK, "versions", f"Python {platform.python_version()}; {core}")]
+    pins = _pins(constraints)
+    differ = sorted(
+        f"{name} {installed[name]} (pinned {pinned})"
+        for name, pinned in pins.items()
+        if name in installed and installed[name] != pinned
+    )
+    if differ:
+        found.append(
+            (
+                WARN,
+                "versions",
+                f"not as {constraints.name} pins: {', '.join(differ)} — "
+                "./start or ./test reinstalls the pinned ones",
+            )
+        )
+    return found
+
+
+def _normalise(name: str) -> str:
+    """A distribution's name as PEP 503 compares them: `SQLAlchemy` and `sqlalchemy` agree."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pins(constraints: Path) -> dict[str, str]:
+    """The `name==version` pins of a constraints file that apply to this interpreter and
+    platform (a pin may differ by Python version: its marker says which one is ours).
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        text = constraints.read_text(encoding="utf-8")
+    except OSError:  # an install outside the checkout: nothing to compare against
+        return {}
+    pins = {}
+    for line in text.splitlines():
+        if not line or line[0] in "# -":
+            continue
+        try:
+            pin = Requirement(line)
+        except InvalidRequirement:
+            continue
+        exact = [spec.version for spec in pin.specifier if spec.operator == "=="]
+        if exact and (pin.marker is None or pin.marker.evaluate()):
+            pins[_normalise(pin.name)] = exact[0]
+    return pins
 
 
 def _hide_password(url: str) -> str:
@@ -310,6 +376,7 @@ async def run_doctor(
     settings: Settings, *, amo_client_factory: AmoClientFactory = stored_amo_client
 ) -> int:
     results = check_static(settings)
+    results.extend(check_versions())
     results.append(await check_database(settings))
     telegram = await check_telegram(settings)
     if telegram:
