@@ -196,10 +196,7 @@ async def _run(settings: Settings) -> int:
 
 
 async def _console(settings: Settings, role: Role) -> int:
-    from bot.app import create_app_context
-    from bot.console import run_console
-    from bot.factory import create_dispatcher
-    from handlers import create_root_router
+    from bot.console_input import ConsoleInput
 
     if role == Role.OWNER:
         telegram_id = (
@@ -213,6 +210,21 @@ async def _console(settings: Settings, role: Role) -> int:
         )
     else:
         telegram_id = CONSOLE_PERSONAS[role]
+    user = {
+        "id": telegram_id,
+        "is_bot": False,
+        "first_name": f"Console {role.value}",
+        "language_code": settings.default_language,
+    }
+    # The prompt comes first: the person types while the bot (seconds of imports) loads.
+    terminal = ConsoleInput(user)
+    terminal.start()
+
+    from bot.app import create_app_context
+    from bot.console import run_console
+    from bot.factory import create_dispatcher
+    from handlers import create_root_router
+
     context, engine = await create_app_context(settings)
     if role != Role.OWNER:
         async with context.session_factory() as session:
@@ -223,17 +235,12 @@ async def _console(settings: Settings, role: Role) -> int:
             await context.services(uow)["users"].grant_console_role(
                 Person(telegram_id, f"Console {role.value}"), role
             )
-    user = {
-        "id": telegram_id,
-        "is_bot": False,
-        "first_name": f"Console {role.value}",
-        "language_code": settings.default_language,
-    }
     try:
         await run_console(
             create_dispatcher(context, create_root_router()),
             user,
             Path(settings.data_dir) / "console-files",
+            terminal=terminal,
         )
     finally:
         await engine.dispose()

@@ -41,6 +41,7 @@ from aiogram.methods import (
 )
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, Update
 
+from bot.console_input import ConsoleInput
 from bot.response_models import KeepResponseModels
 
 CONSOLE_TOKEN = "1:console"
@@ -328,8 +329,11 @@ async def run_console(
     *,
     read_line: Callable[[str], str] = input,
     out: Callable[[str], None] = print,
+    terminal: ConsoleInput | None = None,
 ) -> None:
-    """Chat with the dispatcher until :quit or end of input."""
+    """Chat with the dispatcher until :quit or end of input. `terminal` is the input already
+    started by the caller (greeted, first line being read); by default one is started here.
+    """
     session = ConsoleSession(out, user, files_dir)
     bot = Bot(
         CONSOLE_TOKEN,
@@ -337,10 +341,10 @@ async def run_console(
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     console = Console(dispatcher, bot, session, user)
-    out(f"Kopeyka console — you are {user['first_name']} (id {user['id']}). :help for help.")
+    terminal = terminal or ConsoleInput(user, read_line=read_line, out=out)
     while True:
         try:
-            line = await asyncio.to_thread(read_line, "you › ")
+            line = await terminal.next_line()
         except (EOFError, KeyboardInterrupt):
             out("")
             break

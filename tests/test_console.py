@@ -4,7 +4,9 @@ lines, with buttons chosen by number and files sent by path.
 
 from __future__ import annotations
 
+import asyncio
 import struct
+import threading
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.app import create_app_context
 from bot.console import run_console
+from bot.console_input import PROMPT, ConsoleInput, greeting
 from bot.factory import create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router
@@ -51,8 +54,8 @@ class Chat:
     """Runs the console over scripted lines and keeps everything it printed."""
 
     def __init__(self, dispatcher, files_dir: Path) -> None:
-        self._dispatcher = dispatcher
-        self._files_dir = files_dir
+        self.dispatcher = dispatcher
+        self.files_dir = files_dir
         self.lines: list[str] = []
 
     async def type(self, typed: Iterable[str]) -> str:
@@ -66,7 +69,7 @@ class Chat:
                 raise EOFError from None
 
         await run_console(
-            self._dispatcher, OWNER, self._files_dir, read_line=read_line, out=self.lines.append
+            self.dispatcher, OWNER, self.files_dir, read_line=read_line, out=self.lines.append
         )
         return _plain(self.lines[start:])
 
@@ -113,6 +116,34 @@ async def test_a_text_expense_saved_by_tapping_its_number_posts_one_entry(
     assert [(entry.kind, entry.amount_minor, entry.currency) for entry in entries] == [
         ("expense", -150000, "RUB")
     ]
+
+
+async def test_a_line_typed_before_the_bot_is_ready_is_answered_once_it_is(
+    chat: Chat, session_factory: async_sessionmaker
+) -> None:
+    script = iter(["1500 такси", "1"])
+    first_read = threading.Event()
+    shown: list[str] = []
+
+    def read_line(prompt: str) -> str:
+        shown.append(prompt)
+        first_read.set()
+        try:
+            return next(script)
+        except StopIteration:
+            raise EOFError from None
+
+    terminal = ConsoleInput(OWNER, read_line=read_line, out=shown.append)
+    terminal.start()  # as run.py does, before the bot is loaded
+    assert await asyncio.to_thread(first_read.wait, 5)  # the first line is in, no bot yet
+
+    await run_console(chat.dispatcher, OWNER, chat.files_dir, out=shown.append, terminal=terminal)
+
+    text = _plain(shown)
+    assert shown[:2] == [greeting(OWNER), PROMPT]  # the greeting and prompt came first, once
+    assert text.count("Kopeyka console") == 1
+    assert text.index("Новый расход") < text.index("Расход сохранён")
+    assert await _count(session_factory, EntryRow) == 1
 
 
 async def test_a_number_outside_the_keyboard_is_sent_as_text(
