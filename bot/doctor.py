@@ -87,8 +87,7 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
         )
     except SettingsError as exc:
         found.extend((BAD, "MAPPINGS_FILE", line) for line in exc.lines)
-    sheets = settings.google_service_account_file and settings.sheet_id
-    if sheets:
+    if settings.sheets_configured:
         exists = Path(settings.google_service_account_file).exists()
         found.append(
             (
@@ -353,7 +352,7 @@ def _service_account_email(path: Path) -> str:
 
 async def check_sheets(settings: Settings) -> tuple[str, str, str] | None:
     """Open the spreadsheet as the sync would; say why not in the owner's terms."""
-    if settings.google_service_account_file is None or settings.sheet_id is None:
+    if not settings.sheets_configured:
         return None
     import asyncio
 
