@@ -89,9 +89,9 @@ from aiohttp import web
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.composition import create_app_context, freeze_startup_objects
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
-from bot.app import create_app_context, freeze_startup_objects
 from bot.factory import create_bot, create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router

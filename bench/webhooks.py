@@ -21,7 +21,7 @@ What runs, and where (three processes, all on 127.0.0.1):
   second); `--rate N` paces the posts at N a second in all (open loop: post n is due n/N
   seconds after the first), to see the acknowledgement time at a given load;
 - the product, in the main process on its own event loop, as `run.py run` builds it in
-  polling mode: `create_app_context` (migrated database), `bot.runtime.AmoRuntime` started as
+  polling mode: `create_app_context` (migrated database), `app.runtime.AmoRuntime` started as
   `run_polling` starts it, `create_web_app(dispatcher, None, None, amocrm=...)` served by an
   aiohttp `AppRunner`. `--worker auto` (the default) decides as `run` does: a child process
   on PostgreSQL, inline on SQLite. With `--worker process` the inbox worker is the spawned
@@ -95,13 +95,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.composition import create_app_context, freeze_startup_objects
+from app.runtime import AmoRuntime, create_amocrm
+from app.webapp import create_web_app
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.processes import spawned
-from bot.app import create_app_context, freeze_startup_objects
 from bot.factory import create_dispatcher
-from bot.runtime import AmoRuntime, create_amocrm
-from bot.webapp import create_web_app
 from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import SystemClock
@@ -528,7 +528,7 @@ async def run_once(
             amocrm.start(AsyncIOScheduler(timezone=settings.tz))
             assert amocrm.webhook is not None
             app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook)
-            runner = web.AppRunner(app)  # as bot.runtime serves it
+            runner = web.AppRunner(app)  # as app.runtime serves it
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"

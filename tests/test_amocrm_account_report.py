@@ -13,7 +13,7 @@ import pytest
 
 from amocrm_client.account_report import MappingProblem, check_mapping, describe_account
 from amocrm_client.client import AmoClient, LongLivedTokenStore
-from bot.doctor import BAD, NOT_AUTHORISED, OFF, OK, WARN, check_amocrm, run_doctor
+from app.doctor import BAD, NOT_AUTHORISED, OFF, OK, WARN, check_amocrm, run_doctor
 from config.amocrm_mapping import AmoMapping
 from config.settings import Settings
 from tests.fakes.amocrm import FakeAmoCRM

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.app import create_app_context
+from app.composition import create_app_context
 from bot.console import run_console
 from bot.console_input import PROMPT, ConsoleInput, greeting
 from bot.factory import create_dispatcher

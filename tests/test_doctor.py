@@ -6,7 +6,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from bot.doctor import BAD, CONSTRAINTS, OK, WARN, check_versions
+from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_versions
 
 AIOGRAM = metadata.version("aiogram")
 

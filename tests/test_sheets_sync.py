@@ -345,7 +345,7 @@ async def test_profit_formulas_over_the_written_cells_equal_the_database(
 
 
 async def test_doctor_opens_the_spreadsheet_or_says_why_not(fake, key_file, capsys):
-    from bot.doctor import check_sheets
+    from app.doctor import check_sheets
     from config.settings import Settings
 
     shared = fake.create_spreadsheet("Копейка")

@@ -20,11 +20,11 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_app_context
+from app.composition import create_app_context
+from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from bot.context import AppContext
 from bot.factory import create_bot, create_dispatcher
 from bot.retry import RetryAfterMiddleware
-from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import FrozenClock

@@ -23,10 +23,10 @@ from amocrm_client.inbox import InboxWriter
 from amocrm_client.integration import AmoIntegration
 from amocrm_client.sync import report_day
 from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from app.runtime import AmoRuntime, create_amocrm
+from app.webapp import create_web_app
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
-from bot.runtime import AmoRuntime, create_amocrm
-from bot.webapp import create_web_app
 from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker

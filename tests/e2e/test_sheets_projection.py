@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import create_scheduler
+from app.runtime import create_scheduler
 from sheets.layout import OPERATIONS
 from tests.e2e.conftest import Running
 from tests.fakes.sheets import FakeSheets

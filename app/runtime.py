@@ -14,10 +14,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
-from bot.app import freeze_startup_objects
+from app.composition import freeze_startup_objects
+from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from bot.context import AppContext
 from bot.notifier import create_notify_handler
-from bot.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ProcessedUpdateRow
 
@@ -152,7 +152,7 @@ class AmoRuntime:
             return
         from amocrm_client.inbox import InboxWriter
         from amocrm_client.integration import webhook_intake
-        from bot.amocrm_worker import spawn_amocrm_worker
+        from app.amocrm_worker import spawn_amocrm_worker
 
         if mode == "process":
             self.worker_process = spawn_amocrm_worker(settings)
@@ -169,7 +169,7 @@ class AmoRuntime:
         if process is None or process.is_alive():
             return
         log.error("amoCRM worker process exited with %s; starting it again", process.exitcode)
-        from bot.amocrm_worker import spawn_amocrm_worker
+        from app.amocrm_worker import spawn_amocrm_worker
 
         self.worker_process = spawn_amocrm_worker(self._context.settings)
 
@@ -177,7 +177,7 @@ class AmoRuntime:
         if self.inline is not None:
             await self.inline.close()
         if self.worker_process is not None:
-            from bot.amocrm_worker import stop_amocrm_worker
+            from app.amocrm_worker import stop_amocrm_worker
 
             await stop_amocrm_worker(self.worker_process)
 

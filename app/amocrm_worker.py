@@ -19,7 +19,7 @@ from multiprocessing.process import BaseProcess
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from amocrm_client.integration import SEPARATE_PROCESS_POLL_SECONDS, AmoIntegration
-from bot.app import create_app_context, freeze_startup_objects
+from app.composition import create_app_context, freeze_startup_objects
 from config.logging import secret_values, setup_logging
 from config.settings import Settings, SettingsError
 

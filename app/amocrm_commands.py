@@ -10,7 +10,7 @@ from amocrm_client.account_report import describe_account
 from amocrm_client.errors import AmoError
 from amocrm_client.integration import AmoIntegration
 from amocrm_client.token_store import NOT_AUTHORISED
-from bot.app import create_app_context
+from app.composition import create_app_context
 from config.settings import Settings, SettingsError
 
 

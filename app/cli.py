@@ -1,0 +1,180 @@
+"""What each `run.py` command does, once its arguments are parsed: start the bot or the
+console, migrate, export, and the Google Sheets and amoCRM commands. Imports happen inside
+each command, so a command loads only what it uses (the console's prompt, for one, comes
+before aiogram is imported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from config.settings import Settings, SettingsError
+from ledger.roles import Role
+
+# Console users of each role: ids no Telegram account has this low in the 900 millions.
+CONSOLE_PERSONAS = {role: 900_000_001 + index for index, role in enumerate(Role)}
+
+
+async def run(settings: Settings) -> int:
+    """The bot against Telegram (polling or webhook); the console when no token is set."""
+    if settings.bot_token is None:
+        print("BOT_TOKEN is not set, so Kopeyka opens the console instead of Telegram.")
+        print("Set BOT_TOKEN (and OWNER_TELEGRAM_IDS) in .env to connect to Telegram.\n")
+        return await console(settings, Role.OWNER)
+    if not settings.owner_telegram_ids:
+        raise SettingsError(
+            [
+                "OWNER_TELEGRAM_IDS: required to run against Telegram — set it to your numeric "
+                "Telegram id (send /start to @userinfobot to learn it), "
+                "e.g. OWNER_TELEGRAM_IDS=123456789"
+            ]
+        )
+    from app.composition import create_app_context
+    from app.runtime import run_polling, run_webhook
+    from bot.factory import create_bot, create_dispatcher
+    from handlers import create_root_router
+
+    context, engine = await create_app_context(settings)
+    bot = create_bot(settings.bot_token.get_secret_value(), settings)
+    dispatcher = create_dispatcher(context, create_root_router())
+    try:
+        if settings.webhook_mode:
+            await run_webhook(context, dispatcher, bot)
+        else:
+            await run_polling(context, dispatcher, bot)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def console(settings: Settings, role: Role) -> int:
+    """The console as `role`; with no owners configured, the person at the terminal owns."""
+    from bot.console_input import ConsoleInput
+
+    if role == Role.OWNER:
+        telegram_id = (
+            settings.owner_telegram_ids[0]
+            if settings.owner_telegram_ids
+            else CONSOLE_PERSONAS[role]
+        )
+        # With no owners configured, the person at the terminal is the owner (DESIGN.md).
+        settings = settings.model_copy(
+            update={"owner_telegram_ids": [*settings.owner_telegram_ids, telegram_id]}
+        )
+    else:
+        telegram_id = CONSOLE_PERSONAS[role]
+    user = {
+        "id": telegram_id,
+        "is_bot": False,
+        "first_name": f"Console {role.value}",
+        "language_code": settings.default_language,
+    }
+    # The prompt comes first: the person types while the bot (seconds of imports) loads.
+    terminal = ConsoleInput(user)
+    terminal.start()
+
+    from app.composition import create_app_context
+    from bot.console import run_console
+    from bot.factory import create_dispatcher
+    from handlers import create_root_router
+
+    context, engine = await create_app_context(settings)
+    if role != Role.OWNER:
+        async with context.session_factory() as session:
+            from ledger.storage.uow import UnitOfWork
+            from ledger.users import Person
+
+            uow = UnitOfWork(session)
+            await context.services(uow)["users"].grant_console_role(
+                Person(telegram_id, f"Console {role.value}"), role
+            )
+    try:
+        await run_console(
+            create_dispatcher(context, create_root_router()),
+            user,
+            Path(settings.data_dir) / "console-files",
+            terminal=terminal,
+        )
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def amocrm(
+    settings: Settings, action: str, *, code: str | None = None, since: str | None = None
+) -> int:
+    """`amocrm auth CODE | fields | sync [--since D] | worker`."""
+    from app import amocrm_commands
+
+    if action == "auth":
+        assert code is not None  # the parser requires it
+        return await amocrm_commands.authorise(settings, code)
+    if action == "fields":
+        return await amocrm_commands.fields(settings)
+    if action == "worker":
+        from app.amocrm_worker import serve_amocrm_worker
+
+        return await serve_amocrm_worker(settings)
+    return await amocrm_commands.sync(settings, since)
+
+
+async def sheet(settings: Settings, action: str) -> int:
+    """`sheet init | sync | rebuild` against Google Sheets."""
+    from app.composition import create_app_context
+    from sheets.sync import SheetsUnavailable, create_sheets_sync
+
+    context, engine = await create_app_context(settings)
+    try:
+        sync = create_sheets_sync(settings, context.session_factory, context.clock)
+        if sync is None:
+            raise SettingsError(
+                ["GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID: not set — Google Sheets is off"]
+            )
+        run = {"init": sync.init, "sync": sync.push, "rebuild": sync.rebuild}[action]
+        try:
+            report = await run()
+        except SheetsUnavailable as exc:
+            print(f"Google Sheets: {exc.reason}")
+            return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"Done: {report.rows_written} rows written in {report.write_requests} requests"
+        + ("; layout updated." if report.summary_rewritten else ".")
+    )
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    from ledger.storage.database import create_engine, migrate
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+async def export_xlsx(settings: Settings, month: str | None, output: Path | None) -> int:
+    from app.composition import create_app_context
+    from sheets.projection import load_projection
+    from sheets.xlsx import export_xlsx
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise SettingsError([f"--month: '{month}' is not a month, use YYYY-MM (e.g. 2026-11)"])
+    context, engine = await create_app_context(settings)
+    try:
+        async with context.session_factory() as session:
+            projection = await load_projection(session, month)
+        today = context.clock.today()
+        path = output or Path(settings.data_dir) / f"ledger-{month or today.isoformat()}.xlsx"
+        await asyncio.to_thread(export_xlsx, projection, path, today)
+    finally:
+        await engine.dispose()
+    count = len(projection.ledger)
+    print(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {path}")
+    return 0
