@@ -22,7 +22,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from pydantic import SecretStr
@@ -39,9 +39,6 @@ from amocrm_client.models import (
     User,
 )
 from amocrm_client.rate_limit import RateLimiter, Seconds, Sleep
-
-if TYPE_CHECKING:
-    from config.settings import Settings
 
 PAGE_LIMIT = 250  # amoCRM's maximum page size for leads
 ID_BATCH = 100  # ids per `filter[id][]` request: keeps the URL well under 8 KB
@@ -345,29 +342,3 @@ def _parse_body(raw: bytes) -> Any:
         return json.loads(text)
     except ValueError:
         return text  # amoCRM's 429 may be plain text
-
-
-def create_amo_client(
-    settings: Settings,
-    session: aiohttp.ClientSession,
-    *,
-    tokens: TokenStore | None = None,
-    limiter: RateLimiter | None = None,
-) -> AmoClient:
-    """The client from `Settings` (`AMOCRM_*`); `tokens` is required unless a long-lived
-    token is configured. Raises ValueError when amoCRM is not configured.
-    """
-    if settings.amocrm_base_url is None:
-        raise ValueError("AMOCRM_BASE_URL is not set: the amoCRM integration is off")
-    oauth = None
-    if settings.amocrm_client_id and settings.amocrm_client_secret:
-        oauth = OAuthApp(
-            client_id=settings.amocrm_client_id,
-            client_secret=settings.amocrm_client_secret,
-            redirect_uri=str(settings.amocrm_redirect_uri or ""),
-        )
-    if tokens is None:
-        if settings.amocrm_long_lived_token is None:
-            raise ValueError("no token store given and AMOCRM_LONG_LIVED_TOKEN is not set")
-        tokens = LongLivedTokenStore(settings.amocrm_long_lived_token)
-    return AmoClient(str(settings.amocrm_base_url), tokens, session, oauth=oauth, limiter=limiter)

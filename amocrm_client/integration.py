@@ -16,8 +16,9 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from amocrm_client.client import AmoClient, TokenStore, create_amo_client
+from amocrm_client.client import AmoClient, LongLivedTokenStore, OAuthApp, TokenStore
 from amocrm_client.inbox import InboxQueue, InboxWriter
+from amocrm_client.rate_limit import RateLimiter
 from amocrm_client.sync import (
     FETCH_ERRORS,
     InboxWorker,
@@ -177,3 +178,29 @@ class AmoIntegration:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self.session.close()
+
+
+def create_amo_client(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    *,
+    tokens: TokenStore | None = None,
+    limiter: RateLimiter | None = None,
+) -> AmoClient:
+    """The client from `Settings` (`AMOCRM_*`); `tokens` is required unless a long-lived
+    token is configured. Raises ValueError when amoCRM is not configured.
+    """
+    if settings.amocrm_base_url is None:
+        raise ValueError("AMOCRM_BASE_URL is not set: the amoCRM integration is off")
+    oauth = None
+    if settings.amocrm_client_id and settings.amocrm_client_secret:
+        oauth = OAuthApp(
+            client_id=settings.amocrm_client_id,
+            client_secret=settings.amocrm_client_secret,
+            redirect_uri=str(settings.amocrm_redirect_uri or ""),
+        )
+    if tokens is None:
+        if settings.amocrm_long_lived_token is None:
+            raise ValueError("no token store given and AMOCRM_LONG_LIVED_TOKEN is not set")
+        tokens = LongLivedTokenStore(settings.amocrm_long_lived_token)
+    return AmoClient(str(settings.amocrm_base_url), tokens, session, oauth=oauth, limiter=limiter)

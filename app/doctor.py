@@ -233,7 +233,7 @@ async def stored_amo_client(settings: Settings, session: aiohttp.ClientSession) 
     """The client on `AMOCRM_LONG_LIVED_TOKEN`, or on the OAuth pair `run.py amocrm auth`
     stored in the database; None when neither exists (not authorised yet).
     """
-    from amocrm_client.client import create_amo_client
+    from amocrm_client.integration import create_amo_client
 
     if settings.amocrm_long_lived_token is not None:
         return create_amo_client(settings, session)

@@ -22,7 +22,6 @@ from amocrm_client.client import (
     MemoryTokenStore,
     OAuthApp,
     RetryPolicy,
-    create_amo_client,
 )
 from amocrm_client.errors import (
     AmoError,
@@ -32,6 +31,7 @@ from amocrm_client.errors import (
     AmoUnauthorized,
     AmoValidationError,
 )
+from amocrm_client.integration import create_amo_client
 from amocrm_client.models import (
     Account,
     Lead,
