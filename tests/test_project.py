@@ -32,6 +32,19 @@ def test_code_is_formatted_the_ruff_way() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_import_contracts_of_the_architecture_hold() -> None:
+    # The contracts live in pyproject.toml ([tool.importlinter]), each named for its rule.
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " kept, 0 broken." in result.stdout
+
+
 def test_every_setting_is_documented_in_the_env_example() -> None:
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     documented = {
