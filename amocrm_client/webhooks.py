@@ -114,20 +114,6 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     )
 
 
-def event_key(event: LeadEvent) -> str:
-    """A stable idempotency key: a redelivered event gives the same key, a new change another.
-
-    amoCRM redelivers up to 5 times, out of order. The status pair is part of the key because a
-    status change and a field edit may share a second. Events without a timestamp (a delete sends
-    only the id) all share one key per lead and action.
-    """
-    moment = event.updated_at if event.updated_at is not None else event.last_modified
-    parts = (event.pipeline_id, event.status_id)
-    where = ":".join("-" if part is None else str(part) for part in parts)
-    when = "-" if moment is None else str(moment)
-    return f"amocrm:lead:{event.lead_id}:{event.action}:{when}:{where}"
-
-
 def _decode_pairs(body: bytes) -> list[tuple[str, str]]:
     if len(body) > MAX_BODY_BYTES:
         raise WebhookError("body too large")

@@ -139,24 +139,6 @@ def _sum(amounts: Iterable[Money | None]) -> Money:
     return total
 
 
-_DEAL_FIELDS = (
-    "name",
-    "price_minor",
-    "currency",
-    "pipeline_id",
-    "status_id",
-    "state",
-    "responsible_amo_user_id",
-    "manager",
-    "contract",
-    "contract_date",
-    "product",
-    "salon",
-    "city",
-    "problems",
-)
-
-
 def _deal_values(snapshot: DealSnapshot) -> dict[str, Any]:
     return {
         "name": snapshot.name[:500],

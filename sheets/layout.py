@@ -197,9 +197,6 @@ class Sheet:
             return None
         return f"A{self.header_row}:{self.last_column}{self.header_row + max(len(self.rows), 1)}"
 
-    def column_letter(self, title: str) -> str:
-        return get_column_letter([c.title for c in self.columns].index(title) + 1)
-
 
 @dataclass(frozen=True, slots=True)
 class WorkbookLayout:

@@ -19,7 +19,6 @@ from amocrm_client.webhooks import (
     RawFieldValue,
     WebhookBatch,
     WebhookError,
-    event_key,
     parse_form,
     parse_webhook,
 )
@@ -163,34 +162,6 @@ def test_a_body_without_leads_is_an_empty_batch() -> None:
     assert parse_webhook(b"contacts[add][0][id]=1&account[subdomain]=x") == WebhookBatch(
         account_id=None, subdomain="x", events=()
     )
-
-
-def test_a_replayed_body_gives_the_same_event_key() -> None:
-    first = parse_webhook(STATUS_BODY.encode()).events[0]
-    replay = parse_webhook(STATUS_BODY.encode()).events[0]
-
-    assert event_key(first) == event_key(replay)
-    assert "25399013" in event_key(first)
-
-
-def test_the_event_key_changes_when_the_status_changes() -> None:
-    first = parse_webhook(STATUS_BODY.encode()).events[0]
-    moved = parse_webhook(STATUS_BODY.replace("=142", "=143").encode()).events[0]
-
-    assert event_key(first) != event_key(moved)
-
-
-def test_the_event_key_changes_when_the_lead_is_modified_again() -> None:
-    first = parse_webhook(STATUS_BODY.encode()).events[0]
-    later = parse_webhook(STATUS_BODY.replace("1413554372", "1413554999").encode()).events[0]
-
-    assert event_key(first) != event_key(later)
-
-
-def test_the_event_key_falls_back_to_last_modified() -> None:
-    body = b"leads[update][0][id]=1&leads[update][0][last_modified]=1700000000"
-
-    assert "1700000000" in event_key(parse_webhook(body).events[0])
 
 
 @pytest.mark.parametrize(
