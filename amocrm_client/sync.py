@@ -44,8 +44,8 @@ LEADS_MARK = "amocrm_leads"
 MARK_OVERLAP = timedelta(minutes=5)
 APPLY_BATCH = 250
 # Leads applied per commit. Each commit holds SQLite's one writer, and webhook acknowledgements
-# queue behind it: at 200 webhooks/s, 5 a commit gave an ack p99 of 94 ms, 2 gave 44 ms with
-# the same drain time, 1 gave 41 ms but doubled the median (bench/webhooks.py).
+# queue behind it: larger batches lengthen the acknowledgements' tail, a single lead a commit
+# doubles their median; two measured best (bench/webhooks.py, figures in the README).
 COMMIT_BATCH = 2
 SOURCE_WEBHOOKS, SOURCE_RECONCILE = "webhooks", "reconcile"
 FETCH_ERRORS = (AmoError, aiohttp.ClientError, TimeoutError)

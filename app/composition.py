@@ -65,10 +65,10 @@ async def create_app_context(
 
 
 def freeze_startup_objects() -> None:
-    """Call once start-up is done, before serving. Start-up leaves ~300,000 long-lived objects
-    (modules, classes, routers, mappers); every full collection of the cyclic GC walked them
-    all and stalled the event loop for 0.1–0.3 s on the two-core machines (bench/webhooks.py:
-    the acknowledgement p99 fell from 125–215 ms to 57 ms on SQLite). Frozen, they are skipped.
+    """Call once start-up is done, before serving. Start-up leaves hundreds of thousands of
+    long-lived objects (modules, classes, routers, mappers); every full collection of the
+    cyclic GC walked them all and stalled the event loop, the worst of the webhook answers'
+    tail (README, benchmarks). Frozen, they are skipped.
     """
     gc.collect()
     gc.freeze()

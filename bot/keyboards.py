@@ -22,8 +22,8 @@ from ledger.profit import DIMENSIONS
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView
 
-# Markups are built directly: aiogram's KeyboardBuilder deep-copies every button, which cost
-# ~0.7 ms per card on the benchmark machine, on the hottest path of the bot.
+# Markups are built directly: aiogram's KeyboardBuilder deep-copies every button, a cost
+# paid for every card on the hottest path of the bot.
 Row = list[tuple[str, str]]
 
 

@@ -2,8 +2,8 @@
 
 aiogram's session checks every answer with `Response[method.__returning__]`; pydantic caches
 such generic classes only weakly, so once garbage collection runs the next call builds the
-model again — about 10 ms of schema generation per Bot API call on a small machine, more
-than everything else an update costs. One strong reference per method type ends that.
+model again — schema generation on every Bot API call, costlier than everything else an
+update does. One strong reference per method type ends that.
 """
 
 from __future__ import annotations

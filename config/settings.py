@@ -185,8 +185,8 @@ class Settings(BaseSettings):
     def amocrm_worker_mode(self) -> str:
         """`AMOCRM_WORKER` with `auto` decided. SQLite has one writer: a second process gets
         the file lock only through SQLite's busy handler, whose growing sleeps starve the
-        webhook answers (measured: p99 0.39 s against 0.14 s inline, bench/webhooks.py), so
-        on SQLite the worker shares the bot's loop and its in-process write gate."""
+        webhook answers (bench/webhooks.py shows it), so on SQLite the worker shares the
+        bot's loop and its in-process write gate."""
         if self.amocrm_worker != "auto":
             return self.amocrm_worker
         return "inline" if self.effective_database_url.startswith("sqlite") else "process"
