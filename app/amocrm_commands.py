@@ -15,7 +15,9 @@ from config.settings import Settings, SettingsError
 
 
 @contextlib.asynccontextmanager
-async def _integration(settings: Settings) -> AsyncIterator[AmoIntegration]:
+async def open_amocrm(settings: Settings) -> AsyncIterator[AmoIntegration]:
+    """The integration on a migrated database, closed with its engine afterwards: what every
+    amoCRM command and the worker process run on."""
     if settings.amocrm_base_url is None:
         raise SettingsError(["AMOCRM_BASE_URL: not set — the amoCRM integration is off"])
     context, engine = await create_app_context(settings)
@@ -44,7 +46,7 @@ async def authorise(settings: Settings, code: str) -> int:
         raise SettingsError(
             ["AMOCRM_LONG_LIVED_TOKEN: set — remove it to use the OAuth integration instead"]
         )
-    async with _integration(settings) as amocrm:
+    async with open_amocrm(settings) as amocrm:
         try:
             await amocrm.client.exchange_code(code.strip())
             account = await amocrm.client.account()
@@ -58,7 +60,7 @@ async def authorise(settings: Settings, code: str) -> int:
 
 
 async def fields(settings: Settings) -> int:
-    async with _integration(settings) as amocrm:
+    async with open_amocrm(settings) as amocrm:
         try:
             report = await describe_account(amocrm.client)
         except AmoError as exc:
@@ -80,7 +82,7 @@ async def sync(settings: Settings, since: str | None) -> int:
             raise SettingsError(
                 [f"--since: '{since}' is not a date, use YYYY-MM-DD (e.g. 2026-11-01)"]
             ) from None
-    async with _integration(settings) as amocrm:
+    async with open_amocrm(settings) as amocrm:
         try:
             result = await amocrm.reconciler.run(since=start)
             webhooks = await amocrm.worker.run_until_empty()

@@ -18,10 +18,11 @@ from multiprocessing.process import BaseProcess
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from amocrm_client.integration import SEPARATE_PROCESS_POLL_SECONDS, AmoIntegration
-from app.composition import create_app_context, freeze_startup_objects
+from amocrm_client.integration import SEPARATE_PROCESS_POLL_SECONDS
+from app.amocrm_commands import open_amocrm
+from app.composition import freeze_startup_objects
 from config.logging import secret_values, setup_logging
-from config.settings import Settings, SettingsError
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0
@@ -29,30 +30,18 @@ STOP_SECONDS = 10.0
 
 async def serve_amocrm_worker(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Process the webhook inbox and run the scheduled passes until `stop` (or SIGTERM/SIGINT)."""
-    if settings.amocrm_base_url is None:
-        raise SettingsError(["AMOCRM_BASE_URL: not set — the amoCRM integration is off"])
     stop = stop or _stop_on_signals()
-    context, engine = await create_app_context(settings)
-    integration = AmoIntegration.create(
-        settings,
-        context.mappings.amocrm,
-        context.session_factory,
-        context.clock,
-        owner_chat_ids=settings.owner_telegram_ids,
-    )
-    assert integration is not None  # AMOCRM_BASE_URL is set
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
-    integration.start(scheduler, poll_seconds=SEPARATE_PROCESS_POLL_SECONDS)
-    freeze_startup_objects()
-    scheduler.start()
-    log.info("amoCRM worker started")
-    try:
-        await stop.wait()
-    finally:
-        scheduler.shutdown(wait=False)
-        await integration.close()
-        await engine.dispose()
-        log.info("amoCRM worker stopped")
+    async with open_amocrm(settings) as integration:
+        scheduler = AsyncIOScheduler(timezone=settings.tz)
+        integration.start(scheduler, poll_seconds=SEPARATE_PROCESS_POLL_SECONDS)
+        freeze_startup_objects()
+        scheduler.start()
+        log.info("amoCRM worker started")
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+    log.info("amoCRM worker stopped")
     return 0
 
 
