@@ -26,7 +26,8 @@ from amocrm_client.snapshots import snapshot_from_lead
 from config.amocrm_mapping import AmoMapping
 from ledger.clock import Clock
 from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus
-from ledger.outbox import TOPIC_NOTIFY, Backoff, enqueue
+from ledger.notices import AmoDailySummary, Notification
+from ledger.outbox import Backoff, notify
 from ledger.storage.models import (
     AmoUserRow,
     DealRow,
@@ -446,14 +447,13 @@ async def report_day(
     if not summary.errors:
         return summary
     now = clock.now()
-    args = {"deals": summary.deals, "webhooks": summary.webhooks, "errors": summary.errors}
+    facts = AmoDailySummary(summary.deals, summary.webhooks, summary.errors)
     gate = write_gate(session_factory.kw["bind"])
     async with gate(), session_factory() as session, session.begin():
         for chat_id in sorted(set(owner_chat_ids)):
-            enqueue(
+            notify(
                 session,
-                topic=TOPIC_NOTIFY,
-                payload={"chat_id": chat_id, "text_key": "amo_daily_summary", "args": args},
+                Notification(chat_id, facts),
                 now=now,
                 dedupe_key=f"amo-daily:{clock.today().isoformat()}:{chat_id}",
             )

@@ -19,6 +19,13 @@ from ledger.dates import DateError, DateProblem, format_date
 from ledger.deals import DealView, PaymentStatus
 from ledger.expenses import Draft, Entry
 from ledger.money import Money, format_money
+from ledger.notices import (
+    AmoDailySummary,
+    DealDiscrepancy,
+    DealProblems,
+    InviteAccepted,
+    NoticeFacts,
+)
 from ledger.profit import Dimension, MonthError, MonthFigures
 from ledger.roles import Role
 from ledger.users import UserView
@@ -274,6 +281,26 @@ class Texts:
 
     def invite_accepted_self(self, role: Role) -> str:
         return f"Готово! Вам выдана роль «{self.role(role)}». Подсказка: /help"
+
+    def notice(self, facts: NoticeFacts) -> str:
+        """The words for a notice the ledger sent through the outbox."""
+        match facts:
+            case InviteAccepted():
+                return self.invite_accepted(facts.name, facts.role)
+            case DealDiscrepancy():
+                return self.deal_discrepancy(
+                    facts.deal,
+                    facts.contract,
+                    facts.slot,
+                    facts.confirmed_minor,
+                    facts.crm_minor,
+                    facts.currency,
+                    facts.state,
+                )
+            case DealProblems():
+                return self.deal_problems(facts.deal, facts.amo_lead_id, list(facts.problems))
+            case AmoDailySummary():
+                return self.amo_daily_summary(facts.deals, facts.webhooks, facts.errors)
 
     def invite_accepted(self, name: str, role: str) -> str:
         return f"{escape(name)} принял(а) приглашение: роль «{self.role(Role(role))}»."

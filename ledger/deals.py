@@ -23,7 +23,8 @@ from ledger import audit
 from ledger.clock import Clock
 from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
-from ledger.outbox import TOPIC_NOTIFY, enqueue
+from ledger.notices import DealDiscrepancy, DealProblems, Notification
+from ledger.outbox import notify
 from ledger.roles import Actor
 from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -378,32 +379,30 @@ class DealService:
             before={"confirmed_amount_minor": confirmed},
             after={"crm_amount_minor": crm_minor, "deal_state": deal.state},
         )
-        args = {
-            "deal": deal.name,
-            "contract": deal.contract,
-            "slot": payment.slot,
-            "confirmed_minor": confirmed,
-            "crm_minor": crm_minor,
-            "currency": payment.currency,
-            "state": deal.state,
-        }
+        facts = DealDiscrepancy(
+            deal=deal.name,
+            contract=deal.contract,
+            slot=payment.slot,
+            confirmed_minor=confirmed,
+            crm_minor=crm_minor,
+            currency=payment.currency,
+            state=deal.state,
+        )
         for chat_id in self._owners:
-            enqueue(
+            notify(
                 self._session,
-                topic=TOPIC_NOTIFY,
-                payload={"chat_id": chat_id, "text_key": "deal_discrepancy", "args": args},
+                Notification(chat_id, facts),
                 now=now,
                 dedupe_key=f"discrepancy:{row.id}:{chat_id}",
             )
 
     def _notify_problems(self, deal: DealRow, problems: tuple[str, ...]) -> None:
         digest = hashlib.sha256(json.dumps(problems).encode()).hexdigest()[:16]
-        args = {"deal": deal.name, "amo_lead_id": deal.amo_lead_id, "problems": list(problems)}
+        facts = DealProblems(deal.name, deal.amo_lead_id, problems)
         for chat_id in self._owners:
-            enqueue(
+            notify(
                 self._session,
-                topic=TOPIC_NOTIFY,
-                payload={"chat_id": chat_id, "text_key": "deal_problems", "args": args},
+                Notification(chat_id, facts),
                 now=self._clock.now(),
                 dedupe_key=f"deal-problems:{deal.amo_lead_id}:{digest}:{chat_id}",
             )

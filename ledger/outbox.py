@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledger.clock import Clock
+from ledger.notices import Notification
 from ledger.storage.models import OutboxRow
 from ledger.storage.uow import write_gate
 
@@ -44,6 +45,19 @@ def enqueue(
             available_at=now,
             attempts=0,
         )
+    )
+
+
+def notify(
+    session: AsyncSession, notification: Notification, *, now: datetime, dedupe_key: str
+) -> None:
+    """Tell someone something once the caller's transaction commits."""
+    enqueue(
+        session,
+        topic=TOPIC_NOTIFY,
+        payload=notification.to_payload(),
+        now=now,
+        dedupe_key=dedupe_key,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, select, update
 from ledger import audit, outbox
 from ledger.clock import Clock
 from ledger.errors import CannotRevokeOwner, InviteRefused, NotAllowed, NotFound
+from ledger.notices import InviteAccepted, Notification
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
 from ledger.storage.models import AmoUserRow, AuditRow, InviteRow, UserRoleRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -254,14 +255,9 @@ class UserService:
             )
             creator = await self._session.get(UserRow, invite.created_by)
             if creator is not None:
-                outbox.enqueue(
+                outbox.notify(
                     self._session,
-                    topic=outbox.TOPIC_NOTIFY,
-                    payload={
-                        "chat_id": creator.telegram_id,
-                        "text_key": "invite_accepted",
-                        "args": {"name": user.name, "role": role.value},
-                    },
+                    Notification(creator.telegram_id, InviteAccepted(user.name, role)),
                     now=now,
                     dedupe_key=f"invite-accepted:{invite.id}",
                 )

@@ -187,7 +187,7 @@ async def test_after_confirmation_a_changed_amount_is_a_discrepancy_told_once_no
         row = (await session.execute(select(DiscrepancyRow))).scalar_one()
         notes = list(await session.scalars(select(OutboxRow)))
     assert (row.confirmed_amount_minor, row.crm_amount_minor) == (5_000_000, 4_500_000)
-    told = [n.payload for n in notes if n.payload["text_key"] == "deal_discrepancy"]
+    told = [n.payload for n in notes if n.payload["notice"] == "deal_discrepancy"]
     assert len(told) == 1
     assert told[0]["chat_id"] == OWNER_CHAT
     assert told[0]["args"]["crm_minor"] == 4_500_000
@@ -263,7 +263,7 @@ async def test_an_unreadable_slot_is_not_recorded_and_the_owner_is_asked_once(
     async with session_factory() as session:
         notes = [row.payload for row in await session.scalars(select(OutboxRow))]
         deal = (await session.execute(select(DealRow))).scalar_one()
-    assert [n["text_key"] for n in notes] == ["deal_problems"]
+    assert [n["notice"] for n in notes] == ["deal_problems"]
     assert notes[0]["args"]["problems"] == [problem]
     assert deal.problems == [problem]
 
