@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.clock import Clock
+from ledger.storage.database import Database
 from ledger.storage.models import AmoWebhookRow
-from ledger.storage.uow import write_gate
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -51,15 +50,14 @@ class InboxWriter:
 
     def __init__(
         self,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         on_stored: Callable[[], None] | None = None,
     ) -> None:
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
         self._on_stored = on_stored
-        self._gate = write_gate(session_factory.kw["bind"])
-        dialect = session_factory.kw["bind"].dialect.name
+        dialect = database.dialect
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # One statement for any batch size (rows go as executemany parameters), so it is
         # compiled once; a multi-row VALUES would compile anew for every new batch size.
@@ -108,7 +106,7 @@ class InboxWriter:
                 },
             )
         # Urgent: the requests are waiting for this commit to answer amoCRM (see WriteGate).
-        async with self._gate(urgent=True), self._sessions() as session, session.begin():
+        async with self._database.write(urgent=True) as session:
             await session.execute(self._insert, list(rows.values()))
 
 
@@ -117,21 +115,20 @@ class InboxQueue:
 
     def __init__(
         self,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         *,
         lease: timedelta = timedelta(minutes=5),
         max_attempts: int = 10,
     ) -> None:
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
         self._lease = lease
         self._max_attempts = max_attempts
-        self._gate = write_gate(session_factory.kw["bind"])
 
     async def claim(self, limit: int) -> list[ClaimedWebhook]:
         now = self._clock.now()
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             query = (
                 select(AmoWebhookRow.id, AmoWebhookRow.lead_ids, AmoWebhookRow.attempts)
                 .where(AmoWebhookRow.status == PENDING, AmoWebhookRow.available_at <= now)
@@ -156,7 +153,7 @@ class InboxQueue:
     async def done(self, ids: Sequence[int]) -> None:
         if not ids:
             return
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             await session.execute(
                 update(AmoWebhookRow)
                 .where(AmoWebhookRow.id.in_(list(ids)))
@@ -167,7 +164,7 @@ class InboxQueue:
         """Put webhooks back for later; those out of attempts are failed. Returns how many."""
         now = self._clock.now()
         failed = 0
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             for webhook in webhooks:
                 attempts = webhook.attempts + 1
                 gives_up = attempts >= self._max_attempts
@@ -186,7 +183,7 @@ class InboxQueue:
 
     async def prune(self, older_than: datetime) -> None:
         """Processed webhooks are kept a while for inspection, then dropped."""
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             await session.execute(
                 delete(AmoWebhookRow).where(
                     AmoWebhookRow.status == DONE, AmoWebhookRow.processed_at < older_than

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from amocrm_client.client import AmoClient, LongLivedTokenStore, OAuthApp, TokenStore
 from amocrm_client.inbox import InboxQueue, InboxWriter
@@ -32,6 +31,7 @@ from amocrm_client.webhook_endpoint import AmoWebhookConfig
 from config.amocrm_mapping import AmoMapping
 from config.settings import Settings
 from ledger.clock import Clock
+from ledger.storage.database import Database
 
 log = logging.getLogger(__name__)
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
@@ -45,13 +45,11 @@ INBOX_KEPT = timedelta(days=7)
 DAILY_REPORT_HOUR = 9
 
 
-def token_store_for(
-    settings: Settings, session_factory: async_sessionmaker, clock: Clock
-) -> TokenStore | None:
+def token_store_for(settings: Settings, database: Database, clock: Clock) -> TokenStore | None:
     """The long-lived token when one is set; else the OAuth pair kept in the database."""
     if settings.amocrm_long_lived_token is not None:
         return None  # create_amo_client builds the long-lived store itself
-    return DatabaseTokenStore(session_factory, clock)
+    return DatabaseTokenStore(database, clock)
 
 
 def webhook_intake(settings: Settings, writer: InboxWriter) -> AmoWebhookConfig | None:
@@ -75,7 +73,7 @@ class AmoIntegration:
     reconciler: Reconciler
     writer: InboxWriter
     queue: InboxQueue
-    session_factory: async_sessionmaker
+    database: Database
     clock: Clock
     owners: tuple[int, ...]
     wake_event: asyncio.Event
@@ -85,7 +83,7 @@ class AmoIntegration:
         cls,
         settings: Settings,
         mapping: AmoMapping,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         *,
         tz: ZoneInfo | None = None,
@@ -95,22 +93,22 @@ class AmoIntegration:
         if settings.amocrm_base_url is None:
             return None
         session = aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
-        tokens = token_store_for(settings, session_factory, clock)
+        tokens = token_store_for(settings, database, clock)
         client = create_amo_client(settings, session, tokens=tokens)
         owners = tuple(owner_chat_ids)
-        sync = LeadSync(session_factory, clock, client, mapping, tz or settings.tz, owners)
-        queue = InboxQueue(session_factory, clock)
+        sync = LeadSync(database, clock, client, mapping, tz or settings.tz, owners)
+        queue = InboxQueue(database, clock)
         wake = asyncio.Event()
         return cls(
             settings=settings,
             session=session,
             client=client,
             sync=sync,
-            worker=InboxWorker(queue, sync, client, session_factory, clock),
-            reconciler=Reconciler(sync, client, session_factory, clock),
-            writer=InboxWriter(session_factory, clock, on_stored=wake.set),
+            worker=InboxWorker(queue, sync, client, database, clock),
+            reconciler=Reconciler(sync, client, database, clock),
+            writer=InboxWriter(database, clock, on_stored=wake.set),
             queue=queue,
-            session_factory=session_factory,
+            database=database,
             clock=clock,
             owners=owners,
             wake_event=wake,
@@ -154,7 +152,7 @@ class AmoIntegration:
         )
 
     async def report(self) -> None:
-        await report_day(self.session_factory, self.clock, self.owners)
+        await report_day(self.database, self.clock, self.owners)
 
     async def prune(self) -> None:
         await self.queue.prune(self.clock.now() - INBOX_KEPT)

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, tzinfo
 
 import aiohttp
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from amocrm_client.client import AmoClient
 from amocrm_client.errors import AmoError
@@ -28,6 +27,7 @@ from ledger.clock import Clock
 from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus
 from ledger.notices import AmoDailySummary, Notification
 from ledger.outbox import Backoff, notify
+from ledger.storage.database import Database
 from ledger.storage.models import (
     AmoUserRow,
     DealRow,
@@ -35,7 +35,6 @@ from ledger.storage.models import (
     SyncMarkRow,
     SyncRunRow,
 )
-from ledger.storage.uow import UnitOfWork, write_gate
 
 log = logging.getLogger(__name__)
 
@@ -70,25 +69,24 @@ class LeadSync:
 
     def __init__(
         self,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         client: AmoClient,
         mapping: AmoMapping,
         tz: tzinfo,
         owner_chat_ids: Iterable[int],
     ) -> None:
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
         self._client = client
         self._mapping = mapping
         self._tz = tz
         self._owners = tuple(owner_chat_ids)
-        self._gate = write_gate(session_factory.kw["bind"])
 
     async def refresh_users(self) -> dict[int, str]:
         """Read amoCRM's users into `amo_users`: managers' names, and whom an invite can name."""
         users = await self._client.users()
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             known = {row.id: row for row in await session.scalars(select(AmoUserRow))}
             for user in users:
                 row = known.get(user.id)
@@ -119,7 +117,7 @@ class LeadSync:
         return result
 
     async def _changed(self, leads: Sequence[Lead]) -> list[Lead]:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             rows = await session.execute(
                 select(DealRow.amo_lead_id, DealRow.amo_updated_at).where(
                     DealRow.amo_lead_id.in_([lead.id for lead in leads])
@@ -132,7 +130,7 @@ class LeadSync:
         return await self._apply_snapshots([], gone=tuple(lead_ids))
 
     async def _names(self, leads: Sequence[Lead]) -> dict[int, str]:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             names = {row.id: row.name for row in await session.scalars(select(AmoUserRow))}
         wanted = {lead.responsible_user_id for lead in leads} - {None}
         if wanted - names.keys():
@@ -146,14 +144,14 @@ class LeadSync:
         self, snapshots: Sequence[DealSnapshot], gone: Sequence[int]
     ) -> Applied:
         result = Applied(leads=len(snapshots) + len(gone))
-        async with self._sessions() as session:
-            uow = UnitOfWork(session)
+        async with self._database.unit_of_work() as uow:
             deals = DealService(uow, self._clock, owner_chat_ids=self._owners)
             try:
                 # One commit for the whole batch; the slow path below only runs on a failure.
-                async with uow.transaction():
+                async with uow.write():
                     changes = [await deals.apply(s) for s in snapshots]
                     changes += [await deals.mark_gone(lead_id) for lead_id in gone]
+                    await uow.commit()
                 result.deals_changed = sum(change.changed for change in changes)
                 return result
             except Exception as exc:
@@ -165,8 +163,8 @@ class LeadSync:
     ) -> Applied:
         work = [(s.amo_lead_id, s) for s in snapshots] + [(lead_id, None) for lead_id in gone]
         for lead_id, snapshot in work:
-            async with self._sessions() as session:
-                deals = DealService(UnitOfWork(session), self._clock, owner_chat_ids=self._owners)
+            async with self._database.unit_of_work() as uow:
+                deals = DealService(uow, self._clock, owner_chat_ids=self._owners)
                 try:
                     change = (
                         await deals.apply(snapshot)
@@ -183,7 +181,7 @@ class LeadSync:
 
 
 async def record_run(
-    session_factory: async_sessionmaker,
+    database: Database,
     clock: Clock,
     *,
     source: str,
@@ -192,8 +190,7 @@ async def record_run(
     errors: int,
     last_error: str | None = None,
 ) -> None:
-    gate = write_gate(session_factory.kw["bind"])
-    async with gate(), session_factory() as session, session.begin():
+    async with database.write() as session:
         session.add(
             SyncRunRow(
                 source=source,
@@ -214,7 +211,7 @@ class InboxWorker:
         queue: InboxQueue,
         sync: LeadSync,
         client: AmoClient,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         *,
         batch_size: int = 500,
@@ -224,7 +221,7 @@ class InboxWorker:
         self._queue = queue
         self._sync = sync
         self._client = client
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
         self._batch_size = batch_size
         self._backoff = backoff or Backoff(base=timedelta(seconds=10), cap=timedelta(minutes=30))
@@ -253,7 +250,7 @@ class InboxWorker:
                 [w for w in claimed if w not in ok], error or "apply failed", self._delay(claimed)
             )
         await record_run(
-            self._sessions,
+            self._database,
             self._clock,
             source=SOURCE_WEBHOOKS,
             deals=applied.deals_changed + vanished.deals_changed,
@@ -274,7 +271,7 @@ class InboxWorker:
         log.warning("amoCRM webhooks wait for a retry: %s", error)
         failed = await self._queue.retry(claimed, error, self._delay(claimed))
         await record_run(
-            self._sessions,
+            self._database,
             self._clock,
             source=SOURCE_WEBHOOKS,
             deals=0,
@@ -306,14 +303,13 @@ class Reconciler:
         self,
         sync: LeadSync,
         client: AmoClient,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
     ) -> None:
         self._sync = sync
         self._client = client
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
-        self._gate = write_gate(session_factory.kw["bind"])
 
     async def run(self, since: datetime | None = None) -> ReconcileResult:
         started = self._clock.now()
@@ -322,7 +318,7 @@ class Reconciler:
             result = await self._pass(mark)
         except FETCH_ERRORS as exc:
             await record_run(
-                self._sessions,
+                self._database,
                 self._clock,
                 source=SOURCE_RECONCILE,
                 deals=0,
@@ -336,7 +332,7 @@ class Reconciler:
         return result
 
     async def mark(self) -> datetime | None:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             row = await session.get(SyncMarkRow, LEADS_MARK)
         return row.mark if row is not None else None
 
@@ -361,7 +357,7 @@ class Reconciler:
         vanished = [i for i in unseen if i not in found]
         _add(totals, await self._sync.gone(vanished))
         await record_run(
-            self._sessions,
+            self._database,
             self._clock,
             source=SOURCE_RECONCILE,
             deals=totals.deals_changed,
@@ -381,7 +377,7 @@ class Reconciler:
         return [lead async for lead in self._client.leads(ids=ids)]
 
     async def _owed_lead_ids(self) -> list[int]:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             rows = await session.scalars(
                 select(DealRow.amo_lead_id)
                 .join(ExpectedPaymentRow, ExpectedPaymentRow.deal_id == DealRow.id)
@@ -394,7 +390,7 @@ class Reconciler:
             return sorted(rows)
 
     async def _save_mark(self, mark: datetime) -> None:
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             row = await session.get(SyncMarkRow, LEADS_MARK)
             if row is None:
                 session.add(SyncMarkRow(name=LEADS_MARK, mark=mark, updated_at=self._clock.now()))
@@ -417,10 +413,10 @@ class DaySummary:
     last_error: str | None
 
 
-async def summarize_day(session_factory: async_sessionmaker, clock: Clock) -> DaySummary:
+async def summarize_day(database: Database, clock: Clock) -> DaySummary:
     """The last 24 hours of syncing: deals changed, webhooks processed, errors."""
     since = clock.now() - timedelta(days=1)
-    async with session_factory() as session:
+    async with database.read() as session:
         deals, webhooks, errors = (
             await session.execute(
                 select(
@@ -439,17 +435,14 @@ async def summarize_day(session_factory: async_sessionmaker, clock: Clock) -> Da
     return DaySummary(int(deals), int(webhooks), int(errors), last_error)
 
 
-async def report_day(
-    session_factory: async_sessionmaker, clock: Clock, owner_chat_ids: Iterable[int]
-) -> DaySummary:
+async def report_day(database: Database, clock: Clock, owner_chat_ids: Iterable[int]) -> DaySummary:
     """Tell the owners about the day's syncing, only when something failed (once a day)."""
-    summary = await summarize_day(session_factory, clock)
+    summary = await summarize_day(database, clock)
     if not summary.errors:
         return summary
     now = clock.now()
     facts = AmoDailySummary(summary.deals, summary.webhooks, summary.errors)
-    gate = write_gate(session_factory.kw["bind"])
-    async with gate(), session_factory() as session, session.begin():
+    async with database.write() as session:
         for chat_id in sorted(set(owner_chat_ids)):
             notify(
                 session,

@@ -7,26 +7,24 @@ every read goes to the database, because another replica may have rotated the pa
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from amocrm_client.errors import AmoUnauthorized
 from amocrm_client.models import TokenPair
 from ledger.clock import Clock
+from ledger.storage.database import Database
 from ledger.storage.models import AmoTokenRow
-from ledger.storage.uow import write_gate
 
 _ROW_ID = 1
 NOT_AUTHORISED = "not authorised: run `python run.py amocrm auth CODE` with a fresh code"
 
 
 class DatabaseTokenStore:
-    def __init__(self, session_factory: async_sessionmaker, clock: Clock) -> None:
-        self._sessions = session_factory
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
         self._clock = clock
-        self._gate = write_gate(session_factory.kw["bind"])
 
     async def get(self) -> TokenPair:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             row = await session.get(AmoTokenRow, _ROW_ID)
         if row is None:
             raise AmoUnauthorized(401, "No tokens", NOT_AUTHORISED)
@@ -37,13 +35,13 @@ class DatabaseTokenStore:
         )
 
     async def has_tokens(self) -> bool:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             found = await session.scalar(select(AmoTokenRow.id).where(AmoTokenRow.id == _ROW_ID))
         return found is not None
 
     async def save(self, pair: TokenPair) -> None:
         refresh = pair.refresh_token.get_secret_value() if pair.refresh_token else None
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             row = await session.get(AmoTokenRow, _ROW_ID)
             if row is None:
                 row = AmoTokenRow(id=_ROW_ID)

@@ -20,11 +20,11 @@ async def open_amocrm(settings: Settings) -> AsyncIterator[AmoIntegration]:
     amoCRM command and the worker process run on."""
     if settings.amocrm_base_url is None:
         raise SettingsError(["AMOCRM_BASE_URL: not set — the amoCRM integration is off"])
-    context, engine = await create_app_context(settings)
+    context = await create_app_context(settings)
     integration = AmoIntegration.create(
         settings,
         context.mappings.amocrm,
-        context.session_factory,
+        context.database,
         context.clock,
         owner_chat_ids=settings.owner_telegram_ids,
     )
@@ -33,7 +33,7 @@ async def open_amocrm(settings: Settings) -> AsyncIterator[AmoIntegration]:
         yield integration
     finally:
         await integration.close()
-        await engine.dispose()
+        await context.database.dispose()
 
 
 async def authorise(settings: Settings, code: str) -> int:

@@ -36,7 +36,7 @@ async def run(settings: Settings) -> int:
     from bot.factory import create_bot, create_dispatcher
     from handlers import create_root_router
 
-    context, engine = await create_app_context(settings)
+    context = await create_app_context(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings)
     dispatcher = create_dispatcher(context, create_root_router())
     try:
@@ -45,7 +45,7 @@ async def run(settings: Settings) -> int:
         else:
             await run_polling(context, dispatcher, bot)
     finally:
-        await engine.dispose()
+        await context.database.dispose()
     return 0
 
 
@@ -80,14 +80,12 @@ async def console(settings: Settings, role: Role) -> int:
     from bot.factory import create_dispatcher
     from handlers import create_root_router
 
-    context, engine = await create_app_context(settings)
+    context = await create_app_context(settings)
     if role != Role.OWNER:
-        async with context.session_factory() as session:
-            from ledger.storage.uow import UnitOfWork
-            from ledger.users import Person
+        from ledger.users import Person
 
-            uow = UnitOfWork(session)
-            await context.services(uow)["users"].grant_console_role(
+        async with context.database.unit_of_work() as uow:
+            await context.services(uow).users.grant_console_role(
                 Person(telegram_id, f"Console {role.value}"), role
             )
     try:
@@ -98,7 +96,7 @@ async def console(settings: Settings, role: Role) -> int:
             terminal=terminal,
         )
     finally:
-        await engine.dispose()
+        await context.database.dispose()
     return 0
 
 
@@ -125,9 +123,9 @@ async def sheet(settings: Settings, action: str) -> int:
     from app.composition import create_app_context
     from sheets.sync import SheetsUnavailable, create_sheets_sync
 
-    context, engine = await create_app_context(settings)
+    context = await create_app_context(settings)
     try:
-        sync = create_sheets_sync(settings, context.session_factory, context.clock)
+        sync = create_sheets_sync(settings, context.database, context.clock)
         if sync is None:
             raise SettingsError(
                 ["GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID: not set — Google Sheets is off"]
@@ -139,7 +137,7 @@ async def sheet(settings: Settings, action: str) -> int:
             print(f"Google Sheets: {exc.reason}")
             return 1
     finally:
-        await engine.dispose()
+        await context.database.dispose()
     print(
         f"Done: {report.rows_written} rows written in {report.write_requests} requests"
         + ("; layout updated." if report.summary_rewritten else ".")
@@ -166,15 +164,15 @@ async def export_xlsx(settings: Settings, month: str | None, output: Path | None
 
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise SettingsError([f"--month: '{month}' is not a month, use YYYY-MM (e.g. 2026-11)"])
-    context, engine = await create_app_context(settings)
+    context = await create_app_context(settings)
     try:
-        async with context.session_factory() as session:
+        async with context.database.read() as session:
             projection = await load_projection(session, month)
         today = context.clock.today()
         path = output or Path(settings.data_dir) / f"ledger-{month or today.isoformat()}.xlsx"
         await asyncio.to_thread(export_xlsx, projection, path, today)
     finally:
-        await engine.dispose()
+        await context.database.dispose()
     count = len(projection.ledger)
     print(f"Wrote {count} {'entry' if count == 1 else 'entries'} to {path}")
     return 0

@@ -14,13 +14,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.context import AppContext
+from app.context import AppContext
 from config.mappings import load_mappings
 from config.settings import Settings
-from ledger.categories import CategoryService
 from ledger.clock import Clock, SystemClock
-from ledger.storage.database import create_engine, create_session_factory, migrate
-from ledger.storage.uow import UnitOfWork
+from ledger.storage.database import Database, create_engine
 
 log = logging.getLogger(__name__)
 SECRET_KEY_FILE = "secret_key"
@@ -43,25 +41,26 @@ def load_secret_key(settings: Settings) -> bytes:
 
 async def create_app_context(
     settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
-) -> tuple[AppContext, AsyncEngine]:
-    """Migrate the database, seed categories and first-start roles, and build the context."""
+) -> AppContext:
+    """Migrate the database, seed categories and first-start roles, and build the context.
+
+    The caller disposes of `context.database` when done.
+    """
     mappings = load_mappings(settings.mappings_file)
-    engine = engine or create_engine(settings.effective_database_url)
-    await migrate(engine)
-    session_factory = create_session_factory(engine)
+    database = Database(engine or create_engine(settings.effective_database_url))
+    await database.migrate()
     context = AppContext(
         settings=settings,
         mappings=mappings,
-        session_factory=session_factory,
+        database=database,
         clock=clock or SystemClock(settings.tz),
         secret_key=load_secret_key(settings),
     )
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
-        await CategoryService(uow, context.clock).seed(mappings.categories)
-        await uow.commit()
-        await context.services(uow)["users"].seed_roles(mappings.roles)
-    return context, engine
+    async with database.unit_of_work() as uow:
+        services = context.services(uow)
+        await services.categories.seed(mappings.categories)
+        await services.users.seed_roles(mappings.roles)
+    return context
 
 
 def freeze_startup_objects() -> None:

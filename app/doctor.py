@@ -239,12 +239,12 @@ async def stored_amo_client(settings: Settings, session: aiohttp.ClientSession) 
         return create_amo_client(settings, session)
     from amocrm_client.token_store import DatabaseTokenStore
     from ledger.clock import SystemClock
-    from ledger.storage.database import create_engine, create_session_factory
+    from ledger.storage.database import Database
 
     # Unpooled: a refresh during the check must still store the rotated pair, and nothing
     # is left open for this short command to dispose of.
-    engine = create_engine(settings.effective_database_url, pooled=False)
-    store = DatabaseTokenStore(create_session_factory(engine), SystemClock(settings.tz))
+    database = Database.connect(settings.effective_database_url, pooled=False)
+    store = DatabaseTokenStore(database, SystemClock(settings.tz))
     try:
         if not await store.has_tokens():
             return None

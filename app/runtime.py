@@ -15,8 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
 from app.composition import freeze_startup_objects
+from app.context import AppContext
 from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
-from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ProcessedUpdateRow
@@ -64,14 +64,14 @@ COMMANDS = {
 
 def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     worker = OutboxWorker(
-        context.session_factory,
+        context.database,
         {TOPIC_NOTIFY: create_notify_handler(bot, context.settings.default_language)},
         context.clock,
     )
 
     async def prune_processed_updates() -> None:
         cutoff = context.clock.now() - PROCESSED_UPDATES_KEPT
-        async with context.session_factory() as session, session.begin():
+        async with context.database.write() as session:
             await session.execute(delete(ProcessedUpdateRow).where(ProcessedUpdateRow.at < cutoff))
 
     scheduler = AsyncIOScheduler(timezone=context.settings.tz)
@@ -82,7 +82,7 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     if context.settings.sheets_configured:
         from sheets.sync import create_sheets_sync
 
-        sheets = create_sheets_sync(context.settings, context.session_factory, context.clock)
+        sheets = create_sheets_sync(context.settings, context.database, context.clock)
         scheduler.add_job(
             _push_to_sheets(sheets),
             "interval",
@@ -123,7 +123,7 @@ def create_amocrm(context: AppContext) -> AmoIntegration | None:
     return AmoIntegration.create(
         context.settings,
         context.mappings.amocrm,
-        context.session_factory,
+        context.database,
         context.clock,
         owner_chat_ids=context.settings.owner_telegram_ids,
     )
@@ -159,7 +159,7 @@ class AmoRuntime:
             scheduler.add_job(
                 self.keep_worker_alive, "interval", seconds=WORKER_CHECK_SECONDS, max_instances=1
             )
-        writer = InboxWriter(self._context.session_factory, self._context.clock)
+        writer = InboxWriter(self._context.database, self._context.clock)
         self.webhook = webhook_intake(settings, writer)
 
     async def keep_worker_alive(self) -> None:

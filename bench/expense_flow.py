@@ -551,7 +551,7 @@ async def run_once(
         ):
             count_statements(engine)
             settings = make_settings(telegram.base_url, url, folder, owners)
-            context, _ = await create_app_context(
+            context = await create_app_context(
                 settings, clock=SystemClock(settings.tz), engine=engine
             )
             bot = create_bot(TOKEN, settings)

@@ -82,15 +82,14 @@ import aiohttp
 import gspread
 from aiohttp import web
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import Target, fresh_database
 from bench.processes import spawned
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
-from ledger.storage.database import create_session_factory
+from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow, EntryRow, UserRow
-from ledger.storage.uow import UnitOfWork
 from sheets.google_client import open_spreadsheet
 from sheets.layout import OPERATIONS, operations_row
 from sheets.projection import load_projection
@@ -285,15 +284,13 @@ async def fake_sheets_process(latency: float) -> AsyncIterator[FakeSheetsProcess
 
 
 async def fill_ledger(
-    engine: AsyncEngine, session_factory: async_sessionmaker, clock: FrozenClock, entries: int
+    engine: AsyncEngine, database: Database, clock: FrozenClock, entries: int
 ) -> list[int]:
     """Seed categories and one owner, bulk-insert `entries` expenses over twelve months in
     posting order (dates rising, with a few days' jitter); return their ids in order."""
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
-        async with uow.transaction():
-            await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
-    async with session_factory() as session, session.begin():
+    async with database.unit_of_work() as uow:
+        await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
+    async with database.write() as session:
         owner = UserRow(telegram_id=7_000_001, name="Ольга", created_at=clock.now())
         session.add(owner)
         await session.flush()
@@ -330,7 +327,7 @@ async def fill_ledger(
     async with engine.begin() as connection:
         for start in range(0, len(rows), 10_000):
             await connection.execute(insert(EntryRow), rows[start : start + 10_000])
-    async with session_factory() as session:
+    async with database.read() as session:
         return list(await session.scalars(select(EntryRow.id).order_by(EntryRow.id)))
 
 
@@ -397,7 +394,7 @@ async def phase(fake: FakeSheetsProcess, name: str, out: list[Phase]) -> AsyncIt
 
 async def run_sync(
     fake: FakeSheetsProcess,
-    session_factory: async_sessionmaker,
+    database: Database,
     clock: FrozenClock,
     key_file: Path,
     pacing: Pacing,
@@ -409,7 +406,7 @@ async def run_sync(
     connect = functools.partial(open_spreadsheet, key_file, spreadsheet_id, fake.base_url)
     # The clock only dates the entries: pacing and backoff wait in real time, as in production.
     sync = SheetsSync(
-        session_factory,
+        database,
         clock,
         connect,
         spreadsheet_id,
@@ -544,9 +541,9 @@ async def main(args: argparse.Namespace) -> int:
             fake_sheets_process(args.latency) as fake,
             fresh_database(Target("sqlite", "SQLite"), folder) as (_url, engine),
         ):
-            session_factory = create_session_factory(engine)
+            database = Database(engine)
             start = time.perf_counter()
-            ids = await fill_ledger(engine, session_factory, clock, args.entries)
+            ids = await fill_ledger(engine, database, clock, args.entries)
             print(
                 f"{len(ids):,} expense entries in a fresh SQLite ledger "
                 f"({time.perf_counter() - start:.1f} s, not timed below); fake latency "
@@ -557,7 +554,7 @@ async def main(args: argparse.Namespace) -> int:
             # 1. production pacing, quota enforced by the fake
             await fake.set_quota(QUOTA_PER_MINUTE)
             paced, paced_id = await run_sync(
-                fake, session_factory, clock, key_file, Pacing(), "production pacing", phases
+                fake, database, clock, key_file, Pacing(), "production pacing", phases
             )
             print_sync(
                 paced,
@@ -582,7 +579,7 @@ async def main(args: argparse.Namespace) -> int:
             await fake.set_quota(None)
             raw, raw_id = await run_sync(
                 fake,
-                session_factory,
+                database,
                 clock,
                 key_file,
                 Pacing(min_interval=0),
@@ -595,7 +592,7 @@ async def main(args: argparse.Namespace) -> int:
                 failures.append("the unpaced push did not write exactly the entries")
 
             # 3. the naive way, on a sample of the same rows
-            async with session_factory() as session:
+            async with database.read() as session:
                 projection = await load_projection(session)
             sample_rows = [plain_row(operations_row(r)) for r in projection.ledger[: args.sample]]
             sample, probe, naive_ok = await run_naive(
@@ -633,7 +630,7 @@ async def main(args: argparse.Namespace) -> int:
 
             # 4. the XLSX export
             start = time.perf_counter()
-            async with session_factory() as session:
+            async with database.read() as session:
                 projection = await load_projection(session)
             loaded = time.perf_counter()
             path = await asyncio.to_thread(
@@ -649,7 +646,7 @@ async def main(args: argparse.Namespace) -> int:
                     _url,
                     probe_engine,
                 ):
-                    probe_factory = create_session_factory(probe_engine)
+                    probe_factory = Database(probe_engine)
                     await fill_ledger(probe_engine, probe_factory, clock, args.pacing_probe * 10)
                     await fake.set_quota(QUOTA_PER_MINUTE)
                     steady, _ = await run_sync(

@@ -516,7 +516,7 @@ async def run_once(
             fresh_database(target, folder) as (url, engine),
         ):
             settings = make_settings(amo.base_url, url, folder, args.worker)
-            context, _ = await create_app_context(
+            context = await create_app_context(
                 settings, clock=SystemClock(settings.tz), engine=engine
             )
             authorising = create_amocrm(context)

@@ -12,9 +12,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 
-from bot.context import AppContext
 from bot.fsm_storage import SqlStorage
-from bot.middlewares import ActorMiddleware, DatabaseMiddleware, RolesMiddleware
+from bot.middlewares import ActorMiddleware, DatabaseMiddleware, EdgeContext, RolesMiddleware
 from bot.response_models import KeepResponseModels
 from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
@@ -52,25 +51,25 @@ def create_bot(
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def create_storage(context: AppContext) -> BaseStorage:
+def create_storage(context: EdgeContext) -> BaseStorage:
     redis_url = context.settings.redis_url
     if redis_url:
         # Several replicas share conversation state through Redis (DESIGN.md, scaling).
         from aiogram.fsm.storage.redis import RedisStorage
 
         return RedisStorage.from_url(redis_url)
-    return SqlStorage(context.session_factory)
+    return SqlStorage(context.database)
 
 
 def create_dispatcher(
-    context: AppContext, router: Router, storage: BaseStorage | None = None
+    context: EdgeContext, router: Router, storage: BaseStorage | None = None
 ) -> Dispatcher:
     """The dispatcher with our middlewares around `router` (the handlers' router tree).
 
     The router comes from the caller (`handlers.create_root_router()`): handlers use the bot's
     texts and keyboards, so the bot package does not import them back.
     """
-    dispatcher = Dispatcher(storage=storage or create_storage(context), app_context=context)
+    dispatcher = Dispatcher(storage=storage or create_storage(context), tz=context.clock.tz)
     # Outer middlewares on the update run before routing; the role check runs per handler.
     dispatcher.update.outer_middleware(DatabaseMiddleware(context))
     dispatcher.update.outer_middleware(ActorMiddleware(context))

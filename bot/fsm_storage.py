@@ -15,20 +15,17 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from ledger.storage.database import Database
 from ledger.storage.models import FsmStateRow
-from ledger.storage.uow import write_gate
 
 _Entry = tuple[str | None, dict[str, Any]]
 
 
 class SqlStorage(BaseStorage):
-    def __init__(self, session_factory: async_sessionmaker) -> None:
-        self._sessions = session_factory
-        engine = session_factory.kw["bind"]
-        self._gate = write_gate(engine)
-        self._cache: dict[str, _Entry] | None = {} if engine.dialect.name == "sqlite" else None
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._cache: dict[str, _Entry] | None = {} if database.dialect == "sqlite" else None
         self._keys = DefaultKeyBuilder(with_destiny=True)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
@@ -51,7 +48,7 @@ class SqlStorage(BaseStorage):
         built = self._keys.build(key)
         if self._cache is not None and built in self._cache:
             return self._cache[built]
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             row = (
                 await session.execute(select(FsmStateRow).where(FsmStateRow.key == built))
             ).scalar_one_or_none()
@@ -62,7 +59,7 @@ class SqlStorage(BaseStorage):
 
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
         built = self._keys.build(key)
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             row = await session.get(FsmStateRow, built, with_for_update=True)
             state = values.get("state", row.state if row else None)
             data = values.get("data", row.data if row else {})

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
-from bot.context import AppContext
 from bot.texts import texts_for
+from config.settings import Settings
+from ledger.clock import Clock
+from ledger.storage.database import Database
 from ledger.storage.models import ProcessedUpdateRow
 from ledger.storage.uow import UnitOfWork
 from ledger.users import Person
@@ -23,6 +25,18 @@ from ledger.users import Person
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class EdgeContext(Protocol):
+    """What the Telegram edge needs from the application that composes it."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+
+    def handler_services(self, uow: UnitOfWork) -> dict[str, object]:
+        """The use cases of one update by handler parameter name."""
+        ...
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -34,16 +48,15 @@ class DatabaseMiddleware(BaseMiddleware):
     silently. An update that changes nothing writes no marker; repeating it repeats an answer.
     """
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: EdgeContext) -> None:
         self._context = context
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update = cast(Update, event)  # registered on dispatcher.update: always an Update
-        async with self._context.session_factory() as session:
-            uow = UnitOfWork(session)
+        async with self._context.database.unit_of_work() as uow:
             key = {"bot_id": data["bot"].id, "update_id": update.update_id}
             uow.add_on_commit(ProcessedUpdateRow(**key, at=self._context.clock.now()))
-            data.update(self._context.services(uow))
+            data.update(self._context.handler_services(uow))
             try:
                 return await handler(event, data)
             except Exception:
@@ -52,7 +65,7 @@ class DatabaseMiddleware(BaseMiddleware):
                 await uow.rollback()
                 if uow.on_commit_rows_written:
                     raise  # this very delivery marked the update: a real failure after it
-                if await session.get(ProcessedUpdateRow, key) is None:
+                if await uow.session.get(ProcessedUpdateRow, key) is None:
                     raise
                 log.info("update %s was handled before; dropped", update.update_id)
                 return None
@@ -61,7 +74,7 @@ class DatabaseMiddleware(BaseMiddleware):
 class ActorMiddleware(BaseMiddleware):
     """Who is acting (None for a stranger) and the texts in their language."""
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: EdgeContext) -> None:
         self._default_language = context.settings.default_language
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:

@@ -72,8 +72,7 @@ def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
 
 async def answer_error(event: ErrorEvent, **data: Any) -> bool:
     texts: Texts = data.get("texts") or texts_for(None)
-    context = data.get("app_context")
-    text = describe(event.exception, texts, context.clock.tz if context else None)
+    text = describe(event.exception, texts, data.get("tz"))
     if text is None:
         log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
         text = texts.unexpected_error

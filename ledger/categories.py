@@ -81,18 +81,19 @@ class CategoryService:
 
     async def seed(self, categories: dict[str, list[str]]) -> int:
         """Create categories the TOML names that do not exist yet; never overwrite the owner's."""
-        existing = set((await self._session.execute(select(CategoryRow.name))).scalars())
-        position = len(existing)
-        added = 0
-        for name, keywords in categories.items():
-            if name in existing:
-                continue
-            self._session.add(
-                CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
-            )
-            position += 1
-            added += 1
-        await self._session.flush()
+        async with self._uow.write():
+            existing = set((await self._session.execute(select(CategoryRow.name))).scalars())
+            position = len(existing)
+            added = 0
+            for name, keywords in categories.items():
+                if name in existing:
+                    continue
+                self._session.add(
+                    CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
+                )
+                position += 1
+                added += 1
+            await self._uow.commit()
         return added
 
     async def active(self) -> list[Category]:
@@ -176,10 +177,11 @@ class CategoryService:
         await self._ensure_free(name)
         position = (await self._session.execute(select(func.count(CategoryRow.id)))).scalar_one()
         row = CategoryRow(name=name, keywords=[], is_active=True, position=position)
-        async with self._uow.transaction():
+        async with self._uow.write():
             self._session.add(row)
             await self._session.flush()
             self._audit(actor, "category.added", row.id, None, {"name": name})
+            await self._uow.commit()
         return Category(row.id, row.name)
 
     async def rename(self, actor: Actor, category_id: int, name: str) -> Category:
@@ -192,9 +194,10 @@ class CategoryService:
         before = row.name
         if before.casefold() != name.casefold():
             await self._ensure_free(name)
-        async with self._uow.transaction():
+        async with self._uow.write():
             row.name = name
             self._audit(actor, "category.renamed", row.id, {"name": before}, {"name": name})
+            await self._uow.commit()
         return Category(row.id, row.name)
 
     def _audit(self, actor: Actor, action: str, category_id: int, before, after) -> None:

@@ -180,12 +180,14 @@ class DealService:
 
     async def apply(self, snapshot: DealSnapshot) -> DealChange:
         """Bring the deal and its expected payments in line with the snapshot, in one commit."""
-        async with self._uow.transaction():
-            return await self._apply(snapshot)
+        async with self._uow.write():
+            result = await self._apply(snapshot)
+            await self._uow.commit()
+        return result
 
     async def mark_gone(self, amo_lead_id: int) -> DealChange:
         """The CRM no longer has the deal: it owes nothing more."""
-        async with self._uow.transaction():
+        async with self._uow.write():
             row = await self._deal(amo_lead_id)
             if row is None or row.state == DealState.DELETED:
                 return DealChange()
@@ -205,8 +207,8 @@ class DealService:
                 after={"state": row.state},
             )
             await self._settle_unowed(row, await self._payments(row.id), change, keep=set())
-            await self._session.flush()
-            return change
+            await self._uow.commit()
+        return change
 
     async def _apply(self, snapshot: DealSnapshot) -> DealChange:
         now = self._clock.now()

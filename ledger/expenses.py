@@ -113,8 +113,9 @@ class ExpenseService:
             created_at=now,
             updated_at=now,
         )
-        async with self._uow.transaction():
+        async with self._uow.write():
             self._session.add(row)
+            await self._uow.commit()
         return self._draft(row, category.name)
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
@@ -139,14 +140,15 @@ class ExpenseService:
         return await self._change(actor, draft_id, None, comment=comment or None)
 
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
-        async with self._uow.transaction():
+        async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, status=CANCELLED)
+            await self._uow.commit()
         return self._draft(row, await self._category_name(row.category_id))
 
     async def save(self, actor: Actor, draft_id: int, revision: int) -> Entry:
         """Post the draft as one ledger entry. Exactly once, however many taps arrive."""
         self._require_owner(actor)
-        async with self._uow.transaction():
+        async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, status=SAVED)
             entry = await self.log_expense(
                 actor,
@@ -159,6 +161,7 @@ class ExpenseService:
                 draft_id=row.id,
             )
             category_name = await self._category_name(row.category_id)
+            await self._uow.commit()
         # Built from what was just written: a fresh entry has no reversal to look up.
         return _entry_view(entry, category_name, actor.name, reversed_by=None)
 
@@ -237,10 +240,11 @@ class ExpenseService:
             created_at=now,
         )
         try:
-            async with self._uow.transaction():
+            async with self._uow.write():
                 self._session.add(reversal)
                 await self._session.flush()
                 self._audit_reversal(actor, original, reversal, now)
+                await self._uow.commit()
         except IntegrityError:
             # Two undo taps raced: the unique reverses_entry_id let only one through.
             await self._raise_if_reversed(entry_id)
@@ -324,8 +328,9 @@ class ExpenseService:
         return StaleDraft(current.status)
 
     async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
-        async with self._uow.transaction():
+        async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, **values)
+            await self._uow.commit()
         return self._draft(row, await self._category_name(row.category_id))
 
     async def _raise_if_reversed(self, entry_id: int) -> None:

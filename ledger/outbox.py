@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.clock import Clock
 from ledger.notices import Notification
+from ledger.storage.database import Database
 from ledger.storage.models import OutboxRow
-from ledger.storage.uow import write_gate
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ OutboxHandler = Callable[[dict[str, Any]], Awaitable[None]]
 class OutboxWorker:
     def __init__(
         self,
-        session_factory: async_sessionmaker,
+        database: Database,
         handlers: Mapping[str, OutboxHandler],
         clock: Clock,
         *,
@@ -87,14 +87,13 @@ class OutboxWorker:
         batch_size: int = 50,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
-        self._sessions = session_factory
+        self._database = database
         self._handlers = handlers
         self._clock = clock
         self._backoff = backoff or Backoff()
         self._rng = rng or random.Random()
         self._batch_size = batch_size
         self._lease = lease
-        self._gate = write_gate(session_factory.kw["bind"])
 
     async def run_once(self) -> int:
         """Perform every due row once; return how many were done."""
@@ -115,7 +114,7 @@ class OutboxWorker:
 
     async def _claim(self) -> list[tuple[int, str, dict[str, Any]]]:
         now = self._clock.now()
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             query = (
                 select(OutboxRow.id, OutboxRow.topic, OutboxRow.payload)
                 .where(OutboxRow.done_at.is_(None), OutboxRow.available_at <= now)
@@ -136,13 +135,13 @@ class OutboxWorker:
         return [(row.id, row.topic, row.payload) for row in rows]
 
     async def _mark_done(self, row_id: int) -> None:
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == row_id).values(done_at=self._clock.now())
             )
 
     async def _mark_failed(self, row_id: int, error: str) -> None:
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             attempts = (
                 await session.execute(select(OutboxRow.attempts).where(OutboxRow.id == row_id))
             ).scalar_one()

@@ -83,8 +83,9 @@ class UserService:
             row = rows[0][0]
             roles = {Role(role) for _, role in rows if role is not None}
         else:
-            async with self._uow.transaction(incidental=True):
+            async with self._uow.write(incidental=True):
                 row = await self._create_user(person)
+                await self._uow.commit()
             roles = set()
         if is_owner:
             roles.add(Role.OWNER)
@@ -129,7 +130,7 @@ class UserService:
         )
         if seeded.scalar_one() or not roles:
             return 0
-        async with self._uow.transaction():
+        async with self._uow.write():
             now = self._clock.now()
             count = 0
             for telegram_id, role_list in roles.items():
@@ -152,6 +153,7 @@ class UserService:
                 object_id="mappings",
                 after={str(k): [r.value for r in v] for k, v in roles.items()},
             )
+            await self._uow.commit()
         return count
 
     async def crm_users(self, actor: Actor) -> list[tuple[int, str]]:
@@ -182,7 +184,7 @@ class UserService:
             expires_at=now + INVITE_TTL,
             amo_user_id=amo_user_id,
         )
-        async with self._uow.transaction():
+        async with self._uow.write():
             self._session.add(row)
             await self._session.flush()
             audit.record(
@@ -198,6 +200,7 @@ class UserService:
                     "amo_user_id": amo_user_id,
                 },
             )
+            await self._uow.commit()
         token = sign(self._key, INVITE_KIND, row.id, row.expires_at)
         expires_local = row.expires_at.astimezone(self._clock.tz)
         return Invite(
@@ -213,7 +216,7 @@ class UserService:
         invite = await self._session.get(InviteRow, claims.ident)
         if invite is None:
             raise InviteRefused("invalid")
-        async with self._uow.transaction():
+        async with self._uow.write():
             user = (
                 await self._session.execute(
                     select(UserRow).where(UserRow.telegram_id == person.telegram_id)
@@ -261,6 +264,7 @@ class UserService:
                     now=now,
                     dedupe_key=f"invite-accepted:{invite.id}",
                 )
+            await self._uow.commit()
         if person.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
         return self._actor(user, frozenset(roles), person), role
@@ -315,7 +319,7 @@ class UserService:
             raise NotFound("user", user_id)
         if role == Role.OWNER:
             raise CannotRevokeOwner
-        async with self._uow.transaction():
+        async with self._uow.write():
             removed = await self._session.execute(
                 delete(UserRoleRow).where(
                     UserRoleRow.user_id == user_id, UserRoleRow.role == role.value
@@ -332,6 +336,7 @@ class UserService:
                     before={"role": role.value},
                     after=None,
                 )
+            await self._uow.commit()
         roles = await self._roles_of(user_id)
         if user.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
@@ -339,8 +344,9 @@ class UserService:
 
     async def grant_console_role(self, person: Person, role: Role) -> None:
         """The console's persona for a role: whoever runs the terminal runs the business."""
-        async with self._uow.transaction():
+        async with self._uow.write():
             await self._grant_console_role(person, role)
+            await self._uow.commit()
 
     async def _grant_console_role(self, person: Person, role: Role) -> None:
         user = (

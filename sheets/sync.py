@@ -25,12 +25,11 @@ from typing import Any
 
 import gspread
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from config.settings import Settings
 from ledger.clock import Clock
+from ledger.storage.database import Database
 from ledger.storage.models import SheetRowRow, SheetStateRow
-from ledger.storage.uow import write_gate
 from sheets.google_client import classify, open_spreadsheet
 from sheets.google_requests import (
     SPARE_ROWS,
@@ -85,7 +84,7 @@ class Pacing:
 class SheetsSync:
     def __init__(
         self,
-        session_factory: async_sessionmaker,
+        database: Database,
         clock: Clock,
         connect: Connect,
         spreadsheet_id: str,
@@ -96,7 +95,7 @@ class SheetsSync:
         monotonic: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self._sessions = session_factory
+        self._database = database
         self._clock = clock
         self._connect = connect
         self.spreadsheet_id = spreadsheet_id
@@ -106,7 +105,6 @@ class SheetsSync:
         self._sleep = sleep or clock.sleep
         self._monotonic = monotonic or clock.monotonic
         self._rng = rng or random.Random()
-        self._gate = write_gate(session_factory.kw["bind"])
         self._spreadsheet: gspread.Spreadsheet | None = None
         self._last_write = -float("inf")
         self._lock = asyncio.Lock()
@@ -131,7 +129,7 @@ class SheetsSync:
     async def rebuild(self) -> PushReport:
         """Rewrite the whole projection from the database (hand edits are put right)."""
         async with self._lock:
-            async with self._gate(), self._sessions() as session, session.begin():
+            async with self._database.write() as session:
                 await session.execute(
                     delete(SheetRowRow).where(SheetRowRow.spreadsheet_id == self.spreadsheet_id)
                 )
@@ -146,7 +144,7 @@ class SheetsSync:
     # --- the summary sheets ----------------------------------------------------------------
 
     async def _layout(self) -> WorkbookLayout:
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             projection = await load_summary_projection(session)
             shape = await load_shape(session)
         return build_layout(projection, self._clock.today(), shape)
@@ -154,7 +152,7 @@ class SheetsSync:
     async def _write_summary(self, report: PushReport, *, force: bool) -> None:
         layout = await self._layout()
         digest = hashlib.sha256(repr(layout.sheets).encode()).hexdigest()
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             state = await session.get(SheetStateRow, self.spreadsheet_id)
             known = state.summary_digest if state is not None else None
         if not force and known == digest:
@@ -198,7 +196,7 @@ class SheetsSync:
             )
         await self._batch(requests, report)
         report.summary_rewritten = True
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             (await self._state(session)).summary_digest = digest
 
     # --- «Операции» ------------------------------------------------------------------------
@@ -209,7 +207,7 @@ class SheetsSync:
         sheet_id: int | None = None
         row_count = 0
         while True:
-            async with self._sessions() as session:
+            async with self._database.read() as session:
                 rows = await load_unwritten(session, self.spreadsheet_id, self._chunk_rows)
                 state = await session.get(SheetStateRow, self.spreadsheet_id)
                 written = state.rows_written if state is not None else 0
@@ -229,7 +227,7 @@ class SheetsSync:
             report.rows_written += len(rows)
 
     async def _remember(self, rows_ids: list[int], first: int) -> None:
-        async with self._gate(), self._sessions() as session, session.begin():
+        async with self._database.write() as session:
             session.add_all(
                 SheetRowRow(spreadsheet_id=self.spreadsheet_id, entry_id=entry_id, row_number=row)
                 for row, entry_id in enumerate(rows_ids, start=first)
@@ -241,7 +239,7 @@ class SheetsSync:
     async def _clear_leftover_rows(self, report: PushReport) -> None:
         """After a rebuild: rows below the last entry (left by hand or an older projection)."""
         operations = operations_sheet(())  # its columns and header row; rows are ours to write
-        async with self._sessions() as session:
+        async with self._database.read() as session:
             written = await session.scalar(
                 select(func.count())
                 .select_from(SheetRowRow)
@@ -311,9 +309,7 @@ class SheetsSync:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def create_sheets_sync(
-    settings: Settings, session_factory: async_sessionmaker, clock: Clock
-) -> SheetsSync | None:
+def create_sheets_sync(settings: Settings, database: Database, clock: Clock) -> SheetsSync | None:
     """The sync from `GOOGLE_SERVICE_ACCOUNT_FILE`, `SHEET_ID` (and the endpoint override);
     None when Google Sheets is not configured (the XLSX export still works).
     """
@@ -323,4 +319,4 @@ def create_sheets_sync(
     connect = functools.partial(
         open_spreadsheet, settings.google_service_account_file, settings.sheet_id, endpoint
     )
-    return SheetsSync(session_factory, clock, connect, settings.sheet_id)
+    return SheetsSync(database, clock, connect, settings.sheet_id)

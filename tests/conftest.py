@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from ledger.clock import FrozenClock
-from ledger.storage.database import create_engine, create_session_factory, migrate
+from ledger.storage.database import Database, create_engine, migrate
 from ledger.storage.models import Base
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -120,8 +120,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def session_factory(engine: AsyncEngine):
-    return create_session_factory(engine)
+def database(engine: AsyncEngine) -> Database:
+    return Database(engine)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ledger.storage.database import create_session_factory
+from ledger.storage.database import Database
 from ledger.storage.models import AmoTokenRow, DealRow
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
 from tests.test_cli import RUN_PY, _environment
@@ -56,7 +56,7 @@ def run_py(tmp_path: Path, database_url: str, amo: FakeAmoCRM, engine: AsyncEngi
 
 
 async def stored_refresh_token(engine: AsyncEngine) -> str | None:
-    async with create_session_factory(engine)() as session:
+    async with Database(engine).read() as session:
         row = await session.get(AmoTokenRow, 1)
         return row.refresh_token if row else None
 
@@ -89,7 +89,7 @@ async def test_fields_sync_and_doctor_work_on_the_stored_tokens(run_py, amo, eng
     assert f"Read {len(amo.leads)} leads: {len(amo.leads)} deals changed" in first
     assert second_status == 0, second
     assert "0 deals changed" in second
-    async with create_session_factory(engine)() as session:
+    async with Database(engine).read() as session:
         deals = (await session.scalars(select(DealRow.amo_lead_id))).all()
     assert sorted(deals) == sorted(amo.leads)
     assert "[ok ] AMOCRM: account" in doctor, doctor

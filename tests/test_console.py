@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.composition import create_app_context
 from bot.console import run_console
@@ -23,6 +23,7 @@ from bot.factory import create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import FrozenClock
+from ledger.storage.database import Database
 from ledger.storage.models import EntryRow, ExpenseDraftRow
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,17 +92,17 @@ async def chat(
         database_url=database_url,
         mappings_file=REPO / "config" / "mappings.toml",
     )
-    context, _ = await create_app_context(settings, clock=clock, engine=engine)
+    context = await create_app_context(settings, clock=clock, engine=engine)
     return Chat(create_dispatcher(context, create_root_router()), tmp_path / "console-files")
 
 
-async def _count(session_factory: async_sessionmaker, model: type) -> int:
-    async with session_factory() as session:
+async def _count(database: Database, model: type) -> int:
+    async with database.read() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
 async def test_a_text_expense_saved_by_tapping_its_number_posts_one_entry(
-    chat: Chat, session_factory: async_sessionmaker
+    chat: Chat, database: Database
 ) -> None:
     shown = await chat.type(["1500 такси", "1"])
 
@@ -111,7 +112,7 @@ async def test_a_text_expense_saved_by_tapping_its_number_posts_one_entry(
     assert "[1] ✅ Сохранить" in shown
     assert "you › [✅ Сохранить]" in shown
     assert "Расход сохранён" in shown
-    async with session_factory() as session:
+    async with database.read() as session:
         entries = (await session.execute(select(EntryRow))).scalars().all()
     assert [(entry.kind, entry.amount_minor, entry.currency) for entry in entries] == [
         ("expense", -150000, "RUB")
@@ -119,7 +120,7 @@ async def test_a_text_expense_saved_by_tapping_its_number_posts_one_entry(
 
 
 async def test_a_line_typed_before_the_bot_is_ready_is_answered_once_it_is(
-    chat: Chat, session_factory: async_sessionmaker
+    chat: Chat, database: Database
 ) -> None:
     script = iter(["1500 такси", "1"])
     first_read = threading.Event()
@@ -143,23 +144,23 @@ async def test_a_line_typed_before_the_bot_is_ready_is_answered_once_it_is(
     assert shown[:2] == [greeting(OWNER), PROMPT]  # the greeting and prompt came first, once
     assert text.count("Kopeyka console") == 1
     assert text.index("Новый расход") < text.index("Расход сохранён")
-    assert await _count(session_factory, EntryRow) == 1
+    assert await _count(database, EntryRow) == 1
 
 
 async def test_a_number_outside_the_keyboard_is_sent_as_text(
-    chat: Chat, session_factory: async_sessionmaker
+    chat: Chat, database: Database
 ) -> None:
     shown = await chat.type(["1500 такси", "7"])
 
     assert "Сумма: 7,00 ₽" in shown
     assert shown.count("Новый расход") == 2
     assert "you › [" not in shown
-    assert await _count(session_factory, ExpenseDraftRow) == 2
-    assert await _count(session_factory, EntryRow) == 0
+    assert await _count(database, ExpenseDraftRow) == 2
+    assert await _count(database, EntryRow) == 0
 
 
 async def test_a_receipt_photo_sent_by_path_makes_a_draft_with_the_receipt(
-    chat: Chat, session_factory: async_sessionmaker, tmp_path: Path
+    chat: Chat, database: Database, tmp_path: Path
 ) -> None:
     photo = _png(tmp_path / "receipt.png")
 
@@ -168,14 +169,14 @@ async def test_a_receipt_photo_sent_by_path_makes_a_draft_with_the_receipt(
     assert "1 500,00 ₽" in shown
     assert "Категория: Транспорт" in shown
     assert "Чек: приложен" in shown
-    async with session_factory() as session:
+    async with database.read() as session:
         draft = (await session.execute(select(ExpenseDraftRow))).scalar_one()
     assert draft.amount_minor == 150000
     assert draft.receipt_file_id is not None
 
 
 async def test_a_photo_path_that_does_not_exist_is_reported_and_changes_nothing(
-    chat: Chat, session_factory: async_sessionmaker, tmp_path: Path
+    chat: Chat, database: Database, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-receipt.jpg"
 
@@ -183,8 +184,8 @@ async def test_a_photo_path_that_does_not_exist_is_reported_and_changes_nothing(
 
     assert f"no such file: {missing}" in shown
     assert "Новый расход" not in shown
-    assert await _count(session_factory, ExpenseDraftRow) == 0
-    assert await _count(session_factory, EntryRow) == 0
+    assert await _count(database, ExpenseDraftRow) == 0
+    assert await _count(database, EntryRow) == 0
 
 
 async def test_colon_help_prints_the_console_help(chat: Chat) -> None:
@@ -203,12 +204,10 @@ async def test_slash_help_shows_the_owners_help(chat: Chat) -> None:
     assert "/invite" in shown
 
 
-async def test_quit_leaves_before_the_lines_after_it(
-    chat: Chat, session_factory: async_sessionmaker
-) -> None:
+async def test_quit_leaves_before_the_lines_after_it(chat: Chat, database: Database) -> None:
     await chat.type([":quit", "1500 такси"])
 
-    assert await _count(session_factory, ExpenseDraftRow) == 0
+    assert await _count(database, ExpenseDraftRow) == 0
 
 
 async def test_the_report_and_the_chart_land_as_files_that_open(chat: Chat, tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.clock import FrozenClock
 from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus, SlotPayment
 from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
 from ledger.roles import Actor, Role
+from ledger.storage.database import Database
 from ledger.storage.models import (
     AuditRow,
     DealRow,
@@ -24,7 +24,6 @@ from ledger.storage.models import (
     OutboxRow,
     UserRow,
 )
-from ledger.storage.uow import UnitOfWork
 
 OWNER_CHAT = 1111111
 LEAD = 19620
@@ -63,32 +62,32 @@ def later(seconds: int = 60) -> datetime:
     return SEEN + timedelta(seconds=seconds)
 
 
-async def apply(session_factory: async_sessionmaker, clock: FrozenClock, snap: DealSnapshot):
-    async with session_factory() as session:
-        deals = DealService(UnitOfWork(session), clock, owner_chat_ids=[OWNER_CHAT])
+async def apply(database: Database, clock: FrozenClock, snap: DealSnapshot):
+    async with database.unit_of_work() as uow:
+        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
         return await deals.apply(snap)
 
 
-async def gone(session_factory: async_sessionmaker, clock: FrozenClock, lead_id: int = LEAD):
-    async with session_factory() as session:
-        deals = DealService(UnitOfWork(session), clock, owner_chat_ids=[OWNER_CHAT])
+async def gone(database: Database, clock: FrozenClock, lead_id: int = LEAD):
+    async with database.unit_of_work() as uow:
+        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
         return await deals.mark_gone(lead_id)
 
 
-async def payments(session_factory: async_sessionmaker) -> dict[str, ExpectedPaymentRow]:
-    async with session_factory() as session:
+async def payments(database: Database) -> dict[str, ExpectedPaymentRow]:
+    async with database.read() as session:
         rows = await session.scalars(select(ExpectedPaymentRow).order_by(ExpectedPaymentRow.id))
         return {row.slot: row for row in rows}
 
 
-async def count(session_factory: async_sessionmaker, model: Any) -> int:
-    async with session_factory() as session:
+async def count(database: Database, model: Any) -> int:
+    async with database.read() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-async def confirm(session_factory: async_sessionmaker, slot: str, amount_minor: int) -> None:
+async def confirm(database: Database, slot: str, amount_minor: int) -> None:
     """What the cashier's confirmation (a later flow) leaves behind: a confirmed payment."""
-    async with session_factory() as session, session.begin():
+    async with database.write() as session:
         await session.execute(
             update(ExpectedPaymentRow)
             .where(ExpectedPaymentRow.slot == slot)
@@ -100,20 +99,18 @@ async def confirm(session_factory: async_sessionmaker, slot: str, amount_minor: 
         )
 
 
-async def test_a_closed_deal_becomes_its_expected_payments_with_its_dimensions(
-    session_factory, clock
-):
-    change = await apply(session_factory, clock, snapshot())
+async def test_a_closed_deal_becomes_its_expected_payments_with_its_dimensions(database, clock):
+    change = await apply(database, clock, snapshot())
 
     assert change.deal_created
     assert change.payments_added == 2
-    found = await payments(session_factory)
+    found = await payments(database)
     assert found["Предоплата"].amount_minor == 5_000_000
     assert found["Предоплата"].kind == "cash"
     assert found["Предоплата"].due_date == date(2026, 11, 20)
     assert found["Остаток"].amount_minor == 10_000_000
     assert {p.status for p in found.values()} == {"expected"}
-    async with session_factory() as session:
+    async with database.read() as session:
         deal = (await session.execute(select(DealRow))).scalar_one()
     assert (deal.manager, deal.product, deal.salon, deal.city, deal.contract) == (
         "Менеджер Иван",
@@ -125,23 +122,19 @@ async def test_a_closed_deal_becomes_its_expected_payments_with_its_dimensions(
     assert deal.state == "closed"
 
 
-async def test_the_same_snapshot_twice_changes_nothing_and_audits_nothing_new(
-    session_factory, clock
-):
-    await apply(session_factory, clock, snapshot())
-    audits = await count(session_factory, AuditRow)
+async def test_the_same_snapshot_twice_changes_nothing_and_audits_nothing_new(database, clock):
+    await apply(database, clock, snapshot())
+    audits = await count(database, AuditRow)
 
-    change = await apply(session_factory, clock, snapshot())
+    change = await apply(database, clock, snapshot())
 
     assert not change.changed
-    assert await count(session_factory, AuditRow) == audits
-    assert await count(session_factory, ExpectedPaymentRow) == 2
+    assert await count(database, AuditRow) == audits
+    assert await count(database, ExpectedPaymentRow) == 2
 
 
-async def test_an_amount_changed_before_confirmation_updates_the_expectation(
-    session_factory, clock
-):
-    await apply(session_factory, clock, snapshot())
+async def test_an_amount_changed_before_confirmation_updates_the_expectation(database, clock):
+    await apply(database, clock, snapshot())
     changed = snapshot(
         updated_at=later(),
         payments=(
@@ -150,23 +143,23 @@ async def test_an_amount_changed_before_confirmation_updates_the_expectation(
         ),
     )
 
-    change = await apply(session_factory, clock, changed)
+    change = await apply(database, clock, changed)
 
     assert change.payments_updated == 2
-    found = await payments(session_factory)
+    found = await payments(database)
     assert (found["Предоплата"].amount_minor, found["Предоплата"].kind) == (
         6_000_000,
         "card_transfer",
     )
     assert found["Остаток"].amount_minor == 9_000_000
-    assert await count(session_factory, DiscrepancyRow) == 0
+    assert await count(database, DiscrepancyRow) == 0
 
 
 async def test_after_confirmation_a_changed_amount_is_a_discrepancy_told_once_not_a_rewrite(
-    session_factory, clock
+    database, clock
 ):
-    await apply(session_factory, clock, snapshot())
-    await confirm(session_factory, "Предоплата", 5_000_000)
+    await apply(database, clock, snapshot())
+    await confirm(database, "Предоплата", 5_000_000)
     changed = snapshot(
         updated_at=later(),
         payments=(
@@ -175,15 +168,15 @@ async def test_after_confirmation_a_changed_amount_is_a_discrepancy_told_once_no
         ),
     )
 
-    first = await apply(session_factory, clock, changed)
-    again = await apply(session_factory, clock, dataclasses.replace(changed, updated_at=later(2)))
+    first = await apply(database, clock, changed)
+    again = await apply(database, clock, dataclasses.replace(changed, updated_at=later(2)))
 
     assert first.discrepancies == 1
     assert again.discrepancies == 0
-    found = await payments(session_factory)
+    found = await payments(database)
     assert found["Предоплата"].status == "confirmed"
     assert found["Предоплата"].amount_minor == 5_000_000  # history kept
-    async with session_factory() as session:
+    async with database.read() as session:
         row = (await session.execute(select(DiscrepancyRow))).scalar_one()
         notes = list(await session.scalars(select(OutboxRow)))
     assert (row.confirmed_amount_minor, row.crm_amount_minor) == (5_000_000, 4_500_000)
@@ -194,73 +187,65 @@ async def test_after_confirmation_a_changed_amount_is_a_discrepancy_told_once_no
 
 
 @pytest.mark.parametrize("state", [DealState.LOST, DealState.OPEN])
-async def test_a_deal_no_longer_closed_cancels_what_it_still_owed(session_factory, clock, state):
-    await apply(session_factory, clock, snapshot())
+async def test_a_deal_no_longer_closed_cancels_what_it_still_owed(database, clock, state):
+    await apply(database, clock, snapshot())
 
-    change = await apply(
-        session_factory, clock, snapshot(state=state, status_id=143, updated_at=later())
-    )
+    change = await apply(database, clock, snapshot(state=state, status_id=143, updated_at=later()))
 
     assert change.payments_cancelled == 2
-    found = await payments(session_factory)
+    found = await payments(database)
     assert {p.status for p in found.values()} == {"cancelled"}
 
 
-async def test_a_deleted_deal_cancels_the_unconfirmed_and_flags_the_confirmed(
-    session_factory, clock
-):
-    await apply(session_factory, clock, snapshot())
-    await confirm(session_factory, "Предоплата", 5_000_000)
+async def test_a_deleted_deal_cancels_the_unconfirmed_and_flags_the_confirmed(database, clock):
+    await apply(database, clock, snapshot())
+    await confirm(database, "Предоплата", 5_000_000)
 
-    change = await gone(session_factory, clock)
-    again = await gone(session_factory, clock)
+    change = await gone(database, clock)
+    again = await gone(database, clock)
 
     assert (change.payments_cancelled, change.discrepancies) == (1, 1)
     assert not again.changed
-    found = await payments(session_factory)
+    found = await payments(database)
     assert found["Остаток"].status == "cancelled"
     assert found["Предоплата"].status == "confirmed"
-    async with session_factory() as session:
+    async with database.read() as session:
         deal = (await session.execute(select(DealRow))).scalar_one()
     assert deal.state == "deleted"
 
 
-async def test_a_deal_reopened_and_closed_again_expects_its_payments_again(session_factory, clock):
-    await apply(session_factory, clock, snapshot())
-    await apply(session_factory, clock, snapshot(state=DealState.OPEN, updated_at=later(1)))
+async def test_a_deal_reopened_and_closed_again_expects_its_payments_again(database, clock):
+    await apply(database, clock, snapshot())
+    await apply(database, clock, snapshot(state=DealState.OPEN, updated_at=later(1)))
 
-    change = await apply(session_factory, clock, snapshot(updated_at=later(2)))
+    change = await apply(database, clock, snapshot(updated_at=later(2)))
 
     assert change.payments_updated == 2
-    assert {p.status for p in (await payments(session_factory)).values()} == {"expected"}
+    assert {p.status for p in (await payments(database)).values()} == {"expected"}
 
 
-async def test_a_slot_emptied_in_the_crm_is_cancelled(session_factory, clock):
-    await apply(session_factory, clock, snapshot())
+async def test_a_slot_emptied_in_the_crm_is_cancelled(database, clock):
+    await apply(database, clock, snapshot())
     only_prepayment = (SlotPayment("Предоплата", rub("50000"), "cash", date(2026, 11, 20)),)
 
-    change = await apply(
-        session_factory, clock, snapshot(payments=only_prepayment, updated_at=later())
-    )
+    change = await apply(database, clock, snapshot(payments=only_prepayment, updated_at=later()))
 
     assert change.payments_cancelled == 1
-    assert (await payments(session_factory))["Остаток"].status == "cancelled"
+    assert (await payments(database))["Остаток"].status == "cancelled"
 
 
-async def test_an_unreadable_slot_is_not_recorded_and_the_owner_is_asked_once(
-    session_factory, clock
-):
+async def test_an_unreadable_slot_is_not_recorded_and_the_owner_is_asked_once(database, clock):
     problem = "«Остаток»: payment type «Бартер» is not in payment_types"
     unreadable = (
         SlotPayment("Предоплата", rub("50000"), "cash", None),
         SlotPayment("Остаток", rub("100000"), None, None, problems=(problem,)),
     )
 
-    await apply(session_factory, clock, snapshot(payments=unreadable))
-    await apply(session_factory, clock, snapshot(payments=unreadable, updated_at=later()))
+    await apply(database, clock, snapshot(payments=unreadable))
+    await apply(database, clock, snapshot(payments=unreadable, updated_at=later()))
 
-    assert set(await payments(session_factory)) == {"Предоплата"}
-    async with session_factory() as session:
+    assert set(await payments(database)) == {"Предоплата"}
+    async with database.read() as session:
         notes = [row.payload for row in await session.scalars(select(OutboxRow))]
         deal = (await session.execute(select(DealRow))).scalar_one()
     assert [n["notice"] for n in notes] == ["deal_problems"]
@@ -268,36 +253,36 @@ async def test_an_unreadable_slot_is_not_recorded_and_the_owner_is_asked_once(
     assert deal.problems == [problem]
 
 
-async def test_an_older_snapshot_than_the_one_held_is_ignored(session_factory, clock):
-    await apply(session_factory, clock, snapshot(updated_at=later(100)))
+async def test_an_older_snapshot_than_the_one_held_is_ignored(database, clock):
+    await apply(database, clock, snapshot(updated_at=later(100)))
 
-    change = await apply(session_factory, clock, snapshot(state=DealState.LOST, updated_at=SEEN))
+    change = await apply(database, clock, snapshot(state=DealState.LOST, updated_at=SEEN))
 
     assert change.stale
-    assert {p.status for p in (await payments(session_factory)).values()} == {"expected"}
+    assert {p.status for p in (await payments(database)).values()} == {"expected"}
 
 
-async def make_user(session_factory: async_sessionmaker, amo_user_id: int | None) -> int:
-    async with session_factory() as session, session.begin():
+async def make_user(database: Database, amo_user_id: int | None) -> int:
+    async with database.write() as session:
         user = UserRow(telegram_id=2222222, name="Иван", amo_user_id=amo_user_id, created_at=SEEN)
         session.add(user)
         await session.flush()
         return user.id
 
 
-async def test_a_manager_sees_only_their_own_deals_still_owed_money(session_factory, clock):
-    await apply(session_factory, clock, snapshot())
+async def test_a_manager_sees_only_their_own_deals_still_owed_money(database, clock):
+    await apply(database, clock, snapshot())
     await apply(
-        session_factory,
+        database,
         clock,
         snapshot(amo_lead_id=LEAD + 1, name="Шкаф", responsible_amo_user_id=999, manager="Пётр"),
     )
-    user_id = await make_user(session_factory, 504141)
+    user_id = await make_user(database, 504141)
     manager = Actor(user_id, 2222222, "Иван", frozenset({Role.MANAGER}))
     owner = Actor(99, OWNER_CHAT, "Ольга", frozenset({Role.OWNER}))
 
-    async with session_factory() as session:
-        deals = DealService(UnitOfWork(session), clock, owner_chat_ids=[OWNER_CHAT])
+    async with database.unit_of_work() as uow:
+        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
         mine = await deals.open_deals(manager)
         everyone = await deals.open_deals(owner)
 
@@ -306,11 +291,11 @@ async def test_a_manager_sees_only_their_own_deals_still_owed_money(session_fact
     assert {deal.name for deal in everyone} == {"Кухня Ивановых", "Шкаф"}
 
 
-async def test_a_manager_not_linked_to_amocrm_is_told_so(session_factory, clock):
-    user_id = await make_user(session_factory, None)
+async def test_a_manager_not_linked_to_amocrm_is_told_so(database, clock):
+    user_id = await make_user(database, None)
     manager = Actor(user_id, 2222222, "Иван", frozenset({Role.MANAGER}))
 
-    async with session_factory() as session:
-        deals = DealService(UnitOfWork(session), clock, owner_chat_ids=[OWNER_CHAT])
+    async with database.unit_of_work() as uow:
+        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
         with pytest.raises(NotLinkedToCrm):
             await deals.open_deals(manager)

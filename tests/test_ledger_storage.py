@@ -7,24 +7,21 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
 from ledger.expenses import ExpenseService
+from ledger.storage.database import Database
 from ledger.storage.models import AuditRow, EntryRow
-from ledger.storage.uow import UnitOfWork
 from ledger.users import Person, UserService
 
 OWNER = 1111111
 
 
-async def post_one_expense(session_factory: async_sessionmaker, clock: FrozenClock) -> int:
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
+async def post_one_expense(database: Database, clock: FrozenClock) -> int:
+    async with database.unit_of_work() as uow:
         categories = CategoryService(uow, clock)
-        async with uow.transaction():
-            await categories.seed(DEFAULT_CATEGORIES)
+        await categories.seed(DEFAULT_CATEGORIES)
         users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
         owner = await users.resolve(Person(OWNER, "Ольга"))
         expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
@@ -44,16 +41,16 @@ async def post_one_expense(session_factory: async_sessionmaker, clock: FrozenClo
     ids=["update entry", "delete entry", "update audit", "delete audit"],
 )
 async def test_the_database_refuses_to_rewrite_the_ledger_or_its_audit_log(
-    session_factory: async_sessionmaker, clock: FrozenClock, statement
+    database: Database, clock: FrozenClock, statement
 ) -> None:
-    entry_id = await post_one_expense(session_factory, clock)
+    entry_id = await post_one_expense(database, clock)
 
-    async with session_factory() as session:
+    async with database.read() as session:
         with pytest.raises(DBAPIError, match="append-only"):
             await session.execute(statement(entry_id))
         await session.rollback()
 
-    async with session_factory() as session:
+    async with database.read() as session:
         amount = await session.scalar(select(EntryRow.amount_minor).where(EntryRow.id == entry_id))
         audit_rows = await session.scalar(select(func.count(AuditRow.id)))
     assert amount == -150000

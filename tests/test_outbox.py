@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.clock import FrozenClock
 from ledger.outbox import Backoff, OutboxWorker, enqueue, pending_count
+from ledger.storage.database import Database
 from ledger.storage.models import OutboxRow
 
 TOPIC = "crm_note"
@@ -36,37 +36,37 @@ class FlakyHandler:
 
 
 async def _enqueue_committed(
-    session_factory: async_sessionmaker,
+    database: Database,
     clock: FrozenClock,
     *,
     topic: str = TOPIC,
     payload: dict[str, Any] = PAYLOAD,
     dedupe_key: str | None = None,
 ) -> None:
-    async with session_factory() as session, session.begin():
+    async with database.write() as session:
         enqueue(session, topic=topic, payload=payload, now=clock.now(), dedupe_key=dedupe_key)
 
 
-async def _rows(session_factory: async_sessionmaker) -> list[OutboxRow]:
-    async with session_factory() as session:
+async def _rows(database: Database) -> list[OutboxRow]:
+    async with database.read() as session:
         return list((await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars())
 
 
 async def test_a_failing_effect_is_retried_with_backoff_until_it_is_done(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
-    await _enqueue_committed(session_factory, clock)
+    await _enqueue_committed(database, clock)
     handler = FlakyHandler(failures=2)
     backoff = Backoff(base=timedelta(seconds=5), cap=timedelta(hours=1))
     worker = OutboxWorker(
-        session_factory, {TOPIC: handler}, clock, backoff=backoff, rng=random.Random(SEED)
+        database, {TOPIC: handler}, clock, backoff=backoff, rng=random.Random(SEED)
     )
     # The same seed replays the worker's jitter, so each retry time is known exactly.
     expected_rng = random.Random(SEED)
 
     for attempt in range(2):
         assert await worker.run_once() == 0
-        [row] = await _rows(session_factory)
+        [row] = await _rows(database)
         assert row.done_at is None
         assert row.attempts == attempt + 1
         assert "CRM unreachable" in (row.last_error or "")
@@ -80,7 +80,7 @@ async def test_a_failing_effect_is_retried_with_backoff_until_it_is_done(
 
     assert await worker.run_once() == 1
 
-    [row] = await _rows(session_factory)
+    [row] = await _rows(database)
     assert row.done_at == clock.now()
     assert row.attempts == 2
     assert handler.seen == [PAYLOAD, PAYLOAD, PAYLOAD]
@@ -88,31 +88,31 @@ async def test_a_failing_effect_is_retried_with_backoff_until_it_is_done(
     clock.advance(timedelta(days=1))
     assert await worker.run_once() == 0
     assert len(handler.seen) == 3
-    async with session_factory() as session:
+    async with database.read() as session:
         assert await pending_count(session) == 0
 
 
 async def test_a_row_whose_topic_has_no_handler_stays_pending_with_the_error(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
-    await _enqueue_committed(session_factory, clock, topic="nobody_handles_this")
-    worker = OutboxWorker(session_factory, {}, clock, rng=random.Random(SEED))
+    await _enqueue_committed(database, clock, topic="nobody_handles_this")
+    worker = OutboxWorker(database, {}, clock, rng=random.Random(SEED))
 
     assert await worker.run_once() == 0
 
-    [row] = await _rows(session_factory)
+    [row] = await _rows(database)
     assert row.done_at is None
     assert row.attempts == 1
     assert "nobody_handles_this" in (row.last_error or "")
-    async with session_factory() as session:
+    async with database.read() as session:
         assert await pending_count(session) == 1
 
 
 async def test_a_rolled_back_transaction_leaves_no_outbox_row(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
     async def change_that_fails() -> None:
-        async with session_factory() as session, session.begin():
+        async with database.write() as session:
             enqueue(session, topic=TOPIC, payload=PAYLOAD, now=clock.now())
             await session.flush()
             raise RuntimeError("the change failed")
@@ -120,43 +120,41 @@ async def test_a_rolled_back_transaction_leaves_no_outbox_row(
     with pytest.raises(RuntimeError, match="the change failed"):
         await change_that_fails()
 
-    assert await _rows(session_factory) == []
+    assert await _rows(database) == []
 
 
 async def test_a_second_enqueue_with_the_same_dedupe_key_fails_the_callers_transaction(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
-    await _enqueue_committed(session_factory, clock, dedupe_key="deal:31337:payment:1:note")
+    await _enqueue_committed(database, clock, dedupe_key="deal:31337:payment:1:note")
 
     # The caller's whole transaction fails, so the change that would have caused the effect a
     # second time is not committed either: the side effect can never be doubled.
     with pytest.raises(IntegrityError):
         await _enqueue_committed(
-            session_factory,
+            database,
             clock,
             payload={"deal_id": 31337, "text": "again"},
             dedupe_key="deal:31337:payment:1:note",
         )
 
-    rows = await _rows(session_factory)
+    rows = await _rows(database)
     assert [(row.dedupe_key, row.payload) for row in rows] == [
         ("deal:31337:payment:1:note", PAYLOAD)
     ]
 
 
 async def test_rows_without_a_dedupe_key_do_not_collide(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
-    await _enqueue_committed(session_factory, clock)
-    await _enqueue_committed(session_factory, clock)
+    await _enqueue_committed(database, clock)
+    await _enqueue_committed(database, clock)
 
-    assert len(await _rows(session_factory)) == 2
+    assert len(await _rows(database)) == 2
 
 
-async def test_rows_not_yet_due_are_not_claimed(
-    session_factory: async_sessionmaker, clock: FrozenClock
-) -> None:
-    async with session_factory() as session, session.begin():
+async def test_rows_not_yet_due_are_not_claimed(database: Database, clock: FrozenClock) -> None:
+    async with database.write() as session:
         enqueue(
             session,
             topic=TOPIC,
@@ -165,7 +163,7 @@ async def test_rows_not_yet_due_are_not_claimed(
         )
         enqueue(session, topic=TOPIC, payload={"when": "now"}, now=clock.now())
     handler = FlakyHandler(failures=0)
-    worker = OutboxWorker(session_factory, {TOPIC: handler}, clock, rng=random.Random(SEED))
+    worker = OutboxWorker(database, {TOPIC: handler}, clock, rng=random.Random(SEED))
 
     assert await worker.run_once() == 1
     assert handler.seen == [{"when": "now"}]

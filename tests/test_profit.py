@@ -15,7 +15,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.callbacks import StaleFilter, pack_filters, unpack_filters, value_check
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
@@ -32,8 +31,8 @@ from ledger.profit import (
     shown_months,
 )
 from ledger.roles import Actor, Role
+from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow, EntryRow
-from ledger.storage.uow import UnitOfWork
 from ledger.users import Person, UserService
 from sheets.projection import load_projection
 from sheets.report import ReportService
@@ -46,13 +45,13 @@ AUG, SEP, OCT, NOV = (date(2026, month, 1) for month in (8, 9, 10, 11))
 
 @dataclass
 class Books:
-    session_factory: async_sessionmaker
+    database: Database
     clock: FrozenClock
     owner: Actor
 
     async def monthly(self, actor: Actor | None = None, **filters: str):
-        async with self.session_factory() as session:
-            service = ProfitService(UnitOfWork(session), self.clock)
+        async with self.database.unit_of_work() as uow:
+            service = ProfitService(uow, self.clock)
             data = await service.monthly(actor or self.owner)
         chosen = {Dimension(name): value for name, value in filters.items()}
         return data, {f.month: f for f in data.figures(chosen)}
@@ -103,13 +102,12 @@ async def _expense_in(
 
 
 @pytest.fixture
-async def books(session_factory: async_sessionmaker, clock: FrozenClock) -> Books:
+async def books(database: Database, clock: FrozenClock) -> Books:
     """Four months of a small business; "today" is 23.11.2026."""
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
+    async with database.unit_of_work() as uow:
+        session = uow.session
         categories = CategoryService(uow, clock)
-        async with uow.transaction():
-            await categories.seed(DEFAULT_CATEGORIES)
+        await categories.seed(DEFAULT_CATEGORIES)
         users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
         owner = await users.resolve(Person(OWNER, "Ольга"))
         expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
@@ -119,7 +117,7 @@ async def books(session_factory: async_sessionmaker, clock: FrozenClock) -> Book
 
         draft = await expenses.start_draft(owner, "1500 такси")
         await expenses.save(owner, draft.id, draft.revision)
-        async with uow.transaction():
+        async with uow.write():
             await expenses.log_expense(
                 owner,
                 amount=Money(Decimal("5000")),
@@ -144,9 +142,10 @@ async def books(session_factory: async_sessionmaker, clock: FrozenClock) -> Book
                 session, owner, clock, "30000", date(2026, 10, 20), city="Казань"
             )
             await _income(session, owner, clock, "999", date(2026, 7, 31), city="Москва")
+            await uow.commit()
         await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
         await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
-    return Books(session_factory, clock, owner)
+    return Books(database, clock, owner)
 
 
 def figures(income: str, expenses: str, marketing: str = "0") -> tuple[Decimal, Decimal, Decimal]:
@@ -208,9 +207,9 @@ async def test_someone_else_than_the_owner_is_refused(books: Books) -> None:
 
     with pytest.raises(NotAllowed):
         await books.monthly(cashier)
-    async with books.session_factory() as session:
+    async with books.database.unit_of_work() as uow:
         with pytest.raises(NotAllowed):
-            await ReportService(UnitOfWork(session), books.clock).workbook(cashier)
+            await ReportService(uow, books.clock).workbook(cashier)
 
 
 def test_the_months_shown_cross_a_new_year() -> None:
@@ -266,7 +265,7 @@ async def test_the_figures_equal_what_the_workbook_computes_for_a_city(
     """The XLSX «Прибыль», recomputed by LibreOffice with city «Москва» chosen, shows the
     figures the card shows.
     """
-    async with books.session_factory() as session:
+    async with books.database.read() as session:
         projection = await load_projection(session)
     path = export_xlsx(projection, tmp_path / "ledger.xlsx", books.clock.today())
     book = openpyxl.load_workbook(path)

@@ -19,12 +19,11 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
+from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow, EntryRow, SheetRowRow, UserRow
-from ledger.storage.uow import UnitOfWork
 from sheets.google_client import open_spreadsheet
 from sheets.google_requests import SERIAL_EPOCH
 from sheets.layout import LISTS, MARKETING, OPERATIONS, PROFIT, PROFIT_HEADER_ROW
@@ -54,13 +53,13 @@ def make_sync(
     fake: FakeSheets,
     spreadsheet_id: str,
     key_file: Path,
-    session_factory: async_sessionmaker,
+    database: Database,
     clock: FrozenClock,
     **options: Any,
 ) -> SheetsSync:
     connect = functools.partial(open_spreadsheet, key_file, spreadsheet_id, fake.base_url)
     options.setdefault("pacing", NO_WAIT)
-    return SheetsSync(session_factory, clock, connect, spreadsheet_id, **options)
+    return SheetsSync(database, clock, connect, spreadsheet_id, **options)
 
 
 @pytest.fixture
@@ -68,15 +67,11 @@ def key_file(fake: FakeSheets, tmp_path: Path) -> Path:
     return service_account_file(tmp_path, fake.token_uri)
 
 
-async def post_entries(
-    session_factory: async_sessionmaker, clock: FrozenClock, spending: list[tuple]
-) -> list[int]:
+async def post_entries(database: Database, clock: FrozenClock, spending: list[tuple]) -> list[int]:
     """Expense entries as the ledger stores them (negative kopecks), with their cities."""
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
-        async with uow.transaction():
-            await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
-    async with session_factory() as session, session.begin():
+    async with database.unit_of_work() as uow:
+        await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
+    async with database.write() as session:
         owner = await session.scalar(select(UserRow).where(UserRow.telegram_id == 1111111))
         if owner is None:
             owner = UserRow(telegram_id=1111111, name="Ольга", created_at=clock.now())
@@ -113,10 +108,10 @@ def entry_ids(fake: FakeSheets, spreadsheet_id: str) -> list[int]:
 
 
 async def test_init_lays_out_every_sheet_and_a_second_init_repairs_without_duplicates(
-    fake, key_file, session_factory, clock
+    fake, key_file, database, clock
 ):
     spreadsheet = fake.create_spreadsheet("Копейка", sheets=("Лист1",))
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
 
     await sync.init()
     await sync.init()
@@ -143,14 +138,12 @@ async def test_init_lays_out_every_sheet_and_a_second_init_repairs_without_dupli
     assert selector["dataValidation"]["condition"]["type"] == "ONE_OF_RANGE"
 
 
-async def test_init_sets_russian_locale_and_the_business_time_zone(
-    fake, key_file, session_factory, clock
-):
+async def test_init_sets_russian_locale_and_the_business_time_zone(fake, key_file, database, clock):
     """A spreadsheet made from an English Google account starts in en_US and its time zone;
     the ledger's formats and TODAY() want Russian and the business's zone. A push keeps
     whatever the owner chose afterwards."""
     spreadsheet = fake.create_spreadsheet("Kopeyka", locale="en_US", time_zone="America/New_York")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
 
     await sync.init()
 
@@ -158,19 +151,19 @@ async def test_init_sets_russian_locale_and_the_business_time_zone(
     assert (properties["locale"], properties["timeZone"]) == ("ru_RU", clock.tz.key)
 
     fake.spreadsheets[spreadsheet].properties["locale"] = "en_GB"  # the owner's own choice
-    await post_entries(session_factory, clock, SPENDING[:1])
+    await post_entries(database, clock, SPENDING[:1])
     report = await sync.push()
     assert report.rows_written == 1
     assert fake.metadata(spreadsheet)["properties"]["locale"] == "en_GB"
 
 
 async def test_push_writes_each_entry_once_in_posting_order_in_one_request(
-    fake, key_file, session_factory, clock
+    fake, key_file, database, clock
 ):
     spreadsheet = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
     await sync.init()
-    ids = await post_entries(session_factory, clock, SPENDING)
+    ids = await post_entries(database, clock, SPENDING)
 
     report = await sync.push()
     again = await sync.push()
@@ -185,11 +178,11 @@ async def test_push_writes_each_entry_once_in_posting_order_in_one_request(
     assert again.write_requests == 0, "nothing new, nothing sent"
 
 
-async def test_rows_go_in_chunks_of_one_request_each(fake, key_file, session_factory, clock):
+async def test_rows_go_in_chunks_of_one_request_each(fake, key_file, database, clock):
     spreadsheet = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock, chunk_rows=2)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock, chunk_rows=2)
     await sync.init()
-    ids = await post_entries(session_factory, clock, SPENDING)
+    ids = await post_entries(database, clock, SPENDING)
     writes_before = fake.write_requests
 
     report = await sync.push()
@@ -201,16 +194,16 @@ async def test_rows_go_in_chunks_of_one_request_each(fake, key_file, session_fac
 
 
 async def test_google_down_then_up_every_entry_appears_exactly_once(
-    fake, key_file, session_factory, clock
+    fake, key_file, database, clock
 ):
     spreadsheet = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock, chunk_rows=2)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock, chunk_rows=2)
     await sync.init()
-    ids = await post_entries(session_factory, clock, SPENDING[:3])
+    ids = await post_entries(database, clock, SPENDING[:3])
     await sync.push()
 
     fake.down = True
-    more = await post_entries(session_factory, clock, SPENDING[3:])
+    more = await post_entries(database, clock, SPENDING[3:])
     with pytest.raises(SheetsUnavailable) as refused:
         await sync.push()
     assert refused.value.retryable
@@ -219,19 +212,19 @@ async def test_google_down_then_up_every_entry_appears_exactly_once(
     await sync.push()
 
     assert entry_ids(fake, spreadsheet) == ids + more
-    async with session_factory() as session:
+    async with database.read() as session:
         held = await session.scalar(select(func.count()).select_from(SheetRowRow))
     assert held == len(SPENDING)
 
 
 async def test_a_write_that_landed_but_was_not_acknowledged_is_not_duplicated(
-    fake, key_file, session_factory, clock
+    fake, key_file, database, clock
 ):
     """The push dies after Google applied a write and before the database noted it."""
     spreadsheet = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
     await sync.init()
-    ids = await post_entries(session_factory, clock, SPENDING)
+    ids = await post_entries(database, clock, SPENDING)
     lost = SheetsSync._remember
 
     async def crash(*_: Any, **__: Any) -> None:
@@ -247,14 +240,14 @@ async def test_a_write_that_landed_but_was_not_acknowledged_is_not_duplicated(
 
 
 async def test_rebuild_from_scratch_equals_incremental_and_puts_hand_edits_right(
-    fake, key_file, session_factory, clock
+    fake, key_file, database, clock
 ):
     incremental = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, incremental, key_file, session_factory, clock, chunk_rows=2)
+    sync = make_sync(fake, incremental, key_file, database, clock, chunk_rows=2)
     await sync.init()
-    await post_entries(session_factory, clock, SPENDING[:2])
+    await post_entries(database, clock, SPENDING[:2])
     await sync.push()
-    await post_entries(session_factory, clock, SPENDING[2:])
+    await post_entries(database, clock, SPENDING[2:])
     await sync.push()
     expected = fake.values(incremental, OPERATIONS)
     await asyncio.to_thread(hand_edit, key_file, incremental, fake.base_url)
@@ -262,17 +255,17 @@ async def test_rebuild_from_scratch_equals_incremental_and_puts_hand_edits_right
 
     await sync.rebuild()
     fresh = fake.create_spreadsheet("С нуля")
-    await make_sync(fake, fresh, key_file, session_factory, clock).push()
+    await make_sync(fake, fresh, key_file, database, clock).push()
 
     assert fake.values(incremental, OPERATIONS) == expected
     assert data_rows(fake, fresh) == data_rows(fake, incremental)
 
 
 async def test_a_sheet_not_shared_with_us_is_a_permanent_failure(
-    fake, key_file, session_factory, clock, tmp_path
+    fake, key_file, database, clock, tmp_path
 ):
     spreadsheet = fake.create_spreadsheet("Чужая", shared_with=["someone@else.iam"])
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
 
     with pytest.raises(SheetsUnavailable) as refused:
         await sync.init()
@@ -315,11 +308,11 @@ def expected_spending(month: date, category: str, city: str | None) -> Decimal:
 
 @pytest.mark.parametrize("city", [None, "Казань"], ids=["все", "Казань"])
 async def test_profit_formulas_over_the_written_cells_equal_the_database(
-    fake, key_file, session_factory, clock, tmp_path, city
+    fake, key_file, database, clock, tmp_path, city
 ):
     spreadsheet = fake.create_spreadsheet("Копейка")
-    sync = make_sync(fake, spreadsheet, key_file, session_factory, clock)
-    await post_entries(session_factory, clock, SPENDING)
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
+    await post_entries(database, clock, SPENDING)
     await sync.push()
     path = tmp_path / "from-google.xlsx"
     grid_to_xlsx(fake, spreadsheet, path)

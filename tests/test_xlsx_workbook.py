@@ -16,13 +16,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
 from ledger.expenses import ExpenseService
+from ledger.storage.database import Database
 from ledger.storage.models import DealRow, ExpectedPaymentRow
-from ledger.storage.uow import UnitOfWork
 from ledger.users import Person, UserService
 from sheets.layout import PROFIT_HEADER_ROW, RUB_FORMAT
 from sheets.projection import CashHeldRow, LedgerRow, Projection, RequestRow, load_projection
@@ -369,13 +368,11 @@ OWNER = 1111111
 
 
 async def test_load_projection_reads_expenses_and_reversals_with_signed_decimal_amounts(
-    session_factory: async_sessionmaker, clock: FrozenClock, tmp_path: Path
+    database: Database, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
+    async with database.unit_of_work() as uow:
         categories = CategoryService(uow, clock)
-        async with uow.transaction():
-            await categories.seed(DEFAULT_CATEGORIES)
+        await categories.seed(DEFAULT_CATEGORIES)
         users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
         owner = await users.resolve(Person(OWNER, "Ольга"))
         expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
@@ -385,7 +382,7 @@ async def test_load_projection_reads_expenses_and_reversals_with_signed_decimal_
         await expenses.save(owner, fuel.id, fuel.revision)
         await expenses.reverse_entry(owner, taxi_entry.id)
 
-    async with session_factory() as session:
+    async with database.read() as session:
         everything = await load_projection(session)
         october = await load_projection(session, "2026-10")
 
@@ -441,10 +438,10 @@ def test_a_hundred_rows_stream_the_same_as_openpyxl_writes_them(tmp_path: Path) 
 
 
 async def test_load_projection_counts_unconfirmed_cash_of_closed_deals_as_held_by_the_manager(
-    session_factory: async_sessionmaker, clock: FrozenClock
+    database: Database, clock: FrozenClock
 ) -> None:
     now = clock.now()
-    async with session_factory() as session, session.begin():
+    async with database.write() as session:
         won = DealRow(
             amo_lead_id=101,
             name="Кухня Соколовых",
@@ -494,7 +491,7 @@ async def test_load_projection_counts_unconfirmed_cash_of_closed_deals_as_held_b
             ]
         )
 
-    async with session_factory() as session:
+    async with database.read() as session:
         held = (await load_projection(session)).cash_held
 
     assert held == [

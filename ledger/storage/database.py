@@ -1,4 +1,7 @@
-"""The engine and sessions, and migrations applied at start-up.
+"""The database: engine, sessions and the SQLite write gate behind two doors, and migrations.
+
+Edges (an update, a CLI command, a cabinet request) open a `unit_of_work()` and its use cases
+commit when they are done; workers write in short `write()` blocks. Nobody else sees the gate.
 
 SQLite runs in WAL mode with `synchronous=FULL`, so a commit the bot has confirmed to a person
 survives a power cut; PostgreSQL is the same code with another URL.
@@ -6,6 +9,9 @@ survives a power cut; PostgreSQL is the same code with another URL.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +19,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
+
+from ledger.storage.uow import UnitOfWork, WriteGate
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -51,9 +64,55 @@ def create_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Async
     return create_async_engine(url, **options)
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    # Objects stay readable after commit: handlers render what a service returned.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+# Every Database over one engine shares its gate (a test may build two over one engine).
+_GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # Objects stay readable after commit: handlers render what a service returned.
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        sync_engine = engine.sync_engine
+        if sync_engine not in _GATES:
+            _GATES[sync_engine] = WriteGate(serialize=self.dialect == "sqlite")
+        self._gate = _GATES[sync_engine]
+
+    @classmethod
+    def connect(cls, url: str, *, echo: bool = False, pooled: bool = True) -> Database:
+        return cls(create_engine(url, echo=echo, pooled=pooled))
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql": a few statements differ (upserts, `SKIP LOCKED`)."""
+        return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """An edge's unit of work; whatever its use cases did not commit is rolled back."""
+        async with self._sessions() as session:
+            yield UnitOfWork(session, self._gate)
+
+    @contextlib.asynccontextmanager
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A worker's transaction, committed when the block ends and rolled back on error.
+
+        `urgent`: somebody waits on this commit with a deadline (see `WriteGate`).
+        """
+        async with self._gate(urgent=urgent), self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; nothing written through it is kept."""
+        async with self._sessions() as session:
+            yield session
+
+    async def migrate(self, revision: str = "head") -> None:
+        await migrate(self.engine, revision)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
 def alembic_config() -> Config:

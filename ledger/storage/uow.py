@@ -1,4 +1,4 @@
-"""A unit of work per update: one session; use cases write inside `transaction()`.
+"""A unit of work per update: one session; use cases write inside `write()` and commit.
 
 SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms,
 which ruins latency under load. So writers queue in asyncio instead, on a `WriteGate` per
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState
 
 
 class WriteGate:
@@ -72,63 +73,98 @@ class WriteGate:
         self._held = False
 
 
-_GATES: weakref.WeakKeyDictionary[Any, WriteGate] = weakref.WeakKeyDictionary()
-
-
-def write_gate(engine: AsyncEngine) -> WriteGate:
-    """The gate all writers through `engine` share."""
-    sync_engine = engine.sync_engine
-    if sync_engine not in _GATES:
-        _GATES[sync_engine] = WriteGate(serialize=engine.dialect.name == "sqlite")
-    return _GATES[sync_engine]
+class UncommittedWrite(RuntimeError):
+    """A write block ended normally without `commit()`: its changes were rolled back."""
 
 
 class UnitOfWork:
-    """Wraps one session. Rows registered with `add_on_commit` (the processed-update marker)
-    join the first commit that is not incidental, so an update is marked handled together
-    with the change it asked for.
+    """One session, written through `write()` blocks, committed only when told.
+
+    A use case writes inside `async with uow.write():` and ends with `await uow.commit()`;
+    leaving the block any other way rolls back: an exception is re-raised, a block that only
+    read (an early "nothing to do") just ends, and a block that wrote but forgot to commit
+    raises `UncommittedWrite`, so the mistake is loud. Blocks nest: an inner
+    block joins the outer one and only the outermost commit counts, so two use cases a caller
+    wraps in one block commit together.
+
+    Rows registered with `add_on_commit` (the processed-update marker) join the first commit
+    that is not incidental, so an update is marked handled together with the change it asked
+    for.
     """
 
-    def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
+    def __init__(self, session: AsyncSession, gate: WriteGate) -> None:
         self.session = session
-        self._gate = gate or write_gate(session.bind)  # type: ignore[arg-type]
+        self._gate = gate
         self._on_commit: list[Any] = []
-        self._in_transaction = False
+        self._depth = 0
+        self._committed = False
+        self._incidental = False
+        self._wrote = False
         self.on_commit_rows_written = False
+        event.listen(session.sync_session, "after_flush", self._note_flush)
+        event.listen(session.sync_session, "do_orm_execute", self._note_statement)
+
+    def _note_flush(self, *_: Any) -> None:
+        self._wrote = True
+
+    def _note_statement(self, state: ORMExecuteState) -> None:
+        if not state.is_select:
+            self._wrote = True
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
 
+    @property
+    def writing(self) -> bool:
+        return self._depth > 0
+
     @contextlib.asynccontextmanager
-    async def transaction(self, *, incidental: bool = False) -> AsyncIterator[None]:
-        """Write inside; commit at the end, roll back on any error. Nested use joins the outer.
+    async def write(self, *, incidental: bool = False) -> AsyncIterator[None]:
+        """Hold the write gate for a use case's writes, from the first to the commit.
 
         An `incidental` write (registering someone on first contact) is not what the update
         asked for, so the rows waiting for a commit wait for the next one.
         """
-        if self._in_transaction:
-            yield
-            return
-        async with self._gate():
-            self._in_transaction = True
+        if self._depth:
+            self._depth += 1
             try:
                 yield
-                carried = [] if incidental else self._on_commit
-                self.session.add_all(carried)
-                await self.session.commit()
-                if carried:
-                    self._on_commit = []
-                    self.on_commit_rows_written = True
+            finally:
+                self._depth -= 1
+            return
+        async with self._gate():
+            self._depth, self._committed, self._incidental = 1, False, incidental
+            self._wrote = False
+            try:
+                yield
             except BaseException:
                 await self.session.rollback()
                 raise
             finally:
-                self._in_transaction = False
+                self._depth = 0
+            if not self._committed:
+                wrote = self._wrote or bool(
+                    self.session.new or self.session.dirty or self.session.deleted
+                )
+                await self.session.rollback()
+                if wrote:
+                    raise UncommittedWrite("a write block ended without commit; rolled back")
 
     async def commit(self) -> None:
-        """Commit what is staged (added objects) through the gate."""
-        async with self.transaction():
-            pass
+        """Commit the outermost write block (inside a nested one: leave it to the outer)."""
+        if self._depth > 1:
+            return
+        if self._depth == 0:
+            async with self.write():
+                await self.commit()
+            return
+        carried = [] if self._incidental else self._on_commit
+        self.session.add_all(carried)
+        await self.session.commit()
+        self._committed = True
+        if carried:
+            self._on_commit = []
+            self.on_commit_rows_written = True
 
     async def rollback(self) -> None:
         self._on_commit.clear()

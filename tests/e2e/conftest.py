@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.composition import create_app_context
+from app.context import AppContext
 from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
-from bot.context import AppContext
 from bot.factory import create_bot, create_dispatcher
 from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
@@ -46,16 +46,16 @@ class Running:
     owner: FakeUser
 
     async def count_entries(self) -> int:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             return (await session.execute(select(func.count(EntryRow.id)))).scalar_one()
 
     async def entries(self) -> list[EntryRow]:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             rows = await session.execute(select(EntryRow).order_by(EntryRow.id))
             return list(rows.scalars())
 
     async def scalar(self, query: Any) -> Any:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             return (await session.execute(query)).scalar()
 
 
@@ -86,7 +86,7 @@ async def start_app(
     clock: FrozenClock,
 ) -> AsyncIterator[tuple[AppContext, Dispatcher, Bot]]:
     """Start the product as `run.py run` would, stop it cleanly afterwards."""
-    context, _ = await create_app_context(settings, clock=clock, engine=engine)
+    context = await create_app_context(settings, clock=clock, engine=engine)
     # Telegram's "retry after" is waited out on the test's clock: time passes, nobody sleeps.
     retry = RetryAfterMiddleware(sleep=clock.sleep)
     bot = create_bot(settings.bot_token.get_secret_value(), settings, retry=retry)

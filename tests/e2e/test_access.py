@@ -79,7 +79,7 @@ async def test_invited_cashier_joins_and_the_owner_is_told(kopeyka: Running) -> 
     assert "кассир" in cashier.last_message().body
 
     worker = OutboxWorker(
-        kopeyka.context.session_factory,
+        kopeyka.context.database,
         {TOPIC_NOTIFY: create_notify_handler(kopeyka.bot, "ru")},
         kopeyka.context.clock,
     )

@@ -23,14 +23,14 @@ from amocrm_client.inbox import InboxWriter
 from amocrm_client.integration import AmoIntegration
 from amocrm_client.sync import report_day
 from amocrm_client.webhook_endpoint import AmoWebhookConfig
+from app.context import AppContext
 from app.runtime import AmoRuntime, create_amocrm
 from app.webapp import create_web_app
-from bot.context import AppContext
 from bot.notifier import create_notify_handler
 from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
-from ledger.storage.database import create_engine, create_session_factory
+from ledger.storage.database import Database, create_engine
 from ledger.storage.models import (
     AmoTokenRow,
     AmoWebhookRow,
@@ -101,23 +101,23 @@ class Crm:
         return await self.integration.worker.run_until_empty()
 
     async def count(self, model: Any, *where: Any) -> int:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             query = select(func.count()).select_from(model).where(*where)
             return (await session.execute(query)).scalar_one()
 
     async def payments(self) -> dict[str, ExpectedPaymentRow]:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             rows = await session.scalars(select(ExpectedPaymentRow))
             return {row.slot: row for row in rows}
 
     async def deal(self) -> DealRow:
-        async with self.context.session_factory() as session:
+        async with self.context.database.read() as session:
             query = select(DealRow).where(DealRow.amo_lead_id == LEAD_ID)
             return (await session.execute(query)).scalar_one()
 
     async def deliver_notifications(self) -> int:
         worker = OutboxWorker(
-            self.context.session_factory,
+            self.context.database,
             {TOPIC_NOTIFY: create_notify_handler(self.bot, "ru")},
             self.clock,
         )
@@ -273,7 +273,7 @@ async def test_an_amount_changed_after_confirmation_tells_the_owner_and_keeps_hi
     crm.amo.leads[LEAD_ID] = closed_lead()
     await crm.post(STATUS_BODY)
     await crm.process()
-    async with crm.context.session_factory() as session, session.begin():
+    async with crm.context.database.write() as session:
         # What the cashier's confirmation (a later flow) leaves: the prepayment taken in.
         prepayment = (
             await session.execute(
@@ -332,7 +332,7 @@ async def test_a_deal_deleted_in_the_crm_cancels_its_expectations_at_the_next_re
 
 async def test_an_expired_token_is_refreshed_once_and_the_new_pair_is_kept(crm: Crm):
     crm.amo.leads[LEAD_ID] = closed_lead()
-    async with crm.context.session_factory() as session:
+    async with crm.context.database.read() as session:
         before = (await session.get(AmoTokenRow, 1)).refresh_token
 
     crm.amo.expire_access_tokens()
@@ -340,7 +340,7 @@ async def test_an_expired_token_is_refreshed_once_and_the_new_pair_is_kept(crm: 
     await crm.process()
 
     assert await crm.count(ExpectedPaymentRow) == 2
-    async with crm.context.session_factory() as session:
+    async with crm.context.database.read() as session:
         after = (await session.get(AmoTokenRow, 1)).refresh_token
     assert after != before
     assert len(crm.amo.requests_to("POST", "/oauth2/access_token")) == 2  # code, then refresh
@@ -360,7 +360,7 @@ async def test_a_429_storm_delays_the_webhook_but_loses_nothing_and_the_owner_he
     assert await crm.count(ExpectedPaymentRow) == 2
     assert await crm.count(AmoWebhookRow, AmoWebhookRow.status == "done") == 1
 
-    summary = await report_day(crm.context.session_factory, crm.clock, [OWNER_ID])
+    summary = await report_day(crm.context.database, crm.clock, [OWNER_ID])
     assert summary.errors >= 1
     assert await crm.deliver_notifications() == 1
     assert "amoCRM за сутки" in crm.owner.last_message().body
@@ -488,7 +488,7 @@ async def test_a_database_that_is_down_answers_503_so_amocrm_delivers_again(
     crm: Crm, tmp_path: Path
 ):
     unreachable = create_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/db.sqlite3")
-    writer = InboxWriter(create_session_factory(unreachable), crm.clock)
+    writer = InboxWriter(Database(unreachable), crm.clock)
     config = AmoWebhookConfig(secret=SECRET, account_id=ACCOUNT_ID, writer=writer)
     runner, url = await serve_locally(create_web_app(Dispatcher(), None, None, amocrm=config))
     try:

@@ -27,7 +27,7 @@ async def add_city_entries(kopeyka: Running) -> None:
     """November income in two cities and Moscow's marketing: entries of kinds and dimensions
     that payment confirmation and payment requests will post (no service posts them yet).
     """
-    async with kopeyka.context.session_factory() as session:
+    async with kopeyka.context.database.read() as session:
         owner_id = await session.scalar(select(UserRow.id).where(UserRow.telegram_id == OWNER_ID))
         categories = dict((await session.execute(select(CategoryRow.name, CategoryRow.id))).all())
         for kind, minor, category, city in (

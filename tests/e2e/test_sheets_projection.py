@@ -34,7 +34,7 @@ async def scheduled_push(kopeyka: Running, google: FakeSheets, spreadsheet: str,
     context = type(kopeyka.context)(
         settings=settings,
         mappings=kopeyka.context.mappings,
-        session_factory=kopeyka.context.session_factory,
+        database=kopeyka.context.database,
         clock=kopeyka.context.clock,
         secret_key=kopeyka.context.secret_key,
     )

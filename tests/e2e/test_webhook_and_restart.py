@@ -67,7 +67,7 @@ async def test_a_half_filled_draft_survives_a_restart(
         await owner.send("до аэропорта")
         assert "Комментарий: до аэропорта" in owner.last_message().body
         await owner.tap("✅ Сохранить")
-        async with context.session_factory() as session:
+        async with context.database.read() as session:
             draft = (await session.execute(select(ExpenseDraftRow))).scalar_one()
         assert draft.status == "saved"
         assert draft.comment == "до аэропорта"

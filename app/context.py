@@ -1,0 +1,68 @@
+"""What every entry point shares, built once at start-up: settings, database, clock, keys,
+and the use cases of one unit of work as a typed object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from config.mappings import Mappings
+from config.settings import Settings
+from ledger.categories import CategoryService
+from ledger.clock import Clock
+from ledger.deals import DealService
+from ledger.expenses import ExpenseService
+from ledger.profit import ProfitService
+from ledger.storage.database import Database
+from ledger.storage.uow import UnitOfWork
+from ledger.users import UserService
+from sheets.report import ReportService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The use cases of one unit of work (an update, a command), all sharing it."""
+
+    uow: UnitOfWork
+    users: UserService
+    categories: CategoryService
+    expenses: ExpenseService
+    deals: DealService
+    profit: ProfitService
+    reports: ReportService
+
+    def handler_data(self) -> dict[str, object]:
+        """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    settings: Settings
+    mappings: Mappings
+    database: Database
+    clock: Clock
+    secret_key: bytes
+
+    def services(self, uow: UnitOfWork) -> Services:
+        categories = CategoryService(uow, self.clock)
+        return Services(
+            uow=uow,
+            users=UserService(
+                uow,
+                self.clock,
+                owner_ids=frozenset(self.settings.owner_telegram_ids),
+                secret_key=self.secret_key,
+                default_language=self.settings.default_language,
+            ),
+            categories=categories,
+            expenses=ExpenseService(
+                uow, self.clock, categories, amount_limit=self.settings.amount_limit
+            ),
+            deals=DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
+            profit=ProfitService(uow, self.clock),
+            reports=ReportService(uow, self.clock),
+        )
+
+    def handler_services(self, uow: UnitOfWork) -> dict[str, object]:
+        return self.services(uow).handler_data()
