@@ -12,16 +12,14 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.clock import Clock
+from ledger.queue import PENDING, DurableQueue, QueueTable
 from ledger.storage.database import Database
 from ledger.storage.models import AmoWebhookRow
-
-PENDING, DONE, FAILED = "pending", "done", "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,82 +108,23 @@ class InboxWriter:
             await session.execute(self._insert, list(rows.values()))
 
 
-class InboxQueue:
+INBOX = QueueTable(
+    model=AmoWebhookRow,
+    finished_at="processed_at",
+    columns=("lead_ids",),
+    decode=lambda row: ClaimedWebhook(row.id, tuple(int(i) for i in row.lead_ids), row.attempts),
+)
+
+
+InboxQueue = DurableQueue[ClaimedWebhook]
+
+
+def inbox_queue(
+    database: Database,
+    clock: Clock,
+    *,
+    lease: timedelta = timedelta(minutes=5),
+    max_attempts: int = 10,
+) -> DurableQueue[ClaimedWebhook]:
     """The worker's side: claim due webhooks with a lease, then mark them done or retry later."""
-
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        *,
-        lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 10,
-    ) -> None:
-        self._database = database
-        self._clock = clock
-        self._lease = lease
-        self._max_attempts = max_attempts
-
-    async def claim(self, limit: int) -> list[ClaimedWebhook]:
-        now = self._clock.now()
-        async with self._database.write() as session:
-            query = (
-                select(AmoWebhookRow.id, AmoWebhookRow.lead_ids, AmoWebhookRow.attempts)
-                .where(AmoWebhookRow.status == PENDING, AmoWebhookRow.available_at <= now)
-                .order_by(AmoWebhookRow.id)
-                .limit(limit)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
-            if rows:
-                # If this process dies mid-batch, the rows come back when the lease ends.
-                await session.execute(
-                    update(AmoWebhookRow)
-                    .where(AmoWebhookRow.id.in_([row.id for row in rows]))
-                    .values(available_at=now + self._lease)
-                )
-        return [
-            ClaimedWebhook(row.id, tuple(int(i) for i in row.lead_ids), row.attempts)
-            for row in rows
-        ]
-
-    async def done(self, ids: Sequence[int]) -> None:
-        if not ids:
-            return
-        async with self._database.write() as session:
-            await session.execute(
-                update(AmoWebhookRow)
-                .where(AmoWebhookRow.id.in_(list(ids)))
-                .values(status=DONE, processed_at=self._clock.now(), last_error=None)
-            )
-
-    async def retry(self, webhooks: Sequence[ClaimedWebhook], error: str, delay: timedelta) -> int:
-        """Put webhooks back for later; those out of attempts are failed. Returns how many."""
-        now = self._clock.now()
-        failed = 0
-        async with self._database.write() as session:
-            for webhook in webhooks:
-                attempts = webhook.attempts + 1
-                gives_up = attempts >= self._max_attempts
-                failed += gives_up
-                await session.execute(
-                    update(AmoWebhookRow)
-                    .where(AmoWebhookRow.id == webhook.id)
-                    .values(
-                        attempts=attempts,
-                        status=FAILED if gives_up else PENDING,
-                        available_at=now + delay,
-                        last_error=error[:2000],
-                    )
-                )
-        return failed
-
-    async def prune(self, older_than: datetime) -> None:
-        """Processed webhooks are kept a while for inspection, then dropped."""
-        async with self._database.write() as session:
-            await session.execute(
-                delete(AmoWebhookRow).where(
-                    AmoWebhookRow.status == DONE, AmoWebhookRow.processed_at < older_than
-                )
-            )
+    return DurableQueue(database, clock, INBOX, lease=lease, max_attempts=max_attempts)

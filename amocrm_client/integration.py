@@ -16,7 +16,8 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from amocrm_client.client import AmoClient, LongLivedTokenStore, OAuthApp, TokenStore
-from amocrm_client.inbox import InboxQueue, InboxWriter
+from amocrm_client.effects import create_crm_handler
+from amocrm_client.inbox import InboxQueue, InboxWriter, inbox_queue
 from amocrm_client.rate_limit import RateLimiter
 from amocrm_client.sync import (
     FETCH_ERRORS,
@@ -31,6 +32,8 @@ from amocrm_client.webhook_endpoint import AmoWebhookConfig
 from config.amocrm_mapping import AmoMapping
 from config.settings import Settings
 from ledger.clock import Clock
+from ledger.crm_effects import TOPIC_CRM
+from ledger.outbox import OutboxWorker
 from ledger.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ GATHER_SECONDS = 0.5
 IDLE_POLL_SECONDS = 10.0
 SEPARATE_PROCESS_POLL_SECONDS = 0.5
 INBOX_KEPT = timedelta(days=7)
+EFFECTS_INTERVAL_SECONDS = 5
 DAILY_REPORT_HOUR = 9
 
 
@@ -73,6 +77,7 @@ class AmoIntegration:
     reconciler: Reconciler
     writer: InboxWriter
     queue: InboxQueue
+    effects: OutboxWorker
     database: Database
     clock: Clock
     owners: tuple[int, ...]
@@ -97,7 +102,7 @@ class AmoIntegration:
         client = create_amo_client(settings, session, tokens=tokens)
         owners = tuple(owner_chat_ids)
         sync = LeadSync(database, clock, client, mapping, tz or settings.tz, owners)
-        queue = InboxQueue(database, clock)
+        queue = inbox_queue(database, clock)
         wake = asyncio.Event()
         return cls(
             settings=settings,
@@ -108,6 +113,7 @@ class AmoIntegration:
             reconciler=Reconciler(sync, client, database, clock),
             writer=InboxWriter(database, clock, on_stored=wake.set),
             queue=queue,
+            effects=OutboxWorker(database, {TOPIC_CRM: create_crm_handler(client)}, clock),
             database=database,
             clock=clock,
             owners=owners,
@@ -125,7 +131,8 @@ class AmoIntegration:
     def start(
         self, scheduler: AsyncIOScheduler, *, poll_seconds: float = IDLE_POLL_SECONDS
     ) -> None:
-        """Start the inbox worker and put the reconcile and the daily report on `scheduler`."""
+        """Start the inbox worker; put the reconcile, the daily report, pruning and the CRM
+        effects on `scheduler`."""
         self._task = asyncio.create_task(self._work(poll_seconds), name="amocrm-inbox")
         scheduler.add_job(
             self.reconcile,
@@ -136,6 +143,13 @@ class AmoIntegration:
         )
         scheduler.add_job(self.report, "cron", hour=DAILY_REPORT_HOUR, max_instances=1)
         scheduler.add_job(self.prune, "interval", hours=12, max_instances=1)
+        scheduler.add_job(
+            self.perform_effects,
+            "interval",
+            seconds=EFFECTS_INTERVAL_SECONDS,
+            max_instances=1,
+            coalesce=True,
+        )
 
     async def reconcile(self) -> None:
         try:
@@ -153,6 +167,10 @@ class AmoIntegration:
 
     async def report(self) -> None:
         await report_day(self.database, self.clock, self.owners)
+
+    async def perform_effects(self) -> int:
+        """Notes, fields and moves the ledger asked of amoCRM; failures wait for a retry."""
+        return await self.effects.run_once()
 
     async def prune(self) -> None:
         await self.queue.prune(self.clock.now() - INBOX_KEPT)

@@ -35,6 +35,8 @@ OUTBOX_INTERVAL_SECONDS = 5
 WORKER_CHECK_SECONDS = 30
 # Telegram redelivers for at most a day; ids older than a week can go.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
+# Done effects stay a month for "was this person told?"; dead ones stay until looked at.
+OUTBOX_DONE_KEPT = timedelta(days=30)
 
 COMMANDS = {
     "ru": [
@@ -74,11 +76,15 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         async with context.database.write() as session:
             await session.execute(delete(ProcessedUpdateRow).where(ProcessedUpdateRow.at < cutoff))
 
+    async def prune_outbox() -> None:
+        await worker.queue.prune(context.clock.now() - OUTBOX_DONE_KEPT)
+
     scheduler = AsyncIOScheduler(timezone=context.settings.tz)
     scheduler.add_job(
         worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
     )
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
+    scheduler.add_job(prune_outbox, "interval", hours=12, max_instances=1)
     if context.settings.sheets_configured:
         from sheets.sync import create_sheets_sync
 

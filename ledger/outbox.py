@@ -1,8 +1,9 @@
 """The durable outbox: side effects written with the change, performed later, exactly once.
 
-A worker claims due rows, performs them through a handler per topic and marks them done; a
-failure is retried with exponential backoff. Handlers must be idempotent: a crash between the
-effect and `mark_done` repeats the effect.
+A worker claims due rows of its topics from the durable queue (`ledger.queue`), performs them
+through a handler per topic and marks them done; a failure is retried with backoff, and a row
+out of attempts is dead. Handlers must be idempotent: a crash between the effect and marking
+it done repeats the effect.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.clock import Clock
 from ledger.notices import Notification
+from ledger.queue import PENDING, Backoff, DurableQueue, QueueTable
 from ledger.storage.database import Database
 from ledger.storage.models import OutboxRow
 
@@ -44,6 +45,7 @@ def enqueue(
             created_at=now,
             available_at=now,
             attempts=0,
+            status=PENDING,
         )
     )
 
@@ -61,21 +63,31 @@ def notify(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    base: timedelta = timedelta(seconds=5)
-    cap: timedelta = timedelta(hours=1)
-
-    def delay(self, attempts: int, rng: random.Random) -> timedelta:
-        # Full jitter: spreads retries of many rows that failed together.
-        ceiling = min(self.cap, self.base * (2 ** min(attempts, 20)))
-        return ceiling * rng.random()
-
-
 OutboxHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    attempts: int
+    topic: str
+    payload: dict[str, Any]
+
+
+OUTBOX = QueueTable(
+    model=OutboxRow,
+    finished_at="done_at",
+    columns=("topic", "payload"),
+    decode=lambda row: OutboxItem(row.id, row.attempts, row.topic, row.payload),
+    topic="topic",
+)
+
+
 class OutboxWorker:
+    """Performs the rows of its own topics (one handler each): notifications in the bot
+    process, CRM effects where the amoCRM client lives; other topics wait for their worker.
+    """
+
     def __init__(
         self,
         database: Database,
@@ -86,73 +98,40 @@ class OutboxWorker:
         rng: random.Random | None = None,
         batch_size: int = 50,
         lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 20,
     ) -> None:
-        self._database = database
-        self._handlers = handlers
-        self._clock = clock
-        self._backoff = backoff or Backoff()
-        self._rng = rng or random.Random()
+        self._handlers = dict(handlers)
         self._batch_size = batch_size
-        self._lease = lease
+        self.queue = DurableQueue(
+            database,
+            clock,
+            OUTBOX,
+            lease=lease,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            rng=rng,
+        )
 
     async def run_once(self) -> int:
-        """Perform every due row once; return how many were done."""
+        """Perform every due row of this worker's topics once; return how many were done."""
         done = 0
-        for row_id, topic, payload in await self._claim():
-            handler = self._handlers.get(topic)
+        for item in await self.queue.claim(self._batch_size, topics=self._handlers):
             try:
-                if handler is None:
-                    raise LookupError(f"no handler for outbox topic {topic!r}")
-                await handler(payload)
+                await self._handlers[item.topic](item.payload)
             except Exception as exc:  # any failure is retried later; the row keeps its place
-                log.warning("outbox row %s (%s) failed: %s", row_id, topic, exc)
-                await self._mark_failed(row_id, repr(exc))
+                log.warning("outbox row %s (%s) failed: %s", item.id, item.topic, exc)
+                if await self.queue.retry([item], repr(exc)):
+                    log.error(
+                        "outbox row %s (%s) is dead after %s tries",
+                        item.id,
+                        item.topic,
+                        item.attempts + 1,
+                    )
             else:
-                await self._mark_done(row_id)
+                await self.queue.done([item.id])
                 done += 1
         return done
 
-    async def _claim(self) -> list[tuple[int, str, dict[str, Any]]]:
-        now = self._clock.now()
-        async with self._database.write() as session:
-            query = (
-                select(OutboxRow.id, OutboxRow.topic, OutboxRow.payload)
-                .where(OutboxRow.done_at.is_(None), OutboxRow.available_at <= now)
-                .order_by(OutboxRow.id)
-                .limit(self._batch_size)
-            )
-            if session.bind.dialect.name == "postgresql":
-                # Several replicas share the table: each row goes to one of them.
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
-            if rows:
-                # A lease: if this process dies mid-effect, the row comes back after it.
-                await session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id.in_([row.id for row in rows]))
-                    .values(available_at=now + self._lease)
-                )
-        return [(row.id, row.topic, row.payload) for row in rows]
-
-    async def _mark_done(self, row_id: int) -> None:
-        async with self._database.write() as session:
-            await session.execute(
-                update(OutboxRow).where(OutboxRow.id == row_id).values(done_at=self._clock.now())
-            )
-
-    async def _mark_failed(self, row_id: int, error: str) -> None:
-        async with self._database.write() as session:
-            attempts = (
-                await session.execute(select(OutboxRow.attempts).where(OutboxRow.id == row_id))
-            ).scalar_one()
-            retry_at = self._clock.now() + self._backoff.delay(attempts, self._rng)
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row_id)
-                .values(attempts=attempts + 1, last_error=error[:2000], available_at=retry_at)
-            )
-
 
 async def pending_count(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.done_at.is_(None))
-    return (await session.execute(query)).scalar_one()
+    return await DurableQueue.count(session, OutboxRow, PENDING)

@@ -92,20 +92,61 @@ async def test_a_failing_effect_is_retried_with_backoff_until_it_is_done(
         assert await pending_count(session) == 0
 
 
-async def test_a_row_whose_topic_has_no_handler_stays_pending_with_the_error(
+async def test_a_worker_claims_only_its_own_topics_and_leaves_the_rest_untouched(
     database: Database, clock: FrozenClock
 ) -> None:
-    await _enqueue_committed(database, clock, topic="nobody_handles_this")
-    worker = OutboxWorker(database, {}, clock, rng=random.Random(SEED))
+    await _enqueue_committed(database, clock, topic="crm")
+    await _enqueue_committed(database, clock, topic="notify", payload={"chat_id": 1})
+    notifications = FlakyHandler(failures=0)
+    bot_process = OutboxWorker(database, {"notify": notifications}, clock)
 
-    assert await worker.run_once() == 0
+    assert await bot_process.run_once() == 1
+
+    crm_row, notify_row = await _rows(database)
+    assert notifications.seen == [{"chat_id": 1}]
+    assert (notify_row.status, crm_row.status) == ("done", "pending")
+    # The CRM row waits for the worker that has the amoCRM client: not tried, not leased.
+    assert (crm_row.attempts, crm_row.last_error, crm_row.available_at) == (0, None, clock.now())
+
+    crm = FlakyHandler(failures=0)
+    assert await OutboxWorker(database, {"crm": crm}, clock).run_once() == 1
+    assert crm.seen == [PAYLOAD]
+
+
+async def test_a_row_out_of_attempts_is_dead_and_no_longer_tried(
+    database: Database, clock: FrozenClock
+) -> None:
+    await _enqueue_committed(database, clock)
+    handler = FlakyHandler(failures=100)
+    worker = OutboxWorker(
+        database, {TOPIC: handler}, clock, rng=random.Random(SEED), max_attempts=3
+    )
+
+    for _ in range(5):
+        await worker.run_once()
+        clock.advance(timedelta(days=1))
 
     [row] = await _rows(database)
-    assert row.done_at is None
-    assert row.attempts == 1
-    assert "nobody_handles_this" in (row.last_error or "")
+    assert (row.status, row.attempts, row.done_at) == ("dead", 3, None)
+    assert len(handler.seen) == 3
     async with database.read() as session:
-        assert await pending_count(session) == 1
+        assert await pending_count(session) == 0
+
+
+async def test_pruning_drops_old_done_rows_and_keeps_pending_and_dead_ones(
+    database: Database, clock: FrozenClock
+) -> None:
+    for topic in ("done", "dead", "pending"):
+        await _enqueue_committed(database, clock, topic=topic)
+    ok, failing = FlakyHandler(failures=0), FlakyHandler(failures=100)
+    await OutboxWorker(database, {"done": ok}, clock).run_once()
+    await OutboxWorker(database, {"dead": failing}, clock, max_attempts=1).run_once()
+    worker = OutboxWorker(database, {}, clock)
+
+    await worker.queue.prune(older_than=clock.now())
+    assert [row.topic for row in await _rows(database)] == ["done", "dead", "pending"]
+    await worker.queue.prune(older_than=clock.now() + timedelta(seconds=1))
+    assert [row.topic for row in await _rows(database)] == ["dead", "pending"]
 
 
 async def test_a_rolled_back_transaction_leaves_no_outbox_row(

@@ -178,10 +178,12 @@ class OutboxRow(Base):
     """A side effect to perform once, written in the same transaction as the change."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "done_at", "available_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "topic", "available_at"),)
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(40))
+    # pending, done, or dead (out of attempts: a person looks at it; see ledger.queue).
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -307,7 +309,7 @@ class AmoWebhookRow(Base):
     body: Mapped[str] = mapped_column(Text)
     lead_ids: Mapped[list[int]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # pending, done or dead (ledger.queue)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(UtcDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

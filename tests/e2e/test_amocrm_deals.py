@@ -29,6 +29,7 @@ from app.webapp import create_web_app
 from bot.notifier import create_notify_handler
 from config.settings import Settings
 from ledger.clock import FrozenClock
+from ledger.crm_effects import AddDealNote, MoveDeal, SetDealFields, ask_crm
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.database import Database, create_engine
 from ledger.storage.models import (
@@ -37,6 +38,7 @@ from ledger.storage.models import (
     AuditRow,
     DealRow,
     ExpectedPaymentRow,
+    OutboxRow,
     SyncRunRow,
     UserRow,
 )
@@ -501,3 +503,42 @@ async def test_a_database_that_is_down_answers_503_so_amocrm_delivers_again(
     finally:
         await runner.cleanup()
         await unreachable.dispose()
+
+
+async def test_crm_effects_reach_amocrm_from_the_worker_that_has_the_client(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead()
+    effects = [
+        AddDealNote(LEAD_ID, "Предоплата 50 000,00 ₽ получена кассиром"),
+        SetDealFields(LEAD_ID, ((account.CONTRACT, "Д-77"),)),
+        MoveDeal(LEAD_ID, status_id=142),
+    ]
+    async with crm.context.database.write() as session:
+        for number, effect in enumerate(effects):
+            ask_crm(session, effect, now=crm.clock.now(), dedupe_key=f"test:{number}")
+    # The bot process's notification worker leaves CRM rows to the amoCRM worker.
+    notifier = OutboxWorker(
+        crm.context.database, {TOPIC_NOTIFY: create_notify_handler(crm.bot, "ru")}, crm.clock
+    )
+    assert await notifier.run_once() == 0
+
+    assert await crm.integration.perform_effects() == 3
+
+    [note] = [n for n in crm.amo.notes if n["entity_id"] == LEAD_ID]
+    assert note["params"]["text"] == "Предоплата 50 000,00 ₽ получена кассиром"
+    lead = crm.amo.leads[LEAD_ID]
+    assert lead["status_id"] == 142
+    contract = [f for f in lead["custom_fields_values"] if f["field_id"] == account.CONTRACT]
+    assert contract[0]["values"][0]["value"] == "Д-77"
+    assert await crm.integration.perform_effects() == 0  # done once, never again
+
+
+async def test_a_crm_effect_amocrm_refuses_waits_for_a_retry(crm: Crm):
+    async with crm.context.database.write() as session:
+        ask_crm(session, AddDealNote(999, "no such deal"), now=crm.clock.now(), dedupe_key="x")
+
+    assert await crm.integration.perform_effects() == 0
+
+    async with crm.context.database.read() as session:
+        row = (await session.execute(select(OutboxRow))).scalar_one()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert crm.amo.notes == []
