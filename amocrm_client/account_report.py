@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from amocrm_client.models import Account, LeadCustomField, Pipeline, User
-from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
+from config.amocrm_mapping import AmoMapping, PaymentSlot
+from ledger.payments import PaymentKind
 
 if TYPE_CHECKING:
     from amocrm_client.client import AmoClient

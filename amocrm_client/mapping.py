@@ -12,7 +12,8 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from amocrm_client.models import Lead
-from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
+from config.amocrm_mapping import AmoMapping, PaymentSlot
+from ledger.payments import PaymentKind
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from amocrm_client.mapping import dimensions as read_dimensions
 from amocrm_client.mapping import expected_payments
 from amocrm_client.models import Lead
 from config.amocrm_mapping import SUCCESS_STATUS, AmoMapping
-from ledger.deals import DealSnapshot, DealState, SlotPayment
+from ledger.deals import DealSnapshot, SlotPayment
 from ledger.money import Money
+from ledger.payments import DealState
 
 LOST_STATUS = 143  # amoCRM's built-in "lost" status, the same id in every pipeline
 

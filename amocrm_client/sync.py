@@ -24,9 +24,10 @@ from amocrm_client.models import Lead
 from amocrm_client.snapshots import snapshot_from_lead
 from config.amocrm_mapping import AmoMapping
 from ledger.clock import Clock
-from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus
+from ledger.deals import DealService, DealSnapshot
 from ledger.notices import AmoDailySummary, Notification
 from ledger.outbox import Backoff, notify
+from ledger.payments import DealState, PaymentStatus
 from ledger.storage.database import Database
 from ledger.storage.models import (
     AmoUserRow,

@@ -8,24 +8,17 @@ kind of payment. Validated with errors that name the key; reading a lead through
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from ledger.payments import PaymentKind
 
 COMPUTED_REMAINDER = "price_minus_others"
 SUCCESS_STATUS = 142  # amoCRM's built-in "won" status, the same id in every pipeline
 
 # Ids are positive integers; StrictInt refuses `true` and `"500001"`, which are typos in TOML.
 AmoId = Annotated[StrictInt, Field(gt=0)]
-
-
-class PaymentKind(StrEnum):
-    CASH = "cash"
-    BANK_TRANSFER = "bank_transfer"
-    CARD_TRANSFER = "card_transfer"
-    TERMINAL = "terminal"
-    CREDIT = "credit"
 
 
 class _Section(BaseModel):

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger import audit
 from ledger.clock import Clock
-from ledger.errors import CategoryProblem, NotAllowed, NotFound
-from ledger.roles import Actor
+from ledger.errors import CategoryProblem, NotFound
+from ledger.roles import Actor, Role
 from ledger.storage.models import CategoryRow, CategoryWordRow
 from ledger.storage.uow import UnitOfWork
 
@@ -35,6 +35,8 @@ DEFAULT_CATEGORIES: dict[str, list[str]] = {
 }
 # Every entry must land somewhere: this one always exists.
 FALLBACK_CATEGORY = "Прочее"
+# The seeded category whose spending is the marketing line; renamed, it stays that line.
+MARKETING_CATEGORY = "Маркетинг"
 LEARNED_AFTER = 2
 MAX_NAME_LENGTH = 40
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
@@ -88,9 +90,9 @@ class CategoryService:
             for name, keywords in categories.items():
                 if name in existing:
                     continue
-                self._session.add(
-                    CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
-                )
+                row = CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
+                row.is_marketing = name == MARKETING_CATEGORY
+                self._session.add(row)
                 position += 1
                 added += 1
             await self._uow.commit()
@@ -171,8 +173,7 @@ class CategoryService:
         await self._session.execute(_COUNT_WORD[self._session.bind.dialect.name], rows)
 
     async def add(self, actor: Actor, name: str) -> Category:
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         name = self._check_name(name)
         await self._ensure_free(name)
         position = (await self._session.execute(select(func.count(CategoryRow.id)))).scalar_one()
@@ -185,8 +186,7 @@ class CategoryService:
         return Category(row.id, row.name)
 
     async def rename(self, actor: Actor, category_id: int, name: str) -> Category:
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         name = self._check_name(name)
         row = await self._session.get(CategoryRow, category_id)
         if row is None:

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,22 +24,10 @@ from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
 from ledger.notices import DealDiscrepancy, DealProblems, Notification
 from ledger.outbox import notify
+from ledger.payments import DealState, PaymentStatus
 from ledger.roles import Actor
 from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow, UserRow
 from ledger.storage.uow import UnitOfWork
-
-
-class DealState(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"  # won or in a status the mapping names: its payments are expected
-    LOST = "lost"
-    DELETED = "deleted"
-
-
-class PaymentStatus(StrEnum):
-    EXPECTED = "expected"
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,37 +10,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from ledger import audit
 from ledger.amounts import extract_amount
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.dates import extract_date, parse_date
 from ledger.errors import (
-    AlreadyReversed,
-    CannotReverse,
-    NotAllowed,
     NotFound,
     NotYours,
     StaleDraft,
     TextTooLong,
 )
+from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
-from ledger.roles import Actor
+from ledger.roles import Actor, Role
 from ledger.storage.models import CategoryRow, EntryRow, ExpenseDraftRow, UserRow
 from ledger.storage.uow import UnitOfWork
+from ledger.transitions import Lost, StateMachine, transition
 
 MAX_DESCRIPTION = 500
 MAX_COMMENT = 1000
 
-OPEN, SAVED, CANCELLED = "open", "saved", "cancelled"
-KIND_EXPENSE, KIND_INCOME, KIND_REVERSAL = "expense", "income", "reversal"
-# The owner pays from their own pocket unless told otherwise; later flows name other accounts.
-ACCOUNT_OWNER = "owner"
+
+class DraftStatus(StrEnum):
+    OPEN = "open"
+    SAVED = "saved"
+    CANCELLED = "cancelled"
+
+
+# A draft is edited while open (a move to the same state), then saved or cancelled, once.
+DRAFTS = StateMachine(
+    name="draft",
+    model=ExpenseDraftRow,
+    moves=frozenset(
+        {(DraftStatus.OPEN, DraftStatus.SAVED), (DraftStatus.OPEN, DraftStatus.CANCELLED)}
+    ),
+    by="user_id",
+    at="updated_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,7 @@ class ExpenseService:
         self._clock = clock
         self._categories = categories
         self._limit = amount_limit
+        self._journal = Journal(uow, clock)
 
     # -- drafts --------------------------------------------------------------------------
 
@@ -93,7 +105,7 @@ class ExpenseService:
         self, actor: Actor, text: str, *, receipt_file_id: str | None = None
     ) -> Draft:
         """Read "1500 такси" into a draft with a guessed category; AmountError if no amount."""
-        self._require_owner(actor)
+        actor.require(Role.OWNER)
         amount, description = extract_amount(text, limit=self._limit)
         entry_date, description = extract_date(description, today=self._clock.today())
         description = description[:MAX_DESCRIPTION]
@@ -101,7 +113,7 @@ class ExpenseService:
         now = self._clock.now()
         row = ExpenseDraftRow(
             user_id=actor.user_id,
-            status=OPEN,
+            status=DraftStatus.OPEN,
             revision=1,
             amount_minor=amount.to_minor_units(),
             currency=amount.currency,
@@ -141,15 +153,15 @@ class ExpenseService:
 
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
         async with self._uow.write():
-            row = await self._move_on(actor, draft_id, revision, status=CANCELLED)
+            row = await self._move_on(actor, draft_id, revision, DraftStatus.CANCELLED)
             await self._uow.commit()
         return self._draft(row, await self._category_name(row.category_id))
 
     async def save(self, actor: Actor, draft_id: int, revision: int) -> Entry:
         """Post the draft as one ledger entry. Exactly once, however many taps arrive."""
-        self._require_owner(actor)
+        actor.require(Role.OWNER)
         async with self._uow.write():
-            row = await self._move_on(actor, draft_id, revision, status=SAVED)
+            row = await self._move_on(actor, draft_id, revision, DraftStatus.SAVED)
             entry = await self.log_expense(
                 actor,
                 amount=Money.from_minor_units(row.amount_minor, row.currency),
@@ -179,91 +191,31 @@ class ExpenseService:
         receipt_file_id: str | None = None,
         draft_id: int | None = None,
     ) -> EntryRow:
-        """Post an expense entry (negative amount) in the caller's transaction, with its audit."""
-        self._require_owner(actor)
-        if amount.amount <= 0:
-            raise ValueError("an expense is logged with a positive amount")
-        if entry_date > self._clock.today():
-            raise ValueError("an expense cannot be dated in the future")
-        now = self._clock.now()
-        row = EntryRow(
-            kind=KIND_EXPENSE,
-            amount_minor=-amount.to_minor_units(),
-            currency=amount.currency,
+        """Post an expense entry (negative amount) in the caller's write block."""
+        actor.require(Role.OWNER)
+        posting = Posting(
+            kind=EntryKind.EXPENSE,
+            amount=amount,
             category_id=category_id,
-            account=ACCOUNT_OWNER,
+            # The owner pays from their own pocket unless told otherwise.
+            account=MoneyAccount.OWNER_POCKET,
             entry_date=entry_date,
             description=description,
             comment=comment,
             receipt_file_id=receipt_file_id,
             draft_id=draft_id,
-            created_by=actor.user_id,
-            created_at=now,
         )
-        self._session.add(row)
-        await self._session.flush()
-        audit.record(
-            self._session,
-            at=now,
-            actor_user_id=actor.user_id,
-            action="entry.posted",
-            object_type="entry",
-            object_id=row.id,
-            after=_entry_snapshot(row),
-        )
+        row = await self._journal.post(actor, posting)
         await self._categories.learn(actor.user_id, description, category_id)
         return row
 
     async def reverse_entry(self, actor: Actor, entry_id: int) -> Entry:
         """Post the opposite of an entry (same category, dimensions and date); once only."""
-        self._require_owner(actor)
-        original = await self._session.get(EntryRow, entry_id)
-        if original is None:
-            raise NotFound("entry", entry_id)
-        if original.kind == KIND_REVERSAL:
-            raise CannotReverse
-        await self._raise_if_reversed(entry_id)
-        now = self._clock.now()
-        reversal = EntryRow(
-            kind=KIND_REVERSAL,
-            amount_minor=-original.amount_minor,
-            currency=original.currency,
-            category_id=original.category_id,
-            account=original.account,
-            entry_date=original.entry_date,
-            description=original.description,
-            comment=original.comment,
-            salon=original.salon,
-            city=original.city,
-            reverses_entry_id=original.id,
-            created_by=actor.user_id,
-            created_at=now,
-        )
-        try:
-            async with self._uow.write():
-                self._session.add(reversal)
-                await self._session.flush()
-                self._audit_reversal(actor, original, reversal, now)
-                await self._uow.commit()
-        except IntegrityError:
-            # Two undo taps raced: the unique reverses_entry_id let only one through.
-            await self._raise_if_reversed(entry_id)
-            raise
+        actor.require(Role.OWNER)
+        async with self._uow.write():
+            reversal = await self._journal.reverse(actor, entry_id)
+            await self._uow.commit()
         return await self._entry(reversal)
-
-    def _audit_reversal(
-        self, actor: Actor, original: EntryRow, reversal: EntryRow, now: datetime
-    ) -> None:
-        audit.record(
-            self._session,
-            at=now,
-            actor_user_id=actor.user_id,
-            action="entry.reversed",
-            object_type="entry",
-            object_id=original.id,
-            before=_entry_snapshot(original),
-            after=_entry_snapshot(reversal),
-        )
 
     async def get_entry(self, entry_id: int) -> Entry:
         row = await self._session.get(EntryRow, entry_id)
@@ -272,18 +224,13 @@ class ExpenseService:
         return await self._entry(row)
 
     async def recent_entries(self, actor: Actor, limit: int = 10) -> list[Entry]:
-        self._require_owner(actor)
+        actor.require(Role.OWNER)
         return await self._entries(select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit))
 
     # -- internals -----------------------------------------------------------------------
 
-    @staticmethod
-    def _require_owner(actor: Actor) -> None:
-        if not actor.is_owner:
-            raise NotAllowed
-
     async def _own_draft(self, actor: Actor, draft_id: int) -> ExpenseDraftRow:
-        self._require_owner(actor)
+        actor.require(Role.OWNER)
         row = await self._session.get(ExpenseDraftRow, draft_id)
         if row is None:
             raise NotFound("draft", draft_id)
@@ -292,57 +239,45 @@ class ExpenseService:
         return row
 
     async def _move_on(
-        self, actor: Actor, draft_id: int, revision: int | None, **values: object
+        self,
+        actor: Actor,
+        draft_id: int,
+        revision: int | None,
+        to: DraftStatus = DraftStatus.OPEN,
+        **values: object,
     ) -> ExpenseDraftRow:
-        """Change an open draft of the actor's, as one conditional UPDATE … RETURNING.
-
-        The condition (owner, still open, same revision) is the guard: of two taps, or two
-        revisions of a card, exactly one wins; the loser learns why from `_refusal`.
+        """Change an open draft of the actor's, bumping its revision: of two taps, or two
+        revisions of a card, exactly one wins; the other learns why.
         """
-        self._require_owner(actor)
-        conditions = [
-            ExpenseDraftRow.id == draft_id,
-            ExpenseDraftRow.user_id == actor.user_id,
-            ExpenseDraftRow.status == OPEN,
-        ]
+        actor.require(Role.OWNER)
+        when = [ExpenseDraftRow.user_id == actor.user_id]
         if revision is not None:
-            conditions.append(ExpenseDraftRow.revision == revision)
-        result = await self._session.execute(
-            update(ExpenseDraftRow)
-            .where(*conditions)
-            .values(revision=ExpenseDraftRow.revision + 1, updated_at=self._clock.now(), **values)
-            .returning(ExpenseDraftRow)
-            .execution_options(populate_existing=True)
+            when.append(ExpenseDraftRow.revision == revision)
+        moved = await transition(
+            self._session,
+            DRAFTS,
+            draft_id,
+            DraftStatus.OPEN,
+            to,
+            when=when,
+            values={"revision": ExpenseDraftRow.revision + 1, **values},
+            actor_user_id=actor.user_id,
+            now=self._clock.now(),
+            audited=False,  # a draft is a card being filled in, not yet a ledger fact
         )
-        row = result.scalar_one_or_none()
-        if row is None:
-            raise await self._refusal(actor, draft_id)
-        return row
-
-    async def _refusal(self, actor: Actor, draft_id: int) -> Exception:
-        current = await self._session.get(ExpenseDraftRow, draft_id, populate_existing=True)
-        if current is None:
-            return NotFound("draft", draft_id)
-        if current.user_id != actor.user_id:
-            return NotYours()
-        return StaleDraft(current.status)
+        if not isinstance(moved, Lost):
+            return moved
+        if moved.status is None:
+            raise NotFound("draft", draft_id)
+        if moved.by != actor.user_id:
+            raise NotYours
+        raise StaleDraft(moved.status)
 
     async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, **values)
             await self._uow.commit()
         return self._draft(row, await self._category_name(row.category_id))
-
-    async def _raise_if_reversed(self, entry_id: int) -> None:
-        existing = (
-            await self._session.execute(
-                select(EntryRow.created_at, UserRow.name)
-                .join(UserRow, UserRow.id == EntryRow.created_by)
-                .where(EntryRow.reverses_entry_id == entry_id)
-            )
-        ).first()
-        if existing is not None:
-            raise AlreadyReversed(existing.name, existing.created_at)
 
     async def _category_name(self, category_id: int) -> str:
         row = await self._session.get(CategoryRow, category_id)
@@ -400,17 +335,3 @@ def _entry_view(
         reverses_entry_id=row.reverses_entry_id,
         reversed_by_entry_id=reversed_by,
     )
-
-
-def _entry_snapshot(row: EntryRow) -> dict[str, object]:
-    return {
-        "kind": row.kind,
-        "amount_minor": row.amount_minor,
-        "currency": row.currency,
-        "category_id": row.category_id,
-        "account": row.account,
-        "entry_date": row.entry_date.isoformat(),
-        "description": row.description,
-        "comment": row.comment,
-        "reverses_entry_id": row.reverses_entry_id,
-    }

@@ -8,7 +8,7 @@ less spending; the margin is net profit over income, blank without income. A dim
 filter compares text ignoring case, as SUMIFS does, and "no filter" counts entries without a
 value too.
 
-The database is read once per card: sums grouped by day, kind, category and dimension
+The database is read once per card: sums grouped by day, kind, marketing or not, and dimension
 values over the shown months (a few hundred rows however large the ledger), and everything
 else — the filter lists, the filtered figures, marketing against turnover — is computed from
 those in memory, so the filter buttons cost one small query each.
@@ -27,17 +27,14 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.clock import Clock
-from ledger.errors import DomainError, NotAllowed
-from ledger.expenses import KIND_EXPENSE as EXPENSE
-from ledger.expenses import KIND_INCOME as INCOME
-from ledger.expenses import KIND_REVERSAL as REVERSAL
+from ledger.errors import DomainError
+from ledger.journal import EntryKind
 from ledger.money import Money
-from ledger.roles import Actor
+from ledger.roles import Actor, Role
 from ledger.storage.models import CategoryRow, EntryRow
 from ledger.storage.uow import UnitOfWork
 
 MONTHS_SHOWN = 4  # this month and the three before it
-MARKETING_CATEGORY = "Маркетинг"  # the category the workbook's «Маркетинг и оборот» charts
 MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
@@ -96,11 +93,11 @@ class MonthFigures:
 
 @dataclass(frozen=True, slots=True)
 class _Sums:
-    """Signed kopecks of one day, kind, category and set of dimension values, by sign."""
+    """Signed kopecks of one day, kind, marketing or not, and set of dimension values."""
 
     month: date
     kind: str
-    category: str
+    marketing: bool
     values: tuple[str | None, ...]  # in DIMENSIONS order
     positive: int
     negative: int
@@ -139,7 +136,7 @@ class ProfitData:
             total = totals[s.month]
             total[0] += income
             total[1] += spent
-            if s.category.casefold() == MARKETING_CATEGORY.casefold():
+            if s.marketing:
                 total[2] += spent
         return [
             MonthFigures(month, _rubles(income), _rubles(spent), _rubles(marketing))
@@ -149,11 +146,11 @@ class ProfitData:
 
 def _income_and_spending(s: _Sums) -> tuple[int, int]:
     """How one group counts, by the workbook's rule for kinds and reversals' signs."""
-    if s.kind == INCOME:
+    if s.kind == EntryKind.INCOME:
         return s.positive + s.negative, 0
-    if s.kind == EXPENSE:
+    if s.kind == EntryKind.EXPENSE:
         return 0, -(s.positive + s.negative)
-    if s.kind == REVERSAL:
+    if s.kind == EntryKind.REVERSAL:
         return s.negative, -s.positive
     return 0, 0  # a kind the workbook does not count either
 
@@ -213,12 +210,12 @@ class ProfitService:
             _Sums(
                 month=day.replace(day=1),
                 kind=kind,
-                category=category,
+                marketing=bool(marketing),
                 values=_dimension_values(values),
                 positive=int(positive or 0),
                 negative=int(negative or 0),
             )
-            for day, kind, category, positive, negative, *values in rows
+            for day, kind, marketing, positive, negative, *values in rows
         )
         return ProfitData(months=months, sums=sums)
 
@@ -227,7 +224,7 @@ class ProfitService:
 
 
 def _sums_query(first: date, after: date) -> Select:
-    """Signed sums by day, kind, category and dimension values over [first, after).
+    """Signed sums by day, kind, marketing or not, and dimension values over [first, after).
 
     Grouped by the day rather than the month: the month of a date is spelt differently in
     SQLite and PostgreSQL, and a few months of days stay a small result.
@@ -240,14 +237,14 @@ def _sums_query(first: date, after: date) -> Select:
         select(
             EntryRow.entry_date,
             EntryRow.kind,
-            CategoryRow.name,
+            CategoryRow.is_marketing,
             func.sum(case((amount > 0, amount), else_=0)),
             func.sum(case((amount < 0, amount), else_=0)),
             *real,
         )
         .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
         .where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
-        .group_by(EntryRow.entry_date, EntryRow.kind, CategoryRow.name, *real)
+        .group_by(EntryRow.entry_date, EntryRow.kind, CategoryRow.is_marketing, *real)
     )
 
 
@@ -258,5 +255,4 @@ def _dimension_values(found: Sequence[str | None]) -> tuple[str | None, ...]:
 
 
 def _require_owner(actor: Actor) -> None:
-    if not actor.is_owner:
-        raise NotAllowed
+    actor.require(Role.OWNER)

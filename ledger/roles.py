@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ledger.errors import NotAllowed
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -41,3 +43,8 @@ class Actor:
 
     def has_any(self, roles: frozenset[Role] | set[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def require(self, *roles: Role) -> None:
+        """Refuse (`NotAllowed`) unless the person holds one of `roles`."""
+        if self.roles.isdisjoint(roles):
+            raise NotAllowed

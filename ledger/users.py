@@ -158,8 +158,7 @@ class UserService:
 
     async def crm_users(self, actor: Actor) -> list[tuple[int, str]]:
         """amoCRM's users as last synced (id, name): whom a manager's invite can name."""
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         rows = await self._session.execute(
             select(AmoUserRow.id, AmoUserRow.name).order_by(AmoUserRow.name)
         )
@@ -168,8 +167,7 @@ class UserService:
     async def create_invite(
         self, actor: Actor, role: Role, *, amo_user_id: int | None = None
     ) -> Invite:
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         if role not in GRANTABLE_ROLES:
             raise NotAllowed
         if amo_user_id is not None and (
@@ -291,8 +289,7 @@ class UserService:
         )
 
     async def list_users(self, actor: Actor) -> list[UserView]:
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         users = (
             (await self._session.execute(select(UserRow).order_by(UserRow.name))).scalars().all()
         )
@@ -312,8 +309,7 @@ class UserService:
         return views
 
     async def revoke(self, actor: Actor, user_id: int, role: Role) -> UserView:
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         user = await self._session.get(UserRow, user_id)
         if user is None:
             raise NotFound("user", user_id)

@@ -34,10 +34,8 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
+from ledger.journal import EntryKind
 from sheets.projection import (
-    EXPENSE,
-    INCOME,
-    REVERSAL,
     LedgerRow,
     LedgerShape,
     Projection,
@@ -57,12 +55,11 @@ REQUESTS = "Заявки"
 MARKETING = "Маркетинг и оборот"
 LISTS = "Списки"
 
-MARKETING_CATEGORY = "Маркетинг"
 ALL = "все"
 # A criterion no cell matches with "=", so "<>" + it matches every cell, blank ones included.
 NEVER = "§нет§"
 
-KIND_NAMES = {INCOME: "доход", EXPENSE: "расход", REVERSAL: "сторно"}
+KIND_NAMES = {EntryKind.INCOME: "доход", EntryKind.EXPENSE: "расход", EntryKind.REVERSAL: "сторно"}
 REQUEST_STATUS_NAMES = {
     "draft": "черновик",
     "submitted": "на согласовании",
@@ -481,8 +478,9 @@ def _total_row(width: int, first: int, last: int) -> tuple[CellValue, ...]:
 # -- «Маркетинг и оборот» -----------------------------------------------------------------------
 
 
-def marketing_sheet(months: Sequence[date]) -> Sheet:
-    """Turnover and marketing spend by month (the whole business), and their chart."""
+def marketing_sheet(months: Sequence[date], category: str | None) -> Sheet:
+    """Turnover and marketing spend by month (the whole business), and their chart;
+    `category` is the marketing category's current name (None: there is none)."""
     rows: list[tuple[CellValue, ...]] = []
     for offset, month in enumerate(months):
         r = 2 + offset
@@ -490,9 +488,7 @@ def marketing_sheet(months: Sequence[date]) -> Sheet:
             (
                 month,
                 Formula("=" + income_formula(f"$A{r}", selectors=False)),
-                Formula(
-                    "=" + expense_formula(f"$A{r}", f'"{MARKETING_CATEGORY}"', selectors=False)
-                ),
+                Formula("=" + expense_formula(f"$A{r}", f'"{category or NEVER}"', selectors=False)),
                 Formula(f'=IFERROR(C{r}/B{r},"")'),
             )
         )
@@ -618,7 +614,7 @@ def build_layout(
             profit_sheet(months, categories, sources),
             cash_held_sheet(projection),
             requests_sheet(projection),
-            marketing_sheet(months),
+            marketing_sheet(months, projection.marketing_category),
             lists,
         )
     )

@@ -16,8 +16,9 @@ from decimal import Decimal
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.deals import DealState, PaymentStatus
+from ledger.journal import EntryKind
 from ledger.money import Money
+from ledger.payments import held_by_manager
 from ledger.profit import distinct as distinct_values
 from ledger.storage.models import (
     CategoryRow,
@@ -27,9 +28,6 @@ from ledger.storage.models import (
     SheetRowRow,
     UserRow,
 )
-
-INCOME, EXPENSE, REVERSAL = "income", "expense", "reversal"
-CASH = "cash"  # the payment kind `[amocrm.payment_types]` maps cash to
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +92,8 @@ class Projection:
     expense_categories: list[str]
     cash_held: list[CashHeldRow] = field(default_factory=list)
     requests: list[RequestRow] = field(default_factory=list)
+    # The category «Маркетинг и оборот» charts (a property of the category, not its name).
+    marketing_category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +124,9 @@ async def load_projection(session: AsyncSession, month: str | None = None) -> Pr
     return Projection(
         ledger=ledger,
         expense_categories=await _load_categories(
-            session, {row.category for row in ledger if row.kind != INCOME}
+            session, {row.category for row in ledger if row.kind != EntryKind.INCOME}
         ),
+        marketing_category=await _marketing_category(session),
         cash_held=await _load_cash_held(session),
         requests=await _load_requests(session),
     )
@@ -224,6 +225,7 @@ async def load_summary_projection(session: AsyncSession) -> Projection:
     return Projection(
         ledger=[],
         expense_categories=await _load_categories(session, await _used_categories(session)),
+        marketing_category=await _marketing_category(session),
         cash_held=await _load_cash_held(session),
         requests=await _load_requests(session),
     )
@@ -240,10 +242,19 @@ async def _used_categories(session: AsyncSession) -> set[str]:
     used = await session.scalars(
         select(CategoryRow.name)
         .join(EntryRow, EntryRow.category_id == CategoryRow.id)
-        .where(EntryRow.kind != INCOME)
+        .where(EntryRow.kind != EntryKind.INCOME)
         .distinct()
     )
     return set(used)
+
+
+async def _marketing_category(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(CategoryRow.name)
+        .where(CategoryRow.is_marketing.is_(True))
+        .order_by(CategoryRow.position, CategoryRow.id)
+        .limit(1)
+    )
 
 
 async def _load_categories(session: AsyncSession, used: set[str]) -> list[str]:
@@ -257,12 +268,8 @@ async def _load_categories(session: AsyncSession, used: set[str]) -> list[str]:
 
 
 async def _load_cash_held(session: AsyncSession) -> list[CashHeldRow]:
-    """Cash payments of closed deals not yet confirmed: until the cashier confirms them, the
-    money is held by the deal's manager (DESIGN.md, "The money flows").
-
-    Short hand-overs (part of a payment still on the manager) extend this when cash
-    confirmation lands. `since` is the payment's date if the CRM gave one, else the day we
-    learnt of it (UTC).
+    """Cash a manager holds (`ledger.payments.held_by_manager`), oldest first. `since` is
+    the payment's date if the CRM gave one, else the day we learnt of it (UTC).
     """
     rows = await session.execute(
         select(
@@ -275,11 +282,7 @@ async def _load_cash_held(session: AsyncSession) -> list[CashHeldRow]:
             ExpectedPaymentRow.created_at,
         )
         .join(DealRow, DealRow.id == ExpectedPaymentRow.deal_id)
-        .where(
-            ExpectedPaymentRow.kind == CASH,
-            ExpectedPaymentRow.status == PaymentStatus.EXPECTED.value,
-            DealRow.state == DealState.CLOSED.value,
-        )
+        .where(held_by_manager())
         .order_by(ExpectedPaymentRow.id)
     )
     return [

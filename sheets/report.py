@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ledger.clock import Clock
-from ledger.errors import NotAllowed
-from ledger.roles import Actor
+from ledger.roles import Actor, Role
 from ledger.storage.uow import UnitOfWork
 from sheets.projection import Projection, load_projection
 
@@ -30,8 +29,7 @@ class ReportService:
         """The whole ledger, or one "YYYY-MM" month; written in a worker thread, since
         100,000 entries take seconds.
         """
-        if not actor.is_owner:
-            raise NotAllowed
+        actor.require(Role.OWNER)
         projection = await load_projection(self._session, month)
         today = self._clock.today()
         content = await asyncio.to_thread(_workbook_bytes, projection, today)

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from amocrm_client.mapping import Dimensions, ExpectedPayment, dimensions, expected_payments
 from amocrm_client.models import Lead
-from config.amocrm_mapping import AmoMapping, PaymentKind, PaymentSlot
+from config.amocrm_mapping import AmoMapping, PaymentSlot
+from ledger.payments import PaymentKind
 from tests.conftest import FIXTURES
 
 MOSCOW = ZoneInfo("Europe/Moscow")

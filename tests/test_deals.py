@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ledger.clock import FrozenClock
-from ledger.deals import DealService, DealSnapshot, DealState, PaymentStatus, SlotPayment
+from ledger.deals import DealService, DealSnapshot, SlotPayment
 from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
+from ledger.payments import DealState, PaymentStatus
 from ledger.roles import Actor, Role
 from ledger.storage.database import Database
 from ledger.storage.models import (

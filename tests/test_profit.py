@@ -20,7 +20,8 @@ from bot.callbacks import StaleFilter, pack_filters, unpack_filters, value_check
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
 from ledger.errors import NotAllowed
-from ledger.expenses import KIND_INCOME, ExpenseService
+from ledger.expenses import ExpenseService
+from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
 from ledger.profit import (
     Dimension,
@@ -32,7 +33,8 @@ from ledger.profit import (
 )
 from ledger.roles import Actor, Role
 from ledger.storage.database import Database
-from ledger.storage.models import CategoryRow, EntryRow
+from ledger.storage.models import CategoryRow
+from ledger.storage.uow import UnitOfWork
 from ledger.users import Person, UserService
 from sheets.projection import load_projection
 from sheets.report import ReportService
@@ -58,47 +60,42 @@ class Books:
 
 
 async def _income(
-    session, owner: Actor, clock: FrozenClock, rubles: str, day: date, **dims: str
+    uow: UnitOfWork, owner: Actor, clock: FrozenClock, rubles: str, day: date, **dims: str
 ) -> int:
-    """An income entry as payment confirmation will post it (no service for it yet)."""
-    category = await session.scalar(select(CategoryRow.id).where(CategoryRow.name == "Прочее"))
-    row = EntryRow(
-        kind=KIND_INCOME,
-        amount_minor=Money(Decimal(rubles)).to_minor_units(),
-        currency="RUB",
-        category_id=category,
-        account="bank",
-        entry_date=day,
-        description="оплата по договору",
-        created_by=owner.user_id,
-        created_at=clock.now(),
-        **dims,
-    )
-    session.add(row)
-    await session.flush()
-    return row.id
+    """An income entry, posted as payment confirmation will post it."""
+    return await _post(uow, owner, clock, EntryKind.INCOME, rubles, "Прочее", day, **dims)
 
 
 async def _expense_in(
-    session, owner: Actor, clock: FrozenClock, rubles: str, category: str, day: date, **dims: str
+    uow: UnitOfWork,
+    owner: Actor,
+    clock: FrozenClock,
+    rubles: str,
+    category: str,
+    day: date,
+    **dims: str,
 ) -> int:
-    """A company expense carrying salon or city (requests will post these; no service yet)."""
-    category_id = await session.scalar(select(CategoryRow.id).where(CategoryRow.name == category))
-    row = EntryRow(
-        kind="expense",
-        amount_minor=-Money(Decimal(rubles)).to_minor_units(),
-        currency="RUB",
-        category_id=category_id,
-        account="bank",
-        entry_date=day,
-        description="",
-        created_by=owner.user_id,
-        created_at=clock.now(),
-        **dims,
+    """A company expense carrying salon or city, as a paid request will post it."""
+    return await _post(uow, owner, clock, EntryKind.EXPENSE, rubles, category, day, **dims)
+
+
+async def _post(
+    uow: UnitOfWork,
+    owner: Actor,
+    clock: FrozenClock,
+    kind: EntryKind,
+    rubles: str,
+    category: str,
+    day: date,
+    **dims: str,
+) -> int:
+    category_id = await uow.session.scalar(
+        select(CategoryRow.id).where(CategoryRow.name == category)
     )
-    session.add(row)
-    await session.flush()
-    return row.id
+    posting = Posting(
+        kind, Money(Decimal(rubles)), category_id, MoneyAccount.BANK_ACCOUNT, day, **dims
+    )
+    return (await Journal(uow, clock).post(owner, posting)).id
 
 
 @pytest.fixture
@@ -125,23 +122,21 @@ async def books(database: Database, clock: FrozenClock) -> Books:
                 entry_date=date(2026, 8, 14),
             )
             await _income(
-                session, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр"
+                uow, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр"
             )
-            await _income(session, owner, clock, "50000", date(2026, 11, 3), city="Казань")
+            await _income(uow, owner, clock, "50000", date(2026, 11, 3), city="Казань")
             await _expense_in(
-                session, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва"
+                uow, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва"
             )
             kazan_taxi = await _expense_in(
-                session, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
+                uow, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
             )
-            await _income(session, owner, clock, "80000", date(2026, 10, 10), city="москва")
+            await _income(uow, owner, clock, "80000", date(2026, 10, 10), city="москва")
             await _expense_in(
-                session, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
+                uow, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
             )
-            refunded = await _income(
-                session, owner, clock, "30000", date(2026, 10, 20), city="Казань"
-            )
-            await _income(session, owner, clock, "999", date(2026, 7, 31), city="Москва")
+            refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
+            await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
             await uow.commit()
         await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
         await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October

@@ -43,7 +43,8 @@ LEDGER = [
 
 
 def layout():
-    return build_layout(Projection(LEDGER, ["Аренда", "Маркетинг"]), today=date(2026, 11, 23))
+    projection = Projection(LEDGER, ["Аренда", "Маркетинг"], marketing_category="Маркетинг")
+    return build_layout(projection, today=date(2026, 11, 23))
 
 
 def formulas(sheet) -> list[str]:

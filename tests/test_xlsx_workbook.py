@@ -121,7 +121,7 @@ REQUESTS = [
 
 
 def projection() -> Projection:
-    return Projection(LEDGER, CATEGORIES, CASH, REQUESTS)
+    return Projection(LEDGER, CATEGORIES, CASH, REQUESTS, marketing_category="Маркетинг")
 
 
 @pytest.fixture

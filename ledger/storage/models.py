@@ -105,6 +105,8 @@ class CategoryRow(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Its spending is the marketing line set against turnover, whatever it is called.
+    is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CategoryWordRow(Base):

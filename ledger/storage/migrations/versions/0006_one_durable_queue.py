@@ -1,5 +1,6 @@
 """One durable queue: the outbox gets the inbox's status (pending, done, dead), and the inbox
-calls a row out of attempts dead as the outbox does
+calls a row out of attempts dead as the outbox does. The marketing line becomes a property of
+a category instead of its name.
 
 Revision ID: 0006
 Revises: 0005
@@ -26,9 +27,16 @@ def upgrade() -> None:
         batch.create_index("ix_outbox_due", ["status", "topic", "available_at"])
     op.execute("UPDATE outbox SET status = 'done' WHERE done_at IS NOT NULL")
     op.execute("UPDATE amo_webhooks SET status = 'dead' WHERE status = 'failed'")
+    with op.batch_alter_table("categories") as batch:
+        batch.add_column(
+            sa.Column("is_marketing", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute("UPDATE categories SET is_marketing = TRUE WHERE name = 'Маркетинг'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("categories") as batch:
+        batch.drop_column("is_marketing")
     op.execute("UPDATE amo_webhooks SET status = 'failed' WHERE status = 'dead'")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_index("ix_outbox_due")
