@@ -64,7 +64,7 @@ def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
         case CategoryProblem():
             return texts.category_problem(error.reason)
         case TextTooLong():
-            return texts.text_too_long.format(limit=error.limit)
+            return texts.text_too_long(error.limit)
         case DomainError():
             return texts.not_allowed
     return None
