@@ -270,8 +270,6 @@ class Texts:
         return self._("Такой файл не подойдёт как чек: пришлите фото (JPEG, PNG) или PDF.")
 
     cancelled_card = Phrase("✖ Черновик расхода отменён, ничего не записано.")
-    choose_category = Phrase("Выберите категорию:")
-    choose_date = Phrase("Выберите дату расхода:")
     ask_date = Phrase(
         "Напишите дату: <code>22.11</code>, <code>22.11.2026</code> или <code>вчера</code>."
     )
