@@ -19,9 +19,9 @@ from handlers import (
 
 def create_root_router() -> Router:
     root = Router(name="root")
-    # Order is routing priority: commands and conversations first, the catch-all last.
+    # Order is routing priority: commands and conversations first, the catch-all last. Errors
+    # go the same way: each router's own by type, then the shared fallback in `errors`.
     root.include_routers(
-        errors.create_router(),
         start.create_router(),
         users.create_router(),
         history.create_router(),
@@ -30,5 +30,6 @@ def create_root_router() -> Router:
         categories.create_router(),
         expenses.create_router(),
         fallback.create_router(),
+        errors.create_router(),
     )
     return root

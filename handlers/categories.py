@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards
 from bot.callbacks import CategoryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
+from handlers.errors import answer_error
 from ledger.categories import CategoryService
+from ledger.errors import CategoryProblem
 from ledger.roles import Actor
 
 
@@ -79,8 +83,14 @@ async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> Non
     await message.answer(texts.input_cancelled)
 
 
+async def category_problem(event: ErrorEvent, texts: Texts) -> None:
+    reason = cast(CategoryProblem, event.exception).reason
+    await answer_error(event, texts.category_problem(reason))
+
+
 def create_router() -> Router:
     router = Router(name="categories")
+    router.errors.register(category_problem, ExceptionTypeFilter(CategoryProblem))
     router.message.register(show_categories, Command("categories"), flags=OWNER_ONLY)
     router.callback_query.register(
         ask_name, CategoryCallback.filter(F.action.in_({"add", "rename"})), flags=OWNER_ONLY

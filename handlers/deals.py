@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Message
 
 from bot.texts import Texts
+from handlers.errors import answer_error
 from ledger.deals import DealService
+from ledger.errors import NotLinkedToCrm
 from ledger.roles import Actor, Role
 
 DEALS_SHOWN = 15  # a message holds at most 4096 characters; the rest is counted
@@ -25,7 +27,12 @@ async def show_deals(message: Message, actor: Actor, deals: DealService, texts: 
     await message.answer("\n\n".join(parts))
 
 
+async def not_linked(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.deals_not_linked)
+
+
 def create_router() -> Router:
     router = Router(name="deals")
+    router.errors.register(not_linked, ExceptionTypeFilter(NotLinkedToCrm))
     router.message.register(show_deals, Command("deals"), flags=DEALS_ROLES)
     return router

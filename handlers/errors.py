@@ -1,4 +1,11 @@
-"""One place turns errors into answers: bad input and refusals get words, nothing changes.
+"""What the routers share for errors: how an error is answered, and the fallback for the rest.
+
+Each router registers, with `ExceptionTypeFilter`, the errors it raises, next to the handlers
+that raise them. aiogram offers an error to the routers' error handlers in the order the routers
+are included, wherever it was raised: so each error type is claimed by one router, and this
+router, included last, takes what no other claimed. A refusal shared by every router (`NotFound`,
+and `NotAllowed` as the generic domain error) gets its words here; anything else is a bug,
+logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
 """
@@ -9,82 +16,42 @@ import logging
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot.texts import Texts, texts_for
-from ledger.amounts import AmountError
-from ledger.dates import DateError
-from ledger.errors import (
-    AlreadyReversed,
-    AttachmentRefused,
-    CannotReverse,
-    CannotRevokeOwner,
-    CategoryProblem,
-    DomainError,
-    InviteRefused,
-    NotAllowed,
-    NotFound,
-    NotLinkedToCrm,
-    NotYours,
-    StaleDraft,
-    TextTooLong,
-)
+from ledger.errors import DomainError, NotFound
 
 log = logging.getLogger(__name__)
 
 
-def describe(error: Exception, texts: Texts, tz: Any = None) -> str | None:
-    """User-facing words for an expected error; None for a bug."""
-    match error:
-        case AmountError():
-            return texts.amount_error(error)
-        case DateError():
-            return texts.date_error(error)
-        case StaleDraft():
-            return texts.stale(error.status)
-        case AlreadyReversed():
-            when = error.at.astimezone(tz) if tz else error.at
-            return texts.already_reversed(error.by_name, when.strftime("%d.%m.%Y %H:%M"))
-        case CannotReverse():
-            return texts.cannot_reverse
-        case NotYours():
-            return texts.not_yours
-        case NotAllowed():
-            return texts.not_allowed
-        case NotFound():
-            return texts.not_found
-        case NotLinkedToCrm():
-            return texts.deals_not_linked
-        case InviteRefused():
-            return texts.invite_refused(error.reason)
-        case CannotRevokeOwner():
-            return texts.cannot_revoke_owner
-        case AttachmentRefused():
-            return texts.attachment_refused(error.reason)
-        case CategoryProblem():
-            return texts.category_problem(error.reason)
-        case TextTooLong():
-            return texts.text_too_long.format(limit=error.limit)
-        case DomainError():
-            return texts.not_allowed
-    return None
-
-
-async def answer_error(event: ErrorEvent, **data: Any) -> bool:
-    texts: Texts = data.get("texts") or texts_for(None)
-    text = describe(event.exception, texts, data.get("tz"))
-    if text is None:
-        log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
-        text = texts.unexpected_error
+async def answer_error(event: ErrorEvent, text: str) -> None:
+    """A tapped button gets an alert (Telegram shows at most 200 characters); a message, a reply."""
     update = event.update
     if update.callback_query is not None:
         await update.callback_query.answer(text[:200], show_alert=True)
     elif update.message is not None:
         await update.message.answer(text)
-    return True
+
+
+async def not_found(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.not_found)
+
+
+async def refused(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.not_allowed)
+
+
+async def unexpected(event: ErrorEvent, **data: Any) -> None:
+    """A bug. It may have struck before the person's language was known: then, the default."""
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+    texts: Texts = data.get("texts") or texts_for(None)
+    await answer_error(event, texts.unexpected_error)
 
 
 def create_router() -> Router:
     router = Router(name="errors")
-    router.errors.register(answer_error)
+    router.errors.register(not_found, ExceptionTypeFilter(NotFound))
+    router.errors.register(refused, ExceptionTypeFilter(DomainError))
+    router.errors.register(unexpected)
     return router

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import tzinfo
+from typing import cast
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards
 from bot.callbacks import DraftAction, DraftCallback, EntryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
+from handlers.errors import answer_error
 from handlers.replies import replace_card, replace_markup
+from ledger.amounts import AmountError
 from ledger.attachments import check_receipt
 from ledger.categories import CategoryService
-from ledger.errors import StaleDraft
+from ledger.dates import DateError
+from ledger.errors import (
+    AlreadyReversed,
+    AttachmentRefused,
+    CannotReverse,
+    NotYours,
+    StaleDraft,
+    TextTooLong,
+)
 from ledger.expenses import Draft, ExpenseService
 from ledger.roles import Actor, Role
 
@@ -247,8 +259,54 @@ async def undo_entry(
         await query.message.answer(texts.reversed_card(original))
 
 
+# -- what the expense flow refuses, in words --------------------------------------------------
+
+
+async def bad_amount(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.amount_error(cast(AmountError, event.exception)))
+
+
+async def bad_date(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.date_error(cast(DateError, event.exception)))
+
+
+async def stale_draft(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.stale(cast(StaleDraft, event.exception).status))
+
+
+async def already_reversed(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
+    error = cast(AlreadyReversed, event.exception)
+    when = error.at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    await answer_error(event, texts.already_reversed(error.by_name, when))
+
+
+async def cannot_reverse(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.cannot_reverse)
+
+
+async def not_yours(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.not_yours)
+
+
+async def attachment_refused(event: ErrorEvent, texts: Texts) -> None:
+    reason = cast(AttachmentRefused, event.exception).reason
+    await answer_error(event, texts.attachment_refused(reason))
+
+
+async def text_too_long(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.text_too_long(cast(TextTooLong, event.exception).limit))
+
+
 def create_router() -> Router:
     router = Router(name="expenses")
+    router.errors.register(bad_amount, ExceptionTypeFilter(AmountError))
+    router.errors.register(bad_date, ExceptionTypeFilter(DateError))
+    router.errors.register(stale_draft, ExceptionTypeFilter(StaleDraft))
+    router.errors.register(already_reversed, ExceptionTypeFilter(AlreadyReversed))
+    router.errors.register(cannot_reverse, ExceptionTypeFilter(CannotReverse))
+    router.errors.register(not_yours, ExceptionTypeFilter(NotYours))
+    router.errors.register(attachment_refused, ExceptionTypeFilter(AttachmentRefused))
+    router.errors.register(text_too_long, ExceptionTypeFilter(TextTooLong))
     router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
     router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
     router.message.register(

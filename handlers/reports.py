@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import cast
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    ErrorEvent,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot import keyboards
@@ -20,6 +27,7 @@ from bot.callbacks import ProfitAction, ProfitCallback, StaleFilter, unpack_filt
 from bot.charts import ChartLabels, marketing_vs_turnover_png
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
+from handlers.errors import answer_error
 from handlers.replies import replace_card, replace_markup
 from ledger.profit import DIMENSIONS, MonthError, ProfitData, ProfitService, parse_month
 from ledger.roles import Actor
@@ -137,11 +145,7 @@ async def send_report(
 ) -> None:
     """The XLSX workbook as a file: the whole ledger, or one month with `/report 2026-11`."""
     today = profit.today()
-    try:
-        month = parse_month(command.args, today) if command.args else None
-    except MonthError as error:
-        await message.answer(texts.report_bad_month(error))
-        return
+    month = parse_month(command.args, today) if command.args else None
     # A ledger of 100,000 entries takes seconds to write: "sending a file…" shows meanwhile.
     async with ChatActionSender.upload_document(chat_id=message.chat.id, bot=message.bot):
         workbook = await reports.workbook(actor, month)
@@ -152,8 +156,13 @@ async def send_report(
     )
 
 
+async def bad_month(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.report_bad_month(cast(MonthError, event.exception)))
+
+
 def create_router() -> Router:
     router = Router(name="reports")
+    router.errors.register(bad_month, ExceptionTypeFilter(MonthError))
     router.message.register(show_profit, Command("profit"), flags=OWNER_ONLY)
     router.message.register(send_report, Command("report"), flags=OWNER_ONLY)
     router.callback_query.register(

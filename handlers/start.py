@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aiogram import Router
-from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Message
 
 from bot.texts import Texts
 from handlers.access import PUBLIC
+from handlers.errors import answer_error
+from ledger.errors import InviteRefused
 from ledger.roles import Actor
 from ledger.users import INVITE_KIND, Person, UserService
 
@@ -48,8 +52,13 @@ async def _greet(message: Message, actor: Actor | None, texts: Texts) -> None:
     await message.answer(texts.welcome(actor.name, actor.roles))
 
 
+async def invite_refused(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.invite_refused(cast(InviteRefused, event.exception).reason))
+
+
 def create_router() -> Router:
     router = Router(name="start")
+    router.errors.register(invite_refused, ExceptionTypeFilter(InviteRefused))
     router.message.register(start_with_link, CommandStart(deep_link=True), flags=PUBLIC)
     router.message.register(start, CommandStart(), flags=PUBLIC)
     router.message.register(help_command, Command("help"), flags=PUBLIC)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards
 from bot.callbacks import InviteCallback, RevokeCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
+from handlers.errors import answer_error
 from handlers.replies import replace_card
-from ledger.errors import NotAllowed
+from ledger.errors import CannotRevokeOwner, NotAllowed
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
 from ledger.users import UserService
 
@@ -81,8 +82,13 @@ def _grantable(value: str) -> Role:
     return role
 
 
+async def cannot_revoke_owner(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.cannot_revoke_owner)
+
+
 def create_router() -> Router:
     router = Router(name="users")
+    router.errors.register(cannot_revoke_owner, ExceptionTypeFilter(CannotRevokeOwner))
     router.message.register(invite, Command("invite"), flags=OWNER_ONLY)
     router.callback_query.register(invite_for_role, InviteCallback.filter(), flags=OWNER_ONLY)
     router.message.register(list_users, Command("users"), flags=OWNER_ONLY)

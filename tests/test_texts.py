@@ -1,0 +1,282 @@
+"""The catalogues: compiled as committed, complete in every language, and English in English.
+
+The e2e tests read the Russian words as users do; these read the catalogues themselves, so a
+phrase added to `bot/texts.py` without its English, or a `.po` edited without compiling it,
+fails here rather than in front of someone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import string
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.texts import KEYWORDS, LOCALES, SOURCE_LANGUAGE, Phrase, Texts, texts_for
+from ledger.amounts import AmountError, AmountProblem
+from ledger.dates import DateError, DateProblem
+from ledger.deals import DealView, PaymentStatus, PaymentView
+from ledger.expenses import Draft, Entry
+from ledger.money import Money
+from ledger.notices import (
+    AmoDailySummary,
+    DealDiscrepancy,
+    DealProblems,
+    InviteAccepted,
+    Notice,
+    NoticeFacts,
+)
+from ledger.profit import DIMENSIONS, MonthError, MonthFigures
+from ledger.roles import Role
+from ledger.users import UserView
+
+LANGUAGES = ("ru", "en")
+TEXTS_MODULE = Path(__file__).parents[1] / "bot" / "texts.py"
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def catalogue(language: str) -> Catalog:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        return read_po(file, locale=language)
+
+
+def used_message_ids() -> set[str]:
+    """Every message id `bot/texts.py` uses; a plural one by its singular, as catalogues key it."""
+    return {
+        key(message)
+        for _, message, _, _ in extract_from_file("python", str(TEXTS_MODULE), keywords=KEYWORDS)
+    }
+
+
+def key(message_id: str | tuple[str, ...]) -> str:
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def as_list(value: str | tuple[str, ...] | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_committed_mo_file_is_the_po_file_compiled(language: str) -> None:
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue(language))
+    committed = (LOCALES / language / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), (
+        f"compile {language}: pybabel compile -d bot/locales -D messages"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_id_the_code_uses_is_translated(language: str) -> None:
+    translations = catalogue(language)
+    missing = []
+    for message_id in used_message_ids():
+        message = translations.get(message_id)
+        if message is None or message.fuzzy or not all(as_list(message.string)):
+            missing.append(message_id)
+    assert not missing
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_catalogue_holds_no_phrase_the_code_no_longer_uses(language: str) -> None:
+    held = {key(message.id) for message in catalogue(language) if message.id}
+    assert held - used_message_ids() == set()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_translation_fills_the_same_placeholders_as_its_message_id(language: str) -> None:
+    for message in catalogue(language):
+        if not message.id:
+            continue
+        expected = placeholders(as_list(message.id)[0])
+        for text in as_list(message.string):
+            assert placeholders(text) == expected, message.id
+
+
+def test_the_english_catalogue_has_no_cyrillic() -> None:
+    leaks = [
+        message.id
+        for message in catalogue("en")
+        if any(CYRILLIC.search(text) for text in as_list(message.string))
+    ]
+    assert not leaks
+
+
+def test_the_russian_catalogue_is_the_identity_of_its_message_ids() -> None:
+    for message in catalogue(SOURCE_LANGUAGE):
+        if message.id and not message.pluralizable:
+            assert message.string == message.id
+
+
+def test_every_phrase_is_declared_for_the_catalogues() -> None:
+    """A `Phrase` read from the class is the phrase itself: its id is what gets extracted."""
+    ids = used_message_ids()
+    for name, value in vars(Texts).items():
+        if isinstance(value, Phrase):
+            assert value.msgid in ids, name
+
+
+# -- every notice, in every language ---------------------------------------------------------
+
+NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
+    Notice.INVITE_ACCEPTED: [InviteAccepted(name="Kira", role=Role.CASHIER)],
+    Notice.DEAL_DISCREPANCY: [
+        DealDiscrepancy("Kitchen", "D-17", "Prepayment", 5_000_000, 4_000_000, "RUB", "changed"),
+        DealDiscrepancy("Kitchen", None, "Prepayment", 5_000_000, 0, "RUB", "lost"),
+        DealDiscrepancy("Kitchen", "D-17", "Prepayment", 5_000_000, 0, "RUB", "deleted"),
+    ],
+    Notice.DEAL_PROBLEMS: [DealProblems("Kitchen", 4242, ("prepayment is not a number",))],
+    Notice.AMO_DAILY_SUMMARY: [AmoDailySummary(deals=3, webhooks=12, errors=1)],
+}
+
+
+def test_every_notice_has_a_sample() -> None:
+    assert set(NOTICE_SAMPLES) == set(Notice)
+    for kind, samples in NOTICE_SAMPLES.items():
+        assert all(sample.kind is kind for sample in samples)
+
+
+@pytest.mark.parametrize(
+    "facts", [facts for samples in NOTICE_SAMPLES.values() for facts in samples], ids=repr
+)
+def test_every_notice_has_its_text_in_every_language(facts: NoticeFacts) -> None:
+    russian = texts_for("ru").notice(facts)
+    english = texts_for("en").notice(facts)
+    assert russian
+    assert CYRILLIC.search(russian)
+    assert english
+    assert english != russian
+    assert not CYRILLIC.search(english), english
+    for field in fields(facts):
+        value = getattr(facts, field.name)
+        if isinstance(value, str) and field.name not in {"currency", "state", "role"}:
+            assert value in russian
+            assert value in english
+
+
+# -- English cards, with Latin data, show no Russian --------------------------------------------
+
+
+def english_renderings() -> list[str]:
+    texts = texts_for("en")
+    when = date(2026, 11, 22)
+    draft = Draft(
+        1, 1, "open", Money(Decimal("1500")), 1, "Taxi", when, "to the airport", "x", True
+    )
+    entry = Entry(
+        7,
+        "expense",
+        Money(Decimal("-1500")),
+        "Taxi",
+        when,
+        "to the airport",
+        "late",
+        datetime(2026, 11, 22, 10, tzinfo=UTC),
+        "Olga",
+        None,
+        reversed_by_entry_id=8,
+    )
+    reversal = Entry(
+        8,
+        "reversal",
+        Money(Decimal("1500")),
+        "Taxi",
+        when,
+        "",
+        None,
+        datetime(2026, 11, 22, 11, tzinfo=UTC),
+        "Olga",
+        7,
+    )
+    user = UserView(2, 7770007, "Kira", "kira", frozenset({Role.CASHIER, Role.MANAGER}))
+    deal = DealView(
+        1,
+        4242,
+        "Kitchen",
+        "D-17",
+        "Max",
+        (
+            PaymentView(
+                "Prepayment", Money(Decimal("50000")), "cash", when, PaymentStatus.EXPECTED, None
+            ),
+            PaymentView(
+                "Rest",
+                Money(Decimal("100000")),
+                "bank_transfer",
+                None,
+                PaymentStatus.CONFIRMED,
+                Money(Decimal("100000")),
+            ),
+            PaymentView(
+                "Extra", Money(Decimal("10")), "card_transfer", None, PaymentStatus.EXPECTED, None
+            ),
+        ),
+    )
+    month = MonthFigures(date(2026, 11, 1), Decimal("1000"), Decimal("400"), Decimal("100"))
+    texts_out = [
+        *(texts.role(role) for role in Role),
+        *(texts.help(frozenset({role})) for role in Role),
+        texts.welcome("Olga", frozenset(Role)),
+        *(texts.amount_error(AmountError(problem)) for problem in AmountProblem),
+        texts.amount_error(AmountError(AmountProblem.TOO_LARGE, limit=Decimal("1000000"))),
+        *(texts.date_error(DateError(problem)) for problem in DateProblem),
+        texts.draft_card(draft),
+        texts.saved_card(entry),
+        texts.reversed_card(entry),
+        texts.history_line(entry),
+        texts.history_line(reversal),
+        texts.undo_button(7),
+        *(texts.attachment_refused(reason) for reason in ("size", "type")),
+        *(texts.stale(status) for status in ("saved", "cancelled", "open")),
+        texts.already_reversed("Olga", "22.11.2026 10:00"),
+        texts.text_too_long(1000),
+        texts.ask_category_rename("Taxi"),
+        texts.category_added("Taxi"),
+        texts.category_renamed("Taxi"),
+        *(texts.category_problem(reason) for reason in ("empty", "too_long", "exists", "?")),
+        texts.invite_link(Role.MANAGER, "https://t.me/bot?start=inv_x", "22.11.2026 10:00"),
+        texts.invite_accepted_self(Role.CASHIER),
+        *(texts.invite_refused(reason) for reason in ("expired", "used", "invalid")),
+        texts.user_line(user),
+        texts.revoke_button(user, Role.CASHIER),
+        texts.revoked(user, Role.CASHIER),
+        texts.deal_card(deal),
+        texts.deals_more(1),
+        texts.deals_more(5),
+        *(texts.dimension_button(dimension, None) for dimension in DIMENSIONS),
+        *(texts.profit_no_values(dimension) for dimension in DIMENSIONS),
+        texts.profit_values_cut(60, 75),
+        texts.profit_card([month], {DIMENSIONS[2]: "Center"}, empty=False),
+        texts.profit_card([], {}, empty=True),
+        *(texts.report_bad_month(MonthError(reason)) for reason in ("future", "format")),
+        texts.report_caption(date(2026, 11, 1), when, 4),
+        texts.report_caption(None, when, 0),
+    ]
+    phrases = [
+        getattr(texts, name) for name, value in vars(Texts).items() if isinstance(value, Phrase)
+    ]
+    return texts_out + phrases
+
+
+def test_english_cards_show_no_russian() -> None:
+    leaks = [text for text in english_renderings() if CYRILLIC.search(text)]
+    assert not leaks
+
+
+def test_an_unknown_language_gets_the_default() -> None:
+    assert texts_for("de").language == "ru"
+    assert texts_for("de", "en").language == "en"
+    assert texts_for(None, "en").language == "en"
