@@ -98,7 +98,7 @@ from sheets.sync import Pacing, PushReport, SheetsSync
 from sheets.xlsx import export_xlsx
 from tests.fakes.server import serve_locally
 from tests.fakes.sheets import FakeSheets
-from tests.test_google_client import service_account_file
+from tests.integrations.sheets.test_google_client import service_account_file
 
 SEED = 20_261_123
 MOSCOW = ZoneInfo("Europe/Moscow")

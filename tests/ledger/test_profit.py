@@ -38,7 +38,7 @@ from ledger.users import Person, UserService
 from sheets.projection import load_projection
 from sheets.report import ReportService
 from sheets.xlsx import export_xlsx
-from tests.test_xlsx_workbook import recalculated
+from tests.integrations.sheets.test_xlsx import recalculated
 
 OWNER = 1111111
 AUG, SEP, OCT, NOV = (date(2026, month, 1) for month in (8, 9, 10, 11))

@@ -48,7 +48,7 @@ from tests.fakes.telegram import (
 
 # Copies of the team's shared Telegram payloads (tests/fixtures/telegram/SOURCES.md says from
 # where): part of the repository, so this test runs on every machine instead of skipping.
-FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "telegram"
 USER_ID = 1111111
 
 
