@@ -1,5 +1,6 @@
 """Shared fixtures: the database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
-migrated once per session and fresh for each test, and a frozen clock.
+migrated once per session and fresh for each test, a frozen clock, and the use cases of one
+unit of work over that database (`services`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,11 +20,23 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.context import AppContext
+from config.mappings import load_mappings
+from config.settings import Settings
+from ledger.categories import CategoryService
 from ledger.clock import FrozenClock
+from ledger.deals import DealService
+from ledger.expenses import ExpenseService
+from ledger.profit import ProfitService
 from ledger.storage.database import create_engine, create_session_factory, migrate
 from ledger.storage.models import Base
+from ledger.storage.uow import UnitOfWork
+from ledger.users import UserService
+from sheets.report import ReportService
 
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+OWNER_ID = 1111111  # the owner of the shared Telegram fixtures, and of `services`
 MOSCOW = ZoneInfo("Europe/Moscow")
 # Monday 23 November 2026, 12:00 in Moscow: "today" for every test unless one moves the clock.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -127,3 +141,48 @@ def session_factory(engine: AsyncEngine):
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW, MOSCOW)
+
+
+@pytest.fixture
+def app_context(session_factory, clock: FrozenClock, tmp_path: Path) -> AppContext:
+    """What start-up builds, over the test's database and clock, with one owner; unlike
+    start-up it seeds nothing, so a test says which categories it starts from.
+    """
+    settings = Settings(
+        _env_file=None,
+        owner_telegram_ids=[OWNER_ID],
+        data_dir=tmp_path,
+        mappings_file=REPO / "config" / "mappings.toml",
+    )
+    return AppContext(
+        settings=settings,
+        mappings=load_mappings(settings.mappings_file),
+        session_factory=session_factory,
+        clock=clock,
+        secret_key=b"k" * 32,
+    )
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases `AppContext.services` gives one update, by name. It returns a dict today;
+    once it returns a typed object, the `services` fixture hands that over and this goes.
+    """
+
+    uow: UnitOfWork
+    users: UserService
+    categories: CategoryService
+    expenses: ExpenseService
+    deals: DealService
+    profit: ProfitService
+    reports: ReportService
+
+
+@pytest.fixture
+async def services(app_context: AppContext) -> AsyncIterator[Services]:
+    """The use cases of one unit of work (one session) over the migrated test database, as
+    the bot builds them for an update.
+    """
+    async with app_context.session_factory() as session:
+        built = app_context.services(UnitOfWork(session))
+        yield Services(**{field.name: built[field.name] for field in fields(Services)})

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.callbacks import StaleFilter, pack_filters, unpack_filters, value_check
-from ledger.categories import DEFAULT_CATEGORIES, CategoryService
+from ledger.categories import DEFAULT_CATEGORIES
 from ledger.clock import FrozenClock
 from ledger.errors import NotAllowed
-from ledger.expenses import KIND_INCOME, ExpenseService
+from ledger.expenses import KIND_INCOME
 from ledger.money import Money
 from ledger.profit import (
     Dimension,
@@ -34,13 +34,13 @@ from ledger.profit import (
 from ledger.roles import Actor, Role
 from ledger.storage.models import CategoryRow, EntryRow
 from ledger.storage.uow import UnitOfWork
-from ledger.users import Person, UserService
+from ledger.users import Person
 from sheets.projection import load_projection
 from sheets.report import ReportService
 from sheets.xlsx import export_xlsx
+from tests.conftest import OWNER_ID, Services
 from tests.integrations.sheets.test_xlsx import recalculated
 
-OWNER = 1111111
 AUG, SEP, OCT, NOV = (date(2026, month, 1) for month in (8, 9, 10, 11))
 
 
@@ -103,49 +103,43 @@ async def _expense_in(
 
 
 @pytest.fixture
-async def books(session_factory: async_sessionmaker, clock: FrozenClock) -> Books:
+async def books(
+    services: Services, session_factory: async_sessionmaker, clock: FrozenClock
+) -> Books:
     """Four months of a small business; "today" is 23.11.2026."""
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
-        categories = CategoryService(uow, clock)
-        async with uow.transaction():
-            await categories.seed(DEFAULT_CATEGORIES)
-        users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
-        owner = await users.resolve(Person(OWNER, "Ольга"))
-        expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
-        marketing = await session.scalar(
-            select(CategoryRow.id).where(CategoryRow.name == "Маркетинг")
-        )
+    uow, session, expenses = services.uow, services.uow.session, services.expenses
+    async with uow.transaction():
+        await services.categories.seed(DEFAULT_CATEGORIES)
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    marketing = await session.scalar(select(CategoryRow.id).where(CategoryRow.name == "Маркетинг"))
 
-        draft = await expenses.start_draft(owner, "1500 такси")
-        await expenses.save(owner, draft.id, draft.revision)
-        async with uow.transaction():
-            await expenses.log_expense(
-                owner,
-                amount=Money(Decimal("5000")),
-                category_id=marketing,
-                entry_date=date(2026, 8, 14),
-            )
-            await _income(
-                session, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр"
-            )
-            await _income(session, owner, clock, "50000", date(2026, 11, 3), city="Казань")
-            await _expense_in(
-                session, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва"
-            )
-            kazan_taxi = await _expense_in(
-                session, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
-            )
-            await _income(session, owner, clock, "80000", date(2026, 10, 10), city="москва")
-            await _expense_in(
-                session, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
-            )
-            refunded = await _income(
-                session, owner, clock, "30000", date(2026, 10, 20), city="Казань"
-            )
-            await _income(session, owner, clock, "999", date(2026, 7, 31), city="Москва")
-        await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
-        await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
+    draft = await expenses.start_draft(owner, "1500 такси")
+    await expenses.save(owner, draft.id, draft.revision)
+    async with uow.transaction():
+        await expenses.log_expense(
+            owner,
+            amount=Money(Decimal("5000")),
+            category_id=marketing,
+            entry_date=date(2026, 8, 14),
+        )
+        await _income(
+            session, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр"
+        )
+        await _income(session, owner, clock, "50000", date(2026, 11, 3), city="Казань")
+        await _expense_in(
+            session, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва"
+        )
+        kazan_taxi = await _expense_in(
+            session, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
+        )
+        await _income(session, owner, clock, "80000", date(2026, 10, 10), city="москва")
+        await _expense_in(
+            session, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
+        )
+        refunded = await _income(session, owner, clock, "30000", date(2026, 10, 20), city="Казань")
+        await _income(session, owner, clock, "999", date(2026, 7, 31), city="Москва")
+    await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
+    await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
     return Books(session_factory, clock, owner)
 
 

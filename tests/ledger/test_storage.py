@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ledger.categories import DEFAULT_CATEGORIES, CategoryService
-from ledger.clock import FrozenClock
-from ledger.expenses import ExpenseService
+from ledger.categories import DEFAULT_CATEGORIES
 from ledger.storage.models import AuditRow, EntryRow
-from ledger.storage.uow import UnitOfWork
-from ledger.users import Person, UserService
-
-OWNER = 1111111
+from ledger.users import Person
+from tests.conftest import OWNER_ID, Services
 
 
-async def post_one_expense(session_factory: async_sessionmaker, clock: FrozenClock) -> int:
-    async with session_factory() as session:
-        uow = UnitOfWork(session)
-        categories = CategoryService(uow, clock)
-        async with uow.transaction():
-            await categories.seed(DEFAULT_CATEGORIES)
-        users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
-        owner = await users.resolve(Person(OWNER, "Ольга"))
-        expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
-        draft = await expenses.start_draft(owner, "1500 такси")
-        entry = await expenses.save(owner, draft.id, draft.revision)
-        return entry.id
+async def post_one_expense(services: Services) -> int:
+    async with services.uow.transaction():
+        await services.categories.seed(DEFAULT_CATEGORIES)
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    draft = await services.expenses.start_draft(owner, "1500 такси")
+    entry = await services.expenses.save(owner, draft.id, draft.revision)
+    return entry.id
 
 
 @pytest.mark.parametrize(
@@ -44,9 +33,9 @@ async def post_one_expense(session_factory: async_sessionmaker, clock: FrozenClo
     ids=["update entry", "delete entry", "update audit", "delete audit"],
 )
 async def test_the_database_refuses_to_rewrite_the_ledger_or_its_audit_log(
-    session_factory: async_sessionmaker, clock: FrozenClock, statement
+    session_factory: async_sessionmaker, services: Services, statement
 ) -> None:
-    entry_id = await post_one_expense(session_factory, clock)
+    entry_id = await post_one_expense(services)
 
     async with session_factory() as session:
         with pytest.raises(DBAPIError, match="append-only"):
