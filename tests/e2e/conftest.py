@@ -29,7 +29,9 @@ from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import FrozenClock
 from ledger.storage.models import EntryRow
-from tests.fakes.telegram import FakeTelegram, FakeUser, SentMessage, handled_marker
+from tests.fakes.telegram import FakeTelegram, handled_marker
+from tests.fakes.telegram_state import SentMessage
+from tests.fakes.telegram_user import FakeUser
 
 REPO = Path(__file__).resolve().parents[2]
 OWNER_ID = 1111111  # the user of the shared Telegram fixtures

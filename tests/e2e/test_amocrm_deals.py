@@ -44,7 +44,8 @@ from tests.e2e.conftest import OWNER_ID, REPO, start_app
 from tests.fakes import amocrm_deals as account
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
 from tests.fakes.server import serve_locally
-from tests.fakes.telegram import FakeTelegram, FakeUser
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram_user import FakeUser
 
 FIXTURES = REPO / "tests" / "fixtures" / "amocrm"
 STATUS_BODY = (FIXTURES / "webhook_lead_status.constructed.urlencoded").read_bytes()

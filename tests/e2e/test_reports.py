@@ -13,7 +13,7 @@ from ledger.money import Money, format_money
 from ledger.storage.models import CategoryRow, EntryRow, UserRow
 from tests.e2e.conftest import OWNER_ID, Running
 from tests.e2e.test_access import invite_link
-from tests.fakes.telegram import SentMessage
+from tests.fakes.telegram_state import SentMessage
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
