@@ -3,7 +3,7 @@
 One *flow* is what an owner does to log an expense: a message "<amount> такси" (the bot stores a
 draft and answers with a draft card), then a tap on the card's "✅ Сохранить" button (the bot
 posts the ledger entry, answers the callback and edits the card). The run measures `--flows`
-of them (default 10,000) after ~200 warm-up flows that are excluded from every figure.
+of them (default 10,000) after `--warmup` flows (default 200) excluded from every figure.
 
 What runs, and where:
 - the product: settings → `create_app_context` (migrated database, seeded categories) →
@@ -49,8 +49,9 @@ after the warm-up's last id (the ledger is append-only, so nothing is deleted) w
 the amounts that were sent, every draft saved, and the fake must have seen every card sent,
 every callback answered and every card edited, without one API error.
 
-Run: `.venv/bin/python bench/expense_flow.py [--flows 10000] [--concurrency 16]
+Run: `.venv/bin/python bench/expense_flow.py [--flows 10000] [--concurrency 16] [--warmup 200]
 [--database sqlite|postgresql|both] [--pg-url URL] [--sweep] [--profile out.html]`.
+The suite runs it at a tiny size (tests/bench/test_smoke.py), so a broken benchmark fails there.
 """
 
 from __future__ import annotations
@@ -443,6 +444,7 @@ class RunResult:
     target: Target
     concurrency: int
     flows: int
+    warmup_flows: int
     wall_seconds: float
     cpu_seconds: float
     fake_cpu_seconds: float
@@ -538,11 +540,15 @@ async def verify(
 
 
 async def run_once(
-    target: Target, concurrency: int, flows: int, profile: Path | None = None
+    target: Target,
+    concurrency: int,
+    flows: int,
+    profile: Path | None = None,
+    warmup_flows: int = WARMUP_FLOWS,
 ) -> RunResult:
     owners = make_owners(max(OWNER_COUNT, concurrency))
     amounts = [100 + n for n in range(flows)]
-    warmup = [50_000 + n for n in range(WARMUP_FLOWS)]
+    warmup = [50_000 + n for n in range(warmup_flows)]
     with tempfile.TemporaryDirectory(prefix="kopeyka-bench-") as tmp:
         folder = Path(tmp)
         async with (
@@ -559,7 +565,7 @@ async def run_once(
             bot.session.middleware(cards)
             dispatcher = create_dispatcher(context, create_root_router())
             harness = Harness(dispatcher, bot, cards)
-            query_ids = [f"q{n}" for n in range(flows + WARMUP_FLOWS)]
+            query_ids = [f"q{n}" for n in range(flows + warmup_flows)]
             await telegram.open_queries(query_ids)
             harness.query_ids = iter(query_ids)
             try:
@@ -576,11 +582,12 @@ async def run_once(
             finally:
                 await bot.session.close()
                 await dispatcher.storage.close()
-            correct, checks = await verify(engine, amounts, fake, flows + WARMUP_FLOWS, mark)
+            correct, checks = await verify(engine, amounts, fake, flows + warmup_flows, mark)
     return RunResult(
         target=target,
         concurrency=concurrency,
         flows=flows,
+        warmup_flows=warmup_flows,
         wall_seconds=wall,
         cpu_seconds=cpu,
         fake_cpu_seconds=fake["cpu_seconds"] - fake_cpu_start,
@@ -634,7 +641,7 @@ def print_run(result: RunResult) -> None:
         f"{name} {seconds * per_update:.2f}" for name, seconds in m.db.by_method.most_common()
     )
     print(f"\n=== {result.target.label} · concurrency {result.concurrency} ===")
-    print(f"flows                {result.flows} (+{WARMUP_FLOWS} warm-up flows, excluded)")
+    print(f"flows                {result.flows} (+{result.warmup_flows} warm-up flows, excluded)")
     print(f"updates              {result.updates}")
     print(f"wall time            {result.wall_seconds:.2f} s")
     print(f"saved expenses/s     {result.saved_per_second:.1f}")
@@ -702,6 +709,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flows", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--warmup", type=int, default=WARMUP_FLOWS, help="flows run first and left out of figures"
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--sweep", action="store_true", help="also run with concurrency 1")
@@ -717,7 +727,7 @@ async def run_all(args: argparse.Namespace, targets: list[Target]) -> list[RunRe
     profile = args.profile
     for target in targets:
         for concurrency in levels:
-            result = await run_once(target, concurrency, args.flows, profile)
+            result = await run_once(target, concurrency, args.flows, profile, args.warmup)
             profile = None
             print_run(result)
             results.append(result)
@@ -730,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as probe_dir:
         fsync_ms = fsync_probe(Path(probe_dir))
     print(
-        f"expense flow benchmark: {args.flows} flows per run, {WARMUP_FLOWS} warm-up flows, "
+        f"expense flow benchmark: {args.flows} flows per run, {args.warmup} warm-up flows, "
         f"{max(OWNER_COUNT, args.concurrency)} owners; code {code_version()}; "
         f"{os.cpu_count()} CPUs; fsync in {tempfile.gettempdir()}: {fsync_ms:.2f} ms (median)"
     )

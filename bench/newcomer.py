@@ -10,6 +10,10 @@ moment `./start` is launched until it prints `you ›`; at once `1500 такси
 first answer is timed until the expense card is printed (the console reads the first line
 while the bot is still loading, so the two differ). Figures go to the README and the closing
 note; the goals are issue 10's.
+
+The suite's smoke test (tests/bench/test_smoke.py) runs only the cheap parts: the arguments,
+and the timing of `./start` and `./test` against stand-ins in a temporary folder. A whole run
+clones and installs from scratch, which takes minutes and the network, so it stays by hand.
 """
 
 from __future__ import annotations
@@ -103,12 +107,16 @@ def run_tests(checkout: Path, env: dict[str, str]) -> tuple[float, str]:
     return elapsed, summary
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--warm-caches", action="store_true", help="keep uv's and pip's caches")
     parser.add_argument("--keep", action="store_true", help="leave the clone behind")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> int:
+    args = parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="kopeyka-newcomer-"))
     checkout = scratch / "kopeyka"

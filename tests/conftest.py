@@ -1,5 +1,6 @@
 """Shared fixtures: the database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
-migrated once per session and fresh for each test, and a frozen clock.
+migrated once per session and fresh for each test, a frozen clock, and the use cases of one
+unit of work over that database (`services`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from app.context import AppContext, Services
+from config.mappings import load_mappings
+from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.storage.database import Database, create_engine, migrate
 from ledger.storage.models import Base
 
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+OWNER_ID = 1111111  # the owner of the shared Telegram fixtures, and of `services`
 MOSCOW = ZoneInfo("Europe/Moscow")
 # Monday 23 November 2026, 12:00 in Moscow: "today" for every test unless one moves the clock.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -127,3 +133,32 @@ def database(engine: AsyncEngine) -> Database:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW, MOSCOW)
+
+
+@pytest.fixture
+def app_context(database: Database, clock: FrozenClock, tmp_path: Path) -> AppContext:
+    """What start-up builds, over the test's database and clock, with one owner; unlike
+    start-up it seeds nothing, so a test says which categories it starts from.
+    """
+    settings = Settings(
+        _env_file=None,
+        owner_telegram_ids=[OWNER_ID],
+        data_dir=tmp_path,
+        mappings_file=REPO / "config" / "mappings.toml",
+    )
+    return AppContext(
+        settings=settings,
+        mappings=load_mappings(settings.mappings_file),
+        database=database,
+        clock=clock,
+        secret_key=b"k" * 32,
+    )
+
+
+@pytest.fixture
+async def services(app_context: AppContext) -> AsyncIterator[Services]:
+    """The use cases of one unit of work (one session) over the migrated test database, as
+    the bot builds them for an update.
+    """
+    async with app_context.database.unit_of_work() as uow:
+        yield app_context.services(uow)

@@ -2,7 +2,8 @@
 
 `kopeyka` runs the real app (settings → migrated database → dispatcher → aiogram Bot over
 HTTP) the way `run.py run` does; tests act through `FakeUser`s and assert on what the fake
-recorded and on the database.
+recorded and on the database. The personas (`owner`, `cashier`, `accountant`, `manager`) join
+as people do, through invites (personas.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from config.settings import Settings
 from handlers import create_root_router
 from ledger.clock import FrozenClock
 from ledger.storage.models import EntryRow
-from tests.fakes.telegram import FakeTelegram, FakeUser, SentMessage, handled_marker
+from tests.e2e.personas import ACCOUNTANT_ID, CASHIER_ID, MANAGER_ID, join
+from tests.fakes.telegram import FakeTelegram, handled_marker
+from tests.fakes.telegram_state import SentMessage
+from tests.fakes.telegram_user import FakeUser
 
 REPO = Path(__file__).resolve().parents[2]
 OWNER_ID = 1111111  # the user of the shared Telegram fixtures
@@ -148,3 +152,52 @@ async def kopeyka(
     async with start_app(mode, telegram, settings, engine, clock) as (context, dispatcher, bot):
         owner = telegram.user(OWNER_ID, "Ольга", username="owner_olga")
         yield Running(mode, context, dispatcher, bot, telegram, owner)
+
+
+# -- personas --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owner(kopeyka: Running) -> FakeUser:
+    """Ольга, the owner: OWNER_TELEGRAM_IDS names her, so nothing grants it."""
+    return kopeyka.owner
+
+
+@pytest.fixture
+async def cashier(kopeyka: Running) -> FakeUser:
+    """Кира, invited by the owner as cashier, who has opened the link."""
+    return await join(
+        kopeyka.telegram, kopeyka.owner, "кассир", CASHIER_ID, "Кира", username="cashier_kira"
+    )
+
+
+@pytest.fixture
+async def accountant(kopeyka: Running) -> FakeUser:
+    """Анна, invited by the owner as accountant, who has opened the link."""
+    return await join(
+        kopeyka.telegram,
+        kopeyka.owner,
+        "бухгалтер",
+        ACCOUNTANT_ID,
+        "Анна",
+        username="accountant_anna",
+    )
+
+
+@pytest.fixture
+async def manager(crm: Any) -> FakeUser:
+    """Иван, invited by the owner as manager and linked to «Менеджер Иван» of amoCRM.
+
+    A manager's invite names an amoCRM user the bot has read from the CRM, so this one needs
+    the app with amoCRM on: the `crm` fixture of test_amocrm_deals.py.
+    """
+    await crm.integration.sync.refresh_users()  # what the reconcile does on every pass
+    return await join(
+        crm.telegram,
+        crm.owner,
+        "менеджер",
+        MANAGER_ID,
+        "Иван",
+        username="manager_ivan",
+        crm_user="Менеджер Иван",
+    )

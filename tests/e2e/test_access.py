@@ -10,17 +10,14 @@ from bot.notifier import create_notify_handler
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ExpenseDraftRow, UserRoleRow, UserRow
 from tests.e2e.conftest import Running, button_data
+from tests.e2e.personas import invite_token
+from tests.fakes.telegram_user import FakeUser
 
 STRANGER_ID = 5550001
 
 
 async def invite_link(kopeyka: Running, role_label: str) -> str:
-    owner = kopeyka.owner
-    await owner.send("/invite")
-    await owner.tap(role_label)
-    text = owner.last_message().body
-    link = next(word for word in text.split() if word.startswith("https://t.me/"))
-    return link.split("?start=", 1)[1]
+    return await invite_token(kopeyka.owner, role_label)
 
 
 async def test_a_stranger_gets_a_polite_refusal_and_nothing_else(kopeyka: Running) -> None:
@@ -115,11 +112,9 @@ async def test_an_expired_or_tampered_invite_is_refused(kopeyka: Running) -> Non
     assert await kopeyka.scalar(select(func.count(UserRoleRow.user_id))) == 0
 
 
-async def test_a_cashier_cannot_log_expenses_even_with_a_forged_button(kopeyka: Running) -> None:
-    token = await invite_link(kopeyka, "кассир")
-    cashier = kopeyka.telegram.user(7770005, "Кира")
-    await cashier.open_deep_link(token)
-    owner = kopeyka.owner
+async def test_a_cashier_cannot_log_expenses_even_with_a_forged_button(
+    kopeyka: Running, owner: FakeUser, cashier: FakeUser
+) -> None:
     await owner.send("1500 такси")
     card = owner.last_message()
     save = button_data(card, "✅ Сохранить")
@@ -135,13 +130,8 @@ async def test_a_cashier_cannot_log_expenses_even_with_a_forged_button(kopeyka: 
 
 
 async def test_owner_revokes_a_role_and_the_person_loses_access_at_once(
-    kopeyka: Running,
+    owner: FakeUser, cashier: FakeUser
 ) -> None:
-    token = await invite_link(kopeyka, "кассир")
-    cashier = kopeyka.telegram.user(7770006, "Кира")
-    await cashier.open_deep_link(token)
-    owner = kopeyka.owner
-
     await owner.send("/users")
     listing = owner.last_message().body
     assert "Кира" in listing
@@ -154,13 +144,9 @@ async def test_owner_revokes_a_role_and_the_person_loses_access_at_once(
     assert "доступа у вас пока нет" in cashier.last_message().body
 
 
-async def test_help_differs_by_role(kopeyka: Running) -> None:
-    owner = kopeyka.owner
+async def test_help_differs_by_role(owner: FakeUser, cashier: FakeUser) -> None:
     await owner.send("/help")
     assert "/invite" in owner.last_message().body
-    token = await invite_link(kopeyka, "кассир")
-    cashier = kopeyka.telegram.user(7770007, "Кира")
-    await cashier.open_deep_link(token)
     await cashier.send("/help")
     assert "/invite" not in cashier.last_message().body
 
@@ -190,3 +176,17 @@ async def test_an_owner_cannot_be_revoked_from_the_bot(kopeyka: Running) -> None
     assert "OWNER_TELEGRAM_IDS" in owner.answers()[-1]
     await owner.send("/help")
     assert "/invite" in owner.last_message().body
+
+
+async def test_the_cashier_and_the_accountant_hold_the_roles_they_were_invited_to(
+    owner: FakeUser, cashier: FakeUser, accountant: FakeUser
+) -> None:
+    for person, role in ((cashier, "кассир"), (accountant, "бухгалтер")):
+        await person.send("/help")
+        assert role in person.last_message().body
+        assert "/invite" not in person.last_message().body
+
+    await owner.send("/users")
+    listing = owner.last_message().body
+    assert "Кира @cashier_kira: кассир" in listing
+    assert "Анна @accountant_anna: бухгалтер" in listing

@@ -46,7 +46,8 @@ from tests.e2e.conftest import OWNER_ID, REPO, start_app
 from tests.fakes import amocrm_deals as account
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
 from tests.fakes.server import serve_locally
-from tests.fakes.telegram import FakeTelegram, FakeUser
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram_user import FakeUser
 
 FIXTURES = REPO / "tests" / "fixtures" / "amocrm"
 STATUS_BODY = (FIXTURES / "webhook_lead_status.constructed.urlencoded").read_bytes()
@@ -237,18 +238,10 @@ async def test_the_owner_and_the_manager_see_the_deal_in_the_bot(crm: Crm):
     assert "Кухня Ивановых" in crm.owner.last_message().body
 
 
-async def test_a_manager_with_no_deals_of_theirs_sees_none(crm: Crm):
+async def test_a_manager_with_no_deals_of_theirs_sees_none(crm: Crm, manager: FakeUser):
     crm.amo.leads[LEAD_ID] = closed_lead(responsible_user_id=999999)
     await crm.post(STATUS_BODY)
     await crm.process()
-    await crm.integration.sync.refresh_users()
-    await crm.owner.send("/invite")
-    await crm.owner.tap("менеджер")
-    await crm.owner.tap("Менеджер Иван")
-    text = crm.owner.last_message().body
-    token = next(w for w in text.split() if w.startswith("https://t.me/")).split("?start=")[1]
-    manager = crm.telegram.user(7770009, "Иван")
-    await manager.open_deep_link(token)
 
     await manager.send("/deals")
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from ledger.money import Money, format_money
 from ledger.storage.models import CategoryRow, EntryRow, UserRow
 from tests.e2e.conftest import OWNER_ID, Running
-from tests.e2e.test_access import invite_link
-from tests.fakes.telegram import SentMessage
+from tests.fakes.telegram_state import SentMessage
+from tests.fakes.telegram_user import FakeUser
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -150,15 +150,14 @@ async def test_report_sends_the_workbook_with_the_entries(kopeyka: Running) -> N
     assert "ещё не наступил" in owner.last_message().body
 
 
-async def test_someone_else_gets_the_refusal_and_no_figures(kopeyka: Running) -> None:
+async def test_someone_else_gets_the_refusal_and_no_figures(
+    kopeyka: Running, cashier: FakeUser
+) -> None:
     owner = kopeyka.owner
     await owner.send("/start")
     await add_city_entries(kopeyka)
     await owner.send("/profit")
     city_list = "pf:p:3:"
-    token = await invite_link(kopeyka, "кассир")
-    cashier = kopeyka.telegram.user(7770011, "Кира")
-    await cashier.open_deep_link(token)
 
     for command in ("/profit", "/report"):
         await cashier.send(command)

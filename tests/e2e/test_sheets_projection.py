@@ -13,7 +13,7 @@ from app.runtime import create_scheduler
 from sheets.layout import OPERATIONS
 from tests.e2e.conftest import Running
 from tests.fakes.sheets import FakeSheets
-from tests.test_google_client import service_account_file
+from tests.integrations.sheets.test_google_client import service_account_file
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ api.telegram.org does (``POST /bot<token>/<method>`` with form or multipart bodi
 product's real aiogram ``Bot`` can be pointed at it with
 ``AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))``.
 
-It keeps the state a test wants to assert on (calls, the messages in each chat, callback
-answers, the webhook) and plays the other side of the conversation through `FakeUser`.
+It validates what the bot sends as Telegram would and answers each method; the state a test
+asserts on (calls, the messages in each chat, files, callback answers, the webhook, the queue
+of updates) is `TelegramState` (`tests/fakes/telegram_state.py`), which `FakeTelegram`
+extends, and the other side of the conversation is `FakeUser`
+(`tests/fakes/telegram_user.py`), made with `FakeTelegram.user`.
 
 Handling is asynchronous, so the fake must learn when the bot has finished with an update:
 - webhook mode: the 2xx answer to the webhook POST means "handled"
@@ -26,14 +29,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import itertools
 import json
 import mimetypes
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,17 @@ from aiohttp import (
 )
 
 from tests.fakes.server import AsyncServerContext, serve_locally
+from tests.fakes.telegram_state import (
+    ApiCall,
+    SentMessage,
+    StoredFile,
+    TelegramState,
+    UploadedFile,
+    WebhookInfo,
+    update_kind,
+    utf16_len,
+)
+from tests.fakes.telegram_user import FakeUser
 
 if TYPE_CHECKING:
     from aiogram import Dispatcher
@@ -73,8 +84,6 @@ POLLING_CONFLICT = (
     "make sure that only one bot instance is running"
 )
 
-# Telegram does not deliver these unless they are asked for explicitly.
-OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -110,122 +119,9 @@ TEXT_FIELDS = frozenset(
     {"text", "caption", "title", "description", "short_description", "question", "query"}
 )
 BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
-DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 API_PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/]+)/?")
 FILE_PATH_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file the bot uploaded in a multipart request."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class ApiCall:
-    """One Bot API method call as the fake received it (JSON fields decoded)."""
-
-    method: str
-    params: dict[str, Any]
-
-
-@dataclass
-class WebhookInfo:
-    """The webhook the bot registered with setWebhook."""
-
-    url: str
-    secret_token: str | None = None
-    allowed_updates: list[str] | None = None
-    drop_pending_updates: bool = False
-    max_connections: int = 40
-    last_error_date: int | None = None
-    last_error_message: str | None = None
-
-
-@dataclass
-class SentMessage:
-    """A message the bot sent, as Telegram stores it (kept current by edits)."""
-
-    chat: dict[str, Any]
-    from_user: dict[str, Any]
-    message_id: int
-    date: int
-    text: str | None = None
-    entities: list[dict[str, Any]] | None = None
-    caption: str | None = None
-    caption_entities: list[dict[str, Any]] | None = None
-    reply_markup: dict[str, Any] | None = None  # as sent: inline, reply keyboard, remove...
-    document: dict[str, Any] | None = None
-    photo: list[dict[str, Any]] | None = None
-    upload: UploadedFile | None = None  # the bytes, when the bot uploaded the file
-    edit_date: int | None = None
-
-    @property
-    def chat_id(self) -> int:
-        return int(self.chat["id"])
-
-    @property
-    def body(self) -> str:
-        """Text, or caption for media messages, or ``""``."""
-        return self.text if self.text is not None else (self.caption or "")
-
-    @property
-    def inline_keyboard(self) -> list[list[dict[str, Any]]]:
-        if self.reply_markup is None:
-            return []
-        return list(self.reply_markup.get("inline_keyboard") or [])
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        return [button for row in self.inline_keyboard for button in row]
-
-    def to_api(self) -> dict[str, Any]:
-        """The Bot API ``Message`` object for this message."""
-        message: dict[str, Any] = {
-            "message_id": self.message_id,
-            "from": self.from_user,
-            "chat": self.chat,
-            "date": self.date,
-        }
-        if self.edit_date is not None:
-            message["edit_date"] = self.edit_date
-        if self.text is not None:
-            message["text"] = self.text
-        if self.entities:
-            message["entities"] = self.entities
-        if self.document is not None:
-            message["document"] = self.document
-        if self.photo is not None:
-            message["photo"] = self.photo
-        if self.caption:
-            message["caption"] = self.caption
-        if self.caption_entities:
-            message["caption_entities"] = self.caption_entities
-        # Only inline keyboards belong to a message; reply keyboards are client state.
-        if self.inline_keyboard:
-            message["reply_markup"] = {"inline_keyboard": self.inline_keyboard}
-        return copy.deepcopy(message)
-
-
-@dataclass
-class _StoredFile:
-    file_id: str
-    file_unique_id: str
-    file_path: str
-    data: bytes
-
-    def meta(self) -> dict[str, Any]:
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id}
-
-
-@dataclass
-class _Outcome:
-    failure: str | None = None  # the fake knows the update was not handled, and why
-    error: BaseException | None = None  # the handler raised this
 
 
 class _ApiError(Exception):
@@ -248,10 +144,6 @@ class _ApiError(Exception):
 
 def _bad_request(detail: str) -> _ApiError:
     return _ApiError(400, f"Bad Request: {detail}")
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _decode_param(key: str, value: str) -> Any:
@@ -279,10 +171,6 @@ def _int_param(params: dict[str, Any], key: str, default: int | None = None) -> 
         return int(value)
     except (TypeError, ValueError):
         raise _bad_request(f"invalid {key} specified") from None
-
-
-def _update_kind(update: dict[str, Any]) -> str:
-    return next((key for key in update if key != "update_id"), "unknown")
 
 
 class _TelegramHTML(HTMLParser):
@@ -357,7 +245,7 @@ class _TelegramHTML(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
-        self.length += _utf16_len(data)
+        self.length += utf16_len(data)
 
     def parse(self) -> tuple[str, list[dict[str, Any]]]:
         self.feed(self.source)
@@ -373,7 +261,7 @@ class _TelegramHTML(HTMLParser):
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
-class FakeTelegram(AsyncServerContext):
+class FakeTelegram(TelegramState, AsyncServerContext):
     """A Bot API server on localhost that records calls and plays users."""
 
     def __init__(
@@ -383,29 +271,24 @@ class FakeTelegram(AsyncServerContext):
         *,
         raise_handler_errors: bool = True,
     ) -> None:
+        super().__init__(
+            bot_user
+            or {
+                "id": int(token.split(":", 1)[0]),
+                "is_bot": True,
+                "first_name": "Kopeyka",
+                "username": "kopeyka_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+                "can_connect_to_business": False,
+                "has_main_web_app": False,
+            },
+            raise_handler_errors=raise_handler_errors,
+        )
         self.token = token
-        self.bot_user: dict[str, Any] = bot_user or {
-            "id": int(token.split(":", 1)[0]),
-            "is_bot": True,
-            "first_name": "Kopeyka",
-            "username": "kopeyka_bot",
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-        # When an update handler raised (reported through mark_handled), fail the test step.
-        self.raise_handler_errors = raise_handler_errors
-        self.base_url = ""
-        self.calls: list[ApiCall] = []
-        self.webhook: WebhookInfo | None = None
         # Where deliveries go instead of webhook.url (the product may register a public URL).
         self.webhook_redirect: str | None = None
-        # (update_id, HTTP status of the webhook's answer; 0 when it did not answer)
-        self.webhook_deliveries: list[tuple[int, int]] = []
-        # Successful answerCallbackQuery calls: (callback query id, params).
-        self.callback_answers: list[tuple[str, dict[str, Any]]] = []
 
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler)
@@ -432,25 +315,6 @@ class FakeTelegram(AsyncServerContext):
             }.items()
         }
         self._failures: dict[str, list[_ApiError]] = {}
-        self._chats: dict[int, dict[str, Any]] = {}
-        self._messages: dict[int, list[SentMessage]] = {}
-        self._user_messages: dict[int, set[int]] = {}
-        self._message_ids: dict[int, int] = {}
-        self._reply_keyboards: dict[int, dict[str, Any] | None] = {}
-        self._files: dict[str, _StoredFile] = {}
-        self._file_paths: dict[str, _StoredFile] = {}
-        self._file_counter = itertools.count(1)
-        self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._open_queries: set[str] = set()  # callback queries not answered yet
-
-        self._next_update_id = 1
-        self._pending: list[dict[str, Any]] = []
-        self._update_notes: dict[int, str] = {}  # what happened to each update, for diagnostics
-        self._allowed_updates: set[str] | None = None  # None = Telegram's default set
-        self._queue_changed = asyncio.Event()
-        self._poll_generation = 0
-        self._outcomes: dict[int, _Outcome] = {}
-        self._handled: dict[int, asyncio.Event] = {}
 
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
@@ -478,13 +342,6 @@ class FakeTelegram(AsyncServerContext):
 
     # ------------------------------------------------------------- test controls
 
-    def calls_of(self, method: str) -> list[ApiCall]:
-        return [call for call in self.calls if call.method == method]
-
-    def chat(self, chat_id: int) -> list[SentMessage]:
-        """Messages the bot sent to a chat and has not deleted, oldest first."""
-        return list(self._messages.get(chat_id, []))
-
     def fail_next(
         self,
         method: str,
@@ -497,37 +354,6 @@ class FakeTelegram(AsyncServerContext):
         parameters = {"retry_after": retry_after} if retry_after is not None else {}
         error = _ApiError(error_code, description, **parameters)
         self._failures.setdefault(method.lower(), []).append(error)
-
-    def add_file(self, content: bytes, *, file_path: str | None = None) -> str:
-        """Store bytes as a Telegram file; returns its file_id."""
-        return self._add_file(content, file_path).file_id
-
-    def _add_file(
-        self,
-        content: bytes,
-        file_path: str | None = None,
-        *,
-        folder: str = "documents",
-        suffix: str = "",
-    ) -> _StoredFile:
-        # Numbered paths like Telegram's "documents/file_12.pdf": never two files on one path.
-        number = next(self._file_counter)
-        stored = _StoredFile(
-            file_id=f"BQACAgIAAxkBAAI{number:04d}{secrets.token_urlsafe(12)}",
-            file_unique_id=f"AgAD{number:04d}{secrets.token_urlsafe(4)}",
-            file_path=file_path or f"{folder}/file_{number}{suffix}",
-            data=content,
-        )
-        self._files[stored.file_id] = stored
-        self._file_paths[stored.file_path] = stored
-        return stored
-
-    def file_bytes(self, file_id: str) -> bytes:
-        return self._files[file_id].data
-
-    def add_chat(self, chat_id: int, *, chat_type: str = "group", title: str = "Group") -> None:
-        """Make a non-private chat exist, so the bot may send to it."""
-        self._chats[chat_id] = {"id": chat_id, "type": chat_type, "title": title}
 
     def user(
         self,
@@ -542,17 +368,6 @@ class FakeTelegram(AsyncServerContext):
         self._chats[user_id] = user.as_chat()
         return user
 
-    def next_update_id(self) -> int:
-        update_id = self._next_update_id
-        self._next_update_id += 1
-        return update_id
-
-    def next_message_id(self, chat_id: int) -> int:
-        """Users' and the bot's messages share one counter per chat, as in Telegram."""
-        message_id = self._message_ids.get(chat_id, 1)
-        self._message_ids[chat_id] = message_id + 1
-        return message_id
-
     # ------------------------------------------------------------------- delivery
 
     async def deliver(self, update: dict[str, Any]) -> None:
@@ -560,7 +375,7 @@ class FakeTelegram(AsyncServerContext):
         update_id = int(update["update_id"])
         self._next_update_id = max(self._next_update_id, update_id + 1)
         self._learn_from_update(update)
-        kind = _update_kind(update)
+        kind = update_kind(update)
         if not self._is_allowed(kind):
             self._fail_update(
                 update_id,
@@ -574,66 +389,6 @@ class FakeTelegram(AsyncServerContext):
             self._queue_changed.set()
             return
         await self._post_to_webhook(update)
-
-    def mark_handled(self, update_id: int, *, error: BaseException | None = None) -> None:
-        """Report that the bot finished an update (optionally: its handler raised `error`)."""
-        self._outcomes.setdefault(update_id, _Outcome(error=error))
-        self._handled_event(update_id).set()
-
-    async def wait_handled(self, update_id: int, timeout: float = 5.0) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._handled_event(update_id).wait()
-        except TimeoutError:
-            raise AssertionError(self._explain_unhandled(update_id, timeout)) from None
-        outcome = self._outcomes[update_id]
-        if outcome.failure is not None:
-            raise AssertionError(f"update {update_id} was not handled: {outcome.failure}")
-        if outcome.error is not None and self.raise_handler_errors:
-            raise AssertionError(
-                f"the handler of update {update_id} raised {outcome.error!r}"
-            ) from outcome.error
-
-    def _handled_event(self, update_id: int) -> asyncio.Event:
-        return self._handled.setdefault(update_id, asyncio.Event())
-
-    def _fail_update(self, update_id: int, reason: str) -> None:
-        self._update_notes[update_id] = reason
-        self._outcomes.setdefault(update_id, _Outcome(failure=reason))
-        self._handled_event(update_id).set()
-
-    def _explain_unhandled(self, update_id: int, timeout: float) -> str:
-        note = self._update_notes.get(update_id, "never delivered")
-        if self.webhook is not None:
-            hint = f"webhook mode ({self.webhook.url})"
-        else:
-            hint = (
-                "polling mode: is a Dispatcher polling this fake "
-                f"({self.base_url}), and does it call mark_handled "
-                "(tests.fakes.telegram.handled_marker)?"
-            )
-        return f"update {update_id} was not handled within {timeout}s ({note}); {hint}"
-
-    def _is_allowed(self, kind: str) -> bool:
-        if self._allowed_updates is None:
-            return kind not in OPT_IN_UPDATES
-        return kind in self._allowed_updates
-
-    def _learn_from_update(self, update: dict[str, Any]) -> None:
-        """An incoming update proves its chat exists and uses up its message id."""
-        message = update.get("message") or update.get("edited_message")
-        if message is None and "callback_query" in update:
-            query = update["callback_query"]
-            self._open_queries.add(query["id"])
-            message = query.get("message")
-        if not message:
-            return
-        chat_id = int(message["chat"]["id"])
-        self._chats.setdefault(chat_id, message["chat"])
-        message_id = int(message["message_id"])
-        self._message_ids[chat_id] = max(self._message_ids.get(chat_id, 1), message_id + 1)
-        if not message.get("from", {}).get("is_bot"):
-            self._user_messages.setdefault(chat_id, set()).add(message_id)
 
     async def _post_to_webhook(self, update: dict[str, Any]) -> None:
         webhook = self.webhook  # a handler may call deleteWebhook while we wait
@@ -763,29 +518,6 @@ class FakeTelegram(AsyncServerContext):
             self._update_notes[update["update_id"]] = "fetched by getUpdates, not marked handled"
         return batch
 
-    def _confirm(self, offset: int) -> None:
-        if offset < 0:  # the last -offset updates stay, everything older is forgotten
-            dropped, self._pending = self._pending[:offset], self._pending[offset:]
-        else:
-            dropped = [u for u in self._pending if u["update_id"] < offset]
-            self._pending = [u for u in self._pending if u["update_id"] >= offset]
-        for update in dropped:
-            self._update_notes[update["update_id"]] = "confirmed by getUpdates offset"
-
-    def _drop_disallowed(self) -> None:
-        for update in [u for u in self._pending if not self._is_allowed(_update_kind(u))]:
-            self._pending.remove(update)
-            self._fail_update(
-                update["update_id"],
-                f"dropped: getUpdates asked for allowed_updates="
-                f"{sorted(self._allowed_updates or [])}, not {_update_kind(update)!r}",
-            )
-
-    def _drop_pending(self) -> None:
-        for update in self._pending:
-            self._fail_update(update["update_id"], "dropped by drop_pending_updates")
-        self._pending.clear()
-
     async def _set_webhook(self, params: dict[str, Any]) -> Any:
         url = str(params.get("url", ""))
         if not url:  # an empty url removes the webhook
@@ -837,7 +569,7 @@ class FakeTelegram(AsyncServerContext):
         text, entities = self._formatted(params, "text", "entities")
         if not text.strip():
             raise _bad_request("message text is empty")
-        if _utf16_len(text) > MESSAGE_LIMIT:
+        if utf16_len(text) > MESSAGE_LIMIT:
             raise _bad_request("message is too long")
         markup = self._markup(params)
         return self._store(chat, markup, text=text, entities=entities or None).to_api()
@@ -893,7 +625,7 @@ class FakeTelegram(AsyncServerContext):
         text, entities = self._formatted(params, "text", "entities")
         if not text.strip():
             raise _bad_request("message text is empty")
-        if _utf16_len(text) > MESSAGE_LIMIT:
+        if utf16_len(text) > MESSAGE_LIMIT:
             raise _bad_request("message is too long")
         # Leaving reply_markup out of an edit removes the inline keyboard.
         markup = self._markup(params)
@@ -1013,7 +745,7 @@ class FakeTelegram(AsyncServerContext):
 
     def _caption(self, params: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None]:
         caption, entities = self._formatted(params, "caption", "caption_entities")
-        if _utf16_len(caption) > CAPTION_LIMIT:
+        if utf16_len(caption) > CAPTION_LIMIT:
             raise _bad_request("message caption is too long")
         return caption or None, entities or None
 
@@ -1037,7 +769,7 @@ class FakeTelegram(AsyncServerContext):
 
     def _input_file(
         self, params: dict[str, Any], key: str
-    ) -> tuple[_StoredFile, UploadedFile | None]:
+    ) -> tuple[StoredFile, UploadedFile | None]:
         value = params.get(key)
         if isinstance(value, UploadedFile):
             suffix = "".join(PurePosixPath(value.filename).suffixes[-1:])
@@ -1048,34 +780,6 @@ class FakeTelegram(AsyncServerContext):
         if stored is None:  # URLs are not fetched by the fake
             raise _bad_request("wrong file identifier/HTTP URL specified")
         return stored, None
-
-    def _store(
-        self, chat: dict[str, Any], markup: dict[str, Any] | None, **content: Any
-    ) -> SentMessage:
-        chat_id = int(chat["id"])
-        message = SentMessage(
-            chat=chat,
-            from_user=self._bot_as_sender(),
-            message_id=self.next_message_id(chat_id),
-            date=int(time.time()),
-            reply_markup=markup,
-            **content,
-        )
-        self._messages.setdefault(chat_id, []).append(message)
-        if markup is not None and "keyboard" in markup:
-            self._reply_keyboards[chat_id] = markup
-        elif markup is not None and markup.get("remove_keyboard"):
-            self._reply_keyboards[chat_id] = None
-        return message
-
-    def _bot_as_sender(self) -> dict[str, Any]:
-        # Message.from carries the plain User fields; the can_* flags are getMe-only.
-        fields = ("id", "is_bot", "first_name", "last_name", "username")
-        return {key: self.bot_user[key] for key in fields if key in self.bot_user}
-
-    def _find(self, chat_id: int, message_id: int) -> SentMessage | None:
-        messages = self._messages.get(chat_id, [])
-        return next((m for m in messages if m.message_id == message_id), None)
 
     def _message_to_edit(self, params: dict[str, Any]) -> SentMessage:
         if params.get("inline_message_id"):
@@ -1092,17 +796,6 @@ class FakeTelegram(AsyncServerContext):
     def _edited(self, message: SentMessage) -> dict[str, Any]:
         message.edit_date = int(time.time())
         return message.to_api()
-
-    def _forget_message(self, chat_id: int, message_id: int) -> bool:
-        message = self._find(chat_id, message_id)
-        if message is not None:
-            self._messages[chat_id].remove(message)
-            return True
-        user_messages = self._user_messages.get(chat_id, set())
-        if message_id in user_messages:  # bots may delete incoming messages in private chats
-            user_messages.remove(message_id)
-            return True
-        return False
 
     @staticmethod
     def _commands_key(params: dict[str, Any]) -> tuple[str, str]:
@@ -1169,182 +862,3 @@ def handled_marker(dispatcher: Dispatcher, tg: FakeTelegram) -> None:
     manager.register(mark)
     for middleware in existing:
         manager.register(middleware)
-
-
-class FakeUser:
-    """A person in a private chat with the bot (chat id = user id)."""
-
-    def __init__(
-        self,
-        tg: FakeTelegram,
-        user_id: int,
-        first_name: str,
-        last_name: str | None,
-        username: str | None,
-        language_code: str,
-    ) -> None:
-        self.tg = tg
-        self.id = user_id
-        self.first_name = first_name
-        self.last_name = last_name
-        self.username = username
-        self.language_code = language_code
-        self._query_ids: list[str] = []
-
-    def as_user(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.last_name:
-            user["last_name"] = self.last_name
-        if self.username:
-            user["username"] = self.username
-        user["language_code"] = self.language_code
-        return user
-
-    def as_chat(self) -> dict[str, Any]:
-        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.last_name:
-            chat["last_name"] = self.last_name
-        if self.username:
-            chat["username"] = self.username
-        return chat
-
-    # ------------------------------------------------------------ update builders
-
-    def _message(self, **content: Any) -> dict[str, Any]:
-        return {
-            "update_id": self.tg.next_update_id(),
-            "message": {
-                "message_id": self.tg.next_message_id(self.id),
-                "from": self.as_user(),
-                "chat": self.as_chat(),
-                "date": int(time.time()),
-                **{key: value for key, value in content.items() if value is not None},
-            },
-        }
-
-    def text_update(self, text: str) -> dict[str, Any]:
-        entities = None
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
-        return self._message(text=text, entities=entities)
-
-    def photo_update(self, content: bytes, caption: str | None = None) -> dict[str, Any]:
-        sizes = []
-        for width, height in ((90, 67), (800, 600)):
-            stored = self.tg._add_file(content, folder="photos", suffix=".jpg")
-            sizes.append(
-                {**stored.meta(), "file_size": len(content), "width": width, "height": height}
-            )
-        return self._message(photo=sizes, caption=caption)
-
-    def document_update(
-        self, content: bytes, file_name: str, mime_type: str, caption: str | None = None
-    ) -> dict[str, Any]:
-        suffix = "".join(PurePosixPath(file_name).suffixes[-1:])
-        stored = self.tg._add_file(content, suffix=suffix)
-        document = {
-            **stored.meta(),
-            "file_name": file_name,
-            "mime_type": mime_type,
-            "file_size": len(content),
-        }
-        return self._message(document=document, caption=caption)
-
-    def callback_update(self, callback_data: str, *, message_id: int) -> dict[str, Any]:
-        message = self.tg._find(self.id, message_id)
-        if message is None:
-            raise AssertionError(f"the bot has no message {message_id} in chat {self.id}")
-        query_id = str(secrets.randbits(63))
-        self._query_ids.append(query_id)
-        return {
-            "update_id": self.tg.next_update_id(),
-            "callback_query": {
-                "id": query_id,
-                "from": self.as_user(),
-                "message": message.to_api(),
-                "chat_instance": str(-((self.id * 2654435761) % 10**19)),
-                "data": callback_data,
-            },
-        }
-
-    # ----------------------------------------------------------------- actions
-
-    async def _act(self, update: dict[str, Any]) -> dict[str, Any]:
-        await self.tg.deliver(update)
-        await self.tg.wait_handled(update["update_id"])
-        return update
-
-    async def send(self, text: str) -> dict[str, Any]:
-        return await self._act(self.text_update(text))
-
-    async def open_deep_link(self, payload: str) -> dict[str, Any]:
-        if not DEEP_LINK_RE.fullmatch(payload):
-            raise AssertionError(
-                f"deep-link payload {payload!r} is invalid: Telegram allows 1-64 chars of "
-                "A-Z a-z 0-9 _ -"
-            )
-        return await self.send(f"/start {payload}")
-
-    async def send_photo(self, content: bytes, caption: str | None = None) -> dict[str, Any]:
-        return await self._act(self.photo_update(content, caption))
-
-    async def send_document(
-        self, content: bytes, file_name: str, mime_type: str, caption: str | None = None
-    ) -> dict[str, Any]:
-        return await self._act(self.document_update(content, file_name, mime_type, caption))
-
-    async def tap(self, button_text: str, *, message_id: int | None = None) -> dict[str, Any]:
-        """Press the inline button labelled `button_text` on the newest message that has it."""
-        messages = self.tg.chat(self.id)
-        if message_id is not None:
-            messages = [m for m in messages if m.message_id == message_id]
-        for message in reversed(messages):
-            for button in message.buttons:
-                if button.get("text") != button_text:
-                    continue
-                if "callback_data" not in button:
-                    raise AssertionError(f"button {button_text!r} has no callback_data: {button}")
-                data = button["callback_data"]
-                return await self._act(self.callback_update(data, message_id=message.message_id))
-        visible = {m.message_id: [b.get("text") for b in m.buttons] for m in messages if m.buttons}
-        raise AssertionError(
-            f"no inline button {button_text!r} in chat {self.id}; visible buttons by message id: "
-            f"{visible or 'none'}"
-        )
-
-    async def tap_data(self, callback_data: str, *, message_id: int) -> dict[str, Any]:
-        """Send any callback data (e.g. forged) as if pressed on message `message_id`."""
-        return await self._act(self.callback_update(callback_data, message_id=message_id))
-
-    # ------------------------------------------------------------------ views
-
-    def last_message(self) -> SentMessage:
-        messages = self.tg.chat(self.id)
-        if not messages:
-            raise AssertionError(f"the bot has sent nothing to chat {self.id}")
-        return messages[-1]
-
-    def answers(self) -> list[str]:
-        """Texts of the bot's answers to this user's callback queries ("" if no text)."""
-        mine = set(self._query_ids)
-        return [str(p.get("text", "")) for qid, p in self.tg.callback_answers if qid in mine]
-
-    def buttons(self, message_id: int | None = None) -> list[str]:
-        """Labels on the newest inline keyboard (or on message `message_id`)."""
-        messages = self.tg.chat(self.id)
-        if message_id is not None:
-            messages = [m for m in messages if m.message_id == message_id]
-        keyboard = next((m for m in reversed(messages) if m.buttons), None)
-        return [str(b.get("text")) for b in keyboard.buttons] if keyboard else []
-
-    def reply_keyboard(self) -> list[str]:
-        """Labels on the reply keyboard the bot currently shows this user."""
-        markup = self.tg._reply_keyboards.get(self.id)
-        if not markup:
-            return []
-        return [
-            button if isinstance(button, str) else str(button.get("text"))
-            for row in markup["keyboard"]
-            for button in row
-        ]

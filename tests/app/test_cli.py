@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from config.settings import Settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RUN_PY = REPO / "run.py"
 SUBCOMMANDS = ("run", "console", "migrate", "doctor", "export-xlsx")
 

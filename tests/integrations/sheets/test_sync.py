@@ -29,8 +29,8 @@ from sheets.google_requests import SERIAL_EPOCH
 from sheets.layout import LISTS, MARKETING, OPERATIONS, PROFIT, PROFIT_HEADER_ROW
 from sheets.sync import Pacing, SheetsSync, SheetsUnavailable
 from tests.fakes.sheets import FakeSheets
-from tests.test_google_client import CLIENT_EMAIL, service_account_file
-from tests.test_xlsx_workbook import recalculated
+from tests.integrations.sheets.test_google_client import CLIENT_EMAIL, service_account_file
+from tests.integrations.sheets.test_xlsx import recalculated
 
 NO_WAIT = Pacing(min_interval=0, attempts=3, backoff_base=0.001, backoff_cap=0.001)
 # (date, category, rubles, city): spending in two months and two cities, and one with none.

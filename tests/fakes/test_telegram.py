@@ -38,17 +38,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
-from tests.fakes.telegram import (
-    ApiCall,
-    FakeTelegram,
-    UploadedFile,
-    WebhookInfo,
-    handled_marker,
-)
+from tests.fakes.telegram import FakeTelegram, handled_marker
+from tests.fakes.telegram_state import ApiCall, UploadedFile, WebhookInfo
 
 # Copies of the team's shared Telegram payloads (tests/fixtures/telegram/SOURCES.md says from
 # where): part of the repository, so this test runs on every machine instead of skipping.
-FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "telegram"
 USER_ID = 1111111
 
 

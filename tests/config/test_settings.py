@@ -12,7 +12,7 @@ from config.mappings import DEFAULT_CATEGORIES, FALLBACK_CATEGORY, load_mappings
 from config.settings import Settings, SettingsError, load_settings
 from ledger.roles import Role
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # Every name users set (DESIGN.md, "Running it"), as a copied `.env.example` lists them.
 DESIGN_SETTINGS = (
     "BOT_TOKEN",

@@ -26,7 +26,7 @@ from ledger.clock import FrozenClock
 from ledger.storage.database import Database
 from ledger.storage.models import EntryRow, ExpenseDraftRow
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 OWNER_ID = 42
 OWNER = {"id": OWNER_ID, "is_bot": False, "first_name": "Ольга", "language_code": "ru"}
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.storage.database import Database
 from ledger.storage.models import AmoTokenRow, DealRow
+from tests.app.test_cli import RUN_PY, _environment
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
-from tests.test_cli import RUN_PY, _environment
 
 
 @pytest.fixture

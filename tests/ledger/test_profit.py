@@ -1,8 +1,8 @@
 """Profit by month for /profit: the workbook's rules, its filters, and the owner-only door.
 
-Expenses and reversals are posted through the services, as the owner posts them. Income and
-salon/city on entries have no service yet (payment confirmation and requests bring them), so
-those entries are written as rows, in the shape the services will write them.
+Expenses and reversals are posted through the services, as the owner posts them; income and
+company expenses with salon or city through the journal, as payment confirmation and paid
+requests will post them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from app.context import Services
 from bot.callbacks import StaleFilter, pack_filters, unpack_filters, value_check
-from ledger.categories import DEFAULT_CATEGORIES, CategoryService
+from ledger.categories import DEFAULT_CATEGORIES
 from ledger.clock import FrozenClock
 from ledger.errors import NotAllowed
-from ledger.expenses import ExpenseService
 from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
 from ledger.profit import (
@@ -35,13 +35,13 @@ from ledger.roles import Actor, Role
 from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow
 from ledger.storage.uow import UnitOfWork
-from ledger.users import Person, UserService
+from ledger.users import Person
 from sheets.projection import load_projection
 from sheets.report import ReportService
 from sheets.xlsx import export_xlsx
-from tests.test_xlsx_workbook import recalculated
+from tests.conftest import OWNER_ID
+from tests.integrations.sheets.test_xlsx import recalculated
 
-OWNER = 1111111
 AUG, SEP, OCT, NOV = (date(2026, month, 1) for month in (8, 9, 10, 11))
 
 
@@ -99,47 +99,37 @@ async def _post(
 
 
 @pytest.fixture
-async def books(database: Database, clock: FrozenClock) -> Books:
+async def books(services: Services, database: Database, clock: FrozenClock) -> Books:
     """Four months of a small business; "today" is 23.11.2026."""
-    async with database.unit_of_work() as uow:
-        session = uow.session
-        categories = CategoryService(uow, clock)
-        await categories.seed(DEFAULT_CATEGORIES)
-        users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
-        owner = await users.resolve(Person(OWNER, "Ольга"))
-        expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
-        marketing = await session.scalar(
-            select(CategoryRow.id).where(CategoryRow.name == "Маркетинг")
-        )
+    uow, session, expenses = services.uow, services.uow.session, services.expenses
+    await services.categories.seed(DEFAULT_CATEGORIES)
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    marketing = await session.scalar(select(CategoryRow.id).where(CategoryRow.name == "Маркетинг"))
 
-        draft = await expenses.start_draft(owner, "1500 такси")
-        await expenses.save(owner, draft.id, draft.revision)
-        async with uow.write():
-            await expenses.log_expense(
-                owner,
-                amount=Money(Decimal("5000")),
-                category_id=marketing,
-                entry_date=date(2026, 8, 14),
-            )
-            await _income(
-                uow, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр"
-            )
-            await _income(uow, owner, clock, "50000", date(2026, 11, 3), city="Казань")
-            await _expense_in(
-                uow, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва"
-            )
-            kazan_taxi = await _expense_in(
-                uow, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
-            )
-            await _income(uow, owner, clock, "80000", date(2026, 10, 10), city="москва")
-            await _expense_in(
-                uow, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
-            )
-            refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
-            await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
-            await uow.commit()
-        await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
-        await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
+    draft = await expenses.start_draft(owner, "1500 такси")
+    await expenses.save(owner, draft.id, draft.revision)
+    async with uow.write():
+        await expenses.log_expense(
+            owner,
+            amount=Money(Decimal("5000")),
+            category_id=marketing,
+            entry_date=date(2026, 8, 14),
+        )
+        await _income(uow, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр")
+        await _income(uow, owner, clock, "50000", date(2026, 11, 3), city="Казань")
+        await _expense_in(uow, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва")
+        kazan_taxi = await _expense_in(
+            uow, owner, clock, "2000", "Транспорт", date(2026, 11, 6), city="Казань"
+        )
+        await _income(uow, owner, clock, "80000", date(2026, 10, 10), city="москва")
+        await _expense_in(
+            uow, owner, clock, "10000", "Маркетинг", date(2026, 10, 12), city="Москва"
+        )
+        refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
+        await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
+        await uow.commit()
+    await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
+    await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
     return Books(database, clock, owner)
 
 

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from ledger.categories import DEFAULT_CATEGORIES, CategoryService
-from ledger.clock import FrozenClock
-from ledger.expenses import ExpenseService
+from app.context import Services
+from ledger.categories import DEFAULT_CATEGORIES
 from ledger.storage.database import Database
 from ledger.storage.models import AuditRow, EntryRow
-from ledger.users import Person, UserService
+from ledger.users import Person
+from tests.conftest import OWNER_ID
 
-OWNER = 1111111
 
-
-async def post_one_expense(database: Database, clock: FrozenClock) -> int:
-    async with database.unit_of_work() as uow:
-        categories = CategoryService(uow, clock)
-        await categories.seed(DEFAULT_CATEGORIES)
-        users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
-        owner = await users.resolve(Person(OWNER, "Ольга"))
-        expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
-        draft = await expenses.start_draft(owner, "1500 такси")
-        entry = await expenses.save(owner, draft.id, draft.revision)
-        return entry.id
+async def post_one_expense(services: Services) -> int:
+    await services.categories.seed(DEFAULT_CATEGORIES)
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    draft = await services.expenses.start_draft(owner, "1500 такси")
+    entry = await services.expenses.save(owner, draft.id, draft.revision)
+    return entry.id
 
 
 @pytest.mark.parametrize(
@@ -41,9 +33,9 @@ async def post_one_expense(database: Database, clock: FrozenClock) -> int:
     ids=["update entry", "delete entry", "update audit", "delete audit"],
 )
 async def test_the_database_refuses_to_rewrite_the_ledger_or_its_audit_log(
-    database: Database, clock: FrozenClock, statement
+    database: Database, services: Services, statement
 ) -> None:
-    entry_id = await post_one_expense(database, clock)
+    entry_id = await post_one_expense(services)
 
     async with database.read() as session:
         with pytest.raises(DBAPIError, match="append-only"):

@@ -40,7 +40,7 @@ from ledger.roles import Role
 from ledger.users import UserView
 
 LANGUAGES = ("ru", "en")
-TEXTS_MODULE = Path(__file__).parents[1] / "bot" / "texts.py"
+TEXTS_MODULE = Path(__file__).parents[2] / "bot" / "texts.py"
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 

@@ -16,7 +16,7 @@ from sheets.google_client import open_spreadsheet
 from tests.fakes.sheets import FakeSheets
 from tests.fakes.sheets_grid import Box, parse_cells
 from tests.fakes.sheets_schema import SchemaError, validate_body, validate_query
-from tests.test_google_client import service_account_file
+from tests.integrations.sheets.test_google_client import service_account_file
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""Every benchmark in bench/, run at a tiny size, so a benchmark that breaks fails the suite
+instead of the next person who measures with it.
+
+Each runs as its own process, the way `python bench/…` is run: the benchmarks wrap
+SQLAlchemy's session class and freeze the garbage collector for their measurements, which must
+not happen inside a test worker. Only their own checks count here (every entry landed once,
+nothing lost or processed twice); their goals are about speed at full size.
+
+The two that take a database run on the test database: SQLite, or the PostgreSQL of
+TEST_DATABASE_URL (so CI's PostgreSQL pass runs them there too). newcomer.py clones and
+installs from scratch, minutes of work; only its cheap parts run here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import newcomer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_bench(script: str, *args: str) -> str:
+    """Run bench/<script> with `args`; its output, once it has exited with status 0."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BENCH_DATABASE_URL", "PYTHONPATH")}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, f"{script} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def database_args(migrated_database: str) -> list[str]:
+    if migrated_database.startswith("postgresql"):
+        return ["--database", "postgresql", "--pg-url", migrated_database]
+    return ["--database", "sqlite"]  # a fresh file of the benchmark's own
+
+
+def test_the_expense_flow_benchmark_saves_every_flow_once(migrated_database: str) -> None:
+    output = run_bench(
+        "expense_flow.py",
+        *("--flows", "10", "--concurrency", "2", "--warmup", "2"),
+        *database_args(migrated_database),
+    )
+
+    assert "correctness          OK" in output
+    assert "entries table: 10 rows (expected 10)" in output
+
+
+def test_the_webhook_benchmark_loses_nothing_and_processes_nothing_twice(
+    migrated_database: str,
+) -> None:
+    output = run_bench(
+        "webhooks.py",
+        *("--webhooks", "40", "--clients", "2", "--leads", "10", "--drain-timeout", "60"),
+        *database_args(migrated_database),
+    )
+
+    assert "correctness          OK" in output
+    assert "deals 10 for 10 leads (wanted 10)" in output
+
+
+def test_the_sheets_sync_benchmark_pushes_every_entry_in_order() -> None:
+    output = run_bench("sheets_sync.py", "--smoke")
+
+    assert "30 data rows, 0 empty rows among them, entry ids = the ledger, in order" in output
+    assert "FAILED" not in output
+
+
+def test_the_newcomer_benchmark_times_a_start_and_a_test_run(tmp_path: Path) -> None:
+    args = newcomer.parse_args(["--repo", str(tmp_path), "--warm-caches", "--keep"])
+    assert (args.repo, args.warm_caches, args.keep) == (tmp_path, True, True)
+    # Stand-ins for ./start (a console that answers one line) and ./test (a green suite).
+    start = tmp_path / "start"
+    start.write_text("#!/bin/sh\nprintf 'you › '\nread line\necho 'Сумма: 1 500,00 ₽'\nread quit\n")
+    test = tmp_path / "test"
+    test.write_text("#!/bin/sh\necho '1 passed in 0.01s'\n")
+    for script in (start, test):
+        script.chmod(0o755)
+
+    prompt, answer = newcomer.time_to_prompt(tmp_path, dict(os.environ), timeout=30)
+    elapsed, summary = newcomer.run_tests(tmp_path, dict(os.environ))
+
+    assert 0 < prompt <= answer < 30
+    assert elapsed > 0
+    assert summary == "1 passed in 0.01s"
