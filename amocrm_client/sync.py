@@ -24,18 +24,16 @@ from amocrm_client.models import Lead
 from amocrm_client.snapshots import snapshot_from_lead
 from config.amocrm_mapping import AmoMapping
 from ledger.clock import Clock
+from ledger.crm_directory import CrmDirectory, CrmUser
 from ledger.deals import DealService, DealSnapshot
 from ledger.notices import AmoDailySummary, Notification
 from ledger.outbox import Backoff, notify
-from ledger.payments import DealState, PaymentStatus
 from ledger.storage.database import Database
 from ledger.storage.models import (
-    AmoUserRow,
-    DealRow,
-    ExpectedPaymentRow,
     SyncMarkRow,
     SyncRunRow,
 )
+from ledger.storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +82,14 @@ class LeadSync:
         self._tz = tz
         self._owners = tuple(owner_chat_ids)
 
+    def _deals(self, uow: UnitOfWork) -> DealService:
+        return DealService(uow, self._clock, owner_chat_ids=self._owners)
+
     async def refresh_users(self) -> dict[int, str]:
         """Read amoCRM's users into `amo_users`: managers' names, and whom an invite can name."""
         users = await self._client.users()
-        async with self._database.write() as session:
-            known = {row.id: row for row in await session.scalars(select(AmoUserRow))}
-            for user in users:
-                row = known.get(user.id)
-                if row is None:
-                    session.add(AmoUserRow(id=user.id, name=user.name, email=user.email))
-                elif (row.name, row.email) != (user.name, user.email):
-                    row.name, row.email = user.name, user.email
+        async with self._database.unit_of_work() as uow:
+            await CrmDirectory(uow).record(CrmUser(u.id, u.name, u.email) for u in users)
         return {user.id: user.name for user in users}
 
     async def apply(self, leads: Sequence[Lead], *, skip_unchanged: bool = False) -> Applied:
@@ -118,21 +113,20 @@ class LeadSync:
         return result
 
     async def _changed(self, leads: Sequence[Lead]) -> list[Lead]:
-        async with self._database.read() as session:
-            rows = await session.execute(
-                select(DealRow.amo_lead_id, DealRow.amo_updated_at).where(
-                    DealRow.amo_lead_id.in_([lead.id for lead in leads])
-                )
-            )
-            applied = {lead_id: updated for lead_id, updated in rows}
+        async with self._database.unit_of_work() as uow:
+            applied = await self._deals(uow).applied_versions(lead.id for lead in leads)
         return [lead for lead in leads if applied.get(lead.id) != lead.updated_at]
+
+    async def owed_lead_ids(self) -> list[int]:
+        async with self._database.unit_of_work() as uow:
+            return await self._deals(uow).owed_lead_ids()
 
     async def gone(self, lead_ids: Iterable[int]) -> Applied:
         return await self._apply_snapshots([], gone=tuple(lead_ids))
 
     async def _names(self, leads: Sequence[Lead]) -> dict[int, str]:
-        async with self._database.read() as session:
-            names = {row.id: row.name for row in await session.scalars(select(AmoUserRow))}
+        async with self._database.unit_of_work() as uow:
+            names = await CrmDirectory(uow).names()
         wanted = {lead.responsible_user_id for lead in leads} - {None}
         if wanted - names.keys():
             try:  # a new manager: one request, and their deals carry their name from now on
@@ -146,7 +140,7 @@ class LeadSync:
     ) -> Applied:
         result = Applied(leads=len(snapshots) + len(gone))
         async with self._database.unit_of_work() as uow:
-            deals = DealService(uow, self._clock, owner_chat_ids=self._owners)
+            deals = self._deals(uow)
             try:
                 # One commit for the whole batch; the slow path below only runs on a failure.
                 async with uow.write():
@@ -165,7 +159,7 @@ class LeadSync:
         work = [(s.amo_lead_id, s) for s in snapshots] + [(lead_id, None) for lead_id in gone]
         for lead_id, snapshot in work:
             async with self._database.unit_of_work() as uow:
-                deals = DealService(uow, self._clock, owner_chat_ids=self._owners)
+                deals = self._deals(uow)
                 try:
                     change = (
                         await deals.apply(snapshot)
@@ -378,17 +372,7 @@ class Reconciler:
         return [lead async for lead in self._client.leads(ids=ids)]
 
     async def _owed_lead_ids(self) -> list[int]:
-        async with self._database.read() as session:
-            rows = await session.scalars(
-                select(DealRow.amo_lead_id)
-                .join(ExpectedPaymentRow, ExpectedPaymentRow.deal_id == DealRow.id)
-                .where(
-                    DealRow.state == DealState.CLOSED.value,
-                    ExpectedPaymentRow.status == PaymentStatus.EXPECTED.value,
-                )
-                .distinct()
-            )
-            return sorted(rows)
+        return await self._sync.owed_lead_ids()
 
     async def _save_mark(self, mark: datetime) -> None:
         async with self._database.write() as session:

@@ -24,7 +24,7 @@ from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
 from ledger.notices import DealDiscrepancy, DealProblems, Notification
 from ledger.outbox import notify
-from ledger.payments import DealState, PaymentStatus
+from ledger.payments import DealState, PaymentStatus, owed
 from ledger.roles import Actor
 from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -196,6 +196,25 @@ class DealService:
             await self._settle_unowed(row, await self._payments(row.id), change, keep=set())
             await self._uow.commit()
         return change
+
+    async def applied_versions(self, amo_lead_ids: Iterable[int]) -> dict[int, datetime | None]:
+        """The CRM's `updated_at` of each deal as last applied (absent: never seen)."""
+        rows = await self._session.execute(
+            select(DealRow.amo_lead_id, DealRow.amo_updated_at).where(
+                DealRow.amo_lead_id.in_(list(amo_lead_ids))
+            )
+        )
+        return {lead_id: updated for lead_id, updated in rows}
+
+    async def owed_lead_ids(self) -> list[int]:
+        """The CRM ids of closed deals that still owe a payment, ascending."""
+        rows = await self._session.scalars(
+            select(DealRow.amo_lead_id)
+            .join(ExpectedPaymentRow, ExpectedPaymentRow.deal_id == DealRow.id)
+            .where(owed())
+            .distinct()
+        )
+        return sorted(rows)
 
     async def _apply(self, snapshot: DealSnapshot) -> DealChange:
         now = self._clock.now()

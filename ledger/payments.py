@@ -51,14 +51,18 @@ PAYMENTS = StateMachine(
 )
 
 
+def owed() -> ColumnElement[bool]:
+    """Payments a closed deal still owes: the ones the reconcile re-reads from the CRM."""
+    return and_(
+        ExpectedPaymentRow.status == PaymentStatus.EXPECTED.value,
+        DealRow.state == DealState.CLOSED.value,
+    )
+
+
 def held_by_manager() -> ColumnElement[bool]:
     """Payments whose cash is in a manager's pocket: cash, of a closed deal, not confirmed.
 
     Short hand-overs (part of a payment still on the manager) extend this when cash
     confirmation lands.
     """
-    return and_(
-        ExpectedPaymentRow.kind == PaymentKind.CASH.value,
-        ExpectedPaymentRow.status == PaymentStatus.EXPECTED.value,
-        DealRow.state == DealState.CLOSED.value,
-    )
+    return and_(ExpectedPaymentRow.kind == PaymentKind.CASH.value, owed())
