@@ -18,6 +18,7 @@ from app.composition import freeze_startup_objects
 from app.context import AppContext
 from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from bot.notifier import create_notify_handler
+from bot.texts import SOURCE_LANGUAGE, catalogues, texts_for
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ProcessedUpdateRow
 
@@ -37,31 +38,6 @@ WORKER_CHECK_SECONDS = 30
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 # Done effects stay a month for "was this person told?"; dead ones stay until looked at.
 OUTBOX_DONE_KEPT = timedelta(days=30)
-
-COMMANDS = {
-    "ru": [
-        BotCommand(command="help", description="Что я умею"),
-        BotCommand(command="expense", description="Записать расход"),
-        BotCommand(command="history", description="Последние записи"),
-        BotCommand(command="deals", description="Сделки и ожидаемые оплаты"),
-        BotCommand(command="profit", description="Прибыль по месяцам"),
-        BotCommand(command="report", description="Таблица учёта (XLSX)"),
-        BotCommand(command="categories", description="Категории расходов"),
-        BotCommand(command="users", description="Люди и роли"),
-        BotCommand(command="invite", description="Пригласить сотрудника"),
-    ],
-    "en": [
-        BotCommand(command="help", description="What I can do"),
-        BotCommand(command="expense", description="Log an expense"),
-        BotCommand(command="history", description="Recent entries"),
-        BotCommand(command="deals", description="Deals and expected payments"),
-        BotCommand(command="profit", description="Profit by month"),
-        BotCommand(command="report", description="The ledger workbook (XLSX)"),
-        BotCommand(command="categories", description="Expense categories"),
-        BotCommand(command="users", description="People and roles"),
-        BotCommand(command="invite", description="Invite a colleague"),
-    ],
-}
 
 
 def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
@@ -117,8 +93,12 @@ def _push_to_sheets(sync: SheetsSync) -> Callable[[], Awaitable[None]]:
 
 async def _set_commands(bot: Bot) -> None:
     try:
-        await bot.set_my_commands(COMMANDS["ru"])
-        await bot.set_my_commands(COMMANDS["en"], language_code="en")
+        for language in catalogues().available_locales:
+            menu = texts_for(language).command_menu()
+            commands = [BotCommand(command=name, description=words) for name, words in menu]
+            # The default menu is Russian's; each other language is shown to its speakers.
+            code = None if language == SOURCE_LANGUAGE else language
+            await bot.set_my_commands(commands, language_code=code)
     except Exception as exc:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", exc)
 

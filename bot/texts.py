@@ -126,6 +126,23 @@ class Texts:
         )
         return f"{greeting}\n\n{self.help(roles)}"
 
+    # The menu Telegram shows beside the input field, by command.
+    command_descriptions = {
+        "help": N_("Что я умею"),
+        "expense": N_("Записать расход"),
+        "history": N_("Последние записи"),
+        "deals": N_("Сделки и ожидаемые оплаты"),
+        "profit": N_("Прибыль по месяцам"),
+        "report": N_("Таблица учёта (XLSX)"),
+        "categories": N_("Категории расходов"),
+        "users": N_("Люди и роли"),
+        "invite": N_("Пригласить сотрудника"),
+    }
+
+    def command_menu(self) -> list[tuple[str, str]]:
+        """(command, description) in the menu's order, in this language."""
+        return [(command, self._(words)) for command, words in self.command_descriptions.items()]
+
     def help(self, roles: frozenset[Role]) -> str:
         _ = self._
         lines = ["<b>" + _("Что я умею") + "</b>"]

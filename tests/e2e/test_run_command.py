@@ -4,6 +4,7 @@ Telegram behind TELEGRAM_API_URL, in polling and in webhook mode."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -96,8 +97,18 @@ async def test_the_run_command_serves_the_owner(running_bot: FakeTelegram) -> No
         assert telegram.webhook_deliveries[-1] == (update["update_id"], 200)
     else:
         assert telegram.calls_of("getUpdates"), "polling mode asks Telegram for updates"
-    commands = [call.params for call in telegram.calls_of("setMyCommands")]
-    assert any("expense" in str(params) for params in commands)
+    menus = {
+        call.params.get("language_code"): call.params["commands"]
+        for call in telegram.calls_of("setMyCommands")
+    }
+    assert set(menus) == {None, "en"}  # Russian for everyone, English for its speakers
+    russian, english = (
+        json.loads(menus[code]) if isinstance(menus[code], str) else menus[code]
+        for code in (None, "en")
+    )
+    assert [c["command"] for c in russian] == [c["command"] for c in english]
+    assert {"command": "expense", "description": "Записать расход"} in russian
+    assert {"command": "expense", "description": "Log an expense"} in english
 
 
 async def _wait_for_card(telegram: FakeTelegram) -> None:
