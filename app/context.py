@@ -11,6 +11,7 @@ from config.settings import Settings
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.deals import DealService
+from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
 from ledger.profit import ProfitService
 from ledger.storage.database import Database
@@ -27,6 +28,7 @@ class Services:
     users: UserService
     categories: CategoryService
     expenses: ExpenseService
+    entries: EntryBook
     deals: DealService
     profit: ProfitService
     reports: ReportService
@@ -59,6 +61,7 @@ class AppContext:
             expenses=ExpenseService(
                 uow, self.clock, categories, amount_limit=self.settings.amount_limit
             ),
+            entries=EntryBook(uow, self.clock),
             deals=DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
             profit=ProfitService(uow, self.clock),
             reports=ReportService(uow, self.clock),

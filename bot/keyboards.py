@@ -17,7 +17,8 @@ from bot.callbacks import (
 )
 from bot.texts import Texts
 from ledger.categories import Category
-from ledger.expenses import Draft, Entry
+from ledger.entries import Entry
+from ledger.expenses import Draft
 from ledger.profit import DIMENSIONS
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView

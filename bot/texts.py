@@ -35,7 +35,8 @@ from babel.numbers import format_percent
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deals import DealView
-from ledger.expenses import Draft, Entry
+from ledger.entries import Entry
+from ledger.expenses import Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
     AmoDailySummary,

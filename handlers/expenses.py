@@ -23,6 +23,7 @@ from ledger.amounts import AmountError
 from ledger.attachments import check_receipt
 from ledger.categories import CategoryService
 from ledger.dates import DateError
+from ledger.entries import EntryBook
 from ledger.errors import (
     AlreadyReversed,
     AttachmentRefused,
@@ -247,11 +248,11 @@ async def undo_entry(
     query: CallbackQuery,
     callback_data: EntryCallback,
     actor: Actor,
-    expenses: ExpenseService,
+    entries: EntryBook,
     texts: Texts,
 ) -> None:
-    await expenses.reverse_entry(actor, callback_data.entry_id)
-    original = await expenses.get_entry(callback_data.entry_id)
+    await entries.reverse(actor, callback_data.entry_id)
+    original = await entries.get(callback_data.entry_id)
     await query.answer(texts.reversed_toast)
     if callback_data.origin == "card":
         await replace_card(query, texts.reversed_card(original))

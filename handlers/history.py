@@ -9,21 +9,19 @@ from aiogram.types import Message
 from bot import keyboards
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
-from ledger.expenses import ExpenseService
+from ledger.entries import EntryBook
 from ledger.roles import Actor
 
 HISTORY_SIZE = 10
 
 
-async def show_history(
-    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
-) -> None:
-    entries = await expenses.recent_entries(actor, HISTORY_SIZE)
-    if not entries:
+async def show_history(message: Message, actor: Actor, entries: EntryBook, texts: Texts) -> None:
+    recent = await entries.recent(actor, HISTORY_SIZE)
+    if not recent:
         await message.answer(texts.history_empty)
         return
-    lines = [texts.history_title, *(texts.history_line(entry) for entry in entries)]
-    await message.answer("\n".join(lines), reply_markup=keyboards.history(entries, texts))
+    lines = [texts.history_title, *(texts.history_line(entry) for entry in recent)]
+    await message.answer("\n".join(lines), reply_markup=keyboards.history(recent, texts))
 
 
 def create_router() -> Router:

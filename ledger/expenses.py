@@ -1,4 +1,4 @@
-"""The owner's direct expenses: a draft card, then one immutable ledger entry; undo reverses.
+"""The owner's direct expenses: a draft card, then one immutable ledger entry.
 
 A draft is a row, so a half-filled card survives a restart. Each change bumps the draft's
 revision; buttons carry the revision they were drawn with, so a tap on an outdated card, a
@@ -8,17 +8,15 @@ second tap on "save" or a replayed callback changes nothing (see `_claim`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
 
 from ledger.amounts import extract_amount
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.dates import extract_date, parse_date
+from ledger.entries import Entry, entry_view
 from ledger.errors import (
     NotFound,
     NotYours,
@@ -28,7 +26,7 @@ from ledger.errors import (
 from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, EntryRow, ExpenseDraftRow, UserRow
+from ledger.storage.models import CategoryRow, EntryRow, ExpenseDraftRow
 from ledger.storage.uow import UnitOfWork
 from ledger.transitions import Lost, StateMachine, transition
 
@@ -66,21 +64,6 @@ class Draft:
     description: str
     comment: str | None
     has_receipt: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    id: int
-    kind: str
-    amount: Money  # signed: an expense is negative
-    category_name: str
-    entry_date: date
-    description: str
-    comment: str | None
-    created_at: datetime
-    created_by_name: str
-    reverses_entry_id: int | None
-    reversed_by_entry_id: int | None = None
 
 
 class ExpenseService:
@@ -175,9 +158,7 @@ class ExpenseService:
             category_name = await self._category_name(row.category_id)
             await self._uow.commit()
         # Built from what was just written: a fresh entry has no reversal to look up.
-        return _entry_view(entry, category_name, actor.name, reversed_by=None)
-
-    # -- entries -------------------------------------------------------------------------
+        return entry_view(entry, category_name, actor.name, reversed_by=None)
 
     async def log_expense(
         self,
@@ -208,24 +189,6 @@ class ExpenseService:
         row = await self._journal.post(actor, posting)
         await self._categories.learn(actor.user_id, description, category_id)
         return row
-
-    async def reverse_entry(self, actor: Actor, entry_id: int) -> Entry:
-        """Post the opposite of an entry (same category, dimensions and date); once only."""
-        actor.require(Role.OWNER)
-        async with self._uow.write():
-            reversal = await self._journal.reverse(actor, entry_id)
-            await self._uow.commit()
-        return await self._entry(reversal)
-
-    async def get_entry(self, entry_id: int) -> Entry:
-        row = await self._session.get(EntryRow, entry_id)
-        if row is None:
-            raise NotFound("entry", entry_id)
-        return await self._entry(row)
-
-    async def recent_entries(self, actor: Actor, limit: int = 10) -> list[Entry]:
-        actor.require(Role.OWNER)
-        return await self._entries(select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit))
 
     # -- internals -----------------------------------------------------------------------
 
@@ -297,41 +260,3 @@ class ExpenseService:
             comment=row.comment,
             has_receipt=row.receipt_file_id is not None,
         )
-
-    async def _entry(self, row: EntryRow) -> Entry:
-        [entry] = await self._entries(select(EntryRow.id).where(EntryRow.id == row.id))
-        return entry
-
-    async def _entries(self, ids: Select) -> list[Entry]:
-        """Entries with their category, author and reversal, in one query, newest first."""
-        reversal = aliased(EntryRow)
-        rows = await self._session.execute(
-            select(EntryRow, CategoryRow.name, UserRow.name, reversal.id)
-            .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
-            .join(UserRow, UserRow.id == EntryRow.created_by)
-            .outerjoin(reversal, reversal.reverses_entry_id == EntryRow.id)
-            .where(EntryRow.id.in_(ids.scalar_subquery()))
-            .order_by(EntryRow.id.desc())
-        )
-        return [
-            _entry_view(row, category_name, author_name, reversed_by=reversed_by)
-            for row, category_name, author_name, reversed_by in rows
-        ]
-
-
-def _entry_view(
-    row: EntryRow, category_name: str, author_name: str, *, reversed_by: int | None
-) -> Entry:
-    return Entry(
-        id=row.id,
-        kind=row.kind,
-        amount=Money.from_minor_units(row.amount_minor, row.currency),
-        category_name=category_name,
-        entry_date=row.entry_date,
-        description=row.description,
-        comment=row.comment,
-        created_at=row.created_at,
-        created_by_name=author_name,
-        reverses_entry_id=row.reverses_entry_id,
-        reversed_by_entry_id=reversed_by,
-    )

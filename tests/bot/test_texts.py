@@ -25,7 +25,8 @@ from bot.texts import KEYWORDS, LOCALES, SOURCE_LANGUAGE, Phrase, Texts, texts_f
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem
 from ledger.deals import DealView, PaymentStatus, PaymentView
-from ledger.expenses import Draft, Entry
+from ledger.entries import Entry
+from ledger.expenses import Draft
 from ledger.money import Money
 from ledger.notices import (
     AmoDailySummary,

@@ -128,8 +128,8 @@ async def books(services: Services, database: Database, clock: FrozenClock) -> B
         refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
         await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
         await uow.commit()
-    await expenses.reverse_entry(owner, kazan_taxi)  # an expense undone: +2000 in November
-    await expenses.reverse_entry(owner, refunded)  # income undone: −30000 in October
+    await services.entries.reverse(owner, kazan_taxi)  # an expense undone: +2000 in November
+    await services.entries.reverse(owner, refunded)  # income undone: −30000 in October
     return Books(database, clock, owner)
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
+from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
 from ledger.storage.database import Database
 from ledger.storage.models import DealRow, ExpectedPaymentRow
@@ -378,7 +379,7 @@ async def test_load_projection_reads_expenses_and_reversals_with_signed_decimal_
         taxi_entry = await expenses.save(owner, taxi.id, taxi.revision)
         fuel = await expenses.start_draft(owner, "2 300,50 бензин 22.10")
         await expenses.save(owner, fuel.id, fuel.revision)
-        await expenses.reverse_entry(owner, taxi_entry.id)
+        await EntryBook(uow, clock).reverse(owner, taxi_entry.id)
 
     async with database.read() as session:
         everything = await load_projection(session)

@@ -1,0 +1,95 @@
+"""Ledger entries as people read them: history, one entry, and undo by reversal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from ledger.clock import Clock
+from ledger.errors import NotFound
+from ledger.journal import Journal
+from ledger.money import Money
+from ledger.roles import Actor, Role
+from ledger.storage.models import CategoryRow, EntryRow, UserRow
+from ledger.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    kind: str
+    amount: Money  # signed: an expense is negative
+    category_name: str
+    entry_date: date
+    description: str
+    comment: str | None
+    created_at: datetime
+    created_by_name: str
+    reverses_entry_id: int | None
+    reversed_by_entry_id: int | None = None
+
+
+class EntryBook:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._session = uow.session
+        self._journal = Journal(uow, clock)
+
+    async def reverse(self, actor: Actor, entry_id: int) -> Entry:
+        """Post the opposite of an entry (same category, dimensions and date); once only."""
+        actor.require(Role.OWNER)
+        async with self._uow.write():
+            reversal = await self._journal.reverse(actor, entry_id)
+            await self._uow.commit()
+        return await self._entry(reversal)
+
+    async def get(self, entry_id: int) -> Entry:
+        row = await self._session.get(EntryRow, entry_id)
+        if row is None:
+            raise NotFound("entry", entry_id)
+        return await self._entry(row)
+
+    async def recent(self, actor: Actor, limit: int = 10) -> list[Entry]:
+        actor.require(Role.OWNER)
+        return await self._entries(select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit))
+
+    async def _entry(self, row: EntryRow) -> Entry:
+        [entry] = await self._entries(select(EntryRow.id).where(EntryRow.id == row.id))
+        return entry
+
+    async def _entries(self, ids: Select) -> list[Entry]:
+        """Entries with their category, author and reversal, in one query, newest first."""
+        reversal = aliased(EntryRow)
+        rows = await self._session.execute(
+            select(EntryRow, CategoryRow.name, UserRow.name, reversal.id)
+            .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
+            .join(UserRow, UserRow.id == EntryRow.created_by)
+            .outerjoin(reversal, reversal.reverses_entry_id == EntryRow.id)
+            .where(EntryRow.id.in_(ids.scalar_subquery()))
+            .order_by(EntryRow.id.desc())
+        )
+        return [
+            entry_view(row, category_name, author_name, reversed_by=reversed_by)
+            for row, category_name, author_name, reversed_by in rows
+        ]
+
+
+def entry_view(
+    row: EntryRow, category_name: str, author_name: str, *, reversed_by: int | None
+) -> Entry:
+    return Entry(
+        id=row.id,
+        kind=row.kind,
+        amount=Money.from_minor_units(row.amount_minor, row.currency),
+        category_name=category_name,
+        entry_date=row.entry_date,
+        description=row.description,
+        comment=row.comment,
+        created_at=row.created_at,
+        created_by_name=author_name,
+        reverses_entry_id=row.reverses_entry_id,
+        reversed_by_entry_id=reversed_by,
+    )
