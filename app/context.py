@@ -13,6 +13,7 @@ from ledger.clock import Clock
 from ledger.deals import DealService
 from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
+from ledger.invites import InviteService
 from ledger.profit import ProfitService
 from ledger.storage.database import Database
 from ledger.storage.uow import UnitOfWork
@@ -26,6 +27,7 @@ class Services:
 
     uow: UnitOfWork
     users: UserService
+    invites: InviteService
     categories: CategoryService
     expenses: ExpenseService
     entries: EntryBook
@@ -48,15 +50,16 @@ class AppContext:
 
     def services(self, uow: UnitOfWork) -> Services:
         categories = CategoryService(uow, self.clock)
+        users = UserService(
+            uow,
+            self.clock,
+            owner_ids=frozenset(self.settings.owner_telegram_ids),
+            default_language=self.settings.default_language,
+        )
         return Services(
             uow=uow,
-            users=UserService(
-                uow,
-                self.clock,
-                owner_ids=frozenset(self.settings.owner_telegram_ids),
-                secret_key=self.secret_key,
-                default_language=self.settings.default_language,
-            ),
+            users=users,
+            invites=InviteService(uow, self.clock, users, secret_key=self.secret_key),
             categories=categories,
             expenses=ExpenseService(
                 uow, self.clock, categories, amount_limit=self.settings.amount_limit

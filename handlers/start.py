@@ -12,15 +12,16 @@ from bot.texts import Texts
 from handlers.access import PUBLIC
 from handlers.errors import answer_error
 from ledger.errors import InviteRefused
+from ledger.invites import INVITE_KIND, InviteService
 from ledger.roles import Actor
-from ledger.users import INVITE_KIND, Person, UserService
+from ledger.users import Person
 
 
 async def start_with_link(
     message: Message,
     command: CommandObject,
     actor: Actor | None,
-    users: UserService,
+    invites: InviteService,
     texts: Texts,
 ) -> None:
     payload = command.args or ""
@@ -28,7 +29,7 @@ async def start_with_link(
         await _greet(message, actor, texts)
         return
     sender = message.from_user
-    _, role = await users.accept_invite(
+    _, role = await invites.accept_invite(
         Person(sender.id, sender.full_name, sender.username, sender.language_code), payload
     )
     await message.answer(texts.invite_accepted_self(role))

@@ -13,6 +13,7 @@ from handlers.access import OWNER_ONLY
 from handlers.errors import answer_error
 from handlers.replies import replace_card
 from ledger.errors import CannotRevokeOwner, NotAllowed
+from ledger.invites import InviteService
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
 from ledger.users import UserService
 
@@ -25,14 +26,14 @@ async def invite_for_role(
     query: CallbackQuery,
     callback_data: InviteCallback,
     actor: Actor,
-    users: UserService,
+    invites: InviteService,
     texts: Texts,
     bot: Bot,
 ) -> None:
     role = _grantable(callback_data.role)
     if role is Role.MANAGER and callback_data.crm < 0:
         # A manager's deals are found by the amoCRM user they are: ask which one.
-        people = await users.crm_users(actor)
+        people = await invites.crm_users(actor)
         if people:
             await query.answer()
             await replace_card(
@@ -42,7 +43,7 @@ async def invite_for_role(
             )
             return
     amo_user_id = callback_data.crm if callback_data.crm > 0 else None
-    created = await users.create_invite(actor, role, amo_user_id=amo_user_id)
+    created = await invites.create_invite(actor, role, amo_user_id=amo_user_id)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={created.token}"
     await query.answer()

@@ -372,7 +372,7 @@ async def test_load_projection_reads_expenses_and_reversals_with_signed_decimal_
     async with database.unit_of_work() as uow:
         categories = CategoryService(uow, clock)
         await categories.seed(DEFAULT_CATEGORIES)
-        users = UserService(uow, clock, owner_ids=frozenset({OWNER}), secret_key=b"k" * 32)
+        users = UserService(uow, clock, owner_ids=frozenset({OWNER}))
         owner = await users.resolve(Person(OWNER, "Ольга"))
         expenses = ExpenseService(uow, clock, categories, amount_limit=Decimal(10**9))
         taxi = await expenses.start_draft(owner, "1500 такси")
