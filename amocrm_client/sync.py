@@ -25,7 +25,7 @@ from amocrm_client.snapshots import snapshot_from_lead
 from config.amocrm_mapping import AmoMapping
 from ledger.clock import Clock
 from ledger.crm_directory import CrmDirectory, CrmUser
-from ledger.deals import DealService, DealSnapshot
+from ledger.deals import DealSnapshot, DealSync
 from ledger.notices import AmoDailySummary, Notification
 from ledger.outbox import Backoff, notify
 from ledger.storage.database import Database
@@ -82,8 +82,8 @@ class LeadSync:
         self._tz = tz
         self._owners = tuple(owner_chat_ids)
 
-    def _deals(self, uow: UnitOfWork) -> DealService:
-        return DealService(uow, self._clock, owner_chat_ids=self._owners)
+    def _deals(self, uow: UnitOfWork) -> DealSync:
+        return DealSync(uow, self._clock, owner_chat_ids=self._owners)
 
     async def refresh_users(self) -> dict[int, str]:
         """Read amoCRM's users into `amo_users`: managers' names, and whom an invite can name."""

@@ -10,7 +10,7 @@ from config.mappings import Mappings
 from config.settings import Settings
 from ledger.categories import CategoryService
 from ledger.clock import Clock
-from ledger.deals import DealService
+from ledger.deal_views import DealBook
 from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
 from ledger.invites import InviteService
@@ -31,7 +31,7 @@ class Services:
     categories: CategoryService
     expenses: ExpenseService
     entries: EntryBook
-    deals: DealService
+    deals: DealBook
     profit: ProfitService
     reports: ReportService
 
@@ -65,7 +65,7 @@ class AppContext:
                 uow, self.clock, categories, amount_limit=self.settings.amount_limit
             ),
             entries=EntryBook(uow, self.clock),
-            deals=DealService(uow, self.clock, owner_chat_ids=self.settings.owner_telegram_ids),
+            deals=DealBook(uow),
             profit=ProfitService(uow, self.clock),
             reports=ReportService(uow, self.clock),
         )

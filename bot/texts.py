@@ -34,7 +34,7 @@ from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
-from ledger.deals import DealView
+from ledger.deal_views import DealView
 from ledger.entries import Entry
 from ledger.expenses import Draft
 from ledger.money import Money, format_money

@@ -8,7 +8,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.texts import Texts
 from handlers.errors import answer_error
-from ledger.deals import DealService
+from ledger.deal_views import DealBook
 from ledger.errors import NotLinkedToCrm
 from ledger.roles import Actor, Role
 
@@ -16,7 +16,7 @@ DEALS_SHOWN = 15  # a message holds at most 4096 characters; the rest is counted
 DEALS_ROLES = {"roles": frozenset({Role.OWNER, Role.MANAGER})}
 
 
-async def show_deals(message: Message, actor: Actor, deals: DealService, texts: Texts) -> None:
+async def show_deals(message: Message, actor: Actor, deals: DealBook, texts: Texts) -> None:
     found = await deals.open_deals(actor)
     if not found:
         await message.answer(texts.deals_empty)

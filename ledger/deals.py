@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,13 +20,11 @@ from sqlalchemy import func, select
 
 from ledger import audit
 from ledger.clock import Clock
-from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
 from ledger.notices import DealDiscrepancy, DealProblems, Notification
 from ledger.outbox import notify
 from ledger.payments import DealState, PaymentStatus, owed
-from ledger.roles import Actor
-from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow, UserRow
+from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow
 from ledger.storage.uow import UnitOfWork
 
 
@@ -91,42 +89,6 @@ class DealChange:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentView:
-    slot: str
-    amount: Money
-    kind: str
-    due: date | None
-    status: PaymentStatus
-    confirmed: Money | None
-
-
-@dataclass(frozen=True, slots=True)
-class DealView:
-    deal_id: int
-    amo_lead_id: int
-    name: str
-    contract: str | None
-    manager: str | None
-    payments: tuple[PaymentView, ...] = field(default_factory=tuple)
-
-    @property
-    def expected(self) -> Money:
-        return _sum(p.amount for p in self.payments if p.status is PaymentStatus.EXPECTED)
-
-    @property
-    def confirmed(self) -> Money:
-        return _sum(p.confirmed for p in self.payments if p.confirmed is not None)
-
-
-def _sum(amounts: Iterable[Money | None]) -> Money:
-    total = Money.from_minor_units(0)
-    for amount in amounts:
-        if amount is not None:
-            total = total + amount
-    return total
-
-
 def _deal_values(snapshot: DealSnapshot) -> dict[str, Any]:
     return {
         "name": snapshot.name[:500],
@@ -154,8 +116,8 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-class DealService:
-    """Applies CRM snapshots to deals and expected payments; reads deals for the bot."""
+class DealSync:
+    """Applies CRM snapshots to deals and expected payments (the bot reads them: DealBook)."""
 
     def __init__(self, uow: UnitOfWork, clock: Clock, *, owner_chat_ids: Iterable[int]) -> None:
         self._uow = uow
@@ -448,52 +410,3 @@ class DealService:
             select(ExpectedPaymentRow).where(ExpectedPaymentRow.deal_id == deal_id)
         )
         return {row.slot: row for row in rows}
-
-    # --- for the bot -----------------------------------------------------------------------
-
-    async def open_deals(self, actor: Actor) -> list[DealView]:
-        """Closed deals still owed money: a manager's own (by amoCRM user), or all for an owner."""
-        query = (
-            select(DealRow, ExpectedPaymentRow)
-            .join(ExpectedPaymentRow, ExpectedPaymentRow.deal_id == DealRow.id)
-            .where(DealRow.state == DealState.CLOSED.value)
-            .order_by(DealRow.amo_lead_id, ExpectedPaymentRow.id)
-        )
-        if not actor.is_owner:
-            amo_user_id = await self._session.scalar(
-                select(UserRow.amo_user_id).where(UserRow.id == actor.user_id)
-            )
-            if amo_user_id is None:
-                raise NotLinkedToCrm
-            query = query.where(DealRow.responsible_amo_user_id == amo_user_id)
-        deals: dict[int, tuple[DealRow, list[PaymentView]]] = {}
-        for deal, payment in await self._session.execute(query):
-            if payment.status == PaymentStatus.CANCELLED:
-                continue
-            views = deals.setdefault(deal.id, (deal, []))[1]
-            views.append(
-                PaymentView(
-                    slot=payment.slot,
-                    amount=Money.from_minor_units(payment.amount_minor, payment.currency),
-                    kind=payment.kind,
-                    due=payment.due_date,
-                    status=PaymentStatus(payment.status),
-                    confirmed=(
-                        Money.from_minor_units(payment.confirmed_amount_minor, payment.currency)
-                        if payment.confirmed_amount_minor is not None
-                        else None
-                    ),
-                )
-            )
-        return [
-            DealView(
-                deal_id=deal.id,
-                amo_lead_id=deal.amo_lead_id,
-                name=deal.name,
-                contract=deal.contract,
-                manager=deal.manager,
-                payments=tuple(views),
-            )
-            for deal, views in deals.values()
-            if any(view.status is PaymentStatus.EXPECTED for view in views)
-        ]

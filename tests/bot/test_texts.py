@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po
 from bot.texts import KEYWORDS, LOCALES, SOURCE_LANGUAGE, Phrase, Texts, texts_for
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem
-from ledger.deals import DealView, PaymentStatus, PaymentView
+from ledger.deal_views import DealView, PaymentView
 from ledger.entries import Entry
 from ledger.expenses import Draft
 from ledger.money import Money
@@ -36,6 +36,7 @@ from ledger.notices import (
     Notice,
     NoticeFacts,
 )
+from ledger.payments import PaymentStatus
 from ledger.profit import DIMENSIONS, MonthError, MonthFigures
 from ledger.roles import Role
 from ledger.users import UserView

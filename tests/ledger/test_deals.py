@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ledger.clock import FrozenClock
-from ledger.deals import DealService, DealSnapshot, SlotPayment
+from ledger.deal_views import DealBook
+from ledger.deals import DealSnapshot, DealSync, SlotPayment
 from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
 from ledger.payments import DealState, PaymentStatus
@@ -65,13 +66,13 @@ def later(seconds: int = 60) -> datetime:
 
 async def apply(database: Database, clock: FrozenClock, snap: DealSnapshot):
     async with database.unit_of_work() as uow:
-        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
+        deals = DealSync(uow, clock, owner_chat_ids=[OWNER_CHAT])
         return await deals.apply(snap)
 
 
 async def gone(database: Database, clock: FrozenClock, lead_id: int = LEAD):
     async with database.unit_of_work() as uow:
-        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
+        deals = DealSync(uow, clock, owner_chat_ids=[OWNER_CHAT])
         return await deals.mark_gone(lead_id)
 
 
@@ -283,7 +284,7 @@ async def test_a_manager_sees_only_their_own_deals_still_owed_money(database, cl
     owner = Actor(99, OWNER_CHAT, "Ольга", frozenset({Role.OWNER}))
 
     async with database.unit_of_work() as uow:
-        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
+        deals = DealBook(uow)
         mine = await deals.open_deals(manager)
         everyone = await deals.open_deals(owner)
 
@@ -297,6 +298,6 @@ async def test_a_manager_not_linked_to_amocrm_is_told_so(database, clock):
     manager = Actor(user_id, 2222222, "Иван", frozenset({Role.MANAGER}))
 
     async with database.unit_of_work() as uow:
-        deals = DealService(uow, clock, owner_chat_ids=[OWNER_CHAT])
+        deals = DealBook(uow)
         with pytest.raises(NotLinkedToCrm):
             await deals.open_deals(manager)
