@@ -23,9 +23,10 @@ from ledger.clock import Clock
 from ledger.money import Money
 from ledger.notices import DealDiscrepancy, DealProblems, Notification
 from ledger.outbox import notify
-from ledger.payments import DealState, PaymentStatus, owed
+from ledger.payments import PAYMENTS, DealState, PaymentStatus, owed
 from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow
 from ledger.storage.uow import UnitOfWork
+from ledger.transitions import Lost, transition
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,14 +272,26 @@ class DealSync:
                 if minor != current.confirmed_amount_minor:
                     await self._discrepancy(deal, current, minor, change)
             else:
-                wanted = {
+                terms = {
                     "amount_minor": minor,
                     "currency": slot.amount.currency,
                     "kind": slot.kind,
                     "due_date": slot.due,
-                    "status": PaymentStatus.EXPECTED.value,
                 }
-                differs = {k: v for k, v in wanted.items() if getattr(current, k) != v}
+                if current.status == PaymentStatus.CANCELLED:
+                    # Owed again (a deal closed again): a move back, on the CRM's terms.
+                    moved = await transition(
+                        self._session,
+                        PAYMENTS,
+                        current.id,
+                        PaymentStatus.CANCELLED,
+                        PaymentStatus.EXPECTED,
+                        values=terms,
+                        now=now,
+                    )
+                    change.payments_updated += not isinstance(moved, Lost)
+                    continue
+                differs = {k: v for k, v in terms.items() if getattr(current, k) != v}
                 if differs:
                     before = {k: getattr(current, k) for k in differs}
                     for key, value in differs.items():
@@ -306,11 +319,15 @@ class DealSync:
             if slot in keep:
                 continue
             if payment.status == PaymentStatus.EXPECTED:
-                before = {"status": payment.status}
-                payment.status = PaymentStatus.CANCELLED.value
-                payment.updated_at = now
-                change.payments_cancelled += 1
-                self._audit_payment("payment.cancelled", payment, before)
+                moved = await transition(
+                    self._session,
+                    PAYMENTS,
+                    payment.id,
+                    PaymentStatus.EXPECTED,
+                    PaymentStatus.CANCELLED,
+                    now=now,
+                )
+                change.payments_cancelled += not isinstance(moved, Lost)
             elif payment.status == PaymentStatus.CONFIRMED and deal.state != DealState.OPEN:
                 await self._discrepancy(deal, payment, 0, change)
 

@@ -48,6 +48,7 @@ PAYMENTS = StateMachine(
     ),
     by="confirmed_by",
     at="updated_at",
+    object_type="expected_payment",
 )
 
 

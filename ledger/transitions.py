@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,7 @@ class StateMachine:
     moves: frozenset[tuple[StrEnum, StrEnum]]
     by: str | None = None  # the column naming who made the last move, if any
     at: str | None = None  # the column stamped with its time, if any
+    object_type: str | None = None  # the audit's object type, when not `name`
 
     def allows(self, current: StrEnum, to: StrEnum) -> bool:
         return current == to or (current, to) in self.moves
@@ -89,7 +90,7 @@ async def transition(
             at=now,
             actor_user_id=actor_user_id,
             action=f"{machine.name}.{to.value}",
-            object_type=machine.name,
+            object_type=machine.object_type or machine.name,
             object_id=row_id,
             before={"status": expected.value},
             after={key: _plain(value) for key, value in changes.items()},
@@ -107,7 +108,8 @@ async def _lost(session: AsyncSession, machine: StateMachine, row_id: int) -> Lo
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    """A value as the audit log's JSON keeps it."""
+    if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, StrEnum):
         return value.value
