@@ -2,7 +2,8 @@
 
 A draft is a row, so a half-filled card survives a restart. Each change bumps the draft's
 revision; buttons carry the revision they were drawn with, so a tap on an outdated card, a
-second tap on "save" or a replayed callback changes nothing (see `_claim`).
+second tap on "save" or a replayed callback changes nothing (`_move_on`, a guarded
+transition of the DRAFTS machine).
 """
 
 from __future__ import annotations
