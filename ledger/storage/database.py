@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from ledger.storage.uow import UnitOfWork, WriteGate
+from ledger.storage.uow import TrackedSession, UnitOfWork, WriteGate
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -72,7 +72,9 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         # Objects stay readable after commit: handlers render what a service returned.
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, autoflush=False, sync_session_class=TrackedSession
+        )
         sync_engine = engine.sync_engine
         if sync_engine not in _GATES:
             _GATES[sync_engine] = WriteGate(serialize=self.dialect == "sqlite")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import ORMExecuteState, Session
 
 
 class WriteGate:
@@ -73,6 +73,25 @@ class WriteGate:
         self._held = False
 
 
+WROTE = "kopeyka.wrote"  # session.info key: a statement or a flush changed something
+
+
+class TrackedSession(Session):
+    """A session that notes when it writes, for `UnitOfWork` to tell a forgotten commit from
+    a block that only read (listened for on the class, once, not per session)."""
+
+
+@event.listens_for(TrackedSession, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(TrackedSession, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[WROTE] = True
+
+
 class UncommittedWrite(RuntimeError):
     """A write block ended normally without `commit()`: its changes were rolled back."""
 
@@ -99,17 +118,7 @@ class UnitOfWork:
         self._depth = 0
         self._committed = False
         self._incidental = False
-        self._wrote = False
         self.on_commit_rows_written = False
-        event.listen(session.sync_session, "after_flush", self._note_flush)
-        event.listen(session.sync_session, "do_orm_execute", self._note_statement)
-
-    def _note_flush(self, *_: Any) -> None:
-        self._wrote = True
-
-    def _note_statement(self, state: ORMExecuteState) -> None:
-        if not state.is_select:
-            self._wrote = True
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
@@ -134,7 +143,7 @@ class UnitOfWork:
             return
         async with self._gate():
             self._depth, self._committed, self._incidental = 1, False, incidental
-            self._wrote = False
+            self.session.info[WROTE] = False
             try:
                 yield
             except BaseException:
@@ -143,7 +152,7 @@ class UnitOfWork:
             finally:
                 self._depth = 0
             if not self._committed:
-                wrote = self._wrote or bool(
+                wrote = self.session.info.get(WROTE) or bool(
                     self.session.new or self.session.dirty or self.session.deleted
                 )
                 await self.session.rollback()
