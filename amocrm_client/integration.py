@@ -122,6 +122,7 @@ class AmoIntegration:
 
     def __post_init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def webhook_config(self) -> AmoWebhookConfig | None:
         """The webhook route's settings, its intake waking this worker; None (no route)
@@ -177,9 +178,12 @@ class AmoIntegration:
 
     async def _work(self, poll_seconds: float) -> None:
         self.wake_event.set()  # whatever waited in the inbox while we were down
-        while True:
+        while not self._stopping:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+            # lands as the event is set, and close() then waited for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake_event.wait(), timeout=poll_seconds)
+                async with asyncio.timeout(poll_seconds):
+                    await self.wake_event.wait()
             if self.wake_event.is_set():
                 self.wake_event.clear()
                 await asyncio.sleep(GATHER_SECONDS)
@@ -189,10 +193,11 @@ class AmoIntegration:
                 log.exception("amoCRM inbox worker failed")
 
     async def close(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # asyncio.wait: the worker's end is awaited without swallowing a cancel of close().
+            await asyncio.wait({self._task})
         await self.session.close()
 
 

@@ -535,3 +535,25 @@ async def test_a_crm_effect_amocrm_refuses_waits_for_a_retry(crm: Crm):
         row = (await session.execute(select(OutboxRow))).scalar_one()
     assert (row.status, row.attempts) == ("pending", 1)
     assert crm.amo.notes == []
+
+
+async def test_the_integration_closes_even_when_a_webhook_wakes_it_at_that_moment(crm: Crm):
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    crm.integration.start(AsyncIOScheduler(), poll_seconds=3600)
+    waiting = crm.integration.wake_event._waiters  # asyncio.Event's own list of who waits
+    for _ in range(500):  # its first look at the inbox done, the worker waits to be woken
+        if waiting:
+            break
+        await asyncio.sleep(0.01)
+    assert waiting
+    crm.integration.wake_event.set()  # a webhook lands as the bot stops: the worker's wait
+    await asyncio.sleep(0)  # is over, and the worker has not yet run on when it is cancelled
+
+    # Not asyncio.wait_for(close()): a timeout would cancel close(), which swallows it.
+    closing = asyncio.create_task(crm.integration.close())
+    done, _ = await asyncio.wait({closing}, timeout=5)
+    if not done:  # the worker lost its cancel: end it by hand, so the test fails, not hangs
+        crm.integration._task.cancel()
+        await closing
+    assert done, "close() waited for a worker that never stopped"
