@@ -214,6 +214,41 @@ async def check_database(settings: Settings) -> tuple[str, str, str]:
     return (OK, "database", f"reachable, schema revision {current}")
 
 
+async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
+    """What waits in the outbox and the amoCRM inbox, and what gave up (dead rows wait for a
+    person); None when the database cannot be read (check_database says why)."""
+    from ledger.queue import DEAD, PENDING, DurableQueue
+    from ledger.storage.database import Database
+    from ledger.storage.models import AmoWebhookRow, OutboxRow
+
+    database = Database.connect(settings.effective_database_url, pooled=False)
+    try:
+        async with database.read() as session:
+            counts = {
+                (name, status): await DurableQueue.count(session, model, status)
+                for name, model in (("effects", OutboxRow), ("webhooks", AmoWebhookRow))
+                for status in (PENDING, DEAD)
+            }
+    except Exception:
+        return None
+    finally:
+        await database.dispose()
+    text = (
+        f"{counts['effects', PENDING]} effects and {counts['webhooks', PENDING]} amoCRM "
+        "webhooks waiting"
+    )
+    dead = counts["effects", DEAD] + counts["webhooks", DEAD]
+    if dead:
+        return (
+            WARN,
+            "queues",
+            f"{text}; {counts['effects', DEAD]} effects and {counts['webhooks', DEAD]} "
+            "webhooks gave up after every retry (status 'dead' in tables outbox and "
+            "amo_webhooks: see last_error)",
+        )
+    return (OK, "queues", text)
+
+
 async def check_telegram(settings: Settings) -> tuple[str, str, str] | None:
     if settings.bot_token is None:
         return None
@@ -377,6 +412,9 @@ async def run_doctor(
     results = check_static(settings)
     results.extend(check_versions())
     results.append(await check_database(settings))
+    queues = await check_queues(settings)
+    if queues:
+        results.append(queues)
     telegram = await check_telegram(settings)
     if telegram:
         results.append(telegram)

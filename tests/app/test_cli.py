@@ -120,6 +120,7 @@ def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
         "GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID",
         "AMOCRM_BASE_URL",
         "database",
+        "queues",
     ):
         assert sum(line.startswith("[") and f"] {name}:" in line for line in lines) == 1, name
     [bot_token] = [line for line in lines if "] BOT_TOKEN:" in line]

@@ -1,4 +1,5 @@
-"""doctor's report of the versions in use, against the pins in constraints.txt."""
+"""doctor's report of the versions in use, against the pins in constraints.txt, and of what
+waits in the queues."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_versions
+from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_queues, check_versions
+from config.settings import Settings
+from ledger.clock import FrozenClock
+from ledger.outbox import OutboxWorker, enqueue
+from ledger.storage.database import Database
 
 AIOGRAM = metadata.version("aiogram")
 
@@ -45,3 +50,21 @@ def test_a_package_other_than_pinned_is_named_with_both_versions(tmp_path: Path)
 
 def test_without_a_constraints_file_only_the_versions_are_reported(tmp_path: Path) -> None:
     assert [mark for mark, _, _ in check_versions(tmp_path / "absent.txt")] == [OK]
+
+
+async def test_the_queues_line_warns_of_effects_that_gave_up(
+    database: Database, database_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, database_url=database_url, data_dir=tmp_path)
+    assert await check_queues(settings) == (OK, "queues", "0 effects and 0 amoCRM webhooks waiting")
+
+    async with database.write() as session:
+        enqueue(session, topic="crm", payload={}, now=clock.now())
+        enqueue(session, topic="crm", payload={}, now=clock.now())
+    queue = OutboxWorker(database, {}, clock, max_attempts=1).queue
+    await queue.retry(await queue.claim(1), "amoCRM answered 400")  # one try, and it failed
+
+    mark, name, text = await check_queues(settings)
+    assert (mark, name) == (WARN, "queues")
+    assert text.startswith("1 effects and 0 amoCRM webhooks waiting; 1 effects and 0 webhooks")
+    assert "gave up" in text
