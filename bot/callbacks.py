@@ -20,6 +20,7 @@ class DraftAction(StrEnum):
     OTHER_DATE = "od"
     COMMENT = "m"
     BACK = "b"
+    ALTERNATIVE = "a"  # the other reading of the amount
 
 
 class DraftCallback(CallbackData, prefix="x"):

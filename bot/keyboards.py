@@ -49,19 +49,22 @@ def _draft_button(draft: Draft, action: DraftAction, value: int = 0) -> str:
 
 
 def draft_card(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
-    return _markup(
+    rows = [
         [
-            [
-                (texts.btn_save, _draft_button(draft, DraftAction.SAVE)),
-                (texts.btn_cancel, _draft_button(draft, DraftAction.CANCEL)),
-            ],
-            [
-                (texts.btn_category, _draft_button(draft, DraftAction.CATEGORIES)),
-                (texts.btn_date, _draft_button(draft, DraftAction.DATES)),
-                (texts.btn_comment, _draft_button(draft, DraftAction.COMMENT)),
-            ],
-        ]
-    )
+            (texts.btn_save, _draft_button(draft, DraftAction.SAVE)),
+            (texts.btn_cancel, _draft_button(draft, DraftAction.CANCEL)),
+        ],
+        [
+            (texts.btn_category, _draft_button(draft, DraftAction.CATEGORIES)),
+            (texts.btn_date, _draft_button(draft, DraftAction.DATES)),
+            (texts.btn_comment, _draft_button(draft, DraftAction.COMMENT)),
+        ],
+    ]
+    if draft.alternative is not None:
+        # The other reading of the amount, one tap away ("Не 2 ₽, а 1 500 ₽?").
+        button = texts.btn_alternative(draft.amount, draft.alternative)
+        rows.insert(0, [(button, _draft_button(draft, DraftAction.ALTERNATIVE))])
+    return _markup(rows)
 
 
 def category_picker(draft: Draft, categories: list[Category], texts: Texts) -> InlineKeyboardMarkup:

@@ -210,6 +210,17 @@ class Texts:
                 return _("В сумме больше двух знаков копеек. Пример: <code>1500,50</code>.")
             case AmountProblem.WRONG_CURRENCY:
                 return _("Здесь сумма в другой валюте — напишите её без «руб» и «₽».")
+            case AmountProblem.EXPONENT:
+                return _(
+                    "Такую запись числа («1e3») я не читаю — напишите сумму цифрами: "
+                    "<code>1000 такси</code>."
+                )
+            case AmountProblem.NO_DESCRIPTION:
+                return _(
+                    "На что эта сумма? Напишите её вместе со словом, например: "
+                    "<code>{amount} такси</code>.",
+                    amount=escape(error.shown or "1500"),
+                )
         return _("Не получилось прочитать сумму. Пример: <code>1500 такси</code>.")
 
     def date_error(self, error: DateError) -> str:
@@ -236,10 +247,15 @@ class Texts:
             *self._entry_fields(draft.amount, draft.category_name, draft.entry_date),
             *self._notes(draft.description, draft.comment),
         ]
+        if draft.arithmetic:
+            lines.insert(2, self._field(N_("Расчёт"), escape(draft.arithmetic)))
         if draft.has_receipt:
             lines.append(self._field(N_("Чек"), self._("приложен")))
         lines.append("\n" + self._("Всё верно? Нажмите «Сохранить»."))
         return "\n".join(lines)
+
+    def btn_alternative(self, chosen: Money, other: Money) -> str:
+        return self._("Не {chosen}, а {other}?", chosen=money(chosen), other=money(other))
 
     def saved_card(self, entry: Entry) -> str:
         title = self._("Расход сохранён")

@@ -215,6 +215,18 @@ async def pick_date(
     await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
 
 
+async def take_alternative(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    draft = await expenses.take_alternative(actor, callback_data.draft_id, callback_data.revision)
+    await query.answer()
+    await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
+
+
 async def ask_for_text(
     query: CallbackQuery,
     callback_data: DraftCallback,
@@ -341,6 +353,11 @@ def create_router() -> Router:
     router.callback_query.register(
         pick_date,
         DraftCallback.filter(F.action.in_({DraftAction.TODAY, DraftAction.YESTERDAY})),
+        flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        take_alternative,
+        DraftCallback.filter(F.action == DraftAction.ALTERNATIVE),
         flags=OWNER_ONLY,
     )
     router.callback_query.register(

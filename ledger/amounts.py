@@ -1,7 +1,10 @@
 """Reading amounts the way people type them in a chat: "1 500", "1.500,50", "15к", "1,5 млн ₽".
 
 `parse_amount` reads a text that is nothing but an amount; `extract_amount` finds the amount in
-an expense line such as "такси 2 человека 1500р" and returns the rest as the description.
+an expense line such as "такси 2 человека 1500р" and returns the rest as the description;
+`read_expense` does that for what the owner types, and never guesses silently: counts
+("3 шт по 200") and sums ("1500 + 350") are worked out and shown, a month ("за 11.2026") is
+not an amount, and where two numbers could each be the amount it names the other one too.
 Errors carry an `AmountProblem`, never words: the bot layer says them in the user's language.
 
 How a written number is read (the separators are the ambiguous part):
@@ -28,6 +31,7 @@ How a written number is read (the separators are the ambiguous part):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -44,13 +48,18 @@ class AmountProblem(StrEnum):
     TOO_LARGE = "too_large"
     TOO_PRECISE = "too_precise"  # more than two digits of kopecks
     WRONG_CURRENCY = "wrong_currency"  # rubles written, another currency expected
+    EXPONENT = "exponent"  # "1e3": a calculator's notation, not an amount
+    NO_DESCRIPTION = "no_description"  # a bare number: what was it for?
 
 
 class AmountError(ValueError):
-    def __init__(self, problem: AmountProblem, *, limit: Decimal | None = None) -> None:
+    def __init__(
+        self, problem: AmountProblem, *, limit: Decimal | None = None, shown: str | None = None
+    ) -> None:
         super().__init__(str(problem) if limit is None else f"{problem} (limit {limit})")
         self.problem = problem
         self.limit = limit
+        self.shown = shown  # the number as typed, for the answer to repeat
 
 
 _MINUS_SIGNS = "-\u2212"  # ASCII hyphen-minus and the typographic minus
@@ -239,3 +248,148 @@ def _decide_marks(written: str, *, single_dot_may_group: bool) -> tuple[str | No
     if mark == "." and single_dot_may_group and len(tail) == 3:
         return None, "."  # "1.500" is 1 500
     return mark, None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An expense line as read: the amount, what it was for, and what the owner should see."""
+
+    amount: Money
+    description: str
+    # The other number that could have been the amount, offered on the card with one tap.
+    alternative: Money | None = None
+    # How the amount was worked out ("3 × 200 = 600"), shown on the card.
+    arithmetic: str | None = None
+
+
+# A unit of count after a number makes it a quantity, not money: "3 шт", "2 человека", "5 кг".
+_COUNT_UNIT = (
+    r"(?:шт(?:ук[аи]?)?\.?|чел(?:овека?|овек)?\.?|кг|г|л|раз[а]?|пач(?:ки|ек|ка)?|упак\.?|"
+    r"бут(?:ылк[аи]|ылок)?\.?|порци[йия]|мест[ао]?)"
+)
+_COUNTED_RE = re.compile(rf"(?<![\d.,])(\d{{1,4}})\ ?{_COUNT_UNIT}{_NOT_A_LETTER}", re.IGNORECASE)
+# "3 шт по 200", "2 такси по 300": a count, a few words at most, "по", the price of one.
+_EACH_RE = re.compile(
+    rf"(?<![\d.,])(?P<count>\d{{1,4}})(?:\ ?{_COUNT_UNIT}{_NOT_A_LETTER})?"
+    r"(?P<between>(?:\ [^\d\s]+){0,3})\ по\ (?P<price>\S+(?:\ \d{3})*(?:\ ?(?:₽|р\.?|руб\.?))?)",
+    re.IGNORECASE,
+)
+# "3×200", "3 x 200": a count times a price.
+_TIMES_RE = re.compile(r"(?<![\d.,])(?P<count>\d{1,4})\ ?[x×х*]\ ?(?P<price>\d[\d.,]*)")
+# "1500 + 350", "=1200+350": amounts to add up.
+_SUM_RE = re.compile(r"=?\ ?(?P<terms>\d[\d.,]*(?:\ ?\+\ ?\d[\d.,]*)+)")
+# "11.2026", "11/2026": a month (of rent, of a salary), never an amount.
+_MONTH_RE = re.compile(r"(?<![\d.,/])(?:0?[1-9]|1[0-2])[./](?:19|20)\d\d(?![\d.,/])")
+_EXPONENT_RE = re.compile(r"\d[eе][+-]?\d", re.IGNORECASE)
+
+
+def read_expense(
+    text: str, *, limit: Decimal = DEFAULT_AMOUNT_LIMIT, currency: str = "RUB"
+) -> Reading:
+    """Read an expense line (its date already taken out). Raises AmountError as the others do,
+    and NO_DESCRIPTION for a bare number, EXPONENT for "1e3"."""
+    normalized = _normalize_spaces(text)
+    if not normalized:
+        raise AmountError(AmountProblem.EMPTY)
+    if _EXPONENT_RE.search(normalized):
+        raise AmountError(AmountProblem.EXPONENT)
+    reading = (
+        _read_each(normalized, limit, currency)
+        or _read_sum(normalized, limit, currency)
+        or _read_single(normalized, limit, currency)
+    )
+    if not reading.description:
+        raise AmountError(AmountProblem.NO_DESCRIPTION, shown=normalized[:30])
+    return reading
+
+
+def _read_each(text: str, limit: Decimal, currency: str) -> Reading | None:
+    match = _EACH_RE.search(text) or _TIMES_RE.search(text)
+    if match is None:
+        return None
+    price = parse_amount(match["price"], limit=limit, currency=currency)
+    count = int(match["count"])
+    total = _checked(price.amount * count, limit)
+    rest = text[: match.start()] + " " + (match.groupdict().get("between") or "") + " "
+    rest += text[match.end() :]
+    arithmetic = f"{count} × {format_plain(price.amount)} = {format_plain(total)}"
+    return Reading(Money(total, currency), _tidy(rest), arithmetic=arithmetic)
+
+
+def _read_sum(text: str, limit: Decimal, currency: str) -> Reading | None:
+    match = _SUM_RE.search(text)
+    if match is None:
+        return None
+    terms = [
+        parse_amount(term, limit=limit, currency=currency) for term in match["terms"].split("+")
+    ]
+    total = _checked(sum((term.amount for term in terms), Decimal(0)), limit)
+    shown = " + ".join(format_plain(term.amount) for term in terms)
+    rest = text[: match.start()] + " " + text[match.end() :]
+    return Reading(
+        Money(total, currency), _tidy(rest), arithmetic=f"{shown} = {format_plain(total)}"
+    )
+
+
+def _read_single(text: str, limit: Decimal, currency: str) -> Reading:
+    # Months and counted things stay in the description but are never the amount.
+    masked = _MONTH_RE.sub(lambda m: "#" * len(m.group()), text)
+    masked = _COUNTED_RE.sub(lambda m: "#" * len(m.group()), masked)
+    candidates = [m for m in _AMOUNT_RE.finditer(masked) if _is_well_formed(m)]
+    if not candidates:
+        raise AmountError(AmountProblem.NOT_A_NUMBER)
+    with_unit = [m for m in candidates if _has_money_unit(m)]
+    # A money unit settles it; else the largest number is the likelier amount ("2 такси
+    # 1500"), and the other one is offered beside it.
+    chosen = with_unit[-1] if with_unit else max(candidates, key=_value_or_zero)
+    money = _money_from_match(chosen, limit=limit, currency=currency)
+    description = _description_around(text[: chosen.start()], text[chosen.end() :])
+    alternative = None if with_unit else _alternative(candidates, chosen, limit, currency)
+    return Reading(money, description, alternative=alternative)
+
+
+def _value_or_zero(match: re.Match[str]) -> Decimal:
+    try:
+        return _money_from_match(match, limit=Decimal("Infinity"), currency="RUB").amount
+    except AmountError:
+        return Decimal(0)
+
+
+def _alternative(
+    candidates: list[re.Match[str]], chosen: re.Match[str], limit: Decimal, currency: str
+) -> Money | None:
+    """The largest other number that reads as an amount different from the chosen one."""
+    chosen_money = _money_from_match(chosen, limit=limit, currency=currency)
+    for other in sorted(candidates, key=_value_or_zero, reverse=True):
+        if other is chosen:
+            continue
+        try:
+            money = _money_from_match(other, limit=limit, currency=currency)
+        except AmountError:
+            continue
+        if money != chosen_money:
+            return money
+    return None
+
+
+def _checked(value: Decimal, limit: Decimal) -> Decimal:
+    if value > limit:
+        raise AmountError(AmountProblem.TOO_LARGE, limit=limit)
+    if significant_places(value) > MINOR_UNIT_PLACES:
+        raise AmountError(AmountProblem.TOO_PRECISE)
+    return value
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.strip(" ,.;:!?…-–—").split())
+
+
+def format_plain(value: Decimal) -> str:
+    """A number as the card's arithmetic shows it: "1 500", "22,50"."""
+    whole, _, fraction = f"{value:f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", "\u00a0")
+    fraction = fraction.rstrip("0")
+    if fraction:
+        fraction = fraction.ljust(2, "0")
+        return f"{grouped},{fraction}"
+    return grouped

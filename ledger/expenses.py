@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from ledger.amounts import extract_amount
+from ledger.amounts import read_expense
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.dates import extract_date, parse_date
@@ -65,6 +65,9 @@ class Draft:
     description: str
     comment: str | None
     has_receipt: bool
+    # How the amount was read: the other number it could be, the arithmetic behind it.
+    alternative: Money | None = None
+    arithmetic: str | None = None
 
 
 class ExpenseService:
@@ -88,11 +91,15 @@ class ExpenseService:
     async def start_draft(
         self, actor: Actor, text: str, *, receipt_file_id: str | None = None
     ) -> Draft:
-        """Read "1500 такси" into a draft with a guessed category; AmountError if no amount."""
+        """Read "1500 такси" into a draft with a guessed category; AmountError if no amount.
+
+        The date comes out first, so "22.11 такси 500" is 500 ₽ on the 22nd, not 22,11 ₽.
+        """
         actor.require(Role.OWNER)
-        amount, description = extract_amount(text, limit=self._limit)
-        entry_date, description = extract_date(description, today=self._clock.today())
-        description = description[:MAX_DESCRIPTION]
+        entry_date, rest = extract_date(text, today=self._clock.today())
+        reading = read_expense(rest, limit=self._limit)
+        amount = reading.amount
+        description = reading.description[:MAX_DESCRIPTION]
         category = await self._categories.guess(actor.user_id, description)
         now = self._clock.now()
         row = ExpenseDraftRow(
@@ -101,6 +108,10 @@ class ExpenseService:
             revision=1,
             amount_minor=amount.to_minor_units(),
             currency=amount.currency,
+            alternative_minor=(
+                reading.alternative.to_minor_units() if reading.alternative else None
+            ),
+            arithmetic=reading.arithmetic,
             category_id=category.id,
             entry_date=entry_date or self._clock.today(),
             description=description,
@@ -123,6 +134,20 @@ class ExpenseService:
     ) -> Draft:
         category = await self._categories.get(category_id)
         return await self._change(actor, draft_id, revision, category_id=category.id)
+
+    async def take_alternative(self, actor: Actor, draft_id: int, revision: int) -> Draft:
+        """The other reading of the amount; the first one becomes the alternative, so a second
+        tap goes back."""
+        row = await self._own_draft(actor, draft_id)
+        if row.alternative_minor is None:
+            raise StaleDraft(row.status)
+        return await self._change(
+            actor,
+            draft_id,
+            revision,
+            amount_minor=row.alternative_minor,
+            alternative_minor=row.amount_minor,
+        )
 
     async def set_date(self, actor: Actor, draft_id: int, revision: int | None, text: str) -> Draft:
         """Date from a button ("сегодня", "вчера") or typed text; DateError says what is wrong."""
@@ -260,4 +285,10 @@ class ExpenseService:
             description=row.description,
             comment=row.comment,
             has_receipt=row.receipt_file_id is not None,
+            alternative=(
+                Money.from_minor_units(row.alternative_minor, row.currency)
+                if row.alternative_minor is not None
+                else None
+            ),
+            arithmetic=row.arithmetic,
         )

@@ -129,6 +129,9 @@ class ExpenseDraftRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # The other number the line could have meant, offered on the card with one tap.
+    alternative_minor: Mapped[int | None] = mapped_column(BigInteger)
+    arithmetic: Mapped[str | None] = mapped_column(String(200))  # "3 × 200 = 600"
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     entry_date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(500), default="")
