@@ -306,9 +306,12 @@ class Texts:
 
     cancelled_card = Phrase("✖ Черновик расхода отменён, ничего не записано.")
     ask_date = Phrase(
-        "Напишите дату: <code>22.11</code>, <code>22.11.2026</code> или <code>вчера</code>."
+        "Напишите дату: <code>22.11</code>, <code>22.11.2026</code> или <code>вчера</code>. "
+        "/cancel — оставить как было."
     )
-    ask_comment = Phrase("Напишите комментарий к расходу одним сообщением.")
+    ask_comment = Phrase(
+        "Напишите комментарий к расходу одним сообщением. /cancel — оставить как было."
+    )
     input_cancelled = Phrase("Хорошо, оставляю как было.")
     saved_toast = Phrase("Сохранено")
     cancelled_toast = Phrase("Отменено")
@@ -358,10 +361,16 @@ class Texts:
     categories_title = Phrase(
         "<b>Категории расходов</b>\nНажмите на категорию, чтобы переименовать, или добавьте новую."
     )
-    ask_category_name = Phrase("Напишите название новой категории (до 40 символов).")
+    ask_category_name = Phrase(
+        "Напишите название новой категории (до 40 символов). /cancel — не добавлять."
+    )
+    ask_category_again = Phrase("Напишите другое название или /cancel, чтобы выйти.")
 
     def ask_category_rename(self, name: str) -> str:
-        return self._("Напишите новое название для «{name}».", name=escape(name))
+        return self._(
+            "Напишите новое название для «{name}». /cancel — не переименовывать.",
+            name=escape(name),
+        )
 
     def category_added(self, name: str) -> str:
         return self._("Категория «{name}» добавлена.", name=escape(name))

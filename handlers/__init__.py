@@ -11,6 +11,7 @@ from handlers import (
     expenses,
     fallback,
     history,
+    prompts,
     reports,
     start,
     users,
@@ -19,6 +20,17 @@ from handlers import (
 
 def create_root_router() -> Router:
     root = Router(name="root")
+    # Before any router looks at a message: a command (or, for a name or a date, a line that
+    # reads as an expense) ends a prompt instead of being taken as its answer.
+    root.message.outer_middleware(
+        prompts.LeavePrompt(
+            yield_to_expenses={
+                categories.CategoryInput.new_name.state,
+                categories.CategoryInput.rename.state,
+                expenses.ExpenseInput.date.state,
+            }
+        )
+    )
     # Order is routing priority: commands and conversations first, the catch-all last. Errors
     # go the same way: each router's own by type, then the shared fallback in `errors`.
     root.include_routers(

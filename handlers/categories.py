@@ -83,9 +83,11 @@ async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> Non
     await message.answer(texts.input_cancelled)
 
 
-async def category_problem(event: ErrorEvent, texts: Texts) -> None:
-    reason = cast(CategoryProblem, event.exception).reason
-    await answer_error(event, texts.category_problem(reason))
+async def category_problem(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
+    text = texts.category_problem(cast(CategoryProblem, event.exception).reason)
+    if raw_state in (CategoryInput.new_name.state, CategoryInput.rename.state):
+        text += "\n" + texts.ask_category_again  # the name is still awaited: say so
+    await answer_error(event, text)
 
 
 def create_router() -> Router:

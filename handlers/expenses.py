@@ -279,8 +279,11 @@ async def bad_amount(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.amount_error(cast(AmountError, event.exception)))
 
 
-async def bad_date(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.date_error(cast(DateError, event.exception)))
+async def bad_date(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
+    text = texts.date_error(cast(DateError, event.exception))
+    if raw_state == ExpenseInput.date.state:
+        text += "\n\n" + texts.ask_date  # still waiting for the date: say so again
+    await answer_error(event, text)
 
 
 async def stale_draft(event: ErrorEvent, texts: Texts) -> None:
@@ -306,8 +309,11 @@ async def attachment_refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.attachment_refused(reason))
 
 
-async def text_too_long(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.text_too_long(cast(TextTooLong, event.exception).limit))
+async def text_too_long(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
+    text = texts.text_too_long(cast(TextTooLong, event.exception).limit)
+    if raw_state == ExpenseInput.comment.state:
+        text += "\n\n" + texts.ask_comment
+    await answer_error(event, text)
 
 
 def create_router() -> Router:
