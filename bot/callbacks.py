@@ -32,8 +32,9 @@ class DraftCallback(CallbackData, prefix="x"):
 
 class EntryCallback(CallbackData, prefix="e"):
     entry_id: int
-    action: str  # "undo"
+    action: str  # "ask" (undo's first tap), "undo" (its "yes"), "keep" (its "no")
     origin: str = "card"  # "card": the saved card itself; "list": a line of /history
+    until: int = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
 
 
 class InviteCallback(CallbackData, prefix="inv"):

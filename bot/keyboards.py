@@ -94,7 +94,7 @@ def date_picker(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
 
 
 def saved_entry(entry: Entry, texts: Texts) -> InlineKeyboardMarkup:
-    undo = EntryCallback(entry_id=entry.id, action="undo").pack()
+    undo = EntryCallback(entry_id=entry.id, action="ask").pack()
     return _markup([[(texts.btn_undo, undo)]])
 
 
@@ -105,11 +105,19 @@ def history(entries: list[Entry], texts: Texts) -> InlineKeyboardMarkup | None:
     buttons = [
         (
             texts.undo_button(entry.id),
-            EntryCallback(entry_id=entry.id, action="undo", origin="list").pack(),
+            EntryCallback(entry_id=entry.id, action="ask", origin="list").pack(),
         )
         for entry in undoable
     ]
     return _markup(_in_rows(buttons, 2))
+
+
+def confirm_undo(entry_id: int, origin: str, until: int, texts: Texts) -> InlineKeyboardMarkup:
+    """Undo's second tap. "Yes" stands where no button stood before, so a double tap on the
+    button that asked lands on "no"."""
+    keep = EntryCallback(entry_id=entry_id, action="keep", origin=origin).pack()
+    undo = EntryCallback(entry_id=entry_id, action="undo", origin=origin, until=until).pack()
+    return _markup([[(texts.btn_keep, keep), (texts.btn_confirm_undo(entry_id), undo)]])
 
 
 def invite_roles(texts: Texts) -> InlineKeyboardMarkup:

@@ -395,6 +395,12 @@ class Texts:
     btn_date = Phrase("📅 Дата")
     btn_comment = Phrase("💬 Комментарий")
     btn_undo = Phrase("↩️ Отменить")
+    btn_keep = Phrase("Нет, оставить")
+    confirmation_expired = Phrase("Кнопка устарела — нажмите «Отменить» ещё раз.")
+
+    def btn_confirm_undo(self, entry_id: int) -> str:
+        return self._("Да, отменить {number}", number=self.number(entry_id))
+
     btn_back = Phrase("← Назад")
     btn_today = Phrase("Сегодня")
     btn_yesterday = Phrase("Вчера")

@@ -28,6 +28,7 @@ from ledger.errors import (
     AlreadyReversed,
     AttachmentRefused,
     CannotReverse,
+    ConfirmationExpired,
     NotYours,
     StaleDraft,
     TextTooLong,
@@ -256,6 +257,35 @@ async def _current(actor: Actor, expenses: ExpenseService, callback_data: DraftC
 # -- undo ---------------------------------------------------------------------------------
 
 
+async def ask_to_undo(
+    query: CallbackQuery,
+    callback_data: EntryCallback,
+    actor: Actor,
+    entries: EntryBook,
+    texts: Texts,
+) -> None:
+    until = await entries.ask_to_reverse(actor, callback_data.entry_id)
+    await query.answer()
+    markup = keyboards.confirm_undo(callback_data.entry_id, callback_data.origin, until, texts)
+    await replace_markup(query, markup)
+
+
+async def keep_entry(
+    query: CallbackQuery,
+    callback_data: EntryCallback,
+    actor: Actor,
+    entries: EntryBook,
+    texts: Texts,
+) -> None:
+    """Undo's "no": the buttons as they were."""
+    await query.answer()
+    if callback_data.origin == "card":
+        entry = await entries.get(callback_data.entry_id)
+        await replace_markup(query, keyboards.saved_entry(entry, texts))
+    else:
+        await replace_markup(query, keyboards.history(await entries.recent(actor), texts))
+
+
 async def undo_entry(
     query: CallbackQuery,
     callback_data: EntryCallback,
@@ -263,12 +293,14 @@ async def undo_entry(
     entries: EntryBook,
     texts: Texts,
 ) -> None:
-    await entries.reverse(actor, callback_data.entry_id)
-    original = await entries.get(callback_data.entry_id)
+    entry_id = callback_data.entry_id
+    await entries.reverse(actor, entry_id, confirmed_until=callback_data.until)
+    original = await entries.get(entry_id)
     await query.answer(texts.reversed_toast)
     if callback_data.origin == "card":
         await replace_card(query, texts.reversed_card(original))
     elif query.message is not None:
+        await replace_markup(query, keyboards.history(await entries.recent(actor), texts))
         await query.message.answer(texts.reversed_card(original))
 
 
@@ -309,6 +341,10 @@ async def attachment_refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.attachment_refused(reason))
 
 
+async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.confirmation_expired)
+
+
 async def text_too_long(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
     text = texts.text_too_long(cast(TextTooLong, event.exception).limit)
     if raw_state == ExpenseInput.comment.state:
@@ -326,6 +362,7 @@ def create_router() -> Router:
     router.errors.register(not_yours, ExceptionTypeFilter(NotYours))
     router.errors.register(attachment_refused, ExceptionTypeFilter(AttachmentRefused))
     router.errors.register(text_too_long, ExceptionTypeFilter(TextTooLong))
+    router.errors.register(confirmation_expired, ExceptionTypeFilter(ConfirmationExpired))
     router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
     router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
     router.message.register(
@@ -370,6 +407,12 @@ def create_router() -> Router:
         ask_for_text,
         DraftCallback.filter(F.action.in_({DraftAction.OTHER_DATE, DraftAction.COMMENT})),
         flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        ask_to_undo, EntryCallback.filter(F.action == "ask"), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        keep_entry, EntryCallback.filter(F.action == "keep"), flags=OWNER_ONLY
     )
     router.callback_query.register(
         undo_entry, EntryCallback.filter(F.action == "undo"), flags=OWNER_ONLY

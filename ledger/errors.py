@@ -73,3 +73,7 @@ class AttachmentRefused(DomainError):
 
 class NotLinkedToCrm(DomainError):
     """A manager whose invite named no amoCRM user: we cannot tell which deals are theirs."""
+
+
+class ConfirmationExpired(DomainError):
+    """A "yes, do it" button tapped after its time: ask again, nothing changed."""

@@ -89,15 +89,20 @@ class Journal:
         )
         return await self._add(actor, row, "entry.posted", before=None)
 
-    async def reverse(self, actor: Actor, entry_id: int) -> EntryRow:
-        """Post the opposite of an entry (same category, dimensions and date), once only:
-        `AlreadyReversed` names who undid it first."""
+    async def ensure_reversible(self, entry_id: int) -> EntryRow:
+        """The entry, if it can still be reversed; else why not (`AlreadyReversed` names who
+        undid it first)."""
         original = await self._session.get(EntryRow, entry_id)
         if original is None:
             raise NotFound("entry", entry_id)
         if original.kind == EntryKind.REVERSAL:
             raise CannotReverse
         await self._raise_if_reversed(entry_id)
+        return original
+
+    async def reverse(self, actor: Actor, entry_id: int) -> EntryRow:
+        """Post the opposite of an entry (same category, dimensions and date), once only."""
+        original = await self.ensure_reversible(entry_id)
         reversal = EntryRow(
             kind=EntryKind.REVERSAL.value,
             amount_minor=-original.amount_minor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -163,6 +164,8 @@ async def test_undo_posts_a_reversal_once(kopeyka: Running) -> None:
     undo = card.buttons[0]["callback_data"]
 
     await owner.tap("↩️ Отменить")
+    assert await kopeyka.count_entries() == 1, "the first tap only asks"
+    await owner.tap("Да, отменить №1")
     assert "отменён" in owner.last_message().body
     await owner.tap_data(undo, message_id=card.message_id)
 
@@ -186,6 +189,8 @@ async def test_history_lists_entries_and_undoes_any_of_them(kopeyka: Running) ->
     assert "№1" in listing.body
     assert "№2" in listing.body
     await owner.tap("Отменить №1")
+    assert owner.buttons() == ["Нет, оставить", "Да, отменить №1"]
+    await owner.tap("Да, отменить №1")
 
     entries = await kopeyka.entries()
     assert entries[-1].reverses_entry_id == entries[0].id
@@ -287,3 +292,33 @@ async def test_an_overlong_comment_is_refused_and_the_draft_keeps_waiting(
 
     await owner.send("короткий")
     assert "Комментарий: короткий" in owner.last_message().body
+
+
+async def test_save_tapped_twice_never_undoes_and_no_keeps_the_entry(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    card = owner.last_message()
+    first_button = card.buttons[0]["text"]
+
+    await owner.tap(first_button)  # save
+    await owner.tap(owner.last_message().buttons[0]["text"])  # the same spot again: undo asks
+    assert owner.buttons() == ["Нет, оставить", "Да, отменить №1"]
+    await owner.tap(owner.last_message().buttons[0]["text"])  # and again: "no"
+
+    assert [e.kind for e in await kopeyka.entries()] == ["expense"]
+    assert owner.buttons() == ["↩️ Отменить"]
+
+
+async def test_a_yes_tapped_too_late_undoes_nothing_and_says_to_ask_again(
+    kopeyka: Running,
+) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    await owner.tap("✅ Сохранить")
+    await owner.tap("↩️ Отменить")
+
+    kopeyka.context.clock.advance(timedelta(minutes=3))
+    await owner.tap("Да, отменить №1")
+
+    assert "устарела" in owner.answers()[-1]
+    assert [e.kind for e in await kopeyka.entries()] == ["expense"]

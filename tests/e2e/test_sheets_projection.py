@@ -54,6 +54,7 @@ async def test_expenses_and_an_undo_in_the_bot_appear_in_the_sheet_once(
     await owner.send("15к реклама")
     await owner.tap("✅ Сохранить")
     await owner.tap("↩️ Отменить")
+    await owner.tap("Да, отменить №2")
 
     await scheduled_push(kopeyka, google, spreadsheet, key)
     await scheduled_push(kopeyka, google, spreadsheet, key)  # nothing new: nothing doubled

@@ -128,8 +128,9 @@ async def books(services: Services, database: Database, clock: FrozenClock) -> B
         refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
         await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
         await uow.commit()
-    await services.entries.reverse(owner, kazan_taxi)  # an expense undone: +2000 in November
-    await services.entries.reverse(owner, refunded)  # income undone: −30000 in October
+    for undone in (kazan_taxi, refunded):  # an expense (+2000 in November), an income (−30000 in
+        until = await services.entries.ask_to_reverse(owner, undone)  # October): undone, with
+        await services.entries.reverse(owner, undone, confirmed_until=until)  # undo's two taps
     return Books(database, clock, owner)
 
 

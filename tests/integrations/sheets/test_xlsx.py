@@ -379,7 +379,9 @@ async def test_load_projection_reads_expenses_and_reversals_with_signed_decimal_
         taxi_entry = await expenses.save(owner, taxi.id, taxi.revision)
         fuel = await expenses.start_draft(owner, "2 300,50 бензин 22.10")
         await expenses.save(owner, fuel.id, fuel.revision)
-        await EntryBook(uow, clock).reverse(owner, taxi_entry.id)
+        book = EntryBook(uow, clock)
+        until = await book.ask_to_reverse(owner, taxi_entry.id)
+        await book.reverse(owner, taxi_entry.id, confirmed_until=until)
 
     async with database.read() as session:
         everything = await load_projection(session)
