@@ -128,9 +128,10 @@ async def books(services: Services, database: Database, clock: FrozenClock) -> B
         refunded = await _income(uow, owner, clock, "30000", date(2026, 10, 20), city="Казань")
         await _income(uow, owner, clock, "999", date(2026, 7, 31), city="Москва")
         await uow.commit()
-    for undone in (kazan_taxi, refunded):  # an expense (+2000 in November), an income (−30000 in
-        until = await services.entries.ask_to_reverse(owner, undone)  # October): undone, with
-        await services.entries.reverse(owner, undone, confirmed_until=until)  # undo's two taps
+    # Undone with undo's two taps: an expense (+2000 in November), an income (−30000 in October).
+    for undone in (kazan_taxi, refunded):
+        until = await services.entries.ask_to_reverse(owner, undone)
+        await services.entries.reverse(owner, undone, confirmed_until=until)
     return Books(database, clock, owner)
 
 
