@@ -46,6 +46,8 @@ class InviteCallback(CallbackData, prefix="inv"):
 class RevokeCallback(CallbackData, prefix="rv"):
     user_id: int
     role: str
+    step: str = "ask"  # "ask" (the first tap), "yes", "no"
+    until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
 
 
 class CategoryCallback(CallbackData, prefix="cat"):

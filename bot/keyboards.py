@@ -146,6 +146,12 @@ def revoke_roles(users: list[UserView], texts: Texts) -> InlineKeyboardMarkup | 
     return _markup(_in_rows(buttons, 1)) if buttons else None
 
 
+def confirm_revoke(user_id: int, role: Role, until: int, texts: Texts) -> InlineKeyboardMarkup:
+    no = RevokeCallback(user_id=user_id, role=role.value, step="no").pack()
+    yes = RevokeCallback(user_id=user_id, role=role.value, step="yes", until=until).pack()
+    return _markup([[(texts.btn_keep, no), (texts.btn_confirm_revoke, yes)]])
+
+
 def categories_menu(categories: list[Category], texts: Texts) -> InlineKeyboardMarkup:
     buttons = [
         (f"✏️ {category.name}", CategoryCallback(action="rename", category_id=category.id).pack())

@@ -396,7 +396,9 @@ class Texts:
     btn_comment = Phrase("💬 Комментарий")
     btn_undo = Phrase("↩️ Отменить")
     btn_keep = Phrase("Нет, оставить")
-    confirmation_expired = Phrase("Кнопка устарела — нажмите «Отменить» ещё раз.")
+    confirmation_expired = Phrase(
+        "Кнопка устарела, ничего не изменено — нажмите первую кнопку ещё раз."
+    )
 
     def btn_confirm_undo(self, entry_id: int) -> str:
         return self._("Да, отменить {number}", number=self.number(entry_id))
@@ -466,6 +468,8 @@ class Texts:
     def user_line(self, user: UserView) -> str:
         handle = f" @{user.username}" if user.username else ""
         return f"• {escape(user.name)}{handle}: {self.roles(user.roles)}"
+
+    btn_confirm_revoke = Phrase("Да, отозвать")
 
     def revoke_button(self, user: UserView, role: Role) -> str:
         return f"{self.btn_revoke}: {user.name[:20]} — {self.role(role)}"

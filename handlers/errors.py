@@ -3,9 +3,9 @@
 Each router registers, with `ExceptionTypeFilter`, the errors it raises, next to the handlers
 that raise them. aiogram offers an error to the routers' error handlers in the order the routers
 are included, wherever it was raised: so each error type is claimed by one router, and this
-router, included last, takes what no other claimed. A refusal shared by every router (`NotFound`,
-and `NotAllowed` as the generic domain error) gets its words here; anything else is a bug,
-logged, with an apology.
+router, included last, takes what no other claimed. A refusal several routers share
+(`NotFound`, `ConfirmationExpired`, and `NotAllowed` as the generic domain error) gets its
+words here; anything else is a bug, logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
 """
@@ -20,7 +20,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot.texts import Texts, texts_for
-from ledger.errors import DomainError, NotFound
+from ledger.errors import ConfirmationExpired, DomainError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ async def not_found(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.not_found)
 
 
+async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.confirmation_expired)
+
+
 async def refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.not_allowed)
 
@@ -52,6 +56,7 @@ async def unexpected(event: ErrorEvent, **data: Any) -> None:
 def create_router() -> Router:
     router = Router(name="errors")
     router.errors.register(not_found, ExceptionTypeFilter(NotFound))
+    router.errors.register(confirmation_expired, ExceptionTypeFilter(ConfirmationExpired))
     router.errors.register(refused, ExceptionTypeFilter(DomainError))
     router.errors.register(unexpected)
     return router

@@ -28,7 +28,6 @@ from ledger.errors import (
     AlreadyReversed,
     AttachmentRefused,
     CannotReverse,
-    ConfirmationExpired,
     NotYours,
     StaleDraft,
     TextTooLong,
@@ -278,12 +277,12 @@ async def keep_entry(
     texts: Texts,
 ) -> None:
     """Undo's "no": the buttons as they were."""
-    await query.answer()
     if callback_data.origin == "card":
-        entry = await entries.get(callback_data.entry_id)
-        await replace_markup(query, keyboards.saved_entry(entry, texts))
+        markup = keyboards.saved_entry(await entries.get(callback_data.entry_id), texts)
     else:
-        await replace_markup(query, keyboards.history(await entries.recent(actor), texts))
+        markup = keyboards.history(await entries.recent(actor), texts)
+    await query.answer()
+    await replace_markup(query, markup)
 
 
 async def undo_entry(
@@ -341,10 +340,6 @@ async def attachment_refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.attachment_refused(reason))
 
 
-async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.confirmation_expired)
-
-
 async def text_too_long(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
     text = texts.text_too_long(cast(TextTooLong, event.exception).limit)
     if raw_state == ExpenseInput.comment.state:
@@ -362,7 +357,6 @@ def create_router() -> Router:
     router.errors.register(not_yours, ExceptionTypeFilter(NotYours))
     router.errors.register(attachment_refused, ExceptionTypeFilter(AttachmentRefused))
     router.errors.register(text_too_long, ExceptionTypeFilter(TextTooLong))
-    router.errors.register(confirmation_expired, ExceptionTypeFilter(ConfirmationExpired))
     router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
     router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
     router.message.register(

@@ -11,7 +11,7 @@ from bot.callbacks import InviteCallback, RevokeCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
 from handlers.errors import answer_error
-from handlers.replies import replace_card
+from handlers.replies import replace_card, replace_markup
 from ledger.errors import CannotRevokeOwner, NotAllowed
 from ledger.invites import InviteService
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
@@ -67,10 +67,21 @@ async def revoke(
     users: UserService,
     texts: Texts,
 ) -> None:
-    role = Role(callback_data.role)
-    person = await users.revoke(actor, callback_data.user_id, role)
-    await query.answer()
-    await replace_card(query, texts.revoked(person, role))
+    """Two taps: the role's button asks, "yes" (beside "no", and only for a while) revokes."""
+    role, user_id = Role(callback_data.role), callback_data.user_id
+    # Answered once the service agreed: a refusal answers the tap with its reason instead.
+    if callback_data.step == "ask":
+        until = await users.ask_to_revoke(actor, user_id, role)
+        await query.answer()
+        await replace_markup(query, keyboards.confirm_revoke(user_id, role, until, texts))
+    elif callback_data.step == "no":
+        people = await users.list_users(actor)
+        await query.answer()
+        await replace_markup(query, keyboards.revoke_roles(people, texts))
+    else:
+        person = await users.revoke(actor, user_id, role, confirmed_until=callback_data.until)
+        await query.answer()
+        await replace_card(query, texts.revoked(person, role))
 
 
 def _grantable(value: str) -> Role:

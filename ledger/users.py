@@ -12,7 +12,8 @@ from sqlalchemy import delete, exists, select
 
 from ledger import audit
 from ledger.clock import Clock
-from ledger.errors import CannotRevokeOwner, NotFound
+from ledger.entries import CONFIRM_WITHIN
+from ledger.errors import CannotRevokeOwner, ConfirmationExpired, NotFound
 from ledger.roles import Actor, Role
 from ledger.storage.models import AuditRow, UserRoleRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -174,13 +175,18 @@ class UserService:
                 )
         return views
 
-    async def revoke(self, actor: Actor, user_id: int, role: Role) -> UserView:
-        actor.require(Role.OWNER)
-        user = await self._session.get(UserRow, user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        if role == Role.OWNER:
-            raise CannotRevokeOwner
+    async def ask_to_revoke(self, actor: Actor, user_id: int, role: Role) -> int:
+        """The first of revoke's two taps: it may be done (else why not), and until when the
+        "yes" may come."""
+        await self._revocable(actor, user_id, role)
+        return int((self._clock.now() + CONFIRM_WITHIN).timestamp())
+
+    async def revoke(
+        self, actor: Actor, user_id: int, role: Role, *, confirmed_until: int
+    ) -> UserView:
+        user = await self._revocable(actor, user_id, role)
+        if self._clock.now().timestamp() > confirmed_until:
+            raise ConfirmationExpired
         async with self._uow.write():
             removed = await self._session.execute(
                 delete(UserRoleRow).where(
@@ -203,6 +209,15 @@ class UserService:
         if user.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
         return UserView(user.id, user.telegram_id, user.name, user.username, frozenset(roles))
+
+    async def _revocable(self, actor: Actor, user_id: int, role: Role) -> UserRow:
+        actor.require(Role.OWNER)
+        user = await self._session.get(UserRow, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        if role == Role.OWNER:
+            raise CannotRevokeOwner
+        return user
 
     async def grant_console_role(self, person: Person, role: Role) -> None:
         """The console's persona for a role: whoever runs the terminal runs the business."""

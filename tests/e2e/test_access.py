@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.callbacks import RevokeCallback
 from bot.notifier import create_notify_handler
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
 from ledger.storage.models import ExpenseDraftRow, UserRoleRow, UserRow
@@ -138,6 +139,8 @@ async def test_owner_revokes_a_role_and_the_person_loses_access_at_once(
     assert "кассир" in listing
     assert "владелец" in listing
     await owner.tap("Отозвать: Кира — кассир")
+    assert owner.buttons() == ["Нет, оставить", "Да, отозвать"]  # the first tap only asks
+    await owner.tap("Да, отозвать")
     assert "отозвана" in owner.last_message().body
 
     await cashier.send("/help")
@@ -172,8 +175,10 @@ async def test_an_owner_cannot_be_revoked_from_the_bot(kopeyka: Running) -> None
     owner = kopeyka.owner
     await owner.send("/users")
     owner_user_id = await kopeyka.scalar(select(UserRow.id).where(UserRow.telegram_id == owner.id))
-    await owner.tap_data(f"rv:{owner_user_id}:owner", message_id=owner.last_message().message_id)
-    assert "OWNER_TELEGRAM_IDS" in owner.answers()[-1]
+    for step in ("ask", "yes"):  # a forged first tap, and a forged "yes" still in time
+        forged = RevokeCallback(user_id=owner_user_id, role="owner", step=step, until=2**40)
+        await owner.tap_data(forged.pack(), message_id=owner.last_message().message_id)
+        assert "OWNER_TELEGRAM_IDS" in owner.answers()[-1]
     await owner.send("/help")
     assert "/invite" in owner.last_message().body
 
