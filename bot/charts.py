@@ -87,8 +87,13 @@ def marketing_vs_turnover_png(
 
 
 def _grouped(value: float) -> str:
-    """Whole rubles grouped by thousands with a narrow no-break space, the Russian way."""
-    return f"{value:,.0f}".replace(",", "\u202f")
+    """Whole rubles grouped by thousands with a narrow no-break space, the Russian way, and
+    the true minus sign the cards use; a value that rounds to zero is "0", never "-0"."""
+    text = f"{round(value) + 0:,.0f}".replace(",", "\u202f")
+    return text.replace("-", MINUS)
+
+
+MINUS = "\u2212"
 
 
 def _short(value: Decimal) -> str:

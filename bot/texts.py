@@ -76,8 +76,12 @@ class Phrase:
         return self if texts is None else texts._(self.msgid)
 
 
+MINUS = "\u2212"  # the true minus sign, the same on every card and chart
+
+
 def money(value: Money) -> str:
-    return format_money(value, "ru_RU")
+    # Babel writes a hyphen for minus in ru_RU; /history and the charts use the true sign.
+    return format_money(value, "ru_RU").replace("-", MINUS, 1)
 
 
 class Texts:
@@ -342,7 +346,7 @@ class Texts:
     history_title = Phrase("<b>Последние записи</b>")
 
     def history_line(self, entry: Entry) -> str:
-        mark = {"expense": "−", "income": "+", "reversal": "↩️"}.get(entry.kind, "")
+        mark = {"expense": MINUS, "income": "+", "reversal": "↩️"}.get(entry.kind, "")
         amount = money(Money(abs(entry.amount.amount), entry.amount.currency))
         text = (
             f"{self.number(entry.id)} {format_date(entry.entry_date)} {mark}{amount} "
@@ -612,7 +616,7 @@ class Texts:
         return babel_date(month, "LLLL y", locale=self.language)
 
     def percent(self, value: Decimal) -> str:
-        return format_percent(value, "#,##0.0%", locale=self.language)
+        return format_percent(value, "#,##0.0%", locale=self.language).replace("-", MINUS, 1)
 
     def dimension_button(self, dimension: Dimension, value: str | None) -> str:
         shown = value[:30] if value else self.all_values
