@@ -82,16 +82,27 @@ class CategoryService:
         self._clock = clock
 
     async def seed(self, categories: dict[str, list[str]]) -> int:
-        """Create categories the TOML names that do not exist yet; never overwrite the owner's."""
+        """Create the categories the TOML names that were never seeded; never touch the owner's.
+
+        A seeded category is found by the name it was seeded under (`seed_key`), so one the
+        owner renamed is not added again; one the owner had already made with that name is
+        adopted as the seed.
+        """
         async with self._uow.write():
-            existing = set((await self._session.execute(select(CategoryRow.name))).scalars())
-            position = len(existing)
+            rows = list(await self._session.scalars(select(CategoryRow)))
+            keys = {row.seed_key for row in rows}
+            unkeyed = {row.name: row for row in rows if row.seed_key is None}
+            position = len(rows)
             added = 0
             for name, keywords in categories.items():
-                if name in existing:
+                if name in keys:
+                    continue
+                if name in unkeyed:
+                    unkeyed[name].seed_key = name
                     continue
                 row = CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
                 row.is_marketing = name == MARKETING_CATEGORY
+                row.seed_key = name
                 self._session.add(row)
                 position += 1
                 added += 1

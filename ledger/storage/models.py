@@ -107,6 +107,8 @@ class CategoryRow(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Its spending is the marketing line set against turnover, whatever it is called.
     is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The TOML name it was seeded from (None: the owner added it): a renamed seed stays found.
+    seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class CategoryWordRow(Base):
