@@ -23,7 +23,7 @@ WON_STATUS = 142
 LOST_STATUS = 143
 BUILT_IN_STATUSES = (WON_STATUS, LOST_STATUS)  # the same ids in every pipeline
 WIDTH = 80
-FIELDS_COMMAND = "python run.py amocrm fields"
+FIELDS_COMMAND = "./start amocrm fields"
 
 AMOUNT_TYPES = frozenset({"numeric", "monetary", "price"})
 LIST_TYPES = frozenset({"select", "radiobutton", "multiselect"})

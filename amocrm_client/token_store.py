@@ -15,7 +15,7 @@ from ledger.storage.database import Database
 from ledger.storage.models import AmoTokenRow
 
 _ROW_ID = 1
-NOT_AUTHORISED = "not authorised: run `python run.py amocrm auth CODE` with a fresh code"
+NOT_AUTHORISED = "not authorised: run `./start amocrm auth CODE` with a fresh code"
 
 
 class DatabaseTokenStore:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 OK, OFF, BAD, WARN = "ok ", "off", "BAD", " ! "  # WARN: works, probably not as meant
 CONSTRAINTS = Path(__file__).resolve().parents[1] / "constraints.txt"
 CORE_PACKAGES = ("aiogram", "aiohttp", "pydantic", "SQLAlchemy", "gspread", "APScheduler")
-NOT_AUTHORISED = "not authorised — run python run.py amocrm auth CODE"
+NOT_AUTHORISED = "not authorised — run ./start amocrm auth CODE"
 AMOCRM_TIMEOUT = 30.0  # seconds for each request of the live check (aiohttp total timeout)
 
 # Builds the client the live amoCRM check uses; None when no token is available.
@@ -37,7 +37,7 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     if settings.bot_token is None:
         found.append(
-            (OFF, "BOT_TOKEN", "not set — `run.py run` opens the console instead of Telegram")
+            (OFF, "BOT_TOKEN", "not set — `./start` opens the console instead of Telegram")
         )
     else:
         found.append((OK, "BOT_TOKEN", "set"))
@@ -94,6 +94,16 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
                 OK if exists else BAD,
                 "GOOGLE_SERVICE_ACCOUNT_FILE",
                 "found" if exists else f"{settings.google_service_account_file} does not exist",
+            )
+        )
+    elif settings.google_service_account_file is not None or settings.sheet_id is not None:
+        missing = "SHEET_ID" if settings.sheet_id is None else "GOOGLE_SERVICE_ACCOUNT_FILE"
+        found.append(
+            (
+                BAD,
+                "GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID",
+                f"only half set: {missing} is missing, so Google Sheets stays off — set both, "
+                "or neither for XLSX export only",
             )
         )
     else:
@@ -207,7 +217,7 @@ async def check_database(settings: Settings) -> tuple[str, str, str]:
     except Exception as exc:
         message = str(exc).splitlines()[0]
         if "alembic_version" in message:
-            return (BAD, "database", "reachable but not migrated — run `python run.py migrate`")
+            return (BAD, "database", "reachable but not migrated — run `./start migrate`")
         return (BAD, "database", f"cannot connect: {message}")
     finally:
         await engine.dispose()
@@ -307,7 +317,7 @@ def _amo_mapping(settings: Settings) -> tuple[AmoMapping | None, list[tuple[str,
             for error in exc.errors()
         ]
     if not mapping.model_fields_set:
-        hint = "[amocrm] is empty — run python run.py amocrm fields and copy the ids into it"
+        hint = "[amocrm] is empty — run ./start amocrm fields and copy the ids into it"
         return None, [(OFF, "AMOCRM mapping", hint)]
     return mapping, []
 
@@ -316,7 +326,7 @@ def _amo_error_text(exc: AmoError) -> str:
     from amocrm_client.errors import AmoRateLimited, AmoServerError, AmoUnauthorized
 
     if isinstance(exc, AmoUnauthorized):
-        hint = "the token was refused: issue a new one, or run python run.py amocrm auth CODE"
+        hint = "the token was refused: issue a new one, or run ./start amocrm auth CODE"
     elif isinstance(exc, AmoRateLimited):
         hint = "too many requests: try again in a minute"
     elif isinstance(exc, AmoServerError):

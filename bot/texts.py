@@ -570,7 +570,7 @@ class Texts:
     def amo_daily_summary(self, deals: int, webhooks: int, errors: int) -> str:
         return self._(
             "amoCRM за сутки: сделок обновлено — {deals}, вебхуков — {webhooks}, "
-            "ошибок — {errors}. Подробности: <code>python run.py doctor</code> и журнал.",
+            "ошибок — {errors}. Подробности: <code>./start doctor</code> и журнал.",
             deals=deals,
             webhooks=webhooks,
             errors=errors,

@@ -208,6 +208,13 @@ def _describe(error: dict[str, Any]) -> str:
     if not location:
         return f"Settings: {message}"
     name = location[0].upper()
+    if str(error.get("type", "")).startswith("url_"):
+        # pydantic says "relative URL without a base"; a person needs the fix.
+        given = error.get("input")
+        example = "https://yourcompany.amocrm.ru" if "AMOCRM" in name else "https://example.com"
+        return (
+            f"{name}: '{given}' is not a full web address — write it with https://, e.g. {example}"
+        )
     return f"{name}: {message}"
 
 

@@ -141,7 +141,7 @@ def test_doctor_without_an_amocrm_token_says_how_to_authorise(cli) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "[off] AMOCRM: not authorised — run python run.py amocrm auth CODE" in lines
+    assert "[off] AMOCRM: not authorised — run ./start amocrm auth CODE" in lines
     assert "Traceback" not in result.stderr
 
 

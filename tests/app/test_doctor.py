@@ -7,7 +7,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_queues, check_versions
+from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_queues, check_static, check_versions
 from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.outbox import OutboxWorker, enqueue
@@ -68,3 +68,21 @@ async def test_the_queues_line_warns_of_effects_that_gave_up(
     assert (mark, name) == (WARN, "queues")
     assert text.startswith("1 effects and 0 amoCRM webhooks waiting; 1 effects and 0 webhooks")
     assert "gave up" in text
+
+
+def test_a_half_set_google_sheets_is_flagged_with_what_is_missing(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, sheet_id="1AbC", data_dir=tmp_path)
+
+    [line] = [r for r in check_static(settings) if r[1] == "GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID"]
+
+    assert line[0] == BAD
+    assert "GOOGLE_SERVICE_ACCOUNT_FILE is missing" in line[2]
+
+
+def test_hints_name_the_readmes_commands(tmp_path: Path) -> None:
+    [line] = [
+        r for r in check_static(Settings(_env_file=None, data_dir=tmp_path)) if r[1] == "BOT_TOKEN"
+    ]
+
+    assert "`./start`" in line[2]
+    assert "run.py" not in line[2]

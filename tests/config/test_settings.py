@@ -111,6 +111,16 @@ def test_wrong_timezone_stops_start_up_with_one_line_naming_it(
     assert "Mars/Olympus" in lines[0]
 
 
+def test_an_address_without_its_scheme_is_told_how_to_write_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [line] = _error_lines(monkeypatch, AMOCRM_BASE_URL="mycompany.amocrm.ru")
+
+    assert line.startswith("AMOCRM_BASE_URL: 'mycompany.amocrm.ru' is not a full web address")
+    assert "https://yourcompany.amocrm.ru" in line
+    assert "relative URL" not in line
+
+
 def test_webhook_without_its_secret_names_both_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

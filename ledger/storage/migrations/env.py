@@ -6,7 +6,7 @@ from ledger.storage.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations with `python run.py migrate`, which supplies the database")
+    raise RuntimeError("run migrations with `./start migrate`, which supplies the database")
 
 context.configure(
     connection=connection,

@@ -178,7 +178,7 @@ async def test_a_status_or_pipeline_that_does_not_exist_is_named_by_its_key(clie
     assert len(closed) == 2
     assert "pair 2 [3177727, 999]: status 999 is not in pipeline 3177727" in closed[0].text
     assert "pair 3 [555, 32392165]: there is no pipeline 555" in closed[1].text
-    assert all("python run.py amocrm fields" in p.text for p in closed)
+    assert all("./start amocrm fields" in p.text for p in closed)
     [confirmed] = keyed(problems, "amocrm.confirmed_status")
     assert "status 888 is not in pipeline 3177727 «Воронка»" in confirmed.text
     assert not any(p.warning for p in problems)
@@ -369,7 +369,7 @@ async def test_without_a_token_the_doctor_says_how_to_authorise(fake, tmp_path):
     found = await check_amocrm(settings)
 
     assert found == [(OFF, "AMOCRM", NOT_AUTHORISED)]
-    assert NOT_AUTHORISED == "not authorised — run python run.py amocrm auth CODE"
+    assert NOT_AUTHORISED == "not authorised — run ./start amocrm auth CODE"
     assert fake.requests == []
 
 
@@ -398,7 +398,7 @@ async def test_an_empty_mapping_section_is_off(fake, token, tmp_path):
     found = await check_amocrm(fake_settings(fake, token, tmp_path, mappings=""))
 
     assert found[0][:2] == (OFF, "AMOCRM mapping")
-    assert "python run.py amocrm fields" in found[0][2]
+    assert "./start amocrm fields" in found[0][2]
     assert found[1][:2] == (OK, "AMOCRM")
 
 

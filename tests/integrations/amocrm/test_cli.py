@@ -111,7 +111,7 @@ async def test_commands_without_authorisation_say_how_to_authorise(run_py):
     _, doctor = await run_py("doctor")
 
     assert sync_status == 1
-    assert "run.py amocrm auth CODE" in sync
+    assert "./start amocrm auth CODE" in sync
     assert "not authorised" in doctor
 
 
