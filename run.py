@@ -21,6 +21,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from app.errors import CannotStart
 from config.settings import SettingsError, load_settings
 from ledger.roles import Role
 
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
         return 2
+    except CannotStart as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 1

@@ -9,9 +9,14 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from app.errors import CannotStart
 from config.settings import Settings, SettingsError
 from ledger.roles import Role
+
+if TYPE_CHECKING:
+    from app.context import AppContext
 
 # Console users of each role: ids no Telegram account has this low in the 900 millions.
 CONSOLE_PERSONAS = {role: 900_000_001 + index for index, role in enumerate(Role)}
@@ -31,22 +36,56 @@ async def run(settings: Settings) -> int:
                 "e.g. OWNER_TELEGRAM_IDS=123456789"
             ]
         )
-    from app.composition import create_app_context
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from app.runtime import run_polling, run_webhook
     from bot.factory import create_bot, create_dispatcher
     from handlers import create_root_router
 
-    context = await create_app_context(settings)
+    context = await _app_context(settings)
     bot = create_bot(settings.bot_token.get_secret_value(), settings)
     dispatcher = create_dispatcher(context, create_root_router())
+    api = str(settings.telegram_api_url or "https://api.telegram.org")
     try:
         if settings.webhook_mode:
             await run_webhook(context, dispatcher, bot)
         else:
             await run_polling(context, dispatcher, bot)
+    except TelegramUnauthorizedError:
+        raise CannotStart(
+            "Telegram", "BOT_TOKEN was refused — copy it again from @BotFather"
+        ) from None
+    except TelegramNetworkError as exc:
+        raise CannotStart(
+            "Telegram",
+            f"{api} cannot be reached ({exc.message}) — check the network, a proxy, "
+            "or TELEGRAM_API_URL",
+        ) from None
+    except OSError as exc:
+        raise CannotStart(
+            "the web server",
+            f"cannot listen on {settings.web_host}:{settings.web_port} ({exc.strerror or exc}) "
+            "— is another program using WEB_PORT?",
+        ) from None
     finally:
         await context.database.dispose()
     return 0
+
+
+async def _app_context(settings: Settings) -> AppContext:
+    """The application on its database; an unreachable database is one line, not a trace."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from app.composition import create_app_context
+
+    try:
+        return await create_app_context(settings)
+    except (OperationalError, InterfaceError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CannotStart(
+            "the database",
+            f"cannot connect ({reason}) — is it running, and is DATABASE_URL right?",
+        ) from None
 
 
 async def console(settings: Settings, role: Role) -> int:

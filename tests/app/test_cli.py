@@ -222,3 +222,36 @@ def test_export_of_a_month_that_does_not_exist_is_refused_with_a_clear_line(cli)
     ]
     assert "Traceback" not in result.stderr
     assert not list(cli.data_dir.glob("ledger-*.xlsx"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_telegram_is_one_line_not_a_traceback(cli) -> None:
+    result = cli(
+        "run",
+        BOT_TOKEN="123456:not-a-real-token",
+        OWNER_TELEGRAM_IDS="1111111",
+        TELEGRAM_API_URL=f"http://127.0.0.1:{_closed_port()}",
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Cannot start")]
+    assert line.startswith("Cannot start: Telegram: http://127.0.0.1:")
+    assert "TELEGRAM_API_URL" in line
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(cli) -> None:
+    url = f"postgresql+asyncpg://kopeyka:secret@127.0.0.1:{_closed_port()}/kopeyka"
+    result = cli(
+        "run", BOT_TOKEN="123456:not-a-real-token", OWNER_TELEGRAM_IDS="1", DATABASE_URL=url
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Cannot start: the database: cannot connect" in result.stderr
+    assert "secret" not in result.stderr
