@@ -299,8 +299,9 @@ class Texts:
         after = self._("В учёте записана сторнирующая запись.")
         return f"↩️ <b>{title}</b>: {what}. {after}"
 
-    photo_needs_caption = Phrase(
-        "Добавьте к фото чека подпись с суммой и назначением, например: <code>1500 такси</code>."
+    ask_receipt_line = Phrase(
+        "Чек получен. Напишите сумму и на что он, например: <code>700 бумага</code> — "
+        "чек приложится к этому расходу. /cancel — не сохранять чек."
     )
 
     def attachment_refused(self, reason: str) -> str:

@@ -39,6 +39,7 @@ from ledger.roles import Actor, Role
 class ExpenseInput(StatesGroup):
     date = State()
     comment = State()
+    receipt_line = State()  # a receipt came alone: the expense it belongs to
 
 
 async def _send_card(message: Message, draft: Draft, texts: Texts) -> None:
@@ -56,27 +57,47 @@ async def expense_command(
 
 
 async def expense_receipt_photo(
-    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    if not message.caption:
-        # Reading the fiscal QR code from the picture is a later step; for now, the caption.
-        await message.answer(texts.photo_needs_caption)
-        return
-    draft = await expenses.start_draft(
-        actor, message.caption, receipt_file_id=message.photo[-1].file_id
-    )
-    await _send_card(message, draft, texts)
+    await _receipt(message, state, actor, expenses, texts, message.photo[-1].file_id)
 
 
 async def expense_receipt_document(
-    message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
     document = message.document
     check_receipt(document.mime_type, document.file_size)
-    if not message.caption:
-        await message.answer(texts.photo_needs_caption)
+    await _receipt(message, state, actor, expenses, texts, document.file_id)
+
+
+async def _receipt(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    file_id: str,
+) -> None:
+    """With a caption, the receipt's expense; alone, it joins the open draft, or waits for
+    the line it belongs to. Never dropped."""
+    if message.caption:
+        draft = await expenses.start_draft(actor, message.caption, receipt_file_id=file_id)
+    elif (draft := await expenses.attach_receipt(actor, file_id)) is None:
+        await state.set_state(ExpenseInput.receipt_line)
+        await state.set_data({"receipt_file_id": file_id})
+        await message.answer(texts.ask_receipt_line)
         return
-    draft = await expenses.start_draft(actor, message.caption, receipt_file_id=document.file_id)
+    await _send_card(message, draft, texts)
+
+
+async def typed_receipt_line(
+    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    data = await state.get_data()
+    draft = await expenses.start_draft(
+        actor, message.text or "", receipt_file_id=data["receipt_file_id"]
+    )
+    await state.clear()
     await _send_card(message, draft, texts)
 
 
@@ -306,8 +327,11 @@ async def undo_entry(
 # -- what the expense flow refuses, in words --------------------------------------------------
 
 
-async def bad_amount(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.amount_error(cast(AmountError, event.exception)))
+async def bad_amount(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
+    text = texts.amount_error(cast(AmountError, event.exception))
+    if raw_state == ExpenseInput.receipt_line.state:
+        text += "\n\n" + texts.ask_receipt_line  # the receipt still waits for its line
+    await answer_error(event, text)
 
 
 async def bad_date(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:
@@ -362,12 +386,16 @@ def create_router() -> Router:
     router.message.register(
         expense_receipt_document, F.document, HasRole(Role.OWNER), flags=OWNER_ONLY
     )
-    router.message.register(cancel_input, Command("cancel"), ExpenseInput.date, flags=OWNER_ONLY)
-    router.message.register(cancel_input, Command("cancel"), ExpenseInput.comment, flags=OWNER_ONLY)
+    for waiting in (ExpenseInput.date, ExpenseInput.comment, ExpenseInput.receipt_line):
+        router.message.register(cancel_input, Command("cancel"), waiting, flags=OWNER_ONLY)
     # A command typed while the card waits for text is a command, not a comment.
     typed = F.text & ~F.text.startswith("/")
     router.message.register(typed_date, ExpenseInput.date, typed, flags=OWNER_ONLY)
     router.message.register(typed_comment, ExpenseInput.comment, typed, flags=OWNER_ONLY)
+    router.message.register(
+        cancel_input, Command("cancel"), ExpenseInput.receipt_line, flags=OWNER_ONLY
+    )
+    router.message.register(typed_receipt_line, ExpenseInput.receipt_line, typed, flags=OWNER_ONLY)
     router.message.register(
         expense_text, F.text, ~F.text.startswith("/"), HasRole(Role.OWNER), flags=OWNER_ONLY
     )

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from ledger.amounts import read_expense
 from ledger.categories import CategoryService
 from ledger.clock import Clock
@@ -124,6 +126,23 @@ class ExpenseService:
             self._session.add(row)
             await self._uow.commit()
         return self._draft(row, category.name)
+
+    async def attach_receipt(self, actor: Actor, receipt_file_id: str) -> Draft | None:
+        """A receipt sent on its own joins the actor's open draft (the latest); None if there
+        is none, and the caller asks for the expense it belongs to."""
+        actor.require(Role.OWNER)
+        latest = await self._session.scalar(
+            select(ExpenseDraftRow.id)
+            .where(
+                ExpenseDraftRow.user_id == actor.user_id,
+                ExpenseDraftRow.status == DraftStatus.OPEN,
+            )
+            .order_by(ExpenseDraftRow.updated_at.desc(), ExpenseDraftRow.id.desc())
+            .limit(1)
+        )
+        if latest is None:
+            return None
+        return await self._change(actor, latest, None, receipt_file_id=receipt_file_id)
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
         row = await self._own_draft(actor, draft_id)

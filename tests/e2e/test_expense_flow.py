@@ -209,13 +209,32 @@ async def test_receipt_photo_with_a_caption_becomes_a_draft_with_the_receipt(
     assert entry.receipt_file_id
 
 
-async def test_receipt_photo_without_an_amount_gets_a_hint_and_no_draft(
+async def test_a_receipt_alone_waits_for_its_line_and_is_kept_with_it(
     kopeyka: Running,
 ) -> None:
     owner = kopeyka.owner
     await owner.send_photo(b"\x89PNG fake receipt bytes")
-    assert "подпись с суммой" in owner.last_message().body
+    assert "Чек получен" in owner.last_message().body
     assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+
+    await owner.send("700 бумага")
+    assert "Чек: приложен" in owner.last_message().body
+    await owner.tap("✅ Сохранить")
+    [entry] = await kopeyka.entries()
+    assert (entry.amount_minor, entry.description) == (-70000, "бумага")
+    assert entry.receipt_file_id
+
+
+async def test_a_receipt_alone_joins_the_open_draft(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    assert "Чек" not in owner.last_message().body
+
+    await owner.send_photo(b"\x89PNG fake receipt bytes")
+    assert "Чек: приложен" in owner.last_message().body
+    await owner.tap("✅ Сохранить")
+    [entry] = await kopeyka.entries()
+    assert entry.receipt_file_id
 
 
 async def test_expense_command_works_like_a_typed_expense(kopeyka: Running) -> None:
