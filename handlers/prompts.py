@@ -46,6 +46,7 @@ class LeavePrompt(BaseMiddleware):
 
 def _leaves(text: str, yields_to_expenses: bool) -> bool:
     if text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@")[0] if len(text) > 1 else ""
+        words = text[1:].split(maxsplit=1)
+        command = words[0].split("@")[0] if words else ""  # "/" alone, "/ ": no command
         return command.casefold() != "cancel"
     return yields_to_expenses and reads_as_expense(text)
