@@ -21,6 +21,7 @@ class DraftAction(StrEnum):
     COMMENT = "m"
     BACK = "b"
     ALTERNATIVE = "a"  # the other reading of the amount
+    AMOUNT = "am"  # type a new amount
 
 
 class DraftCallback(CallbackData, prefix="x"):

@@ -57,6 +57,9 @@ def draft_card(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
         [
             (texts.btn_category, _draft_button(draft, DraftAction.CATEGORIES)),
             (texts.btn_date, _draft_button(draft, DraftAction.DATES)),
+        ],
+        [
+            (texts.btn_amount, _draft_button(draft, DraftAction.AMOUNT)),
             (texts.btn_comment, _draft_button(draft, DraftAction.COMMENT)),
         ],
     ]

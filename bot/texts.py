@@ -314,6 +314,10 @@ class Texts:
         "Напишите дату: <code>22.11</code>, <code>22.11.2026</code> или <code>вчера</code>. "
         "/cancel — оставить как было."
     )
+    ask_amount = Phrase(
+        "Напишите сумму: <code>1500</code>, <code>1 500,50</code> или <code>15к</code>. "
+        "/cancel — оставить как было."
+    )
     ask_comment = Phrase(
         "Напишите комментарий к расходу одним сообщением. /cancel — оставить как было."
     )
@@ -399,6 +403,7 @@ class Texts:
     btn_category = Phrase("📂 Категория")
     btn_date = Phrase("📅 Дата")
     btn_comment = Phrase("💬 Комментарий")
+    btn_amount = Phrase("✏️ Сумма")
     btn_undo = Phrase("↩️ Отменить")
     btn_keep = Phrase("Нет, оставить")
     confirmation_expired = Phrase(

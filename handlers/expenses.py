@@ -40,6 +40,7 @@ class ExpenseInput(StatesGroup):
     date = State()
     comment = State()
     receipt_line = State()  # a receipt came alone: the expense it belongs to
+    amount = State()
 
 
 async def _send_card(message: Message, draft: Draft, texts: Texts) -> None:
@@ -120,6 +121,23 @@ async def typed_date(
     data = await state.get_data()
     try:
         draft = await expenses.set_date(actor, data["draft_id"], None, message.text or "")
+    except StaleDraft:
+        await state.clear()
+        raise
+    await _after_typed_input(message, state, bot, data, draft, texts)
+
+
+async def typed_amount(
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    try:
+        draft = await expenses.set_amount(actor, data["draft_id"], message.text or "")
     except StaleDraft:
         await state.clear()
         raise
@@ -257,13 +275,16 @@ async def ask_for_text(
     texts: Texts,
 ) -> None:
     draft = await _current(actor, expenses, callback_data)
-    asking_date = callback_data.action == DraftAction.OTHER_DATE
-    await state.set_state(ExpenseInput.date if asking_date else ExpenseInput.comment)
+    waiting, prompt = {
+        DraftAction.OTHER_DATE: (ExpenseInput.date, texts.ask_date),
+        DraftAction.AMOUNT: (ExpenseInput.amount, texts.ask_amount),
+    }.get(callback_data.action, (ExpenseInput.comment, texts.ask_comment))
+    await state.set_state(waiting)
     card_id = query.message.message_id if query.message else None
     await state.set_data({"draft_id": draft.id, "card_message_id": card_id})
     await query.answer()
     if query.message is not None:
-        await query.message.answer(texts.ask_date if asking_date else texts.ask_comment)
+        await query.message.answer(prompt)
 
 
 async def _current(actor: Actor, expenses: ExpenseService, callback_data: DraftCallback) -> Draft:
@@ -331,6 +352,8 @@ async def bad_amount(event: ErrorEvent, texts: Texts, raw_state: str | None = No
     text = texts.amount_error(cast(AmountError, event.exception))
     if raw_state == ExpenseInput.receipt_line.state:
         text += "\n\n" + texts.ask_receipt_line  # the receipt still waits for its line
+    elif raw_state == ExpenseInput.amount.state:
+        text += "\n\n" + texts.ask_amount
     await answer_error(event, text)
 
 
@@ -386,12 +409,18 @@ def create_router() -> Router:
     router.message.register(
         expense_receipt_document, F.document, HasRole(Role.OWNER), flags=OWNER_ONLY
     )
-    for waiting in (ExpenseInput.date, ExpenseInput.comment, ExpenseInput.receipt_line):
+    for waiting in (
+        ExpenseInput.date,
+        ExpenseInput.comment,
+        ExpenseInput.receipt_line,
+        ExpenseInput.amount,
+    ):
         router.message.register(cancel_input, Command("cancel"), waiting, flags=OWNER_ONLY)
     # A command typed while the card waits for text is a command, not a comment.
     typed = F.text & ~F.text.startswith("/")
     router.message.register(typed_date, ExpenseInput.date, typed, flags=OWNER_ONLY)
     router.message.register(typed_comment, ExpenseInput.comment, typed, flags=OWNER_ONLY)
+    router.message.register(typed_amount, ExpenseInput.amount, typed, flags=OWNER_ONLY)
     router.message.register(
         cancel_input, Command("cancel"), ExpenseInput.receipt_line, flags=OWNER_ONLY
     )
@@ -427,7 +456,9 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         ask_for_text,
-        DraftCallback.filter(F.action.in_({DraftAction.OTHER_DATE, DraftAction.COMMENT})),
+        DraftCallback.filter(
+            F.action.in_({DraftAction.OTHER_DATE, DraftAction.COMMENT, DraftAction.AMOUNT})
+        ),
         flags=OWNER_ONLY,
     )
     router.callback_query.register(

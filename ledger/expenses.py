@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from ledger.amounts import read_expense
+from ledger.amounts import parse_amount, read_expense
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.dates import extract_date, parse_date
@@ -153,6 +153,19 @@ class ExpenseService:
     ) -> Draft:
         category = await self._categories.get(category_id)
         return await self._change(actor, draft_id, revision, category_id=category.id)
+
+    async def set_amount(self, actor: Actor, draft_id: int, text: str) -> Draft:
+        """An amount typed to correct the card's; AmountError says what is wrong with it."""
+        amount = parse_amount(text, limit=self._limit)
+        return await self._change(
+            actor,
+            draft_id,
+            None,
+            amount_minor=amount.to_minor_units(),
+            currency=amount.currency,
+            alternative_minor=None,  # the owner said which amount: nothing left to offer
+            arithmetic=None,
+        )
 
     async def take_alternative(self, actor: Actor, draft_id: int, revision: int) -> Draft:
         """The other reading of the amount; the first one becomes the alternative, so a second

@@ -81,3 +81,24 @@ async def test_a_bare_number_or_an_exponent_is_asked_about_and_nothing_is_drafte
     assert "1e3" in owner.last_message().body
 
     assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+
+
+async def test_the_card_s_amount_can_be_corrected_and_a_wrong_one_asks_again(
+    kopeyka: Running,
+) -> None:
+    owner = kopeyka.owner
+    await owner.send("2 такси 1500")
+    await owner.tap("✏️ Сумма")
+    assert "/cancel" in owner.last_message().body
+
+    await owner.send("полторы тысячи")
+    assert "Не вижу суммы" in owner.last_message().body
+    assert "Напишите сумму" in owner.last_message().body  # the prompt again
+    await owner.send("1 800")
+
+    card = owner.last_message()
+    assert rub("1 800,00 ₽") in card.body
+    assert not [b for b in owner.buttons() if b.startswith("Не ")]  # nothing left to offer
+    await owner.tap("✅ Сохранить")
+    [entry] = await kopeyka.entries()
+    assert entry.amount_minor == -180000
