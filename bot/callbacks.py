@@ -38,6 +38,10 @@ class EntryCallback(CallbackData, prefix="e"):
     until: int = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
 
 
+class HistoryCallback(CallbackData, prefix="h"):
+    before: int  # show the entries older than this one; 0: the newest
+
+
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.

@@ -9,6 +9,7 @@ from bot.callbacks import (
     DraftAction,
     DraftCallback,
     EntryCallback,
+    HistoryCallback,
     InviteCallback,
     ProfitAction,
     ProfitCallback,
@@ -101,10 +102,10 @@ def saved_entry(entry: Entry, texts: Texts) -> InlineKeyboardMarkup:
     return _markup([[(texts.btn_undo, undo)]])
 
 
-def history(entries: list[Entry], texts: Texts) -> InlineKeyboardMarkup | None:
+def history(
+    entries: list[Entry], texts: Texts, *, has_older: bool = False, is_first: bool = True
+) -> InlineKeyboardMarkup | None:
     undoable = [e for e in entries if e.kind != "reversal" and e.reversed_by_entry_id is None]
-    if not undoable:
-        return None
     buttons = [
         (
             texts.undo_button(entry.id),
@@ -112,7 +113,13 @@ def history(entries: list[Entry], texts: Texts) -> InlineKeyboardMarkup | None:
         )
         for entry in undoable
     ]
-    return _markup(_in_rows(buttons, 2))
+    pages: Row = []
+    if not is_first:
+        pages.append((texts.btn_newest, HistoryCallback(before=0).pack()))
+    if has_older and entries:
+        pages.append((texts.btn_older, HistoryCallback(before=entries[-1].id).pack()))
+    rows = [*_in_rows(buttons, 2), *([pages] if pages else [])]
+    return _markup(rows) if rows else None
 
 
 def confirm_undo(entry_id: int, origin: str, until: int, texts: Texts) -> InlineKeyboardMarkup:

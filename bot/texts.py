@@ -406,6 +406,8 @@ class Texts:
     btn_amount = Phrase("✏️ Сумма")
     btn_undo = Phrase("↩️ Отменить")
     btn_keep = Phrase("Нет, оставить")
+    btn_older = Phrase("◀ Раньше")
+    btn_newest = Phrase("⏮ Последние")
     confirmation_expired = Phrase(
         "Кнопка устарела, ничего не изменено — нажмите первую кнопку ещё раз."
     )

@@ -32,6 +32,13 @@ class Entry:
     reversed_by_entry_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    entries: list[Entry]
+    has_older: bool
+    is_first: bool
+
+
 # How long undo's "yes" stays good: long enough to read the question, too short for a stray tap
 # on an old message to undo anything.
 CONFIRM_WITHIN = timedelta(minutes=2)
@@ -69,8 +76,17 @@ class EntryBook:
         return await self._entry(row)
 
     async def recent(self, actor: Actor, limit: int = 10) -> list[Entry]:
+        return (await self.page(actor, limit=limit)).entries
+
+    async def page(self, actor: Actor, *, before: int | None = None, limit: int = 10) -> Page:
+        """Up to `limit` entries older than entry `before` (newest first; None: the newest),
+        and whether older ones remain."""
         actor.require(Role.OWNER)
-        return await self._entries(select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit))
+        ids = select(EntryRow.id).order_by(EntryRow.id.desc()).limit(limit + 1)
+        if before is not None:
+            ids = ids.where(EntryRow.id < before)
+        found = await self._entries(ids)
+        return Page(found[:limit], has_older=len(found) > limit, is_first=before is None)
 
     async def _entry(self, row: EntryRow) -> Entry:
         [entry] = await self._entries(select(EntryRow.id).where(EntryRow.id == row.id))

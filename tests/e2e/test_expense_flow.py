@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
+from ledger.money import Money
 from ledger.storage.models import AuditRow, CategoryRow, ExpenseDraftRow
+from ledger.users import Person
 from tests.e2e.conftest import Running, button_data
 
 NBSP = "\u00a0"
@@ -341,3 +346,51 @@ async def test_a_yes_tapped_too_late_undoes_nothing_and_says_to_ask_again(
 
     assert "устарела" in owner.answers()[-1]
     assert [e.kind for e in await kopeyka.entries()] == ["expense"]
+
+
+def numbers(listing: str) -> list[int]:
+    """The entry numbers a /history page shows, in order."""
+    return [int(found) for found in re.findall(r"№(\d+)", listing)]
+
+
+async def test_history_pages_back_through_every_entry(kopeyka: Running) -> None:
+    context = kopeyka.context
+    async with context.database.unit_of_work() as uow:
+        services = context.services(uow)
+        owner_actor = await services.users.resolve(Person(kopeyka.owner.id, "Ольга"))
+        taxi = next(c for c in await services.categories.active() if c.name == "Транспорт")
+        async with uow.write():
+            journal = Journal(uow, context.clock)
+            for rubles in range(1, 26):
+                await journal.post(
+                    owner_actor,
+                    Posting(
+                        EntryKind.EXPENSE,
+                        Money(Decimal(rubles)),
+                        taxi.id,
+                        MoneyAccount.OWNER_POCKET,
+                        context.clock.today(),
+                        description="такси",
+                    ),
+                )
+            await uow.commit()
+    owner = kopeyka.owner
+
+    await owner.send("/history")
+    first = owner.last_message()
+    assert numbers(first.body) == list(range(25, 15, -1))
+    assert "◀ Раньше" in owner.buttons()
+    assert "⏮ Последние" not in owner.buttons()
+
+    await owner.tap("◀ Раньше")
+    second = owner.last_message()
+    assert second.message_id == first.message_id  # the same message, turned
+    assert numbers(second.body) == list(range(15, 5, -1))
+    assert {"⏮ Последние", "◀ Раньше"} <= set(owner.buttons())
+
+    await owner.tap("◀ Раньше")
+    last = owner.last_message()
+    assert numbers(last.body) == [5, 4, 3, 2, 1]
+    assert "◀ Раньше" not in owner.buttons()
+    await owner.tap("⏮ Последние")
+    assert "№25" in owner.last_message().body
