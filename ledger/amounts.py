@@ -31,6 +31,7 @@ How a written number is read (the separators are the ambiguous part):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -135,6 +136,11 @@ def extract_amount(
 
 
 def _normalize_spaces(text: str) -> str:
+    """One plain space between words, and what the eye does not see taken out: invisible
+    format marks (zero-width spaces, RTL/LTR marks: "15\u200b00" is the 1500 the person
+    sees). Digits of other scripts stay what they are: not numbers here, so refused."""
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     # str.split() knows every Unicode space, including the no-break ones Babel and phones use.
     return " ".join(text.split())
 

@@ -60,6 +60,33 @@ def test_a_line_is_read_as_the_owner_meant_it(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "1\u00a0500 такси",  # no-break space
+        "1\u2009500 такси",  # thin space
+        "1\u202f500 такси",  # narrow no-break space, as Babel writes
+        "15\u200b00 такси",  # a zero-width space inside: the person sees 1500
+        "\u200f1500 такси",  # a right-to-left mark
+        "1500\u200e такси",  # a left-to-right mark
+        "\ufeff1500 такси",  # a byte-order mark pasted in
+        "🚕 такси 1500",  # emoji
+    ],
+)
+def test_invisible_marks_and_odd_spaces_read_as_the_person_sees_them(text: str) -> None:
+    amount, description, *_ = read(text)
+
+    assert amount == Decimal(1500)
+    assert description in ("такси", "🚕 такси")
+
+
+def test_a_ten_thousand_character_line_is_read_and_its_description_kept_whole() -> None:
+    amount, description, *_ = read("такси 1500 " + "а" * 10_000)
+
+    assert amount == Decimal(1500)
+    assert len(description) == len("такси ") + 10_000  # the draft keeps its first 500
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("1e3 такси", AmountProblem.EXPONENT),
@@ -67,6 +94,8 @@ def test_a_line_is_read_as_the_owner_meant_it(
         ("=1200+350", AmountProblem.NO_DESCRIPTION),
         ("такси", AmountProblem.NOT_A_NUMBER),
         ("NaN такси", AmountProblem.NOT_A_NUMBER),
+        ("１５００ такси", AmountProblem.NOT_A_NUMBER),  # full-width digits: asked to retype
+        ("١٥٠٠ такси", AmountProblem.NOT_A_NUMBER),  # Arabic-Indic digits, likewise
         ("Infinity такси", AmountProblem.NOT_A_NUMBER),
         ("такси " + "9" * 300, AmountProblem.TOO_LARGE),
         ("3 шт по 0 бумага", AmountProblem.ZERO),
