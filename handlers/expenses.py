@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import tzinfo
+from functools import partial
 from typing import cast
 
 from aiogram import Bot, F, Router
@@ -118,13 +120,10 @@ async def typed_date(
     texts: Texts,
     bot: Bot,
 ) -> None:
-    data = await state.get_data()
-    try:
-        draft = await expenses.set_date(actor, data["draft_id"], None, message.text or "")
-    except StaleDraft:
-        await state.clear()
-        raise
-    await _after_typed_input(message, state, bot, data, draft, texts)
+    async def change(draft_id: int, text: str) -> Draft:
+        return await expenses.set_date(actor, draft_id, None, text)
+
+    await _typed(message, state, change, texts, bot)
 
 
 async def typed_amount(
@@ -135,13 +134,7 @@ async def typed_amount(
     texts: Texts,
     bot: Bot,
 ) -> None:
-    data = await state.get_data()
-    try:
-        draft = await expenses.set_amount(actor, data["draft_id"], message.text or "")
-    except StaleDraft:
-        await state.clear()
-        raise
-    await _after_typed_input(message, state, bot, data, draft, texts)
+    await _typed(message, state, partial(expenses.set_amount, actor), texts, bot)
 
 
 async def typed_comment(
@@ -152,13 +145,24 @@ async def typed_comment(
     texts: Texts,
     bot: Bot,
 ) -> None:
-    data = await state.get_data()
+    await _typed(message, state, partial(expenses.set_comment, actor), texts, bot)
+
+
+async def _typed(
+    message: Message,
+    state: FSMContext,
+    change: Callable[[int, str], Awaitable[Draft]],
+    texts: Texts,
+    bot: Bot,
+) -> None:
+    """The text the card asked for, applied to its draft; the card is drawn again below."""
+    asked = await state.get_data()
     try:
-        draft = await expenses.set_comment(actor, data["draft_id"], message.text or "")
+        draft = await change(asked["draft_id"], message.text or "")
     except StaleDraft:
-        await state.clear()
+        await state.clear()  # the draft moved on: nothing is waiting any more
         raise
-    await _after_typed_input(message, state, bot, data, draft, texts)
+    await _after_typed_input(message, state, bot, asked, draft, texts)
 
 
 async def _after_typed_input(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from ledger.clock import Clock
-from ledger.errors import ConfirmationExpired, NotFound
+from ledger.confirmation import check_in_time, deadline
+from ledger.errors import NotFound
 from ledger.journal import Journal
 from ledger.money import Money
 from ledger.roles import Actor, Role
@@ -39,11 +40,6 @@ class Page:
     is_first: bool
 
 
-# How long undo's "yes" stays good: long enough to read the question, too short for a stray tap
-# on an old message to undo anything.
-CONFIRM_WITHIN = timedelta(minutes=2)
-
-
 class EntryBook:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -56,14 +52,13 @@ class EntryBook:
         until when the "yes" may come (a time stamp for the confirm button to carry)."""
         actor.require(Role.OWNER)
         await self._journal.ensure_reversible(entry_id)
-        return int((self._clock.now() + CONFIRM_WITHIN).timestamp())
+        return deadline(self._clock)
 
     async def reverse(self, actor: Actor, entry_id: int, *, confirmed_until: int) -> Entry:
         """Post the opposite of an entry (same category, dimensions and date); once only,
         and only on a "yes" tapped in time."""
         actor.require(Role.OWNER)
-        if self._clock.now().timestamp() > confirmed_until:
-            raise ConfirmationExpired
+        check_in_time(self._clock, confirmed_until)
         async with self._uow.write():
             reversal = await self._journal.reverse(actor, entry_id)
             await self._uow.commit()

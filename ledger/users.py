@@ -12,8 +12,8 @@ from sqlalchemy import delete, exists, select
 
 from ledger import audit
 from ledger.clock import Clock
-from ledger.entries import CONFIRM_WITHIN
-from ledger.errors import CannotRevokeOwner, ConfirmationExpired, NotFound
+from ledger.confirmation import check_in_time, deadline
+from ledger.errors import CannotRevokeOwner, NotFound
 from ledger.roles import Actor, Role
 from ledger.storage.models import AuditRow, UserRoleRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -179,14 +179,13 @@ class UserService:
         """The first of revoke's two taps: it may be done (else why not), and until when the
         "yes" may come."""
         await self._revocable(actor, user_id, role)
-        return int((self._clock.now() + CONFIRM_WITHIN).timestamp())
+        return deadline(self._clock)
 
     async def revoke(
         self, actor: Actor, user_id: int, role: Role, *, confirmed_until: int
     ) -> UserView:
         user = await self._revocable(actor, user_id, role)
-        if self._clock.now().timestamp() > confirmed_until:
-            raise ConfirmationExpired
+        check_in_time(self._clock, confirmed_until)
         async with self._uow.write():
             removed = await self._session.execute(
                 delete(UserRoleRow).where(
