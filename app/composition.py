@@ -58,7 +58,7 @@ async def create_app_context(
     )
     async with database.unit_of_work() as uow:
         services = context.services(uow)
-        await services.categories.seed(mappings.categories)
+        await services.categories.seed(mappings.categories, mappings.income_categories)
         await services.users.seed_roles(mappings.roles)
     return context
 

@@ -225,6 +225,12 @@ class Texts:
                     "<code>{amount} такси</code>.",
                     amount=escape(error.shown or "1500"),
                 )
+            case AmountProblem.TOO_MANY_ITEMS:
+                return _(
+                    "В одном сообщении можно записать до {limit} позиций — "
+                    "разделите список на несколько сообщений.",
+                    limit=int(error.limit or 0),
+                )
         return _("Не получилось прочитать сумму. Пример: <code>1500 такси</code>.")
 
     def date_error(self, error: DateError) -> str:

@@ -12,7 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.amocrm_mapping import AmoMapping
 from config.settings import SettingsError
-from ledger.categories import DEFAULT_CATEGORIES, FALLBACK_CATEGORY
+from ledger.categories import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_INCOME_CATEGORIES,
+    FALLBACK_CATEGORY,
+    FALLBACK_INCOME_CATEGORY,
+)
 from ledger.roles import Role
 
 __all__ = ["DEFAULT_CATEGORIES", "FALLBACK_CATEGORY", "Mappings", "load_mappings"]
@@ -22,6 +27,10 @@ class Mappings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    # Income the owner records by hand ("+50000 оплата Иванов"): its own categories.
+    income_categories: dict[str, list[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_INCOME_CATEGORIES)
+    )
     roles: dict[int, list[Role]] = Field(default_factory=dict)
     # Checked at load: a typo in an id's key would otherwise switch a payment slot off.
     amocrm: AmoMapping = Field(default_factory=AmoMapping)
@@ -29,14 +38,23 @@ class Mappings(BaseModel):
     @field_validator("categories")
     @classmethod
     def _normalise_keywords(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        cleaned: dict[str, list[str]] = {}
-        for name, words in value.items():
-            if not name.strip():
-                raise ValueError("a category needs a name")
-            cleaned[name.strip()] = [word.strip().lower() for word in words if word.strip()]
-        # Every entry must land somewhere, so the catch-all category always exists.
-        cleaned.setdefault(FALLBACK_CATEGORY, [])
-        return cleaned
+        return _normalised(value, FALLBACK_CATEGORY)
+
+    @field_validator("income_categories")
+    @classmethod
+    def _normalise_income_keywords(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _normalised(value, FALLBACK_INCOME_CATEGORY)
+
+
+def _normalised(value: dict[str, list[str]], fallback: str) -> dict[str, list[str]]:
+    cleaned: dict[str, list[str]] = {}
+    for name, words in value.items():
+        if not name.strip():
+            raise ValueError("a category needs a name")
+        cleaned[name.strip()] = [word.strip().lower() for word in words if word.strip()]
+    # Every entry must land somewhere, so the catch-all category always exists.
+    cleaned.setdefault(fallback, [])
+    return cleaned
 
 
 def load_mappings(path: Path) -> Mappings:

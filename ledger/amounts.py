@@ -51,6 +51,7 @@ class AmountProblem(StrEnum):
     WRONG_CURRENCY = "wrong_currency"  # rubles written, another currency expected
     EXPONENT = "exponent"  # "1e3": a calculator's notation, not an amount
     NO_DESCRIPTION = "no_description"  # a bare number: what was it for?
+    TOO_MANY_ITEMS = "too_many_items"  # more items in one message than one card shows
 
 
 class AmountError(ValueError):

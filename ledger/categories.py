@@ -1,4 +1,4 @@
-"""Expense categories and the guess of one from the words of a message.
+"""Categories of expenses and of income, and the guess of one from the words of a message.
 
 The guess listens to the owner first: a word they filed under one category at least
 `LEARNED_AFTER` times wins over the seed keywords; then keywords; then a word seen once.
@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ledger import audit
 from ledger.clock import Clock
 from ledger.errors import CategoryProblem, NotFound
+from ledger.journal import EntryKind
 from ledger.roles import Actor, Role
 from ledger.storage.models import CategoryRow, CategoryWordRow
 from ledger.storage.uow import UnitOfWork
@@ -33,8 +34,15 @@ DEFAULT_CATEGORIES: dict[str, list[str]] = {
     "Услуги": ["связь", "интернет", "хостинг", "бухгалтер", "юрист", "подписка"],
     "Прочее": [],
 }
-# Every entry must land somewhere: this one always exists.
+# Income the owner records by hand ("+50000 оплата Иванов"); deals bring theirs from amoCRM.
+DEFAULT_INCOME_CATEGORIES: dict[str, list[str]] = {
+    "Продажи": ["оплата", "продажа", "выручка", "клиент", "предоплата", "доплата", "заказ"],
+    "Прочие доходы": [],
+}
+# Every entry must land somewhere: these always exist.
 FALLBACK_CATEGORY = "Прочее"
+FALLBACK_INCOME_CATEGORY = "Прочие доходы"
+_FALLBACKS = {EntryKind.EXPENSE: FALLBACK_CATEGORY, EntryKind.INCOME: FALLBACK_INCOME_CATEGORY}
 # The seeded category whose spending is the marketing line; renamed, it stays that line.
 MARKETING_CATEGORY = "Маркетинг"
 LEARNED_AFTER = 2
@@ -46,6 +54,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 class Category:
     id: int
     name: str
+    kind: EntryKind = EntryKind.EXPENSE
 
 
 def words_of(text: str) -> list[str]:
@@ -54,6 +63,10 @@ def words_of(text: str) -> list[str]:
     for word in _WORD.findall(text.lower().replace("ё", "е")):
         seen.setdefault(word[:64], None)
     return list(seen)
+
+
+def _category(row: CategoryRow) -> Category:
+    return Category(row.id, row.name, EntryKind(row.kind))
 
 
 def _keyword_matches(word: str, keyword: str) -> bool:
@@ -81,26 +94,34 @@ class CategoryService:
         self._session = uow.session
         self._clock = clock
 
-    async def seed(self, categories: dict[str, list[str]]) -> int:
+    async def seed(
+        self,
+        categories: dict[str, list[str]],
+        income: dict[str, list[str]] | None = None,
+    ) -> int:
         """Create the categories the TOML names that were never seeded; never touch the owner's.
 
         A seeded category is found by the name it was seeded under (`seed_key`), so one the
         owner renamed is not added again; one the owner had already made with that name is
         adopted as the seed.
         """
+        wanted = [(name, words, EntryKind.EXPENSE) for name, words in categories.items()]
+        wanted += [(name, words, EntryKind.INCOME) for name, words in (income or {}).items()]
         async with self._uow.write():
             rows = list(await self._session.scalars(select(CategoryRow)))
             keys = {row.seed_key for row in rows}
             unkeyed = {row.name: row for row in rows if row.seed_key is None}
             position = len(rows)
             added = 0
-            for name, keywords in categories.items():
+            for name, keywords, kind in wanted:
                 if name in keys:
                     continue
                 if name in unkeyed:
                     unkeyed[name].seed_key = name
                     continue
-                row = CategoryRow(name=name, keywords=keywords, is_active=True, position=position)
+                row = CategoryRow(
+                    name=name, keywords=keywords, is_active=True, position=position, kind=kind
+                )
                 row.is_marketing = name == MARKETING_CATEGORY
                 row.seed_key = name
                 self._session.add(row)
@@ -109,27 +130,27 @@ class CategoryService:
             await self._uow.commit()
         return added
 
-    async def active(self) -> list[Category]:
+    async def active(self, kind: EntryKind = EntryKind.EXPENSE) -> list[Category]:
         rows = await self._session.execute(
             select(CategoryRow.id, CategoryRow.name)
-            .where(CategoryRow.is_active.is_(True))
+            .where(CategoryRow.is_active.is_(True), CategoryRow.kind == kind)
             .order_by(CategoryRow.position, CategoryRow.id)
         )
-        return [Category(row.id, row.name) for row in rows]
+        return [Category(row.id, row.name, kind) for row in rows]
 
     async def get(self, category_id: int) -> Category:
         row = await self._session.get(CategoryRow, category_id)
         if row is None or not row.is_active:
             raise NotFound("category", category_id)
-        return Category(row.id, row.name)
+        return _category(row)
 
-    async def guess(self, user_id: int, text: str) -> Category:
+    async def guess(self, user_id: int, text: str, kind: EntryKind = EntryKind.EXPENSE) -> Category:
         words = words_of(text)
         rows = (
             (
                 await self._session.execute(
                     select(CategoryRow)
-                    .where(CategoryRow.is_active.is_(True))
+                    .where(CategoryRow.is_active.is_(True), CategoryRow.kind == kind)
                     .order_by(CategoryRow.position)
                 )
             )
@@ -149,26 +170,25 @@ class CategoryService:
             }
         best_learned = max(learned.items(), key=lambda item: item[1], default=None)
         if best_learned and best_learned[1] >= LEARNED_AFTER:
-            row = by_id[best_learned[0]]
-            return Category(row.id, row.name)
+            return _category(by_id[best_learned[0]])
         for row in rows:
             if any(_keyword_matches(word, kw) for word in words for kw in row.keywords or []):
-                return Category(row.id, row.name)
+                return _category(row)
         if best_learned:
-            row = by_id[best_learned[0]]
-            return Category(row.id, row.name)
-        return await self._fallback(rows)
+            return _category(by_id[best_learned[0]])
+        return await self._fallback(list(rows), kind)
 
-    async def _fallback(self, rows: list[CategoryRow]) -> Category:
+    async def _fallback(self, rows: list[CategoryRow], kind: EntryKind) -> Category:
+        name = _FALLBACKS[kind]
         for row in rows:
-            if row.name == FALLBACK_CATEGORY:
-                return Category(row.id, row.name)
+            if row.name == name:
+                return _category(row)
         if rows:
-            return Category(rows[-1].id, rows[-1].name)
-        row = CategoryRow(name=FALLBACK_CATEGORY, keywords=[], is_active=True, position=0)
+            return _category(rows[-1])
+        row = CategoryRow(name=name, keywords=[], is_active=True, position=0, kind=kind)
         self._session.add(row)
         await self._session.flush()
-        return Category(row.id, row.name)
+        return _category(row)
 
     async def learn(self, user_id: int, text: str, category_id: int) -> None:
         """Count each word of a saved entry under its category, in the caller's transaction."""
@@ -183,18 +203,18 @@ class CategoryService:
         # and was compiled anew for every saved expense.
         await self._session.execute(_COUNT_WORD[self._session.bind.dialect.name], rows)
 
-    async def add(self, actor: Actor, name: str) -> Category:
+    async def add(self, actor: Actor, name: str, kind: EntryKind = EntryKind.EXPENSE) -> Category:
         actor.require(Role.OWNER)
         name = self._check_name(name)
         await self._ensure_free(name)
         position = (await self._session.execute(select(func.count(CategoryRow.id)))).scalar_one()
-        row = CategoryRow(name=name, keywords=[], is_active=True, position=position)
+        row = CategoryRow(name=name, keywords=[], is_active=True, position=position, kind=kind)
         async with self._uow.write():
             self._session.add(row)
             await self._session.flush()
             self._audit(actor, "category.added", row.id, None, {"name": name})
             await self._uow.commit()
-        return Category(row.id, row.name)
+        return _category(row)
 
     async def rename(self, actor: Actor, category_id: int, name: str) -> Category:
         actor.require(Role.OWNER)
@@ -209,7 +229,7 @@ class CategoryService:
             row.name = name
             self._audit(actor, "category.renamed", row.id, {"name": before}, {"name": name})
             await self._uow.commit()
-        return Category(row.id, row.name)
+        return _category(row)
 
     def _audit(self, actor: Actor, action: str, category_id: int, before, after) -> None:
         audit.record(

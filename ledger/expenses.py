@@ -1,9 +1,11 @@
-"""The owner's direct expenses: a draft card, then one immutable ledger entry.
+"""The owner's own entries, expenses and income by hand: a draft card, then one immutable
+ledger entry per item.
 
 A draft is a row, so a half-filled card survives a restart. Each change bumps the draft's
 revision; buttons carry the revision they were drawn with, so a tap on an outdated card, a
 second tap on "save" or a replayed callback changes nothing (`_move_on`, a guarded
-transition of the DRAFTS machine).
+transition of the DRAFTS machine). Several items from one message ("такси 350, кофе 180")
+are a batch: one draft each, shown on one card that the first draft's revision guards.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from ledger.amounts import parse_amount, read_expense
+from ledger.amounts import parse_amount
 from ledger.categories import CategoryService
 from ledger.clock import Clock
-from ledger.dates import extract_date, parse_date
+from ledger.dates import parse_date
 from ledger.entries import Entry, entry_view
 from ledger.errors import (
     NotFound,
@@ -28,8 +30,9 @@ from ledger.errors import (
 )
 from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
+from ledger.owner_lines import Item, read_owner_line
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, EntryRow, ExpenseDraftRow
+from ledger.storage.models import CategoryRow, ExpenseDraftRow
 from ledger.storage.uow import UnitOfWork
 from ledger.transitions import Lost, StateMachine, transition
 
@@ -70,6 +73,24 @@ class Draft:
     # How the amount was read: the other number it could be, the arithmetic behind it.
     alternative: Money | None = None
     arithmetic: str | None = None
+    kind: EntryKind = EntryKind.EXPENSE
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Several items read from one message, saved with one tap: one entry each."""
+
+    id: int  # the first draft's: its revision guards the card
+    revision: int
+    kind: EntryKind
+    items: list[Draft]
+
+    @property
+    def total(self) -> Money:
+        total = self.items[0].amount
+        for item in self.items[1:]:
+            total += item.amount
+        return total
 
 
 class ExpenseService:
@@ -91,41 +112,63 @@ class ExpenseService:
     # -- drafts --------------------------------------------------------------------------
 
     async def start_draft(
-        self, actor: Actor, text: str, *, receipt_file_id: str | None = None
-    ) -> Draft:
-        """Read "1500 такси" into a draft with a guessed category; AmountError if no amount.
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        receipt_file_id: str | None = None,
+        kind: EntryKind | None = None,
+    ) -> Draft | Batch:
+        """Read "1500 такси" into a draft with a guessed category, "такси 350, кофе 180" into a
+        batch of two; "+50000 оплата" (or `kind`) is income. AmountError if no amount.
 
         The date comes out first, so "22.11 такси 500" is 500 ₽ on the 22nd, not 22,11 ₽.
         """
         actor.require(Role.OWNER)
-        entry_date, rest = extract_date(text, today=self._clock.today())
-        reading = read_expense(rest, limit=self._limit)
-        amount = reading.amount
+        line = read_owner_line(text, today=self._clock.today(), kind=kind, limit=self._limit)
+        async with self._uow.write():
+            rows = [
+                await self._new_draft(actor, line.kind, item, receipt_file_id)
+                for item in line.items
+            ]
+            await self._session.flush()
+            if len(rows) > 1:
+                for row in rows:
+                    row.batch_id = rows[0].id
+            await self._uow.commit()
+        drafts = [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+        if len(drafts) == 1:
+            return drafts[0]
+        return Batch(rows[0].id, rows[0].revision, line.kind, drafts)
+
+    async def _new_draft(
+        self, actor: Actor, kind: EntryKind, item: Item, receipt_file_id: str | None
+    ) -> ExpenseDraftRow:
+        reading = item.reading
         description = reading.description[:MAX_DESCRIPTION]
-        category = await self._categories.guess(actor.user_id, description)
+        category = await self._categories.guess(actor.user_id, description, kind)
         now = self._clock.now()
         row = ExpenseDraftRow(
             user_id=actor.user_id,
             status=DraftStatus.OPEN,
             revision=1,
-            amount_minor=amount.to_minor_units(),
-            currency=amount.currency,
+            kind=kind,
+            amount_minor=reading.amount.to_minor_units(),
+            currency=reading.amount.currency,
             alternative_minor=(
                 reading.alternative.to_minor_units() if reading.alternative else None
             ),
             arithmetic=reading.arithmetic,
             category_id=category.id,
-            entry_date=entry_date or self._clock.today(),
+            entry_date=item.entry_date or self._clock.today(),
             description=description,
             comment=None,
             receipt_file_id=receipt_file_id,
             created_at=now,
             updated_at=now,
         )
-        async with self._uow.write():
-            self._session.add(row)
-            await self._uow.commit()
-        return self._draft(row, category.name)
+        self._session.add(row)
+        return row
 
     async def attach_receipt(self, actor: Actor, receipt_file_id: str) -> Draft | None:
         """A receipt sent on its own joins the actor's open draft (the latest); None if there
@@ -152,6 +195,9 @@ class ExpenseService:
         self, actor: Actor, draft_id: int, revision: int, category_id: int
     ) -> Draft:
         category = await self._categories.get(category_id)
+        row = await self._own_draft(actor, draft_id)
+        if category.kind != row.kind:
+            raise NotFound("category", category_id)  # an income category for an expense
         return await self._change(actor, draft_id, revision, category_id=category.id)
 
     async def set_amount(self, actor: Actor, draft_id: int, text: str) -> Draft:
@@ -192,6 +238,14 @@ class ExpenseService:
             raise TextTooLong(MAX_COMMENT)
         return await self._change(actor, draft_id, None, comment=comment or None)
 
+    async def switch_kind(self, actor: Actor, draft_id: int, revision: int) -> Draft:
+        """Income read as an expense, or the other way round: one tap turns it, and the
+        category is guessed again among the other kind's."""
+        row = await self._own_draft(actor, draft_id)
+        kind = EntryKind.INCOME if row.kind == EntryKind.EXPENSE else EntryKind.EXPENSE
+        category = await self._categories.guess(actor.user_id, row.description, kind)
+        return await self._change(actor, draft_id, revision, kind=kind, category_id=category.id)
+
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, DraftStatus.CANCELLED)
@@ -203,50 +257,88 @@ class ExpenseService:
         actor.require(Role.OWNER)
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, DraftStatus.SAVED)
-            entry = await self.log_expense(
-                actor,
-                amount=Money.from_minor_units(row.amount_minor, row.currency),
-                category_id=row.category_id,
-                entry_date=row.entry_date,
-                description=row.description,
-                comment=row.comment,
-                receipt_file_id=row.receipt_file_id,
-                draft_id=row.id,
-            )
-            category_name = await self._category_name(row.category_id)
+            entry = await self._post(actor, row)
             await self._uow.commit()
+        return entry
+
+    # -- several items from one message ------------------------------------------------
+
+    async def get_batch(self, actor: Actor, batch_id: int) -> Batch:
+        lead = await self._own_draft(actor, batch_id)
+        rows = await self._batch_rows(actor, batch_id)
+        items = [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+        if lead.batch_id != batch_id or not items:
+            raise StaleDraft(lead.status)
+        return Batch(lead.id, lead.revision, EntryKind(lead.kind), items)
+
+    async def save_batch(self, actor: Actor, batch_id: int, revision: int) -> list[Entry]:
+        """Every open item of the card as its own entry, all in one transaction, once."""
+        actor.require(Role.OWNER)
+        async with self._uow.write():
+            lead = await self._move_on(actor, batch_id, revision, DraftStatus.SAVED)
+            if lead.batch_id != batch_id:
+                raise StaleDraft(DraftStatus.OPEN)  # split into single cards meanwhile
+            entries = [await self._post(actor, lead)]
+            for row in await self._batch_rows(actor, batch_id):
+                moved = await self._move_on(actor, row.id, None, DraftStatus.SAVED)
+                entries.append(await self._post(actor, moved))
+            await self._uow.commit()
+        return entries
+
+    async def cancel_batch(self, actor: Actor, batch_id: int, revision: int) -> None:
+        async with self._uow.write():
+            lead = await self._move_on(actor, batch_id, revision, DraftStatus.CANCELLED)
+            if lead.batch_id != batch_id:
+                raise StaleDraft(DraftStatus.OPEN)
+            for row in await self._batch_rows(actor, batch_id):
+                await self._move_on(actor, row.id, None, DraftStatus.CANCELLED)
+            await self._uow.commit()
+
+    async def split_batch(self, actor: Actor, batch_id: int, revision: int) -> list[Draft]:
+        """The batch's items as cards of their own, to correct one by one; the batch card's
+        buttons stop working (the first draft's revision moves on)."""
+        async with self._uow.write():
+            lead = await self._move_on(actor, batch_id, revision, batch_id=None)
+            if lead.batch_id is not None:
+                raise StaleDraft(DraftStatus.OPEN)
+            rows = [lead]
+            for row in await self._batch_rows(actor, batch_id):
+                rows.append(await self._move_on(actor, row.id, None, batch_id=None))
+            await self._uow.commit()
+        return [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+
+    async def _batch_rows(self, actor: Actor, batch_id: int) -> list[ExpenseDraftRow]:
+        """The open items of a batch, the first one included unless it moved on."""
+        rows = await self._session.scalars(
+            select(ExpenseDraftRow)
+            .where(
+                ExpenseDraftRow.batch_id == batch_id,
+                ExpenseDraftRow.user_id == actor.user_id,
+                ExpenseDraftRow.status == DraftStatus.OPEN,
+            )
+            .order_by(ExpenseDraftRow.id)
+        )
+        return list(rows)
+
+    async def _post(self, actor: Actor, row: ExpenseDraftRow) -> Entry:
+        """A draft's ledger entry, in the caller's write block; the owner's words are learnt."""
+        posting = Posting(
+            kind=EntryKind(row.kind),
+            amount=Money.from_minor_units(row.amount_minor, row.currency),
+            category_id=row.category_id,
+            # The owner's own money: paid from, or received into, their pocket.
+            account=MoneyAccount.OWNER_POCKET,
+            entry_date=row.entry_date,
+            description=row.description,
+            comment=row.comment,
+            receipt_file_id=row.receipt_file_id,
+            draft_id=row.id,
+        )
+        entry = await self._journal.post(actor, posting)
+        await self._categories.learn(actor.user_id, row.description, row.category_id)
+        category_name = await self._category_name(row.category_id)
         # Built from what was just written: a fresh entry has no reversal to look up.
         return entry_view(entry, category_name, actor.name, reversed_by=None)
-
-    async def log_expense(
-        self,
-        actor: Actor,
-        *,
-        amount: Money,
-        category_id: int,
-        entry_date: date,
-        description: str = "",
-        comment: str | None = None,
-        receipt_file_id: str | None = None,
-        draft_id: int | None = None,
-    ) -> EntryRow:
-        """Post an expense entry (negative amount) in the caller's write block."""
-        actor.require(Role.OWNER)
-        posting = Posting(
-            kind=EntryKind.EXPENSE,
-            amount=amount,
-            category_id=category_id,
-            # The owner pays from their own pocket unless told otherwise.
-            account=MoneyAccount.OWNER_POCKET,
-            entry_date=entry_date,
-            description=description,
-            comment=comment,
-            receipt_file_id=receipt_file_id,
-            draft_id=draft_id,
-        )
-        row = await self._journal.post(actor, posting)
-        await self._categories.learn(actor.user_id, description, category_id)
-        return row
 
     # -- internals -----------------------------------------------------------------------
 
@@ -323,4 +415,5 @@ class ExpenseService:
                 else None
             ),
             arithmetic=row.arithmetic,
+            kind=EntryKind(row.kind),
         )

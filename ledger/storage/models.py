@@ -109,6 +109,8 @@ class CategoryRow(Base):
     is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     # The TOML name it was seeded from (None: the owner added it): a renamed seed stays found.
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # "expense" or "income": a draft is filed under a category of its own kind.
+    kind: Mapped[str] = mapped_column(String(10), default="expense", server_default="expense")
 
 
 class CategoryWordRow(Base):
@@ -139,6 +141,9 @@ class ExpenseDraftRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default="expense", server_default="expense")
+    # Drafts read from one message ("такси 350, кофе 180") share a card: the first one's id.
+    batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -101,20 +101,14 @@ async def _post(
 @pytest.fixture
 async def books(services: Services, database: Database, clock: FrozenClock) -> Books:
     """Four months of a small business; "today" is 23.11.2026."""
-    uow, session, expenses = services.uow, services.uow.session, services.expenses
+    uow, expenses = services.uow, services.expenses
     await services.categories.seed(DEFAULT_CATEGORIES)
     owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
-    marketing = await session.scalar(select(CategoryRow.id).where(CategoryRow.name == "Маркетинг"))
 
     draft = await expenses.start_draft(owner, "1500 такси")
     await expenses.save(owner, draft.id, draft.revision)
     async with uow.write():
-        await expenses.log_expense(
-            owner,
-            amount=Money(Decimal("5000")),
-            category_id=marketing,
-            entry_date=date(2026, 8, 14),
-        )
+        await _expense_in(uow, owner, clock, "5000", "Маркетинг", date(2026, 8, 14))
         await _income(uow, owner, clock, "100000", date(2026, 11, 2), city="Москва", salon="Центр")
         await _income(uow, owner, clock, "50000", date(2026, 11, 3), city="Казань")
         await _expense_in(uow, owner, clock, "15000", "Маркетинг", date(2026, 11, 5), city="Москва")
