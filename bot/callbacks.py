@@ -22,6 +22,7 @@ class DraftAction(StrEnum):
     BACK = "b"
     ALTERNATIVE = "a"  # the other reading of the amount
     AMOUNT = "am"  # type a new amount
+    KIND = "k"  # income read as an expense, or the other way round
 
 
 class DraftCallback(CallbackData, prefix="x"):
@@ -29,6 +30,20 @@ class DraftCallback(CallbackData, prefix="x"):
     revision: int
     action: DraftAction
     value: int = 0
+
+
+class BatchAction(StrEnum):
+    SAVE = "s"
+    CANCEL = "x"
+    SPLIT = "p"  # one card per item, to correct them one by one
+
+
+class BatchCallback(CallbackData, prefix="xb"):
+    """A button of the card of several items; the first draft's revision guards it."""
+
+    batch_id: int
+    revision: int
+    action: BatchAction
 
 
 class EntryCallback(CallbackData, prefix="e"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
+    BatchAction,
+    BatchCallback,
     CategoryCallback,
     DraftAction,
     DraftCallback,
@@ -19,7 +21,7 @@ from bot.callbacks import (
 from bot.texts import Texts
 from ledger.categories import Category
 from ledger.entries import Entry
-from ledger.expenses import Draft
+from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView
@@ -63,12 +65,28 @@ def draft_card(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
             (texts.btn_amount, _draft_button(draft, DraftAction.AMOUNT)),
             (texts.btn_comment, _draft_button(draft, DraftAction.COMMENT)),
         ],
+        [(texts.btn_switch_kind(draft.kind), _draft_button(draft, DraftAction.KIND))],
     ]
     if draft.alternative is not None:
         # The other reading of the amount, one tap away ("Не 2 ₽, а 1 500 ₽?").
         button = texts.btn_alternative(draft.amount, draft.alternative)
         rows.insert(0, [(button, _draft_button(draft, DraftAction.ALTERNATIVE))])
     return _markup(rows)
+
+
+def batch_card(batch: Batch, texts: Texts) -> InlineKeyboardMarkup:
+    def button(action: BatchAction) -> str:
+        return BatchCallback(batch_id=batch.id, revision=batch.revision, action=action).pack()
+
+    return _markup(
+        [
+            [
+                (texts.btn_save_all(len(batch.items)), button(BatchAction.SAVE)),
+                (texts.btn_cancel, button(BatchAction.CANCEL)),
+            ],
+            [(texts.btn_split, button(BatchAction.SPLIT))],
+        ]
+    )
 
 
 def category_picker(draft: Draft, categories: list[Category], texts: Texts) -> InlineKeyboardMarkup:

@@ -36,7 +36,7 @@ from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry
-from ledger.expenses import Draft
+from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
     AmoDailySummary,
@@ -77,6 +77,15 @@ class Phrase:
 
 
 MINUS = "\u2212"  # the true minus sign, the same on every card and chart
+
+
+# Telegram has no coloured text: income is marked green, expense red, on every card.
+_KIND_MARKS = {"income": "🟢", "expense": "🔴"}
+
+
+def _unsigned(amount: Money) -> Money:
+    """An entry's amount as a card shows it: the word says income or expense, not the sign."""
+    return Money(abs(amount.amount), amount.currency)
 
 
 def money(value: Money) -> str:
@@ -135,6 +144,7 @@ class Texts:
     command_descriptions = {
         "help": N_("Что я умею"),
         "expense": N_("Записать расход"),
+        "income": N_("Записать доход"),
         "history": N_("Последние записи"),
         "deals": N_("Сделки и ожидаемые оплаты"),
         "profit": N_("Прибыль по месяцам"),
@@ -160,6 +170,15 @@ class Texts:
                     "подписью."
                 ),
                 "/expense — " + _("то же самое командой: <code>/expense 1500 такси</code>"),
+                _(
+                    "Несколько расходов одним сообщением — через запятую или каждый с новой "
+                    "строки: <code>такси 350, кофе 180</code>."
+                ),
+                "/income — "
+                + _(
+                    "доход: <code>/income 50000 оплата Иванов</code>, или просто "
+                    "<code>+50000 оплата Иванов</code>"
+                ),
                 "/history — " + _("последние записи, с отменой"),
                 "/categories — " + _("категории: добавить, переименовать"),
                 "/invite — " + _("пригласить сотрудника с ролью"),
@@ -252,8 +271,9 @@ class Texts:
         return f"{self._(label)}: {value}"
 
     def draft_card(self, draft: Draft) -> str:
+        title = self._("Новый доход") if draft.kind == "income" else self._("Новый расход")
         lines = [
-            "<b>" + self._("Новый расход") + "</b>",
+            f"{_KIND_MARKS[draft.kind]} <b>{title}</b>",
             *self._entry_fields(draft.amount, draft.category_name, draft.entry_date),
             *self._notes(draft.description, draft.comment),
         ]
@@ -267,12 +287,18 @@ class Texts:
     def btn_alternative(self, chosen: Money, other: Money) -> str:
         return self._("Не {chosen}, а {other}?", chosen=money(chosen), other=money(other))
 
+    def btn_switch_kind(self, kind: str) -> str:
+        return self._("↔️ Это расход") if kind == "income" else self._("↔️ Это доход")
+
     def saved_card(self, entry: Entry) -> str:
-        title = self._("Расход сохранён")
+        if entry.kind == "income":
+            title = "🟢 <b>" + self._("Доход сохранён") + "</b>"
+        else:
+            title = "✅ <b>" + self._("Расход сохранён") + "</b>"
         return "\n".join(
             [
-                f"✅ <b>{title}</b> ({self.number(entry.id)})",
-                *self._entry_fields(-entry.amount, entry.category_name, entry.entry_date),
+                f"{title} ({self.number(entry.id)})",
+                *self._entry_fields(_unsigned(entry.amount), entry.category_name, entry.entry_date),
                 *self._notes(entry.description, entry.comment),
             ]
         )
@@ -297,13 +323,72 @@ class Texts:
         return self._("№{id}", id=entry_id)
 
     def reversed_card(self, original: Entry) -> str:
-        title = self._("Расход {number} отменён", number=self.number(original.id))
+        if original.kind == "income":
+            title = self._("Доход {number} отменён", number=self.number(original.id))
+        else:
+            title = self._("Расход {number} отменён", number=self.number(original.id))
         what = (
-            f"{money(-original.amount)}, {escape(original.category_name)}, "
+            f"{money(_unsigned(original.amount))}, {escape(original.category_name)}, "
             f"{format_date(original.entry_date)}"
         )
         after = self._("В учёте записана сторнирующая запись.")
         return f"↩️ <b>{title}</b>: {what}. {after}"
+
+    # -- several items from one message ----------------------------------------------
+    def batch_card(self, batch: Batch) -> str:
+        if batch.kind == "income":
+            title = self._n(
+                "Новый доход: {n} позиция", "Новый доход: {n} позиции", len(batch.items)
+            )
+        else:
+            title = self._n(
+                "Новые расходы: {n} позиция", "Новые расходы: {n} позиции", len(batch.items)
+            )
+        lines = [f"{_KIND_MARKS[batch.kind]} <b>{title}</b>"]
+        for number, item in enumerate(batch.items, start=1):
+            line = (
+                f"{number}. <b>{money(item.amount)}</b> — {escape(item.description[:60])} · "
+                f"{escape(item.category_name)} · {format_date(item.entry_date)}"
+            )
+            if item.arithmetic:
+                line += f" ({escape(item.arithmetic)})"
+            if item.alternative is not None:
+                line += " " + self._("(или {other}?)", other=money(item.alternative))
+            lines.append(line)
+        lines.append(self._field(N_("Итого"), f"<b>{money(batch.total)}</b>"))
+        if batch.items[0].has_receipt:
+            lines.append(self._field(N_("Чек"), self._("приложен")))
+        lines.append(
+            "\n"
+            + self._(
+                "Каждая позиция станет отдельной записью. Всё верно — «Сохранить все»; "
+                "поправить категорию, дату или сумму — «По одной»."
+            )
+        )
+        return "\n".join(lines)
+
+    def batch_saved(self, entries: list[Entry]) -> str:
+        title = self._n("Сохранено {n} запись", "Сохранено {n} записи", len(entries))
+        lines = [f"✅ <b>{title}</b>"]
+        for entry in entries:
+            mark = "+" if entry.kind == "income" else MINUS
+            lines.append(
+                f"{self.number(entry.id)} {mark}{money(_unsigned(entry.amount))} — "
+                f"{escape(entry.description[:60])} · {escape(entry.category_name)}"
+            )
+        lines.append(self._("Отменить любую можно в /history."))
+        return "\n".join(lines)
+
+    def btn_save_all(self, count: int) -> str:
+        return self._("✅ Сохранить все ({count})", count=count)
+
+    btn_split = Phrase("✏️ По одной")
+    batch_cancelled = Phrase("✖ Черновики отменены, ничего не записано.")
+    batch_split = Phrase("Разбил на отдельные карточки — поправьте и сохраните каждую.")
+    income_help = Phrase(
+        "Напишите сумму дохода и от кого или за что: <code>/income 50000 оплата Иванов</code> "
+        "или просто <code>+50000 оплата Иванов</code>."
+    )
 
     ask_receipt_line = Phrase(
         "Чек получен. Напишите сумму и на что он, например: <code>700 бумага</code> — "

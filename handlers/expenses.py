@@ -1,4 +1,5 @@
-"""The owner's expense: "1500 такси" → a draft card → one tap to save → undo if needed."""
+"""The owner's entries: "1500 такси" → a draft card → one tap to save → undo if needed;
+"+50000 оплата" is income, "такси 350, кофе 180" one card of two items."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards
-from bot.callbacks import DraftAction, DraftCallback, EntryCallback
+from bot.callbacks import BatchAction, BatchCallback, DraftAction, DraftCallback, EntryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
@@ -34,7 +35,8 @@ from ledger.errors import (
     StaleDraft,
     TextTooLong,
 )
-from ledger.expenses import Draft, ExpenseService
+from ledger.expenses import Batch, Draft, ExpenseService
+from ledger.journal import EntryKind
 from ledger.roles import Actor, Role
 
 
@@ -45,8 +47,11 @@ class ExpenseInput(StatesGroup):
     amount = State()
 
 
-async def _send_card(message: Message, draft: Draft, texts: Texts) -> None:
-    await message.answer(texts.draft_card(draft), reply_markup=keyboards.draft_card(draft, texts))
+async def _send_card(message: Message, card: Draft | Batch, texts: Texts) -> None:
+    if isinstance(card, Batch):
+        await message.answer(texts.batch_card(card), reply_markup=keyboards.batch_card(card, texts))
+    else:
+        await message.answer(texts.draft_card(card), reply_markup=keyboards.draft_card(card, texts))
 
 
 # -- starting a draft ---------------------------------------------------------------------
@@ -57,6 +62,16 @@ async def expense_command(
 ) -> None:
     draft = await expenses.start_draft(actor, command.args or "")
     await _send_card(message, draft, texts)
+
+
+async def income_command(
+    message: Message, command: CommandObject, actor: Actor, expenses: ExpenseService, texts: Texts
+) -> None:
+    if not (command.args or "").strip():
+        await message.answer(texts.income_help)
+        return
+    card = await expenses.start_draft(actor, command.args or "", kind=EntryKind.INCOME)
+    await _send_card(message, card, texts)
 
 
 async def expense_receipt_photo(
@@ -222,7 +237,7 @@ async def switch_keyboard(
 ) -> None:
     draft = await _current(actor, expenses, callback_data)
     if callback_data.action == DraftAction.CATEGORIES:
-        markup = keyboards.category_picker(draft, await categories.active(), texts)
+        markup = keyboards.category_picker(draft, await categories.active(draft.kind), texts)
     elif callback_data.action == DraftAction.DATES:
         markup = keyboards.date_picker(draft, texts)
     else:
@@ -254,6 +269,18 @@ async def pick_date(
 ) -> None:
     word = "сегодня" if callback_data.action == DraftAction.TODAY else "вчера"
     draft = await expenses.set_date(actor, callback_data.draft_id, callback_data.revision, word)
+    await query.answer()
+    await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
+
+
+async def switch_kind(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    draft = await expenses.switch_kind(actor, callback_data.draft_id, callback_data.revision)
     await query.answer()
     await replace_card(query, texts.draft_card(draft), keyboards.draft_card(draft, texts))
 
@@ -297,6 +324,48 @@ async def _current(actor: Actor, expenses: ExpenseService, callback_data: DraftC
     if draft.status != "open" or draft.revision != callback_data.revision:
         raise StaleDraft(draft.status)
     return draft
+
+
+# -- the card of several items ---------------------------------------------------------------
+
+
+async def save_batch(
+    query: CallbackQuery,
+    callback_data: BatchCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    entries = await expenses.save_batch(actor, callback_data.batch_id, callback_data.revision)
+    await query.answer(texts.saved_toast)
+    await replace_card(query, texts.batch_saved(entries))
+
+
+async def cancel_batch(
+    query: CallbackQuery,
+    callback_data: BatchCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    await expenses.cancel_batch(actor, callback_data.batch_id, callback_data.revision)
+    await query.answer(texts.cancelled_toast)
+    await replace_card(query, texts.batch_cancelled)
+
+
+async def split_batch(
+    query: CallbackQuery,
+    callback_data: BatchCallback,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+) -> None:
+    drafts = await expenses.split_batch(actor, callback_data.batch_id, callback_data.revision)
+    await query.answer()
+    await replace_card(query, texts.batch_split)
+    if isinstance(query.message, Message):
+        for draft in drafts:
+            await _send_card(query.message, draft, texts)
 
 
 # -- undo ---------------------------------------------------------------------------------
@@ -409,6 +478,7 @@ def create_router() -> Router:
     router.errors.register(attachment_refused, ExceptionTypeFilter(AttachmentRefused))
     router.errors.register(text_too_long, ExceptionTypeFilter(TextTooLong))
     router.message.register(expense_command, Command("expense"), flags=OWNER_ONLY)
+    router.message.register(income_command, Command("income"), flags=OWNER_ONLY)
     router.message.register(expense_receipt_photo, F.photo, HasRole(Role.OWNER), flags=OWNER_ONLY)
     router.message.register(
         expense_receipt_document, F.document, HasRole(Role.OWNER), flags=OWNER_ONLY
@@ -452,6 +522,18 @@ def create_router() -> Router:
         pick_date,
         DraftCallback.filter(F.action.in_({DraftAction.TODAY, DraftAction.YESTERDAY})),
         flags=OWNER_ONLY,
+    )
+    router.callback_query.register(
+        switch_kind, DraftCallback.filter(F.action == DraftAction.KIND), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        save_batch, BatchCallback.filter(F.action == BatchAction.SAVE), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        cancel_batch, BatchCallback.filter(F.action == BatchAction.CANCEL), flags=OWNER_ONLY
+    )
+    router.callback_query.register(
+        split_batch, BatchCallback.filter(F.action == BatchAction.SPLIT), flags=OWNER_ONLY
     )
     router.callback_query.register(
         take_alternative,

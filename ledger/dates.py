@@ -118,7 +118,8 @@ def _without_year(day: int, month: int, *, today: date, allow_future: bool) -> d
 # A date said inside an expense line: a relative word or a day-first date standing alone.
 _DATE_TOKEN_RE = re.compile(
     r"(?<![\w.,/-])(?:" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r"|"
-    r"[0-9]{1,2}\.[0-9]{1,2}(?:\.(?:[0-9]{4}|[0-9]{2}))?)(?![\w.,/-])",
+    # A comma or dot may end the sentence after it ("22.11, такси"), not go on as a number.
+    r"[0-9]{1,2}\.[0-9]{1,2}(?:\.(?:[0-9]{4}|[0-9]{2}))?)(?![\w/-]|[.,][0-9])",
     re.IGNORECASE,
 )
 
@@ -134,4 +135,4 @@ def extract_date(text: str, *, today: date) -> tuple[date | None, str]:
         return None, text
     found = parse_date(match.group(0), today=today)
     rest = " ".join((text[: match.start()] + " " + text[match.end() :]).split())
-    return found, rest
+    return found, rest.strip(" ,;:—–-")
