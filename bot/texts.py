@@ -279,6 +279,13 @@ class Texts:
         ]
         if draft.arithmetic:
             lines.insert(2, self._field(N_("Расчёт"), escape(draft.arithmetic)))
+        if draft.deal is not None:
+            deal = self._(
+                "«{name}», договор {contract}",
+                name=escape(draft.deal.name),
+                contract=escape(draft.deal.contract),
+            )
+            lines.append(self._field(N_("Сделка"), deal))
         if draft.has_receipt:
             lines.append(self._field(N_("Чек"), self._("приложен")))
         lines.append("\n" + self._("Всё верно? Нажмите «Сохранить»."))

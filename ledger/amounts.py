@@ -285,6 +285,11 @@ _EACH_RE = re.compile(
 _TIMES_RE = re.compile(r"(?<![\d.,])(?P<count>\d{1,4})\ ?[x×х*]\ ?(?P<price>\d[\d.,]*)")
 # "1500 + 350", "=1200+350": amounts to add up.
 _SUM_RE = re.compile(r"=?\ ?(?P<terms>\d[\d.,]*(?:\ ?\+\ ?\d[\d.,]*)+)")
+# "№117", "договор 45-2026", "по договору № Д-117": a document's number, never an amount.
+CONTRACT_NUMBER_RE = re.compile(
+    r"(?:№|#|(?<![^\W\d_])договор[а-я]*\ ?№?)\ ?(?P<number>[\w/.-]*\d[\w/-]*)",
+    re.IGNORECASE,
+)
 # "11.2026", "11/2026": a month (of rent, of a salary), never an amount.
 _MONTH_RE = re.compile(r"(?<![\d.,/])(?:0?[1-9]|1[0-2])[./](?:19|20)\d\d(?![\d.,/])")
 _EXPONENT_RE = re.compile(r"\d[eе][+-]?\d", re.IGNORECASE)
@@ -339,8 +344,9 @@ def _read_sum(text: str, limit: Decimal, currency: str) -> Reading | None:
 
 
 def _read_single(text: str, limit: Decimal, currency: str) -> Reading:
-    # Months and counted things stay in the description but are never the amount.
+    # Months, counted things and document numbers stay in the description, never the amount.
     masked = _MONTH_RE.sub(lambda m: "#" * len(m.group()), text)
+    masked = CONTRACT_NUMBER_RE.sub(lambda m: "#" * len(m.group()), masked)
     masked = _COUNTED_RE.sub(lambda m: "#" * len(m.group()), masked)
     candidates = [m for m in _AMOUNT_RE.finditer(masked) if _is_well_formed(m)]
     if not candidates:

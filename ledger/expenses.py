@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ledger.amounts import parse_amount
 from ledger.categories import CategoryService
 from ledger.clock import Clock
+from ledger.contracts import DealRef, deal_named_in, deal_ref
 from ledger.dates import parse_date
 from ledger.entries import Entry, entry_view
 from ledger.errors import (
@@ -74,6 +75,7 @@ class Draft:
     alternative: Money | None = None
     arithmetic: str | None = None
     kind: EntryKind = EntryKind.EXPENSE
+    deal: DealRef | None = None  # an income's deal, named by its contract number
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,7 @@ class ExpenseService:
                 for row in rows:
                     row.batch_id = rows[0].id
             await self._uow.commit()
-        drafts = [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+        drafts = [await self._view(row) for row in rows]
         if len(drafts) == 1:
             return drafts[0]
         return Batch(rows[0].id, rows[0].revision, line.kind, drafts)
@@ -149,6 +151,7 @@ class ExpenseService:
         category = await self._categories.guess(actor.user_id, description, kind)
         now = self._clock.now()
         row = ExpenseDraftRow(
+            deal_id=await self._deal_for(kind, description),
             user_id=actor.user_id,
             status=DraftStatus.OPEN,
             revision=1,
@@ -189,7 +192,7 @@ class ExpenseService:
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
         row = await self._own_draft(actor, draft_id)
-        return self._draft(row, await self._category_name(row.category_id))
+        return await self._view(row)
 
     async def choose_category(
         self, actor: Actor, draft_id: int, revision: int, category_id: int
@@ -244,13 +247,28 @@ class ExpenseService:
         row = await self._own_draft(actor, draft_id)
         kind = EntryKind.INCOME if row.kind == EntryKind.EXPENSE else EntryKind.EXPENSE
         category = await self._categories.guess(actor.user_id, row.description, kind)
-        return await self._change(actor, draft_id, revision, kind=kind, category_id=category.id)
+        return await self._change(
+            actor,
+            draft_id,
+            revision,
+            kind=kind,
+            category_id=category.id,
+            deal_id=await self._deal_for(kind, row.description),
+        )
+
+    async def _deal_for(self, kind: EntryKind, description: str) -> int | None:
+        """A hand income names its deal by the contract number ("оплата по договору 117"),
+        so the deal's manager, product, salon and city slice it in the reports."""
+        if kind is not EntryKind.INCOME:
+            return None
+        deal = await deal_named_in(self._session, description)
+        return deal.id if deal else None
 
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, DraftStatus.CANCELLED)
             await self._uow.commit()
-        return self._draft(row, await self._category_name(row.category_id))
+        return await self._view(row)
 
     async def save(self, actor: Actor, draft_id: int, revision: int) -> Entry:
         """Post the draft as one ledger entry. Exactly once, however many taps arrive."""
@@ -266,7 +284,7 @@ class ExpenseService:
     async def get_batch(self, actor: Actor, batch_id: int) -> Batch:
         lead = await self._own_draft(actor, batch_id)
         rows = await self._batch_rows(actor, batch_id)
-        items = [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+        items = [await self._view(row) for row in rows]
         if lead.batch_id != batch_id or not items:
             raise StaleDraft(lead.status)
         return Batch(lead.id, lead.revision, EntryKind(lead.kind), items)
@@ -305,7 +323,7 @@ class ExpenseService:
             for row in await self._batch_rows(actor, batch_id):
                 rows.append(await self._move_on(actor, row.id, None, batch_id=None))
             await self._uow.commit()
-        return [self._draft(row, await self._category_name(row.category_id)) for row in rows]
+        return [await self._view(row) for row in rows]
 
     async def _batch_rows(self, actor: Actor, batch_id: int) -> list[ExpenseDraftRow]:
         """The open items of a batch, the first one included unless it moved on."""
@@ -333,6 +351,7 @@ class ExpenseService:
             comment=row.comment,
             receipt_file_id=row.receipt_file_id,
             draft_id=row.id,
+            deal_id=row.deal_id,
         )
         entry = await self._journal.post(actor, posting)
         await self._categories.learn(actor.user_id, row.description, row.category_id)
@@ -390,14 +409,15 @@ class ExpenseService:
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, **values)
             await self._uow.commit()
-        return self._draft(row, await self._category_name(row.category_id))
+        return await self._view(row)
 
     async def _category_name(self, category_id: int) -> str:
         row = await self._session.get(CategoryRow, category_id)
         return row.name if row else "?"
 
-    @staticmethod
-    def _draft(row: ExpenseDraftRow, category_name: str) -> Draft:
+    async def _view(self, row: ExpenseDraftRow) -> Draft:
+        category_name = await self._category_name(row.category_id)
+        deal = await deal_ref(self._session, row.deal_id)
         return Draft(
             id=row.id,
             revision=row.revision,
@@ -416,4 +436,5 @@ class ExpenseService:
             ),
             arithmetic=row.arithmetic,
             kind=EntryKind(row.kind),
+            deal=deal,
         )

@@ -54,6 +54,7 @@ class Posting:
     salon: str | None = None
     city: str | None = None
     draft_id: int | None = None  # one entry per draft, enforced by the database
+    deal_id: int | None = None
 
 
 class Journal:
@@ -84,6 +85,7 @@ class Journal:
             salon=posting.salon,
             city=posting.city,
             draft_id=posting.draft_id,
+            deal_id=posting.deal_id,
             created_by=actor.user_id,
             created_at=self._clock.now(),
         )
@@ -115,6 +117,7 @@ class Journal:
             salon=original.salon,
             city=original.city,
             reverses_entry_id=original.id,
+            deal_id=original.deal_id,
             created_by=actor.user_id,
             created_at=self._clock.now(),
         )

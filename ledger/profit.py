@@ -31,7 +31,7 @@ from ledger.errors import DomainError
 from ledger.journal import EntryKind
 from ledger.money import Money
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, EntryRow
+from ledger.storage.models import CategoryRow, DealRow, EntryRow
 from ledger.storage.uow import UnitOfWork
 
 MONTHS_SHOWN = 4  # this month and the three before it
@@ -49,16 +49,13 @@ class Dimension(StrEnum):
 
 DIMENSIONS: tuple[Dimension, ...] = tuple(Dimension)
 
-# Where each dimension's value is read. Entries carry salon and city themselves; manager and
-# product belong to the deal, and entries have no deal link yet (None: never set, so their
-# filter lists are empty). When `entries.deal_id` lands, outer-join DealRow in `_sums_query`
-# and put DealRow.manager and DealRow.product here (and coalesce salon and city with the
-# deal's): nothing else in this module changes.
+# Where each dimension's value is read (None: no column feeds it). Manager and product belong
+# to the entry's deal; salon and city are the entry's own (a company expense's) or its deal's.
 DIMENSION_SOURCES: dict[Dimension, ColumnElement | None] = {
-    Dimension.MANAGER: None,
-    Dimension.PRODUCT: None,
-    Dimension.SALON: EntryRow.salon,
-    Dimension.CITY: EntryRow.city,
+    Dimension.MANAGER: DealRow.manager,
+    Dimension.PRODUCT: DealRow.product,
+    Dimension.SALON: func.coalesce(EntryRow.salon, DealRow.salon),
+    Dimension.CITY: func.coalesce(EntryRow.city, DealRow.city),
 }
 
 
@@ -243,6 +240,7 @@ def _sums_query(first: date, after: date) -> Select:
             *real,
         )
         .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
+        .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
         .where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
         .group_by(EntryRow.entry_date, EntryRow.kind, CategoryRow.is_marketing, *real)
     )

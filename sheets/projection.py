@@ -132,9 +132,14 @@ async def load_projection(session: AsyncSession, month: str | None = None) -> Pr
     )
 
 
-# The dimension columns of an entry, by `LedgerRow` field. Manager and product come from the
-# entry's deal once entries carry one; company expenses carry salon and city themselves.
-DIMENSION_COLUMNS = {"salon": EntryRow.salon, "city": EntryRow.city}
+# The dimension columns of an entry, by `LedgerRow` field: manager and product come from the
+# entry's deal; salon and city are the entry's own (a company expense's) or its deal's.
+DIMENSION_COLUMNS = {
+    "manager": DealRow.manager,
+    "product": DealRow.product,
+    "salon": func.coalesce(EntryRow.salon, DealRow.salon),
+    "city": func.coalesce(EntryRow.city, DealRow.city),
+}
 
 
 def _ledger_query() -> Select:
@@ -148,14 +153,14 @@ def _ledger_query() -> Select:
             EntryRow.amount_minor,
             EntryRow.currency,
             UserRow.name,
-            EntryRow.salon,
-            EntryRow.city,
+            *DIMENSION_COLUMNS.values(),
             EntryRow.description,
             EntryRow.comment,
             EntryRow.reverses_entry_id,
         )
         .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
         .join(UserRow, UserRow.id == EntryRow.created_by)
+        .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
         .order_by(EntryRow.id)
     )
 
@@ -169,6 +174,8 @@ def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
             category=category,
             amount=Money.from_minor_units(amount_minor, currency).amount,
             author=author,
+            manager=manager,
+            product=product,
             salon=salon,
             city=city,
             comment=_comment(description, comment),
@@ -182,6 +189,8 @@ def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
             amount_minor,
             currency,
             author,
+            manager,
+            product,
             salon,
             city,
             description,
@@ -215,7 +224,13 @@ async def load_shape(session: AsyncSession) -> LedgerShape:
     ).one()
     distinct = {}
     for attribute, column in DIMENSION_COLUMNS.items():
-        values = await session.scalars(select(column).where(column.is_not(None)).distinct())
+        values = await session.scalars(
+            select(column)
+            .select_from(EntryRow)
+            .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
+            .where(column.is_not(None))
+            .distinct()
+        )
         distinct[attribute] = tuple(distinct_values(values))
     return LedgerShape(first=first, last=last, distinct=distinct)
 

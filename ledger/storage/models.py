@@ -144,6 +144,8 @@ class ExpenseDraftRow(Base):
     kind: Mapped[str] = mapped_column(String(10), default="expense", server_default="expense")
     # Drafts read from one message ("такси 350, кофе 180") share a card: the first one's id.
     batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The deal a hand income is for, found by the contract number written in its line.
+    deal_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -168,6 +170,8 @@ class EntryRow(Base):
     city: Mapped[str | None] = mapped_column(String(200))
     # One entry per draft and one reversal per entry, enforced by the database itself.
     draft_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The deal it belongs to: its manager, product, salon and city slice the reports.
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
