@@ -109,6 +109,8 @@ class CategoryRow(Base):
     is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     # The TOML name it was seeded from (None: the owner added it): a renamed seed stays found.
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Merged into that category: archived, and its entries count there in every report.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
 
 
 class CategoryWordRow(Base):
