@@ -86,6 +86,10 @@ class Resolution:
             seen.add(row.id)
         return CountedUnder(row.id, row.name, row.is_marketing)
 
+    def names(self) -> dict[int, str]:
+        """Each category's id and the name its entries are shown under."""
+        return {category_id: self.of(category_id).name for category_id in self._rows}
+
 
 async def resolution(session: AsyncSession) -> Resolution:
     return Resolution(list(await session.scalars(select(CategoryRow))))

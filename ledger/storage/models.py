@@ -363,7 +363,8 @@ class SyncRunRow(Base):
 
 class SheetStateRow(Base):
     """How far the Google Sheets projection of one spreadsheet got: «Операции» rows written,
-    and a digest of the summary sheets last written (rewritten only when it changes).
+    a digest of the summary sheets last written (rewritten only when it changes), and the
+    category names the rows were written with.
     """
 
     __tablename__ = "sheet_state"
@@ -372,6 +373,9 @@ class SheetStateRow(Base):
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     summary_digest: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The category name each category id's rows were written under: when one changes (a
+    # rename, a merge), the rows written are rewritten.
+    category_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class SheetRowRow(Base):

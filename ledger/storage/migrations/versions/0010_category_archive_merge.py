@@ -1,5 +1,6 @@
 """A category can be merged into another: it remembers which, so reports count its entries
-(which never change) under the one it was merged into
+(which never change) under the one it was merged into; the Google Sheets projection remembers
+the category names its rows carry, to rewrite them when a name they show changes
 
 Revision ID: 0010
 Revises: 0008
@@ -29,9 +30,13 @@ def upgrade() -> None:
         batch.create_foreign_key(
             "fk_categories_merged_into_id_categories", "categories", ["merged_into_id"], ["id"]
         )
+    with op.batch_alter_table("sheet_state") as batch:
+        batch.add_column(sa.Column("category_names", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sheet_state") as batch:
+        batch.drop_column("category_names")
     with op.batch_alter_table("categories") as batch:
         batch.drop_constraint("fk_categories_merged_into_id_categories", type_="foreignkey")
         batch.drop_column("merged_into_id")
