@@ -70,9 +70,26 @@ class RevokeCallback(CallbackData, prefix="rv"):
     until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
 
 
+class CategoryAction(StrEnum):
+    LIST = "list"  # the active categories, page `page`
+    ADD = "add"
+    OPEN = "open"  # one category's card: rename, archive, merge
+    RENAME = "rename"
+    ARCHIVE = "archive"  # archive's first tap: asks
+    ARCHIVE_YES = "archive_yes"
+    MERGE = "merge"  # the categories to merge into, page `page`
+    MERGE_ASK = "merge_ask"  # a target chosen: asks
+    MERGE_YES = "merge_yes"
+    ARCHIVED = "archived"  # the archive, page `page`
+    RESTORE = "restore"
+
+
 class CategoryCallback(CallbackData, prefix="cat"):
-    action: str  # "add" or "rename"
+    action: CategoryAction
     category_id: int = 0
+    into: int = 0  # for the merge steps: the category to merge into
+    until: int = 0  # for a "yes": the moment (Unix seconds) after which it is too late
+    page: int = 0
 
 
 class ProfitAction(StrEnum):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
     BatchAction,
     BatchCallback,
+    CategoryAction,
     CategoryCallback,
     DraftAction,
     DraftCallback,
@@ -19,7 +22,7 @@ from bot.callbacks import (
     pack_filters,
 )
 from bot.texts import Texts
-from ledger.categories import Category
+from ledger.categories import ArchivedCategory, Category
 from ledger.entries import Entry
 from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
@@ -180,13 +183,111 @@ def confirm_revoke(user_id: int, role: Role, until: int, texts: Texts) -> Inline
     return _markup([[(texts.btn_keep, no), (texts.btn_confirm_revoke, yes)]])
 
 
-def categories_menu(categories: list[Category], texts: Texts) -> InlineKeyboardMarkup:
+T = TypeVar("T")
+# Categories a page: 8 rows of buttons, and the archive's text stays far under 4,096.
+CATEGORIES_PAGE = 16
+
+
+def category_page(items: list[T], page: int) -> tuple[list[T], int, int]:
+    """The items of page `page` (a page past the end shows the last), that page, how many."""
+    pages = max(1, -(-len(items) // CATEGORIES_PAGE))
+    page = min(max(page, 0), pages - 1)
+    return items[page * CATEGORIES_PAGE : (page + 1) * CATEGORIES_PAGE], page, pages
+
+
+def _category_button(action: CategoryAction, category_id: int = 0, **values: int) -> str:
+    return CategoryCallback(action=action, category_id=category_id, **values).pack()
+
+
+def _pages(
+    action: CategoryAction, page: int, pages: int, texts: Texts, category_id: int = 0
+) -> Row:
+    turns: Row = []
+    if page > 0:
+        turns.append(
+            (texts.btn_previous_page, _category_button(action, category_id, page=page - 1))
+        )
+    if page + 1 < pages:
+        turns.append((texts.btn_next_page, _category_button(action, category_id, page=page + 1)))
+    return turns
+
+
+def categories_menu(
+    categories: list[Category], texts: Texts, *, page: int = 0, archived: int = 0
+) -> InlineKeyboardMarkup:
+    """The active categories, each opening its card; adding one; the archive, if any."""
+    shown, page, pages = category_page(categories, page)
     buttons = [
-        (f"✏️ {category.name}", CategoryCallback(action="rename", category_id=category.id).pack())
-        for category in categories
+        (category.name, _category_button(CategoryAction.OPEN, category.id)) for category in shown
     ]
-    add = (texts.btn_add_category, CategoryCallback(action="add").pack())
-    return _markup([*_in_rows(buttons, 2), [add]])
+    rows = [
+        *_in_rows(buttons, 2),
+        _pages(CategoryAction.LIST, page, pages, texts),
+        [(texts.btn_add_category, _category_button(CategoryAction.ADD))],
+    ]
+    if archived:
+        rows.append([(texts.btn_archive(archived), _category_button(CategoryAction.ARCHIVED))])
+    return _markup(rows)
+
+
+def category_card(category: Category, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [(texts.btn_rename_category, _category_button(CategoryAction.RENAME, category.id))],
+            [(texts.btn_archive_category, _category_button(CategoryAction.ARCHIVE, category.id))],
+            [(texts.btn_merge_category, _category_button(CategoryAction.MERGE, category.id))],
+            [(texts.btn_back, _category_button(CategoryAction.LIST))],
+        ]
+    )
+
+
+def confirm_archive(category_id: int, until: int, texts: Texts) -> InlineKeyboardMarkup:
+    """Archive's second tap, on the top row: «🗄 В архив» stood on the second, so a double tap
+    on it lands on no button at all."""
+    no = _category_button(CategoryAction.OPEN, category_id)
+    yes = _category_button(CategoryAction.ARCHIVE_YES, category_id, until=until)
+    return _markup([[(texts.btn_keep, no), (texts.btn_confirm_archive, yes)]])
+
+
+def merge_targets(
+    source: Category, categories: list[Category], texts: Texts, *, page: int = 0
+) -> InlineKeyboardMarkup:
+    """The active categories but `source`, to merge it into; «back» on top (see
+    `confirm_merge`)."""
+    others = [category for category in categories if category.id != source.id]
+    shown, page, pages = category_page(others, page)
+    buttons = [
+        (
+            category.name,
+            _category_button(CategoryAction.MERGE_ASK, source.id, into=category.id),
+        )
+        for category in shown
+    ]
+    back = (texts.btn_back, _category_button(CategoryAction.OPEN, source.id))
+    turns = _pages(CategoryAction.MERGE, page, pages, texts, source.id)
+    return _markup([[back], *_in_rows(buttons, 2), turns])
+
+
+def confirm_merge(source_id: int, into_id: int, until: int, texts: Texts) -> InlineKeyboardMarkup:
+    """Merge's second tap, on the top row, where «back» stood: a double tap on the chosen
+    category (below it) lands on no button at all."""
+    no = _category_button(CategoryAction.OPEN, source_id)
+    yes = _category_button(CategoryAction.MERGE_YES, source_id, into=into_id, until=until)
+    return _markup([[(texts.btn_keep, no), (texts.btn_confirm_merge, yes)]])
+
+
+def archived_categories(
+    categories: list[ArchivedCategory], texts: Texts, *, page: int = 0
+) -> InlineKeyboardMarkup:
+    shown, page, pages = category_page(categories, page)
+    buttons = [
+        (texts.restore_button(category.name), _category_button(CategoryAction.RESTORE, category.id))
+        for category in shown
+    ]
+    back = (texts.btn_back, _category_button(CategoryAction.LIST))
+    return _markup(
+        [*_in_rows(buttons, 2), _pages(CategoryAction.ARCHIVED, page, pages, texts), [back]]
+    )
 
 
 # A longer list would pass Telegram's 100-button limit and bury the card; the workbook's

@@ -180,7 +180,8 @@ class Texts:
                     "<code>+50000 оплата Иванов</code>"
                 ),
                 "/history — " + _("последние записи, с отменой"),
-                "/categories — " + _("категории: добавить, переименовать"),
+                "/categories — "
+                + _("категории: добавить, переименовать, убрать в архив, объединить"),
                 "/invite — " + _("пригласить сотрудника с ролью"),
                 "/users — " + _("люди и роли, отзыв доступа"),
                 "/deals — " + _("сделки, по которым ждём оплату"),
@@ -466,7 +467,8 @@ class Texts:
 
     # -- categories -------------------------------------------------------------------
     categories_title = Phrase(
-        "<b>Категории расходов</b>\nНажмите на категорию, чтобы переименовать, или добавьте новую."
+        "<b>Категории расходов</b>\nНажмите на категорию, чтобы переименовать её, убрать "
+        "в архив или объединить с другой, или добавьте новую."
     )
     ask_category_name = Phrase(
         "Напишите название новой категории (до 40 символов). /cancel — не добавлять."
@@ -485,17 +487,100 @@ class Texts:
     def category_renamed(self, name: str) -> str:
         return self._("Категория переименована: «{name}».", name=escape(name))
 
+    def category_card(self, name: str) -> str:
+        return self._("Категория «{name}». Что с ней сделать?", name=escape(name))
+
+    def ask_archive(self, name: str) -> str:
+        return self._(
+            "Убрать «{name}» в архив? Её не будет в выборе категории и в подсказках; "
+            "записи останутся в истории и в таблице за прошлые месяцы.",
+            name=escape(name),
+        )
+
+    def category_archived(self, name: str) -> str:
+        return self._(
+            "«{name}» в архиве. Вернуть её можно из архива, кнопкой внизу списка.",
+            name=escape(name),
+        )
+
+    def merge_pick(self, name: str) -> str:
+        return self._(
+            "С какой категорией объединить «{name}»? Её записи будут считаться там.",
+            name=escape(name),
+        )
+
+    def ask_merge(self, source: str, into: str) -> str:
+        return self._(
+            "Объединить «{source}» с «{into}»? Все записи «{source}» будут считаться в "
+            "«{into}» — в истории, в /profit и в таблице; «{source}» уйдёт в архив.",
+            source=escape(source),
+            into=escape(into),
+        )
+
+    def category_merged(self, source: str, into: str) -> str:
+        return self._(
+            "«{source}» объединена с «{into}»: её записи теперь считаются там.",
+            source=escape(source),
+            into=escape(into),
+        )
+
+    archive_title = Phrase("<b>Архив категорий</b>\nНажмите на категорию, чтобы вернуть её.")
+
+    def archive_line(self, name: str, merged_into: str | None) -> str:
+        if merged_into is None:
+            return "• " + escape(name)
+        return "• " + self._(
+            "{name} → объединена с «{into}»", name=escape(name), into=escape(merged_into)
+        )
+
+    def category_restored(self, name: str) -> str:
+        return self._("«{name}» снова в списке.", name=escape(name))
+
+    def restore_button(self, name: str) -> str:
+        return "↩️ " + name
+
+    def btn_archive(self, count: int) -> str:
+        return self._("🗄 Архив ({count})", count=count)
+
+    category_not_found = Phrase("Такой категории нет — ничего не изменено.")
+
     def category_problem(self, reason: str) -> str:
-        if reason == "empty":
-            return self._("Название не может быть пустым.")
-        if reason == "too_long":
-            return self._("Слишком длинное название: до 40 символов.")
-        if reason == "exists":
-            return self._("Такая категория уже есть.")
-        return self._("Не получилось сохранить категорию.")
+        _ = self._
+        match reason:
+            case "empty":
+                return _("Название не может быть пустым.")
+            case "too_long":
+                return _("Слишком длинное название: до 40 символов.")
+            case "exists":
+                return _("Такая категория уже есть.")
+            case "exists_archived":
+                return _("Такая категория есть в архиве — верните её: /categories, «🗄 Архив».")
+            case "archived":
+                return _("Эта категория уже в архиве — ничего не изменено.")
+            case "active":
+                return _("Эта категория уже в списке — ничего не изменено.")
+            case "fallback":
+                return _(
+                    "Эту категорию нельзя убрать: в неё попадают расходы, "
+                    "которые не подошли ни к одной другой."
+                )
+            case "last":
+                return _("Это последняя категория: расходам нужно куда-то попадать.")
+            case "into_itself":
+                return _("Категорию нельзя объединить с ней самой.")
+            case "into_archived":
+                return _("Объединить можно только с категорией из списка, не из архива.")
+        return _("Не получилось сохранить категорию.")
 
     # -- buttons --------------------------------------------------------------------
     btn_add_category = Phrase("➕ Новая категория")
+    btn_rename_category = Phrase("✏️ Переименовать")
+    btn_archive_category = Phrase("🗄 В архив")
+    btn_merge_category = Phrase("🔀 Объединить с…")
+    btn_confirm_archive = Phrase("Да, в архив")
+    btn_confirm_merge = Phrase("Да, объединить")
+    btn_previous_page = Phrase("◀ Предыдущие")
+    btn_next_page = Phrase("Следующие ▶")
     btn_save = Phrase("✅ Сохранить")
     btn_cancel = Phrase("✖ Отмена")
     btn_category = Phrase("📂 Категория")

@@ -13,7 +13,7 @@ Services raise; the unit of work has already rolled back by the time an error ar
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
@@ -35,7 +35,10 @@ async def answer_error(event: ErrorEvent, text: str) -> None:
 
 
 async def not_found(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.not_found)
+    missing = cast(NotFound, event.exception).what
+    await answer_error(
+        event, texts.category_not_found if missing == "category" else texts.not_found
+    )
 
 
 async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:

@@ -1,5 +1,9 @@
 """Categories of expenses and of income, and the guess of one from the words of a message.
 
+The owner adds, renames, archives and merges categories. Entries never change, so a merged
+category keeps its entries and every report counts them under the category it was merged into
+(`resolution`); an archived one keeps them too, and is only left out of the picker and the guess.
+
 The guess listens to the owner first: a word they filed under one category at least
 `LEARNED_AFTER` times wins over the seed keywords; then keywords; then a word seen once.
 A category's learned strength is its strongest single word, so a long description does not
@@ -12,15 +16,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ledger import audit
 from ledger.clock import Clock
+from ledger.confirmation import check_in_time, deadline
 from ledger.errors import CategoryProblem, NotFound
 from ledger.journal import EntryKind
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, CategoryWordRow
+from ledger.storage.models import CategoryRow, CategoryWordRow, ExpenseDraftRow
 from ledger.storage.uow import UnitOfWork
 
 # The seed set, in Russian as the bot shows it; the TOML mappings may replace it.
@@ -55,6 +62,46 @@ class Category:
     id: int
     name: str
     kind: EntryKind = EntryKind.EXPENSE
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedCategory:
+    id: int
+    name: str
+    merged_into: str | None  # where its entries count now, if it was merged
+
+
+@dataclass(frozen=True, slots=True)
+class CountedUnder:
+    """The category a report shows an entry under: its own, or the one it was merged into."""
+
+    id: int
+    name: str
+    is_marketing: bool
+
+
+class Resolution:
+    """Each category's `CountedUnder`, following merges to their end (A into B, B into C:
+    A's entries count under C). Categories are few: the whole table is read at once."""
+
+    def __init__(self, rows: list[CategoryRow]) -> None:
+        self._rows = {row.id: row for row in rows}
+
+    def of(self, category_id: int) -> CountedUnder:
+        row = self._rows[category_id]
+        seen = {row.id}
+        while row.merged_into_id is not None and row.merged_into_id not in seen:
+            row = self._rows[row.merged_into_id]
+            seen.add(row.id)
+        return CountedUnder(row.id, row.name, row.is_marketing)
+
+    def names(self) -> dict[int, str]:
+        """Each category's id and the name its entries are shown under."""
+        return {category_id: self.of(category_id).name for category_id in self._rows}
+
+
+async def resolution(session: AsyncSession) -> Resolution:
+    return Resolution(list(await session.scalars(select(CategoryRow))))
 
 
 def words_of(text: str) -> list[str]:
@@ -138,10 +185,28 @@ class CategoryService:
         )
         return [Category(row.id, row.name, kind) for row in rows]
 
+    async def archived(self) -> list[ArchivedCategory]:
+        """Archived categories in the owner's order, each with where its entries count."""
+        found = await resolution(self._session)
+        rows = await self._session.scalars(
+            select(CategoryRow)
+            .where(CategoryRow.is_active.is_(False))
+            .order_by(CategoryRow.position, CategoryRow.id)
+        )
+        return [
+            ArchivedCategory(
+                row.id,
+                row.name,
+                found.of(row.id).name if row.merged_into_id is not None else None,
+            )
+            for row in rows
+        ]
+
     async def get(self, category_id: int) -> Category:
-        row = await self._session.get(CategoryRow, category_id)
-        if row is None or not row.is_active:
-            raise NotFound("category", category_id)
+        """An active category (one to file under); an archived one is refused as such."""
+        row = await self._row(category_id)
+        if not row.is_active:
+            raise CategoryProblem("archived")
         return _category(row)
 
     async def guess(self, user_id: int, text: str, kind: EntryKind = EntryKind.EXPENSE) -> Category:
@@ -181,7 +246,7 @@ class CategoryService:
     async def _fallback(self, rows: list[CategoryRow], kind: EntryKind) -> Category:
         name = _FALLBACKS[kind]
         for row in rows:
-            if row.name == name:
+            if _is_fallback(row):
                 return _category(row)
         if rows:
             return _category(rows[-1])
@@ -219,9 +284,7 @@ class CategoryService:
     async def rename(self, actor: Actor, category_id: int, name: str) -> Category:
         actor.require(Role.OWNER)
         name = self._check_name(name)
-        row = await self._session.get(CategoryRow, category_id)
-        if row is None:
-            raise NotFound("category", category_id)
+        row = await self._row(category_id)
         before = row.name
         if before.casefold() != name.casefold():
             await self._ensure_free(name)
@@ -230,6 +293,142 @@ class CategoryService:
             self._audit(actor, "category.renamed", row.id, {"name": before}, {"name": name})
             await self._uow.commit()
         return _category(row)
+
+    async def ask_to_archive(self, actor: Actor, category_id: int) -> int:
+        """The first of archive's two taps: it may be archived (else why not), and until when
+        the "yes" may come."""
+        await self._archivable(actor, category_id)
+        return deadline(self._clock)
+
+    async def archive(self, actor: Actor, category_id: int, *, confirmed_until: int) -> Category:
+        """Hide a category from the picker and the guess; its entries stay where they are."""
+        row = await self._archivable(actor, category_id)
+        check_in_time(self._clock, confirmed_until)
+        async with self._uow.write():
+            row.is_active = False
+            self._audit(actor, "category.archived", row.id, {"active": True}, {"active": False})
+            await self._uow.commit()
+        return _category(row)
+
+    async def restore(self, actor: Actor, category_id: int) -> Category:
+        """Back from the archive, to the picker and the guess; a merged one counts its own
+        entries again (the words it taught went with the merge and stay there)."""
+        actor.require(Role.OWNER)
+        row = await self._row(category_id)
+        if row.is_active:
+            raise CategoryProblem("active")
+        before = {"active": False, "merged_into_id": row.merged_into_id}
+        async with self._uow.write():
+            row.is_active = True
+            row.merged_into_id = None
+            self._audit(actor, "category.restored", row.id, before, {"active": True})
+            await self._uow.commit()
+        return _category(row)
+
+    async def ask_to_merge(self, actor: Actor, source_id: int, into_id: int) -> int:
+        """The first of merge's two taps: the two may be merged, and until when."""
+        await self._mergeable(actor, source_id, into_id)
+        return deadline(self._clock)
+
+    async def merge(
+        self, actor: Actor, source_id: int, into_id: int, *, confirmed_until: int
+    ) -> Category:
+        """Archive `source` and count its entries under `into` from now on, in every report.
+
+        Its learned words teach `into` instead (counts added where both knew a word), its open
+        drafts are filed under `into`, and the marketing line, if it was one, moves along. Its
+        seed key stays, so the next start does not seed it again.
+        """
+        source, into = await self._mergeable(actor, source_id, into_id)
+        check_in_time(self._clock, confirmed_until)
+        async with self._uow.write():
+            await self._move_words(source.id, into.id)
+            await self._session.execute(
+                update(ExpenseDraftRow)
+                .where(
+                    ExpenseDraftRow.category_id == source.id,
+                    # DraftStatus.OPEN (ledger.expenses imports this module).
+                    ExpenseDraftRow.status == "open",
+                )
+                .values(category_id=into.id)
+            )
+            source.is_active = False
+            source.merged_into_id = into.id
+            if source.is_marketing:
+                source.is_marketing, into.is_marketing = False, True
+            self._audit(
+                actor,
+                "category.merged",
+                source.id,
+                {"active": True},
+                {"active": False, "merged_into_id": into.id, "merged_into": into.name},
+            )
+            await self._uow.commit()
+        return _category(into)
+
+    async def _move_words(self, source_id: int, into_id: int) -> None:
+        """The source's (user, word) counts onto the target's: added where the target has
+        the word, moved where it has not."""
+        moved = aliased(CategoryWordRow)
+        same_word = (
+            (moved.category_id == source_id)
+            & (moved.user_id == CategoryWordRow.user_id)
+            & (moved.word == CategoryWordRow.word)
+        )
+        await self._session.execute(
+            update(CategoryWordRow)
+            .where(CategoryWordRow.category_id == into_id, exists().where(same_word))
+            .values(
+                hits=CategoryWordRow.hits + select(moved.hits).where(same_word).scalar_subquery()
+            )
+        )
+        kept = aliased(CategoryWordRow)
+        await self._session.execute(
+            delete(CategoryWordRow).where(
+                CategoryWordRow.category_id == source_id,
+                exists().where(
+                    kept.category_id == into_id,
+                    kept.user_id == CategoryWordRow.user_id,
+                    kept.word == CategoryWordRow.word,
+                ),
+            )
+        )
+        await self._session.execute(
+            update(CategoryWordRow)
+            .where(CategoryWordRow.category_id == source_id)
+            .values(category_id=into_id)
+        )
+
+    async def _row(self, category_id: int) -> CategoryRow:
+        row = await self._session.get(CategoryRow, category_id)
+        if row is None:
+            raise NotFound("category", category_id)
+        return row
+
+    async def _archivable(self, actor: Actor, category_id: int) -> CategoryRow:
+        """An active category that may leave: never the fallback, never the last one."""
+        actor.require(Role.OWNER)
+        row = await self._row(category_id)
+        if not row.is_active:
+            raise CategoryProblem("archived")
+        if _is_fallback(row):
+            raise CategoryProblem("fallback")
+        if len(await self.active(EntryKind(row.kind))) <= 1:
+            raise CategoryProblem("last")
+        return row
+
+    async def _mergeable(
+        self, actor: Actor, source_id: int, into_id: int
+    ) -> tuple[CategoryRow, CategoryRow]:
+        source = await self._archivable(actor, source_id)
+        if into_id == source_id:
+            raise CategoryProblem("into_itself")
+        into = await self._row(into_id)
+        if into.kind != source.kind:
+            raise NotFound("category", into_id)  # income and expense never mix
+        if not into.is_active:
+            raise CategoryProblem("into_archived")
+        return source, into
 
     def _audit(self, actor: Actor, action: str, category_id: int, before, after) -> None:
         audit.record(
@@ -254,6 +453,13 @@ class CategoryService:
 
     async def _ensure_free(self, name: str) -> None:
         # Compared in Python: SQLite's lower() folds only ASCII, and names are Cyrillic.
-        names = (await self._session.execute(select(CategoryRow.name))).scalars()
-        if any(existing.casefold() == name.casefold() for existing in names):
-            raise CategoryProblem("exists")
+        rows = await self._session.execute(select(CategoryRow.name, CategoryRow.is_active))
+        for existing, is_active in rows:
+            if existing.casefold() == name.casefold():
+                raise CategoryProblem("exists" if is_active else "exists_archived")
+
+
+def _is_fallback(row: CategoryRow) -> bool:
+    """The category every entry of its kind can land in, by the name it was seeded under or
+    bears."""
+    return _FALLBACKS[EntryKind(row.kind)] in (row.seed_key, row.name)

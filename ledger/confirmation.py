@@ -1,5 +1,5 @@
-"""Two-tap confirmations (undo, revoke): the "yes" carries a deadline and is refused after it,
-so a stray tap on an old message changes nothing."""
+"""Two-tap confirmations (undo, revoke, archiving and merging a category): the "yes" carries
+a deadline and is refused after it, so a stray tap on an old message changes nothing."""
 
 from __future__ import annotations
 

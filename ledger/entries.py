@@ -8,13 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from ledger.categories import resolution
 from ledger.clock import Clock
 from ledger.confirmation import check_in_time, deadline
 from ledger.errors import NotFound
 from ledger.journal import Journal
 from ledger.money import Money
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, EntryRow, UserRow
+from ledger.storage.models import EntryRow, UserRow
 from ledger.storage.uow import UnitOfWork
 
 
@@ -88,19 +89,20 @@ class EntryBook:
         return entry
 
     async def _entries(self, ids: Select) -> list[Entry]:
-        """Entries with their category, author and reversal, in one query, newest first."""
+        """Entries with their author and reversal, newest first, each under the category it
+        counts in now (a merged category's entries under the one it was merged into)."""
         reversal = aliased(EntryRow)
         rows = await self._session.execute(
-            select(EntryRow, CategoryRow.name, UserRow.name, reversal.id)
-            .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
+            select(EntryRow, UserRow.name, reversal.id)
             .join(UserRow, UserRow.id == EntryRow.created_by)
             .outerjoin(reversal, reversal.reverses_entry_id == EntryRow.id)
             .where(EntryRow.id.in_(ids.scalar_subquery()))
             .order_by(EntryRow.id.desc())
         )
+        categories = await resolution(self._session)
         return [
-            entry_view(row, category_name, author_name, reversed_by=reversed_by)
-            for row, category_name, author_name, reversed_by in rows
+            entry_view(row, categories.of(row.category_id).name, author, reversed_by=reversed_by)
+            for row, author, reversed_by in rows
         ]
 
 

@@ -8,8 +8,8 @@ less spending; the margin is net profit over income, blank without income. A dim
 filter compares text ignoring case, as SUMIFS does, and "no filter" counts entries without a
 value too.
 
-The database is read once per card: sums grouped by day, kind, marketing or not, and dimension
-values over the shown months (a few hundred rows however large the ledger), and everything
+The database is read once per card: sums grouped by day, kind, category and dimension values
+over the shown months (a few thousand rows at most however large the ledger), and everything
 else — the filter lists, the filtered figures, marketing against turnover — is computed from
 those in memory, so the filter buttons cost one small query each.
 """
@@ -26,12 +26,13 @@ from enum import StrEnum
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from ledger.categories import resolution
 from ledger.clock import Clock
 from ledger.errors import DomainError
 from ledger.journal import EntryKind
 from ledger.money import Money
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, DealRow, EntryRow
+from ledger.storage.models import DealRow, EntryRow
 from ledger.storage.uow import UnitOfWork
 
 MONTHS_SHOWN = 4  # this month and the three before it
@@ -90,7 +91,7 @@ class MonthFigures:
 
 @dataclass(frozen=True, slots=True)
 class _Sums:
-    """Signed kopecks of one day, kind, marketing or not, and set of dimension values."""
+    """Signed kopecks of one day, kind, category (marketing or not) and dimension values."""
 
     month: date
     kind: str
@@ -203,16 +204,18 @@ class ProfitService:
         _require_owner(actor)
         months = shown_months(self._clock.today(), count)
         rows = await self._session.execute(_sums_query(months[0], next_month(months[-1])))
+        # A merged category's entries count as the category it was merged into counts.
+        categories = await resolution(self._session)
         sums = tuple(
             _Sums(
                 month=day.replace(day=1),
                 kind=kind,
-                marketing=bool(marketing),
+                marketing=categories.of(category_id).is_marketing,
                 values=_dimension_values(values),
                 positive=int(positive or 0),
                 negative=int(negative or 0),
             )
-            for day, kind, marketing, positive, negative, *values in rows
+            for day, kind, category_id, positive, negative, *values in rows
         )
         return ProfitData(months=months, sums=sums)
 
@@ -221,7 +224,7 @@ class ProfitService:
 
 
 def _sums_query(first: date, after: date) -> Select:
-    """Signed sums by day, kind, marketing or not, and dimension values over [first, after).
+    """Signed sums by day, kind, category and dimension values over [first, after).
 
     Grouped by the day rather than the month: the month of a date is spelt differently in
     SQLite and PostgreSQL, and a few months of days stay a small result.
@@ -234,15 +237,14 @@ def _sums_query(first: date, after: date) -> Select:
         select(
             EntryRow.entry_date,
             EntryRow.kind,
-            CategoryRow.is_marketing,
+            EntryRow.category_id,
             func.sum(case((amount > 0, amount), else_=0)),
             func.sum(case((amount < 0, amount), else_=0)),
             *real,
         )
-        .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
         .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
         .where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
-        .group_by(EntryRow.entry_date, EntryRow.kind, CategoryRow.is_marketing, *real)
+        .group_by(EntryRow.entry_date, EntryRow.kind, EntryRow.category_id, *real)
     )
 
 

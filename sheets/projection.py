@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledger.categories import Resolution, resolution
 from ledger.journal import EntryKind
 from ledger.money import Money
 from ledger.payments import held_by_manager
@@ -149,7 +150,7 @@ def _ledger_query() -> Select:
             EntryRow.id,
             EntryRow.entry_date,
             EntryRow.kind,
-            CategoryRow.name,
+            EntryRow.category_id,
             EntryRow.amount_minor,
             EntryRow.currency,
             UserRow.name,
@@ -158,20 +159,21 @@ def _ledger_query() -> Select:
             EntryRow.comment,
             EntryRow.reverses_entry_id,
         )
-        .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
         .join(UserRow, UserRow.id == EntryRow.created_by)
         .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
         .order_by(EntryRow.id)
     )
 
 
-def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
+def _ledger_rows(result: Iterable[Row], categories: Resolution) -> list[LedgerRow]:
+    """Each entry under the category it counts in now: a merged one's, the category it was
+    merged into (so the by-category columns sum it there)."""
     return [
         LedgerRow(
             entry_id=entry_id,
             entry_date=entry_date,
             kind=kind,
-            category=category,
+            category=categories.of(category_id).name,
             amount=Money.from_minor_units(amount_minor, currency).amount,
             author=author,
             manager=manager,
@@ -185,7 +187,7 @@ def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
             entry_id,
             entry_date,
             kind,
-            category,
+            category_id,
             amount_minor,
             currency,
             author,
@@ -205,7 +207,7 @@ async def _load_ledger(session: AsyncSession, month: str | None) -> list[LedgerR
     if month is not None:
         first, after = month_bounds(month)
         query = query.where(EntryRow.entry_date >= first, EntryRow.entry_date < after)
-    return _ledger_rows(await session.execute(query))
+    return _ledger_rows(await session.execute(query), await resolution(session))
 
 
 async def load_unwritten(session: AsyncSession, spreadsheet_id: str, limit: int) -> list[LedgerRow]:
@@ -214,7 +216,7 @@ async def load_unwritten(session: AsyncSession, spreadsheet_id: str, limit: int)
         SheetRowRow.spreadsheet_id == spreadsheet_id, SheetRowRow.entry_id == EntryRow.id
     )
     query = _ledger_query().where(~written.exists()).limit(limit)
-    return _ledger_rows(await session.execute(query))
+    return _ledger_rows(await session.execute(query), await resolution(session))
 
 
 async def load_shape(session: AsyncSession) -> LedgerShape:
@@ -253,14 +255,13 @@ def _comment(description: str | None, comment: str | None) -> str | None:
 
 
 async def _used_categories(session: AsyncSession) -> set[str]:
-    """Categories any spending entry uses (a retired one still has its column then)."""
+    """Categories any spending entry counts under (an archived one still has its column then;
+    a merged one's entries count under the category it was merged into)."""
     used = await session.scalars(
-        select(CategoryRow.name)
-        .join(EntryRow, EntryRow.category_id == CategoryRow.id)
-        .where(EntryRow.kind != EntryKind.INCOME)
-        .distinct()
+        select(EntryRow.category_id).where(EntryRow.kind != EntryKind.INCOME).distinct()
     )
-    return set(used)
+    categories = await resolution(session)
+    return {categories.of(category_id).name for category_id in used}
 
 
 async def _marketing_category(session: AsyncSession) -> str | None:

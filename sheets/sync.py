@@ -27,6 +27,7 @@ import gspread
 from sqlalchemy import delete, func, select
 
 from config.settings import Settings
+from ledger.categories import resolution
 from ledger.clock import Clock
 from ledger.storage.database import Database
 from ledger.storage.models import SheetRowRow, SheetStateRow
@@ -119,10 +120,12 @@ class SheetsSync:
             return report
 
     async def push(self) -> PushReport:
-        """New entries since the last push, and the summary sheets if they changed."""
+        """New entries since the last push, and the summary sheets if they changed; all the
+        rows again when a category name they show changed (a rename, a merge)."""
         async with self._lock:
             report = PushReport()
             await self._write_summary(report, force=False)
+            await self._follow_category_names()
             await self._write_operations(report)
             return report
 
@@ -130,11 +133,10 @@ class SheetsSync:
         """Rewrite the whole projection from the database (hand edits are put right)."""
         async with self._lock:
             async with self._database.write() as session:
-                await session.execute(
-                    delete(SheetRowRow).where(SheetRowRow.spreadsheet_id == self.spreadsheet_id)
-                )
                 state = await self._state(session)
-                state.rows_written, state.summary_digest = 0, None
+                await self._forget_rows(session, state)
+                state.summary_digest = None
+            await self._follow_category_names()
             report = PushReport()
             await self._write_summary(report, force=True)
             await self._write_operations(report)
@@ -225,6 +227,28 @@ class SheetsSync:
             await self._batch(requests, report)
             await self._remember(rows_ids=[r.entry_id for r in rows], first=first)
             report.rows_written += len(rows)
+
+    async def _follow_category_names(self) -> None:
+        """Rows show each entry's category by name: when a name they were written with has
+        changed since (a rename; a merge, whose entries show the target's), all are rewritten."""
+        async with self._database.read() as session:
+            state = await session.get(SheetStateRow, self.spreadsheet_id)
+            known = (state.category_names if state is not None else None) or {}
+            names = {str(id_): name for id_, name in (await resolution(session)).names().items()}
+        if names == known:
+            return
+        async with self._database.write() as session:
+            state = await self._state(session)
+            if any(known.get(id_, name) != name for id_, name in names.items()):
+                await self._forget_rows(session, state)
+            state.category_names = names
+
+    async def _forget_rows(self, session: Any, state: SheetStateRow) -> None:
+        """Every row is to be written again, from the first (over what the sheet holds)."""
+        await session.execute(
+            delete(SheetRowRow).where(SheetRowRow.spreadsheet_id == self.spreadsheet_id)
+        )
+        state.rows_written = 0
 
     async def _remember(self, rows_ids: list[int], first: int) -> None:
         async with self._database.write() as session:

@@ -109,6 +109,8 @@ class CategoryRow(Base):
     is_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     # The TOML name it was seeded from (None: the owner added it): a renamed seed stays found.
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Merged into that category: archived, and its entries count there in every report.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     # "expense" or "income": a draft is filed under a category of its own kind.
     kind: Mapped[str] = mapped_column(String(10), default="expense", server_default="expense")
 
@@ -370,7 +372,8 @@ class SyncRunRow(Base):
 
 class SheetStateRow(Base):
     """How far the Google Sheets projection of one spreadsheet got: «Операции» rows written,
-    and a digest of the summary sheets last written (rewritten only when it changes).
+    a digest of the summary sheets last written (rewritten only when it changes), and the
+    category names the rows were written with.
     """
 
     __tablename__ = "sheet_state"
@@ -379,6 +382,9 @@ class SheetStateRow(Base):
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     summary_digest: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The category name each category id's rows were written under: when one changes (a
+    # rename, a merge), the rows written are rewritten.
+    category_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class SheetRowRow(Base):

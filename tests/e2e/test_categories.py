@@ -31,7 +31,8 @@ async def test_renaming_keeps_the_entries_and_refuses_a_taken_name(kopeyka: Runn
     await owner.tap("✅ Сохранить")
 
     await owner.send("/categories")
-    await owner.tap("✏️ Транспорт")
+    await owner.tap("Транспорт")
+    await owner.tap("✏️ Переименовать")
     await owner.send("маркетинг")
     assert "уже есть" in owner.last_message().body
     await owner.send("Поездки")
@@ -68,7 +69,8 @@ async def test_a_command_ends_the_name_prompt_and_the_next_expense_is_an_expense
 async def test_an_expense_typed_at_the_rename_prompt_renames_nothing(kopeyka: Running) -> None:
     owner = kopeyka.owner
     await owner.send("/categories")
-    await owner.tap("✏️ Зарплаты")
+    await owner.tap("Зарплаты")
+    await owner.tap("✏️ Переименовать")
     await owner.send("500 такси")
 
     assert "Новый расход" in owner.last_message().body

@@ -1,7 +1,8 @@
 """The Google Sheets projection: the real gspread client, the fake Sheets server, the database.
 
 What the owner relies on: every entry appears exactly once, in posting order, whatever
-Google did meanwhile; a rebuild gives the same sheet as incremental pushes; the summary
+Google did meanwhile; a rebuild gives the same sheet as incremental pushes; a renamed or
+merged category's rows are rewritten under the name they show now; the summary
 sheets' formulas, recalculated by LibreOffice over the very cells we wrote, give the figures
 the database gives.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
+from ledger.roles import Actor, Role
 from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow, EntryRow, SheetRowRow, UserRow
 from sheets.google_client import open_spreadsheet
@@ -360,3 +362,88 @@ async def test_doctor_opens_the_spreadsheet_or_says_why_not(fake, key_file, caps
     mark, _, reason = await check_sheets(settings(foreign))
     assert mark == "BAD"
     assert "share" in reason
+
+
+# -- category names: after a rename or a merge the rows written are rewritten, so «Прибыль»
+# sums a merged category under its target; a new category, or nothing new, rewrites nothing.
+
+
+async def owner(database: Database) -> Actor:
+    async with database.read() as session:
+        user = await session.scalar(select(UserRow).where(UserRow.telegram_id == 1111111))
+    assert user is not None
+    return Actor(user.id, user.telegram_id, user.name, frozenset({Role.OWNER}))
+
+
+async def ids_of(database: Database) -> dict[str, int]:
+    async with database.read() as session:
+        return {row.name: row.id for row in await session.scalars(select(CategoryRow))}
+
+
+async def merge(database: Database, clock: FrozenClock, source: str, into: str) -> None:
+    actor, ids = await owner(database), await ids_of(database)
+    async with database.unit_of_work() as uow:
+        categories = CategoryService(uow, clock)
+        until = await categories.ask_to_merge(actor, ids[source], ids[into])
+        await categories.merge(actor, ids[source], ids[into], confirmed_until=until)
+
+
+def categories_in(fake: FakeSheets, spreadsheet: str) -> list[str]:
+    return [row[3] for row in data_rows(fake, spreadsheet)]
+
+
+async def test_a_merge_rewrites_the_rows_and_profit_sums_them_under_the_target(
+    fake, key_file, database, clock, tmp_path
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
+    ids = await post_entries(database, clock, SPENDING)
+    await sync.push()
+    assert "Транспорт" in categories_in(fake, spreadsheet)
+
+    await merge(database, clock, "Транспорт", "Аренда")
+    report = await sync.push()
+    again = await sync.push()
+
+    assert report.rows_written == len(SPENDING)
+    assert entry_ids(fake, spreadsheet) == ids  # each entry once, in posting order
+    assert categories_in(fake, spreadsheet) == [
+        "Аренда",
+        "Маркетинг",
+        "Аренда",
+        "Маркетинг",
+        "Аренда",
+    ]
+    assert (again.rows_written, again.write_requests) == (0, 0)
+    path = tmp_path / "from-google.xlsx"
+    grid_to_xlsx(fake, spreadsheet, path)
+    computed = recalculated(path, tmp_path)[PROFIT]
+    header = [cell.value for cell in computed[PROFIT_HEADER_ROW]]
+    assert "Транспорт" not in header
+    rent = {
+        SERIAL_EPOCH + timedelta(days=int(row[0].value)): row[header.index("Аренда")].value
+        for row in computed.iter_rows(min_row=PROFIT_HEADER_ROW + 1)
+        if row[0].value not in (None, "Итого")
+    }
+    assert Decimal(str(rent[date(2026, 11, 1)])) == Decimal("46500")  # 45000 + the taxi
+
+
+async def test_a_rename_rewrites_the_rows_a_new_category_does_not(fake, key_file, database, clock):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
+    await post_entries(database, clock, SPENDING)
+    await sync.push()
+    actor = await owner(database)
+    async with database.unit_of_work() as uow:
+        await CategoryService(uow, clock).add(actor, "Ремонт")
+
+    unchanged = await sync.push()
+    async with database.unit_of_work() as uow:
+        await CategoryService(uow, clock).rename(actor, (await ids_of(database))["Аренда"], "Офис")
+    renamed = await sync.push()
+
+    assert unchanged.rows_written == 0
+    assert renamed.rows_written == len(SPENDING)
+    assert categories_in(fake, spreadsheet).count("Офис") == 2
+    assert "Аренда" not in categories_in(fake, spreadsheet)
+    assert len(fake.values(spreadsheet, OPERATIONS)[1:]) >= len(SPENDING)
