@@ -31,9 +31,16 @@ class DraftCallback(CallbackData, prefix="x"):
     value: int = 0
 
 
+class EntryAction(StrEnum):
+    ASK = "ask"  # undo's first tap
+    UNDO = "undo"  # its "yes"
+    KEEP = "keep"  # its "no"
+    RECEIPT = "rcpt"  # send the entry's receipt back
+
+
 class EntryCallback(CallbackData, prefix="e"):
     entry_id: int
-    action: str  # "ask" (undo's first tap), "undo" (its "yes"), "keep" (its "no")
+    action: str  # an `EntryAction`
     origin: str = "card"  # "card": the saved card itself; "list": a line of /history
     until: int = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
 

@@ -8,6 +8,7 @@ from bot.callbacks import (
     CategoryCallback,
     DraftAction,
     DraftCallback,
+    EntryAction,
     EntryCallback,
     HistoryCallback,
     InviteCallback,
@@ -98,8 +99,14 @@ def date_picker(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
 
 
 def saved_entry(entry: Entry, texts: Texts) -> InlineKeyboardMarkup:
-    undo = EntryCallback(entry_id=entry.id, action="ask").pack()
-    return _markup([[(texts.btn_undo, undo)]])
+    row = [(texts.btn_undo, EntryCallback(entry_id=entry.id, action="ask").pack())]
+    if entry.has_receipt:
+        row.append((texts.btn_receipt, _receipt_button(entry)))
+    return _markup([row])
+
+
+def _receipt_button(entry: Entry) -> str:
+    return EntryCallback(entry_id=entry.id, action=EntryAction.RECEIPT).pack()
 
 
 def history(
@@ -113,12 +120,17 @@ def history(
         )
         for entry in undoable
     ]
+    receipts = [
+        (texts.receipt_button(entry.id), _receipt_button(entry))
+        for entry in entries
+        if entry.has_receipt
+    ]
     pages: Row = []
     if not is_first:
         pages.append((texts.btn_newest, HistoryCallback(before=0).pack()))
     if has_older and entries:
         pages.append((texts.btn_older, HistoryCallback(before=entries[-1].id).pack()))
-    rows = [*_in_rows(buttons, 2), *([pages] if pages else [])]
+    rows = [*_in_rows(buttons, 2), *_in_rows(receipts, 3), *([pages] if pages else [])]
     return _markup(rows) if rows else None
 
 

@@ -263,13 +263,14 @@ class Texts:
 
     def saved_card(self, entry: Entry) -> str:
         title = self._("Расход сохранён")
-        return "\n".join(
-            [
-                f"✅ <b>{title}</b> ({self.number(entry.id)})",
-                *self._entry_fields(-entry.amount, entry.category_name, entry.entry_date),
-                *self._notes(entry.description, entry.comment),
-            ]
-        )
+        lines = [
+            f"✅ <b>{title}</b> ({self.number(entry.id)})",
+            *self._entry_fields(-entry.amount, entry.category_name, entry.entry_date),
+            *self._notes(entry.description, entry.comment),
+        ]
+        if entry.has_receipt:
+            lines.append("📎 " + self._field(N_("Чек"), self._("приложен")))
+        return "\n".join(lines)
 
     def _entry_fields(self, amount: Money, category: str, when: date) -> list[str]:
         return [
@@ -359,9 +360,17 @@ class Texts:
         )
         if entry.description:
             text += f" — {escape(entry.description[:60])}"
+        if entry.has_receipt:
+            text += " 📎"
         if entry.reversed_by_entry_id:
             text += " (" + self._("отменена") + ")"
         return text
+
+    def receipt_button(self, entry_id: int) -> str:
+        return f"📎 {self.number(entry_id)}"
+
+    def receipt_caption(self, entry_id: int) -> str:
+        return self._("📎 Чек к записи {number}", number=self.number(entry_id))
 
     def undo_button(self, entry_id: int) -> str:
         return self._("Отменить {number}", number=self.number(entry_id))
@@ -405,6 +414,7 @@ class Texts:
     btn_comment = Phrase("💬 Комментарий")
     btn_amount = Phrase("✏️ Сумма")
     btn_undo = Phrase("↩️ Отменить")
+    btn_receipt = Phrase("📎 Чек")
     btn_keep = Phrase("Нет, оставить")
     btn_older = Phrase("◀ Раньше")
     btn_newest = Phrase("⏮ Последние")

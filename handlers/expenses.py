@@ -22,7 +22,7 @@ from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
-from ledger.attachments import check_receipt
+from ledger.attachments import ReceiptKind, check_receipt
 from ledger.categories import CategoryService
 from ledger.dates import DateError
 from ledger.entries import EntryBook
@@ -62,7 +62,8 @@ async def expense_command(
 async def expense_receipt_photo(
     message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    await _receipt(message, state, actor, expenses, texts, message.photo[-1].file_id)
+    photo = message.photo[-1]
+    await _receipt(message, state, actor, expenses, texts, photo.file_id, ReceiptKind.PHOTO)
 
 
 async def expense_receipt_document(
@@ -70,7 +71,7 @@ async def expense_receipt_document(
 ) -> None:
     document = message.document
     check_receipt(document.mime_type, document.file_size)
-    await _receipt(message, state, actor, expenses, texts, document.file_id)
+    await _receipt(message, state, actor, expenses, texts, document.file_id, ReceiptKind.DOCUMENT)
 
 
 async def _receipt(
@@ -80,14 +81,17 @@ async def _receipt(
     expenses: ExpenseService,
     texts: Texts,
     file_id: str,
+    kind: ReceiptKind,
 ) -> None:
     """With a caption, the receipt's expense; alone, it joins the open draft, or waits for
     the line it belongs to. Never dropped."""
     if message.caption:
-        draft = await expenses.start_draft(actor, message.caption, receipt_file_id=file_id)
-    elif (draft := await expenses.attach_receipt(actor, file_id)) is None:
+        draft = await expenses.start_draft(
+            actor, message.caption, receipt_file_id=file_id, receipt_kind=kind
+        )
+    elif (draft := await expenses.attach_receipt(actor, file_id, kind)) is None:
         await state.set_state(ExpenseInput.receipt_line)
-        await state.set_data({"receipt_file_id": file_id})
+        await state.set_data({"receipt_file_id": file_id, "receipt_kind": kind.value})
         await message.answer(texts.ask_receipt_line)
         return
     await _send_card(message, draft, texts)
@@ -97,8 +101,13 @@ async def typed_receipt_line(
     message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
     data = await state.get_data()
+    # A receipt waiting since before kinds were kept has none: sent back, both are tried.
+    kind = data.get("receipt_kind")
     draft = await expenses.start_draft(
-        actor, message.text or "", receipt_file_id=data["receipt_file_id"]
+        actor,
+        message.text or "",
+        receipt_file_id=data["receipt_file_id"],
+        receipt_kind=ReceiptKind(kind) if kind else None,
     )
     await state.clear()
     await _send_card(message, draft, texts)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from ledger.attachments import Receipt
 from ledger.clock import Clock
 from ledger.confirmation import check_in_time, deadline
 from ledger.errors import NotFound
@@ -31,6 +32,7 @@ class Entry:
     created_by_name: str
     reverses_entry_id: int | None
     reversed_by_entry_id: int | None = None
+    has_receipt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,18 @@ class EntryBook:
             reversal = await self._journal.reverse(actor, entry_id)
             await self._uow.commit()
         return await self._entry(reversal)
+
+    async def receipt(self, actor: Actor, entry_id: int) -> Receipt:
+        """The receipt kept with an entry, for the person who may see the entry (the owner:
+        every entry is theirs to see); NotFound for no such entry or no receipt."""
+        actor.require(Role.OWNER)
+        row = await self._session.get(EntryRow, entry_id)
+        if row is None:
+            raise NotFound("entry", entry_id)
+        receipt = Receipt.stored(row.receipt_file_id, row.receipt_kind)
+        if receipt is None:
+            raise NotFound("receipt", entry_id)
+        return receipt
 
     async def get(self, entry_id: int) -> Entry:
         row = await self._session.get(EntryRow, entry_id)
@@ -119,4 +133,5 @@ def entry_view(
         created_by_name=author_name,
         reverses_entry_id=row.reverses_entry_id,
         reversed_by_entry_id=reversed_by,
+        has_receipt=row.receipt_file_id is not None,
     )

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from ledger.amounts import parse_amount, read_expense
+from ledger.attachments import ReceiptKind
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.dates import extract_date, parse_date
@@ -91,7 +92,12 @@ class ExpenseService:
     # -- drafts --------------------------------------------------------------------------
 
     async def start_draft(
-        self, actor: Actor, text: str, *, receipt_file_id: str | None = None
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        receipt_file_id: str | None = None,
+        receipt_kind: ReceiptKind | None = None,
     ) -> Draft:
         """Read "1500 такси" into a draft with a guessed category; AmountError if no amount.
 
@@ -119,6 +125,7 @@ class ExpenseService:
             description=description,
             comment=None,
             receipt_file_id=receipt_file_id,
+            receipt_kind=receipt_kind,
             created_at=now,
             updated_at=now,
         )
@@ -127,7 +134,9 @@ class ExpenseService:
             await self._uow.commit()
         return self._draft(row, category.name)
 
-    async def attach_receipt(self, actor: Actor, receipt_file_id: str) -> Draft | None:
+    async def attach_receipt(
+        self, actor: Actor, receipt_file_id: str, receipt_kind: ReceiptKind | None = None
+    ) -> Draft | None:
         """A receipt sent on its own joins the actor's open draft (the latest); None if there
         is none, and the caller asks for the expense it belongs to."""
         actor.require(Role.OWNER)
@@ -142,7 +151,9 @@ class ExpenseService:
         )
         if latest is None:
             return None
-        return await self._change(actor, latest, None, receipt_file_id=receipt_file_id)
+        return await self._change(
+            actor, latest, None, receipt_file_id=receipt_file_id, receipt_kind=receipt_kind
+        )
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
         row = await self._own_draft(actor, draft_id)
@@ -211,6 +222,7 @@ class ExpenseService:
                 description=row.description,
                 comment=row.comment,
                 receipt_file_id=row.receipt_file_id,
+                receipt_kind=row.receipt_kind,
                 draft_id=row.id,
             )
             category_name = await self._category_name(row.category_id)
@@ -228,6 +240,7 @@ class ExpenseService:
         description: str = "",
         comment: str | None = None,
         receipt_file_id: str | None = None,
+        receipt_kind: str | None = None,
         draft_id: int | None = None,
     ) -> EntryRow:
         """Post an expense entry (negative amount) in the caller's write block."""
@@ -242,6 +255,7 @@ class ExpenseService:
             description=description,
             comment=comment,
             receipt_file_id=receipt_file_id,
+            receipt_kind=receipt_kind,
             draft_id=draft_id,
         )
         row = await self._journal.post(actor, posting)

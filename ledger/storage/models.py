@@ -139,6 +139,7 @@ class ExpenseDraftRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    receipt_kind: Mapped[str | None] = mapped_column(String(10))  # "photo" or "document"
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -159,6 +160,8 @@ class EntryRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    # "photo" or "document"; None with a receipt: posted before kinds were kept (0011).
+    receipt_kind: Mapped[str | None] = mapped_column(String(10))
     salon: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(200))
     # One entry per draft and one reversal per entry, enforced by the database itself.
@@ -369,6 +372,9 @@ class SheetStateRow(Base):
     spreadsheet_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     summary_digest: Mapped[str | None] = mapped_column(String(64))
+    # Which «Операции» row layout the rows were written in (`sheets.sync`); another one
+    # rewrites them all.
+    operations_layout: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
