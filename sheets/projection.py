@@ -51,6 +51,7 @@ class LedgerRow:
     counterparty: str | None = None
     comment: str | None = None
     reverses_entry_id: int | None = None
+    has_receipt: bool = False
 
     @property
     def month(self) -> str:
@@ -153,6 +154,7 @@ def _ledger_query() -> Select:
             EntryRow.description,
             EntryRow.comment,
             EntryRow.reverses_entry_id,
+            EntryRow.receipt_file_id.is_not(None),
         )
         .join(CategoryRow, CategoryRow.id == EntryRow.category_id)
         .join(UserRow, UserRow.id == EntryRow.created_by)
@@ -173,6 +175,7 @@ def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
             city=city,
             comment=_comment(description, comment),
             reverses_entry_id=reverses,
+            has_receipt=bool(has_receipt),
         )
         for (
             entry_id,
@@ -187,6 +190,7 @@ def _ledger_rows(result: Iterable[Row]) -> list[LedgerRow]:
             description,
             comment,
             reverses,
+            has_receipt,
         ) in result
     ]
 
