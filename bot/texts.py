@@ -35,7 +35,7 @@ from babel.numbers import format_percent
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
-from ledger.entries import Entry
+from ledger.entries import Entry, Page
 from ledger.expenses import Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
@@ -160,7 +160,11 @@ class Texts:
                     "подписью."
                 ),
                 "/expense — " + _("то же самое командой: <code>/expense 1500 такси</code>"),
-                "/history — " + _("последние записи, с отменой"),
+                "/history — "
+                + _(
+                    "последние записи: отмена, чеки 📎, отбор по категории и месяцу; "
+                    "<code>/history 11.2026</code> — за месяц"
+                ),
                 "/categories — " + _("категории: добавить, переименовать"),
                 "/invite — " + _("пригласить сотрудника с ролью"),
                 "/users — " + _("люди и роли, отзыв доступа"),
@@ -350,6 +354,36 @@ class Texts:
     # -- history ---------------------------------------------------------------------
     history_empty = Phrase("Записей пока нет. Напишите расход, например: <code>1500 такси</code>.")
     history_title = Phrase("<b>Последние записи</b>")
+    history_nothing_matches = Phrase("Записей с таким отбором нет.")
+
+    def history_header(self, page: Page) -> str:
+        """The title, and the filter when one is on (so the list is never taken for all)."""
+        chosen = []
+        if page.category_name is not None:
+            chosen.append(f"🏷 {escape(page.category_name)}")
+        if page.only.month is not None:
+            chosen.append(f"📅 {self.month_name(page.only.month)}")
+        if not chosen:
+            return self.history_title
+        return "\n".join([self.history_title, self._field(N_("Отбор"), " · ".join(chosen))])
+
+    def month_number(self, month: date) -> str:
+        """ "11.2026": a month as the owner types it after /history."""
+        return f"{month.month:02d}.{month.year}"
+
+    def history_category_button(self, name: str | None) -> str:
+        return f"🏷 {name[:30]}" if name is not None else self.btn_history_category
+
+    def history_month_button(self, month: date | None) -> str:
+        return f"📅 {self.month_number(month)}" if month is not None else self.btn_history_month
+
+    def history_bad_month(self, error: MonthError) -> str:
+        if error.reason == "future":
+            return self._("Этот месяц ещё не наступил. Пример: <code>/history 11.2026</code>.")
+        return self._(
+            "Месяц пишется так: <code>/history 11.2026</code>. "
+            "Без месяца — последние записи: <code>/history</code>."
+        )
 
     def history_line(self, entry: Entry) -> str:
         mark = {"expense": MINUS, "income": "+", "reversal": "↩️"}.get(entry.kind, "")
@@ -418,6 +452,11 @@ class Texts:
     btn_keep = Phrase("Нет, оставить")
     btn_older = Phrase("◀ Раньше")
     btn_newest = Phrase("⏮ Последние")
+    btn_history_category = Phrase("🏷 Категория")
+    btn_history_month = Phrase("📅 Месяц")
+    btn_all_categories = Phrase("Все категории")
+    btn_all_months = Phrase("Все месяцы")
+    btn_reset_filter = Phrase("✖ Сбросить отбор")
     confirmation_expired = Phrase(
         "Кнопка устарела, ничего не изменено — нажмите первую кнопку ещё раз."
     )

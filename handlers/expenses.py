@@ -20,6 +20,7 @@ from bot.callbacks import DraftAction, DraftCallback, EntryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
+from handlers.history import redraw_list
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
 from ledger.attachments import ReceiptKind, check_receipt
@@ -320,7 +321,7 @@ async def ask_to_undo(
 ) -> None:
     until = await entries.ask_to_reverse(actor, callback_data.entry_id)
     await query.answer()
-    markup = keyboards.confirm_undo(callback_data.entry_id, callback_data.origin, until, texts)
+    markup = keyboards.confirm_undo(callback_data, until, texts)
     await replace_markup(query, markup)
 
 
@@ -332,10 +333,11 @@ async def keep_entry(
     texts: Texts,
 ) -> None:
     """Undo's "no": the buttons as they were."""
-    if callback_data.origin == "card":
-        markup = keyboards.saved_entry(await entries.get(callback_data.entry_id), texts)
-    else:
-        markup = keyboards.history(await entries.recent(actor), texts)
+    if callback_data.origin != "card":
+        await query.answer()
+        await redraw_list(query, callback_data, actor, entries, texts)
+        return
+    markup = keyboards.saved_entry(await entries.get(callback_data.entry_id), texts)
     await query.answer()
     await replace_markup(query, markup)
 
@@ -354,7 +356,7 @@ async def undo_entry(
     if callback_data.origin == "card":
         await replace_card(query, texts.reversed_card(original))
     elif query.message is not None:
-        await replace_markup(query, keyboards.history(await entries.recent(actor), texts))
+        await redraw_list(query, callback_data, actor, entries, texts)
         await query.message.answer(texts.reversed_card(original))
 
 
