@@ -89,6 +89,8 @@ def read_month(text: str, today: date) -> date:
     if match is None:
         raise HistoryMonthError("format")
     month, year = (match[1], match[2]) if match[1] else (match[4], match[3])
+    if int(year) < 1:  # "01.0000": no such year in the calendar
+        raise HistoryMonthError("format")
     first = date(int(year), int(month), 1)
     if first > today:
         raise HistoryMonthError("future")

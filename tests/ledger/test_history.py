@@ -140,6 +140,7 @@ def test_a_month_is_typed_as_on_the_cards_or_as_for_report(typed: str, month: da
         ("13.2026", "format"),
         ("11.26", "format"),
         ("2026-1", "format"),
+        ("01.0000", "format"),
         ("12.2026", "future"),
     ],
 )
