@@ -160,11 +160,13 @@ async def amocrm(
 async def sheet(settings: Settings, action: str) -> int:
     """`sheet init | sync | rebuild` against Google Sheets."""
     from app.composition import create_app_context
+    from app.receipts import receipt_links
     from sheets.sync import SheetsUnavailable, create_sheets_sync
 
     context = await create_app_context(settings)
     try:
-        sync = create_sheets_sync(settings, context.database, context.clock)
+        links = receipt_links(settings, context.secret_key)
+        sync = create_sheets_sync(settings, context.database, context.clock, receipt_link=links)
         if sync is None:
             raise SettingsError(
                 ["GOOGLE_SERVICE_ACCOUNT_FILE/SHEET_ID: not set — Google Sheets is off"]

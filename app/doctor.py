@@ -55,6 +55,15 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
     else:
         found.append((OFF, "WEBHOOK_BASE_URL", "not set — polling mode"))
     found.append((OK, "WEB_HOST/WEB_PORT", f"{settings.web_host}:{settings.web_port}"))
+    links = f"{settings.public_base_url}/receipts/…"
+    if settings.public_url is not None:
+        found.append((OK, "PUBLIC_URL", f"receipt links in the Google sheet go to {links}"))
+    elif settings.webhook_mode:
+        found.append((OK, "PUBLIC_URL", f"not set — receipt links use WEBHOOK_BASE_URL: {links}"))
+    else:
+        found.append(
+            (OFF, "PUBLIC_URL", "not set — the Google sheet marks receipts «есть», without a link")
+        )
     if settings.secret_key is None:
         key_file = Path(settings.data_dir) / "secret_key"
         state = "exists" if key_file.exists() else "will be generated on first run"

@@ -16,6 +16,7 @@ from sqlalchemy import delete
 
 from app.composition import freeze_startup_objects
 from app.context import AppContext
+from app.receipts import ReceiptFiles, receipt_links
 from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
 from bot.notifier import create_notify_handler
 from bot.texts import SOURCE_LANGUAGE, catalogues, texts_for
@@ -64,7 +65,10 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     if context.settings.sheets_configured:
         from sheets.sync import create_sheets_sync
 
-        sheets = create_sheets_sync(context.settings, context.database, context.clock)
+        links = receipt_links(context.settings, context.secret_key)
+        sheets = create_sheets_sync(
+            context.settings, context.database, context.clock, receipt_link=links
+        )
         scheduler.add_job(
             _push_to_sheets(sheets),
             "interval",
@@ -73,6 +77,13 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
             coalesce=True,
         )
     return scheduler
+
+
+def receipt_files(context: AppContext, bot: Bot) -> ReceiptFiles | None:
+    """The web app serves receipts whenever the sheet can link to them."""
+    if context.settings.public_base_url is None:
+        return None
+    return ReceiptFiles(bot, context.database, context.secret_key, context.clock)
 
 
 def _push_to_sheets(sync: SheetsSync) -> Callable[[], Awaitable[None]]:
@@ -181,9 +192,11 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     amocrm = AmoRuntime(context)
     amocrm.start(scheduler)
     runner = None
-    if amocrm.webhook is not None:
-        # Telegram is polled, but amoCRM still needs somewhere to post.
-        app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook)
+    receipts = receipt_files(context, bot)
+    if amocrm.webhook is not None or receipts is not None:
+        # Telegram is polled, but amoCRM still needs somewhere to post, and the sheet's
+        # receipt links somewhere to point.
+        app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook, receipts=receipts)
         runner = await _serve(app, settings.web_host, settings.web_port)
     freeze_startup_objects()
     scheduler.start()
@@ -208,7 +221,9 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     scheduler = create_scheduler(context, bot)
     amocrm = AmoRuntime(context)
     amocrm.start(scheduler)
-    app = create_web_app(dispatcher, bot, secret, amocrm=amocrm.webhook)
+    app = create_web_app(
+        dispatcher, bot, secret, amocrm=amocrm.webhook, receipts=receipt_files(context, bot)
+    )
     runner = await _serve(app, settings.web_host, settings.web_port)
     url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH
     await bot.set_webhook(

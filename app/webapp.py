@@ -1,5 +1,5 @@
 """The aiohttp web app: Telegram's webhook (secret header checked), amoCRM's webhook (secret
-path checked) and a health check.
+path checked), the receipts the workbook links to (signed path) and a health check.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from amocrm_client.webhook_endpoint import AmoWebhookConfig, register_amocrm_webhook
+from app.receipts import ReceiptFiles, register_receipts
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -23,6 +24,7 @@ def create_web_app(
     webhook_secret: str | None,
     *,
     amocrm: AmoWebhookConfig | None = None,
+    receipts: ReceiptFiles | None = None,
 ) -> web.Application:
     """`bot` is None when Telegram is polled: the app then serves only the other routes."""
     app = web.Application(client_max_size=1024 * 1024)
@@ -35,4 +37,6 @@ def create_web_app(
         ).register(app, path=TELEGRAM_WEBHOOK_PATH)
     if amocrm is not None:
         register_amocrm_webhook(app, amocrm)
+    if receipts is not None:
+        register_receipts(app, receipts)
     return app

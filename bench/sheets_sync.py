@@ -108,7 +108,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=MOSCOW)
 QUOTA_PER_MINUTE = 60  # Google's default: write requests a minute per user
 GOAL_RATIO = 200
 GOAL_XLSX_SECONDS = 30.0
-ENTRY_ID_COLUMN = 14  # «Операции»'s last column (`operations_row`)
+ENTRY_ID_COLUMN = 14  # «№ записи» in «Операции» (`operations_row`); «Чек» follows it
 CITIES = ("Москва", "Казань", "Самара", "Уфа", "Екатеринбург", None)
 SALONS = ("Центральный", "Северный", "Южный", None)
 WORDS = {

@@ -185,6 +185,11 @@ class ConsoleSession(BaseSession):
             name = Path(upload.filename or "file").name
             target = self._files_dir / f"{self.next_message_id()}-{name}"
             target.write_bytes(upload.data)
+        elif isinstance(upload, str):
+            # A file id, sent back (a receipt): here, the path of the file the person sent.
+            target = self.uploads.get(upload) or Path(upload)
+            if not target.is_file():
+                raise TelegramBadRequest(method, "Bad Request: wrong file identifier specified")
         else:
             raise TypeError(f"the console cannot show a {type(upload).__name__}")
         caption = method.caption if isinstance(method.caption, str) else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import TypeVar
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,17 +15,20 @@ from bot.callbacks import (
     CategoryCallback,
     DraftAction,
     DraftCallback,
+    EntryAction,
     EntryCallback,
     HistoryCallback,
+    HistoryView,
     InviteCallback,
     ProfitAction,
     ProfitCallback,
     RevokeCallback,
+    month_code,
     pack_filters,
 )
 from bot.texts import Texts
 from ledger.categories import ArchivedCategory, Category
-from ledger.entries import Entry
+from ledger.entries import Entry, EntryFilter, Options, Page
 from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
 from ledger.roles import GRANTABLE_ROLES, Role
@@ -119,36 +124,147 @@ def date_picker(draft: Draft, texts: Texts) -> InlineKeyboardMarkup:
 
 
 def saved_entry(entry: Entry, texts: Texts) -> InlineKeyboardMarkup:
-    undo = EntryCallback(entry_id=entry.id, action="ask").pack()
-    return _markup([[(texts.btn_undo, undo)]])
+    row = [(texts.btn_undo, EntryCallback(entry_id=entry.id, action="ask").pack())]
+    if entry.has_receipt:
+        row.append((texts.btn_receipt, _receipt_button(entry)))
+    return _markup([row])
 
 
-def history(
-    entries: list[Entry], texts: Texts, *, has_older: bool = False, is_first: bool = True
-) -> InlineKeyboardMarkup | None:
+def _receipt_button(entry: Entry) -> str:
+    return EntryCallback(entry_id=entry.id, action=EntryAction.RECEIPT).pack()
+
+
+# A picker's page of choices: well under Telegram's 100 buttons, and a card still readable.
+CATEGORY_CHOICES = 10
+MONTH_CHOICES = 12
+
+
+def _history(only: EntryFilter, *, before: int | None = None, **more: object) -> str:
+    """A /history button keeping `only` (and the page, `before`), with `more` set."""
+    return HistoryCallback(
+        before=before or 0,
+        category=only.category_id or 0,
+        month=month_code(only.month),
+        **more,
+    ).pack()
+
+
+def history(page: Page, texts: Texts) -> InlineKeyboardMarkup:
+    """Undo and 📎 per entry, the pages, and the filters (each button keeps the others)."""
+    only = page.only
+    place = {
+        "before": page.before or 0,
+        "category": only.category_id or 0,
+        "month": month_code(only.month),
+    }
+    entries = page.entries
     undoable = [e for e in entries if e.kind != "reversal" and e.reversed_by_entry_id is None]
     buttons = [
         (
             texts.undo_button(entry.id),
-            EntryCallback(entry_id=entry.id, action="ask", origin="list").pack(),
+            EntryCallback(entry_id=entry.id, action="ask", origin="list", **place).pack(),
         )
         for entry in undoable
     ]
+    receipts = [
+        (texts.receipt_button(entry.id), _receipt_button(entry))
+        for entry in entries
+        if entry.has_receipt
+    ]
     pages: Row = []
-    if not is_first:
-        pages.append((texts.btn_newest, HistoryCallback(before=0).pack()))
-    if has_older and entries:
-        pages.append((texts.btn_older, HistoryCallback(before=entries[-1].id).pack()))
-    rows = [*_in_rows(buttons, 2), *([pages] if pages else [])]
-    return _markup(rows) if rows else None
+    if not page.is_first:
+        pages.append((texts.btn_newest, _history(only)))
+    if page.has_older and entries:
+        pages.append((texts.btn_older, _history(only, before=entries[-1].id)))
+    filters: Row = [
+        (
+            texts.history_category_button(page.category_name),
+            _history(only, before=page.before, view=HistoryView.CATEGORIES),
+        ),
+        (
+            texts.history_month_button(only.month),
+            _history(only, before=page.before, view=HistoryView.MONTHS),
+        ),
+    ]
+    reset: Row = [(texts.btn_reset_filter, _history(EntryFilter()))] if only.is_on else []
+    return _markup([*_in_rows(buttons, 2), *_in_rows(receipts, 3), pages, filters, reset])
 
 
-def confirm_undo(entry_id: int, origin: str, until: int, texts: Texts) -> InlineKeyboardMarkup:
-    """Undo's second tap. "Yes" stands where no button stood before, so a double tap on the
-    button that asked lands on "no"."""
-    keep = EntryCallback(entry_id=entry_id, action="keep", origin=origin).pack()
-    undo = EntryCallback(entry_id=entry_id, action="undo", origin=origin, until=until).pack()
-    return _markup([[(texts.btn_keep, keep), (texts.btn_confirm_undo(entry_id), undo)]])
+def history_categories(
+    only: EntryFilter, before: int | None, choices: Options[Category], at: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    """Page `at` of the categories to narrow /history to; a choice shows the newest page."""
+
+    def choose(category_id: int | None) -> str:
+        return _history(replace(only, category_id=category_id))
+
+    def mark(category_id: int | None, label: str) -> str:
+        return f"• {label}" if only.category_id == category_id else label
+
+    values = [(mark(c.id, c.name[:30]), choose(c.id)) for c in choices.items]
+    return _picker(
+        (mark(None, texts.btn_all_categories), choose(None)),
+        _in_rows(values, 2),
+        only,
+        before,
+        HistoryView.CATEGORIES,
+        at,
+        has_more=choices.has_more,
+        texts=texts,
+    )
+
+
+def history_months(
+    only: EntryFilter, before: int | None, choices: Options[date], at: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    """Page `at` of the months that have entries, latest first; a choice shows its newest."""
+
+    def choose(month: date | None) -> str:
+        return _history(replace(only, month=month))
+
+    def mark(month: date | None, label: str) -> str:
+        return f"• {label}" if only.month == month else label
+
+    values = [(mark(m, texts.month_number(m)), choose(m)) for m in choices.items]
+    return _picker(
+        (mark(None, texts.btn_all_months), choose(None)),
+        _in_rows(values, 3),
+        only,
+        before,
+        HistoryView.MONTHS,
+        at,
+        has_more=choices.has_more,
+        texts=texts,
+    )
+
+
+def _picker(
+    everything: tuple[str, str],
+    values: list[Row],
+    only: EntryFilter,
+    before: int | None,
+    view: HistoryView,
+    at: int,
+    *,
+    has_more: bool,
+    texts: Texts,
+) -> InlineKeyboardMarkup:
+    turn: Row = []
+    if at > 0:
+        turn.append(("◀", _history(only, before=before, view=view, page=at - 1)))
+    if has_more:
+        turn.append(("▶", _history(only, before=before, view=view, page=at + 1)))
+    back = (texts.btn_back, _history(only, before=before))
+    return _markup([[everything], *values, turn, [back]])
+
+
+def confirm_undo(asked: EntryCallback, until: int, texts: Texts) -> InlineKeyboardMarkup:
+    """Undo's second tap, in place of the button that `asked` (and keeping where it stood:
+    a /history page redraws as it was). "Yes" stands where no button stood before, so a
+    double tap on the button that asked lands on "no"."""
+    keep = asked.model_copy(update={"action": EntryAction.KEEP, "until": 0}).pack()
+    undo = asked.model_copy(update={"action": EntryAction.UNDO, "until": until}).pack()
+    return _markup([[(texts.btn_keep, keep), (texts.btn_confirm_undo(asked.entry_id), undo)]])
 
 
 def invite_roles(texts: Texts) -> InlineKeyboardMarkup:

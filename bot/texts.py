@@ -35,7 +35,7 @@ from babel.numbers import format_percent
 from ledger.amounts import AmountError, AmountProblem
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
-from ledger.entries import Entry
+from ledger.entries import Entry, Page
 from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
@@ -179,7 +179,11 @@ class Texts:
                     "доход: <code>/income 50000 оплата Иванов</code>, или просто "
                     "<code>+50000 оплата Иванов</code>"
                 ),
-                "/history — " + _("последние записи, с отменой"),
+                "/history — "
+                + _(
+                    "последние записи: отмена, чеки 📎, отбор по категории и месяцу; "
+                    "<code>/history 11.2026</code> — за месяц"
+                ),
                 "/categories — "
                 + _("категории: добавить, переименовать, убрать в архив, объединить"),
                 "/invite — " + _("пригласить сотрудника с ролью"),
@@ -303,13 +307,14 @@ class Texts:
             title = "🟢 <b>" + self._("Доход сохранён") + "</b>"
         else:
             title = "✅ <b>" + self._("Расход сохранён") + "</b>"
-        return "\n".join(
-            [
-                f"{title} ({self.number(entry.id)})",
-                *self._entry_fields(_unsigned(entry.amount), entry.category_name, entry.entry_date),
-                *self._notes(entry.description, entry.comment),
-            ]
-        )
+        lines = [
+            f"{title} ({self.number(entry.id)})",
+            *self._entry_fields(_unsigned(entry.amount), entry.category_name, entry.entry_date),
+            *self._notes(entry.description, entry.comment),
+        ]
+        if entry.has_receipt:
+            lines.append("📎 " + self._field(N_("Чек"), self._("приложен")))
+        return "\n".join(lines)
 
     def _entry_fields(self, amount: Money, category: str, when: date) -> list[str]:
         return [
@@ -448,6 +453,36 @@ class Texts:
     # -- history ---------------------------------------------------------------------
     history_empty = Phrase("Записей пока нет. Напишите расход, например: <code>1500 такси</code>.")
     history_title = Phrase("<b>Последние записи</b>")
+    history_nothing_matches = Phrase("Записей с таким отбором нет.")
+
+    def history_header(self, page: Page) -> str:
+        """The title, and the filter when one is on (so the list is never taken for all)."""
+        chosen = []
+        if page.category_name is not None:
+            chosen.append(f"🏷 {escape(page.category_name)}")
+        if page.only.month is not None:
+            chosen.append(f"📅 {self.month_name(page.only.month)}")
+        if not chosen:
+            return self.history_title
+        return "\n".join([self.history_title, self._field(N_("Отбор"), " · ".join(chosen))])
+
+    def month_number(self, month: date) -> str:
+        """ "11.2026": a month as the owner types it after /history."""
+        return f"{month.month:02d}.{month.year}"
+
+    def history_category_button(self, name: str | None) -> str:
+        return f"🏷 {name[:30]}" if name is not None else self.btn_history_category
+
+    def history_month_button(self, month: date | None) -> str:
+        return f"📅 {self.month_number(month)}" if month is not None else self.btn_history_month
+
+    def history_bad_month(self, error: MonthError) -> str:
+        if error.reason == "future":
+            return self._("Этот месяц ещё не наступил. Пример: <code>/history 11.2026</code>.")
+        return self._(
+            "Месяц пишется так: <code>/history 11.2026</code>. "
+            "Без месяца — последние записи: <code>/history</code>."
+        )
 
     def history_line(self, entry: Entry) -> str:
         mark = {"expense": MINUS, "income": "+", "reversal": "↩️"}.get(entry.kind, "")
@@ -458,9 +493,17 @@ class Texts:
         )
         if entry.description:
             text += f" — {escape(entry.description[:60])}"
+        if entry.has_receipt:
+            text += " 📎"
         if entry.reversed_by_entry_id:
             text += " (" + self._("отменена") + ")"
         return text
+
+    def receipt_button(self, entry_id: int) -> str:
+        return f"📎 {self.number(entry_id)}"
+
+    def receipt_caption(self, entry_id: int) -> str:
+        return self._("📎 Чек к записи {number}", number=self.number(entry_id))
 
     def undo_button(self, entry_id: int) -> str:
         return self._("Отменить {number}", number=self.number(entry_id))
@@ -588,9 +631,15 @@ class Texts:
     btn_comment = Phrase("💬 Комментарий")
     btn_amount = Phrase("✏️ Сумма")
     btn_undo = Phrase("↩️ Отменить")
+    btn_receipt = Phrase("📎 Чек")
     btn_keep = Phrase("Нет, оставить")
     btn_older = Phrase("◀ Раньше")
     btn_newest = Phrase("⏮ Последние")
+    btn_history_category = Phrase("🏷 Категория")
+    btn_history_month = Phrase("📅 Месяц")
+    btn_all_categories = Phrase("Все категории")
+    btn_all_months = Phrase("Все месяцы")
+    btn_reset_filter = Phrase("✖ Сбросить отбор")
     confirmation_expired = Phrase(
         "Кнопка устарела, ничего не изменено — нажмите первую кнопку ещё раз."
     )

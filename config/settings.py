@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # Where people reach the web app, for links it serves (a receipt in the Google sheet);
+    # WEBHOOK_BASE_URL when not set, since Telegram reaches the same app there.
+    public_url: AnyHttpUrl | None = None
 
     secret_key: SecretStr | None = None
     data_dir: Path = DEFAULT_DATA_DIR
@@ -194,6 +197,12 @@ class Settings(BaseSettings):
     @property
     def webhook_mode(self) -> bool:
         return self.webhook_base_url is not None
+
+    @property
+    def public_base_url(self) -> str | None:
+        """The web app's public address without a trailing slash; None: no links to it."""
+        url = self.public_url or self.webhook_base_url
+        return str(url).rstrip("/") if url is not None else None
 
     @property
     def sheets_configured(self) -> bool:

@@ -21,9 +21,10 @@ from bot.callbacks import BatchAction, BatchCallback, DraftAction, DraftCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
+from handlers.history import redraw_list
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
-from ledger.attachments import check_receipt
+from ledger.attachments import ReceiptKind, check_receipt
 from ledger.categories import CategoryService
 from ledger.dates import DateError
 from ledger.entries import EntryBook
@@ -77,7 +78,8 @@ async def income_command(
 async def expense_receipt_photo(
     message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    await _receipt(message, state, actor, expenses, texts, message.photo[-1].file_id)
+    photo = message.photo[-1]
+    await _receipt(message, state, actor, expenses, texts, photo.file_id, ReceiptKind.PHOTO)
 
 
 async def expense_receipt_document(
@@ -85,7 +87,7 @@ async def expense_receipt_document(
 ) -> None:
     document = message.document
     check_receipt(document.mime_type, document.file_size)
-    await _receipt(message, state, actor, expenses, texts, document.file_id)
+    await _receipt(message, state, actor, expenses, texts, document.file_id, ReceiptKind.DOCUMENT)
 
 
 async def _receipt(
@@ -95,14 +97,17 @@ async def _receipt(
     expenses: ExpenseService,
     texts: Texts,
     file_id: str,
+    kind: ReceiptKind,
 ) -> None:
     """With a caption, the receipt's expense; alone, it joins the open draft, or waits for
     the line it belongs to. Never dropped."""
     if message.caption:
-        draft = await expenses.start_draft(actor, message.caption, receipt_file_id=file_id)
-    elif (draft := await expenses.attach_receipt(actor, file_id)) is None:
+        draft = await expenses.start_draft(
+            actor, message.caption, receipt_file_id=file_id, receipt_kind=kind
+        )
+    elif (draft := await expenses.attach_receipt(actor, file_id, kind)) is None:
         await state.set_state(ExpenseInput.receipt_line)
-        await state.set_data({"receipt_file_id": file_id})
+        await state.set_data({"receipt_file_id": file_id, "receipt_kind": kind.value})
         await message.answer(texts.ask_receipt_line)
         return
     await _send_card(message, draft, texts)
@@ -112,8 +117,13 @@ async def typed_receipt_line(
     message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
     data = await state.get_data()
+    # A receipt waiting since before kinds were kept has none: sent back, both are tried.
+    kind = data.get("receipt_kind")
     draft = await expenses.start_draft(
-        actor, message.text or "", receipt_file_id=data["receipt_file_id"]
+        actor,
+        message.text or "",
+        receipt_file_id=data["receipt_file_id"],
+        receipt_kind=ReceiptKind(kind) if kind else None,
     )
     await state.clear()
     await _send_card(message, draft, texts)
@@ -380,7 +390,7 @@ async def ask_to_undo(
 ) -> None:
     until = await entries.ask_to_reverse(actor, callback_data.entry_id)
     await query.answer()
-    markup = keyboards.confirm_undo(callback_data.entry_id, callback_data.origin, until, texts)
+    markup = keyboards.confirm_undo(callback_data, until, texts)
     await replace_markup(query, markup)
 
 
@@ -392,10 +402,11 @@ async def keep_entry(
     texts: Texts,
 ) -> None:
     """Undo's "no": the buttons as they were."""
-    if callback_data.origin == "card":
-        markup = keyboards.saved_entry(await entries.get(callback_data.entry_id), texts)
-    else:
-        markup = keyboards.history(await entries.recent(actor), texts)
+    if callback_data.origin != "card":
+        await query.answer()
+        await redraw_list(query, callback_data, actor, entries, texts)
+        return
+    markup = keyboards.saved_entry(await entries.get(callback_data.entry_id), texts)
     await query.answer()
     await replace_markup(query, markup)
 
@@ -414,7 +425,7 @@ async def undo_entry(
     if callback_data.origin == "card":
         await replace_card(query, texts.reversed_card(original))
     elif query.message is not None:
-        await replace_markup(query, keyboards.history(await entries.recent(actor), texts))
+        await redraw_list(query, callback_data, actor, entries, texts)
         await query.message.answer(texts.reversed_card(original))
 
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from ledger.amounts import parse_amount
+from ledger.attachments import ReceiptKind
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.contracts import DealRef, deal_named_in, deal_ref
@@ -120,6 +121,7 @@ class ExpenseService:
         *,
         receipt_file_id: str | None = None,
         kind: EntryKind | None = None,
+        receipt_kind: ReceiptKind | None = None,
     ) -> Draft | Batch:
         """Read "1500 такси" into a draft with a guessed category, "такси 350, кофе 180" into a
         batch of two; "+50000 оплата" (or `kind`) is income. AmountError if no amount.
@@ -130,7 +132,7 @@ class ExpenseService:
         line = read_owner_line(text, today=self._clock.today(), kind=kind, limit=self._limit)
         async with self._uow.write():
             rows = [
-                await self._new_draft(actor, line.kind, item, receipt_file_id)
+                await self._new_draft(actor, line.kind, item, receipt_file_id, receipt_kind)
                 for item in line.items
             ]
             await self._session.flush()
@@ -144,7 +146,12 @@ class ExpenseService:
         return Batch(rows[0].id, rows[0].revision, line.kind, drafts)
 
     async def _new_draft(
-        self, actor: Actor, kind: EntryKind, item: Item, receipt_file_id: str | None
+        self,
+        actor: Actor,
+        kind: EntryKind,
+        item: Item,
+        receipt_file_id: str | None,
+        receipt_kind: ReceiptKind | None,
     ) -> ExpenseDraftRow:
         reading = item.reading
         description = reading.description[:MAX_DESCRIPTION]
@@ -167,13 +174,16 @@ class ExpenseService:
             description=description,
             comment=None,
             receipt_file_id=receipt_file_id,
+            receipt_kind=receipt_kind,
             created_at=now,
             updated_at=now,
         )
         self._session.add(row)
         return row
 
-    async def attach_receipt(self, actor: Actor, receipt_file_id: str) -> Draft | None:
+    async def attach_receipt(
+        self, actor: Actor, receipt_file_id: str, receipt_kind: ReceiptKind | None = None
+    ) -> Draft | None:
         """A receipt sent on its own joins the actor's open draft (the latest); None if there
         is none, and the caller asks for the expense it belongs to."""
         actor.require(Role.OWNER)
@@ -188,7 +198,9 @@ class ExpenseService:
         )
         if latest is None:
             return None
-        return await self._change(actor, latest, None, receipt_file_id=receipt_file_id)
+        return await self._change(
+            actor, latest, None, receipt_file_id=receipt_file_id, receipt_kind=receipt_kind
+        )
 
     async def get_draft(self, actor: Actor, draft_id: int) -> Draft:
         row = await self._own_draft(actor, draft_id)
@@ -350,6 +362,7 @@ class ExpenseService:
             description=row.description,
             comment=row.comment,
             receipt_file_id=row.receipt_file_id,
+            receipt_kind=row.receipt_kind,
             draft_id=row.id,
             deal_id=row.deal_id,
         )

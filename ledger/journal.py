@@ -51,6 +51,7 @@ class Posting:
     description: str = ""
     comment: str | None = None
     receipt_file_id: str | None = None
+    receipt_kind: str | None = None  # a `ReceiptKind`: how to send the file back
     salon: str | None = None
     city: str | None = None
     draft_id: int | None = None  # one entry per draft, enforced by the database
@@ -82,6 +83,7 @@ class Journal:
             description=posting.description,
             comment=posting.comment,
             receipt_file_id=posting.receipt_file_id,
+            receipt_kind=posting.receipt_kind,
             salon=posting.salon,
             city=posting.city,
             draft_id=posting.draft_id,

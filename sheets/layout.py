@@ -12,7 +12,8 @@ Conventions every writer relies on:
   data as raw values, only `Formula` as a formula.
 - Formulas are A1 strings in the en-US form both XLSX files and the Sheets API take (English
   function names, comma separators), using only functions Google Sheets, LibreOffice 7.x and
-  Excel all compute: SUMIFS, SUM, IF, AND, OR, IFERROR, DATE, YEAR, MONTH, TODAY.
+  Excel all compute: SUMIFS, SUM, IF, AND, OR, IFERROR, DATE, YEAR, MONTH, TODAY, and
+  HYPERLINK (a «Чек» cell of the Google sheet: the file has no link to offer).
 - The figures read «Операции» by whole columns (`'Операции'!$E:$E`): rows appended by the sync
   worker are counted without touching a formula, SUMIFS ignores the text header, and all three
   programs limit whole-column SUMIFS to the used rows, so it stays fast.
@@ -27,7 +28,7 @@ Conventions every writer relies on:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -221,8 +222,15 @@ OPERATIONS_COLUMNS = (
     Column("Комментарий", 34),
     Column("Кто", 14),
     Column("№ записи", 11, INTEGER_FORMAT),
+    # Last: a column added at the end leaves every other where an existing sheet has it.
+    Column("Чек", 8),
 )
 OPERATIONS_HEADER_ROW = 1
+# What «Операции» rows hold. The sync worker rewrites a spreadsheet's rows once when they
+# were written otherwise: raise it whenever `operations_row` writes something new.
+OPERATIONS_ROWS_VERSION = 2  # 2: the «Чек» column
+RECEIPT_MARK = "есть"
+ReceiptLink = Callable[[int], str]  # an entry id → the address its receipt is served at
 
 
 def _ops(title: str) -> str:
@@ -237,8 +245,11 @@ def quote(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def operations_row(row: LedgerRow) -> tuple[CellValue, ...]:
-    """One ledger entry as its «Операции» row: the sync worker appends exactly these."""
+def operations_row(
+    row: LedgerRow, receipt_link: ReceiptLink | None = None
+) -> tuple[CellValue, ...]:
+    """One ledger entry as its «Операции» row: the sync worker appends exactly these, with a
+    link to the receipt where the bot serves them (`receipt_link`), else a plain mark."""
     comment = row.comment
     if row.reverses_entry_id is not None:
         undo = f"сторно записи №{row.reverses_entry_id}"
@@ -259,7 +270,17 @@ def operations_row(row: LedgerRow) -> tuple[CellValue, ...]:
         comment,
         row.author,
         row.entry_id,
+        _receipt_cell(row, receipt_link),
     )
+
+
+def _receipt_cell(row: LedgerRow, receipt_link: ReceiptLink | None) -> CellValue:
+    if not row.has_receipt:
+        return None
+    if receipt_link is None:
+        return RECEIPT_MARK
+    url = receipt_link(row.entry_id).replace('"', '""')
+    return Formula(f'=HYPERLINK("{url}","{RECEIPT_MARK}")')
 
 
 def operations_sheet(ledger: Iterable[LedgerRow]) -> Sheet:

@@ -52,6 +52,7 @@ class LedgerRow:
     counterparty: str | None = None
     comment: str | None = None
     reverses_entry_id: int | None = None
+    has_receipt: bool = False
 
     @property
     def month(self) -> str:
@@ -158,6 +159,7 @@ def _ledger_query() -> Select:
             EntryRow.description,
             EntryRow.comment,
             EntryRow.reverses_entry_id,
+            EntryRow.receipt_file_id.is_not(None),
         )
         .join(UserRow, UserRow.id == EntryRow.created_by)
         .outerjoin(DealRow, DealRow.id == EntryRow.deal_id)
@@ -182,6 +184,7 @@ def _ledger_rows(result: Iterable[Row], categories: Resolution) -> list[LedgerRo
             city=city,
             comment=_comment(description, comment),
             reverses_entry_id=reverses,
+            has_receipt=bool(has_receipt),
         )
         for (
             entry_id,
@@ -198,6 +201,7 @@ def _ledger_rows(result: Iterable[Row], categories: Resolution) -> list[LedgerRo
             description,
             comment,
             reverses,
+            has_receipt,
         ) in result
     ]
 

@@ -4,10 +4,14 @@
 (`sheet_rows`), so a write retried after a timeout lands on the same cells and an entry never
 appears twice, and an entry whose transaction committed late is still picked up. Each push
 writes up to `chunk_rows` rows in one `batchUpdate` (resizing the grid in the same request);
-the summary sheets are rewritten only when what they show changed. Requests are paced (one a
-second at most: Google's advice per spreadsheet, and under 60 writes a minute); a 429 or
-5xx is retried with backoff, and when Google stays down the push stops and the next one
-resumes from the database — nothing is lost, and the bot never waits for it.
+the summary sheets are rewritten only when what they show changed. Rows written in another
+layout than today's (before the «Чек» column, before receipt links or with links signed by
+another key) are written again, once, in place: the database remembers which layout a
+spreadsheet's rows have, and the rewrite resumes like any push if Google fails midway.
+
+Requests are paced (one a second at most: Google's advice per spreadsheet, and under 60
+writes a minute); a 429 or 5xx is retried with backoff, and when Google stays down the push
+stops and the next one resumes from the database — nothing is lost, and the bot never waits for it.
 
 gspread is synchronous: every call runs in a worker thread.
 """
@@ -43,6 +47,9 @@ from sheets.google_requests import (
 )
 from sheets.layout import (
     OPERATIONS,
+    OPERATIONS_COLUMNS,
+    OPERATIONS_ROWS_VERSION,
+    ReceiptLink,
     WorkbookLayout,
     build_layout,
     operations_row,
@@ -95,6 +102,7 @@ class SheetsSync:
         sleep: Sleep | None = None,
         monotonic: Callable[[], float] | None = None,
         rng: random.Random | None = None,
+        receipt_link: ReceiptLink | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -106,6 +114,8 @@ class SheetsSync:
         self._sleep = sleep or clock.sleep
         self._monotonic = monotonic or clock.monotonic
         self._rng = rng or random.Random()
+        self._receipt_link = receipt_link
+        self._operations_layout = operations_layout(receipt_link)
         self._spreadsheet: gspread.Spreadsheet | None = None
         self._last_write = -float("inf")
         self._lock = asyncio.Lock()
@@ -125,6 +135,7 @@ class SheetsSync:
         async with self._lock:
             report = PushReport()
             await self._write_summary(report, force=False)
+            await self._follow_operations_layout()
             await self._follow_category_names()
             await self._write_operations(report)
             return report
@@ -136,6 +147,7 @@ class SheetsSync:
                 state = await self._state(session)
                 await self._forget_rows(session, state)
                 state.summary_digest = None
+                state.operations_layout = self._operations_layout
             await self._follow_category_names()
             report = PushReport()
             await self._write_summary(report, force=True)
@@ -203,6 +215,17 @@ class SheetsSync:
 
     # --- «Операции» ------------------------------------------------------------------------
 
+    async def _follow_operations_layout(self) -> None:
+        """Rows written in another layout are forgotten, so this push writes them all again
+        where they are (in posting order, as they were written)."""
+        async with self._database.write() as session:
+            state = await self._state(session)
+            if state.operations_layout == self._operations_layout:
+                return
+            await self._forget_rows(session, state)
+            state.operations_layout = self._operations_layout
+            state.updated_at = self._clock.now()
+
     async def _write_operations(self, report: PushReport) -> None:
         operations = operations_sheet(())  # its columns and header row; rows are ours to write
         width = len(operations.columns)
@@ -223,7 +246,8 @@ class SheetsSync:
             if last > row_count:
                 row_count = last + SPARE_ROWS
                 requests.append(resize_request(sheet_id, row_count, width))
-            requests.append(rows_request(sheet_id, first, [operations_row(r) for r in rows], width))
+            values = [operations_row(row, self._receipt_link) for row in rows]
+            requests.append(rows_request(sheet_id, first, values, width))
             await self._batch(requests, report)
             await self._remember(rows_ids=[r.entry_id for r in rows], first=first)
             report.rows_written += len(rows)
@@ -280,8 +304,12 @@ class SheetsSync:
     async def _state(self, session: Any) -> SheetStateRow:
         state = await session.get(SheetStateRow, self.spreadsheet_id)
         if state is None:
+            # No rows written yet: whatever is written next is in today's layout.
             state = SheetStateRow(
-                spreadsheet_id=self.spreadsheet_id, rows_written=0, updated_at=self._clock.now()
+                spreadsheet_id=self.spreadsheet_id,
+                rows_written=0,
+                operations_layout=self._operations_layout,
+                updated_at=self._clock.now(),
             )
             session.add(state)
         return state
@@ -333,9 +361,25 @@ class SheetsSync:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def create_sheets_sync(settings: Settings, database: Database, clock: Clock) -> SheetsSync | None:
+def operations_layout(receipt_link: ReceiptLink | None) -> str:
+    """What a spreadsheet's «Операции» rows depend on besides the entries: the columns, the
+    rows' version and the receipt links (their address and key, seen in a sample link)."""
+    titles = "|".join(column.title for column in OPERATIONS_COLUMNS)
+    sample = receipt_link(0) if receipt_link is not None else ""
+    key = f"{OPERATIONS_ROWS_VERSION}|{titles}|{sample}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_sheets_sync(
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    *,
+    receipt_link: ReceiptLink | None = None,
+) -> SheetsSync | None:
     """The sync from `GOOGLE_SERVICE_ACCOUNT_FILE`, `SHEET_ID` (and the endpoint override);
-    None when Google Sheets is not configured (the XLSX export still works).
+    None when Google Sheets is not configured (the XLSX export still works). With
+    `receipt_link`, a receipt's cell links to the file the web app serves.
     """
     if not settings.sheets_configured:
         return None
@@ -343,4 +387,4 @@ def create_sheets_sync(settings: Settings, database: Database, clock: Clock) -> 
     connect = functools.partial(
         open_spreadsheet, settings.google_service_account_file, settings.sheet_id, endpoint
     )
-    return SheetsSync(database, clock, connect, settings.sheet_id)
+    return SheetsSync(database, clock, connect, settings.sheet_id, receipt_link=receipt_link)

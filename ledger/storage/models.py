@@ -143,6 +143,7 @@ class ExpenseDraftRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    receipt_kind: Mapped[str | None] = mapped_column(String(10))  # "photo" or "document"
     kind: Mapped[str] = mapped_column(String(10), default="expense", server_default="expense")
     # Drafts read from one message ("такси 350, кофе 180") share a card: the first one's id.
     batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -168,6 +169,8 @@ class EntryRow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     comment: Mapped[str | None] = mapped_column(String(1000))
     receipt_file_id: Mapped[str | None] = mapped_column(String(200))
+    # "photo" or "document"; None with a receipt: posted before kinds were kept (0011).
+    receipt_kind: Mapped[str | None] = mapped_column(String(10))
     salon: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(200))
     # One entry per draft and one reversal per entry, enforced by the database itself.
@@ -381,6 +384,9 @@ class SheetStateRow(Base):
     spreadsheet_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     summary_digest: Mapped[str | None] = mapped_column(String(64))
+    # Which «Операции» row layout the rows were written in (`sheets.sync`); another one
+    # rewrites them all.
+    operations_layout: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The category name each category id's rows were written under: when one changes (a
     # rename, a merge), the rows written are rewritten.

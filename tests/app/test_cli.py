@@ -112,6 +112,7 @@ def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
         "OWNER_TELEGRAM_IDS",
         "WEBHOOK_BASE_URL",
         "WEB_HOST/WEB_PORT",
+        "PUBLIC_URL",
         "SECRET_KEY",
         "DATABASE_URL",
         "REDIS_URL",

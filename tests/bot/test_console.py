@@ -177,6 +177,17 @@ async def test_a_receipt_photo_sent_by_path_makes_a_draft_with_the_receipt(
     assert draft.receipt_file_id is not None
 
 
+async def test_a_saved_receipt_comes_back_as_the_file_that_was_sent(
+    chat: Chat, tmp_path: Path
+) -> None:
+    photo = _png(tmp_path / "receipt.png")
+
+    shown = await chat.type([f":photo {photo} 1500 такси", "1", "2"])  # save, then 📎
+
+    assert "[2] 📎 Чек" in shown
+    assert f"[file] {photo.resolve()} — 📎 Чек к записи №1" in shown
+
+
 async def test_a_photo_path_that_does_not_exist_is_reported_and_changes_nothing(
     chat: Chat, database: Database, tmp_path: Path
 ) -> None:

@@ -196,6 +196,35 @@ def test_the_amocrm_worker_runs_beside_the_bot_as_the_database_allows(
     assert settings.amocrm_worker_mode == mode
 
 
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, None),
+        ({"PUBLIC_URL": "https://kopeyka.example.com/"}, "https://kopeyka.example.com"),
+        (
+            {"WEBHOOK_BASE_URL": "https://bot.example.com", "TELEGRAM_WEBHOOK_SECRET": "s3cret"},
+            "https://bot.example.com",
+        ),
+        (
+            {
+                "PUBLIC_URL": "https://kopeyka.example.com",
+                "WEBHOOK_BASE_URL": "https://bot.example.com",
+                "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+            },
+            "https://kopeyka.example.com",
+        ),
+    ],
+    ids=["neither", "public url", "webhook address", "public url first"],
+)
+def test_links_to_the_web_app_use_public_url_else_the_webhook_address(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str | None
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert load_settings(_env_file=None).public_base_url == expected
+
+
 def test_blank_values_from_a_copied_env_example_mean_unset(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("".join(f"{name}=\n" for name in DESIGN_SETTINGS), encoding="utf-8")

@@ -199,8 +199,10 @@ async def test_history_lists_entries_and_undoes_any_of_them(kopeyka: Running) ->
 
     entries = await kopeyka.entries()
     assert entries[-1].reverses_entry_id == entries[0].id
+    [redrawn] = [m for m in owner.tg.chat(owner.id) if m.message_id == listing.message_id]
+    assert "(отменена)" in redrawn.body, "the page itself shows the undo"
     await owner.send("/history")
-    assert owner.buttons() == ["Отменить №2"]
+    assert owner.buttons() == ["Отменить №2", "🏷 Категория", "📅 Месяц"]
 
 
 async def test_receipt_photo_with_a_caption_becomes_a_draft_with_the_receipt(

@@ -1,5 +1,6 @@
 """`run.py run` as a user starts it: a real process, settings from the environment, the fake
-Telegram behind TELEGRAM_API_URL, in polling and in webhook mode."""
+Telegram behind TELEGRAM_API_URL, in polling and in webhook mode; the web app runs in both
+(polling mode has PUBLIC_URL set: the receipts the sheet links to are served)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,7 +36,7 @@ async def running_bot(
     engine: AsyncEngine,  # an empty database, on PostgreSQL too
     database_url: str,
     tmp_path: Path,
-) -> AsyncIterator[FakeTelegram]:
+) -> AsyncIterator[tuple[FakeTelegram, str]]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("BOT_", "WEB"))}
     env |= {
         "BOT_TOKEN": telegram.token,
@@ -45,13 +47,13 @@ async def running_bot(
         "MAPPINGS_FILE": str(REPO / "config" / "mappings.toml"),
         "PYTHONPATH": str(REPO),
     }
+    port = _free_port()
+    web = f"http://127.0.0.1:{port}"
+    env["WEB_PORT"] = str(port)
     if request.param == "webhook":
-        port = _free_port()
-        env |= {
-            "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-            "TELEGRAM_WEBHOOK_SECRET": "run-command-secret",
-            "WEB_PORT": str(port),
-        }
+        env |= {"WEBHOOK_BASE_URL": web, "TELEGRAM_WEBHOOK_SECRET": "run-command-secret"}
+    else:
+        env["PUBLIC_URL"] = web
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(REPO / "run.py"),
@@ -63,7 +65,7 @@ async def running_bot(
     )
     try:
         await _wait_until(lambda: telegram.calls_of("setMyCommands"), process)
-        yield telegram
+        yield telegram, web
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -84,8 +86,8 @@ async def _wait_until(condition, process: asyncio.subprocess.Process) -> None:
     raise AssertionError("run.py did not get ready in time")
 
 
-async def test_the_run_command_serves_the_owner(running_bot: FakeTelegram) -> None:
-    telegram = running_bot
+async def test_the_run_command_serves_the_owner(running_bot: tuple[FakeTelegram, str]) -> None:
+    telegram, web = running_bot
     owner = telegram.user(OWNER_ID, "Ольга")
     update = owner.text_update("1500 такси")
     await telegram.deliver(update)
@@ -109,6 +111,11 @@ async def test_the_run_command_serves_the_owner(running_bot: FakeTelegram) -> No
     assert [c["command"] for c in russian] == [c["command"] for c in english]
     assert {"command": "expense", "description": "Записать расход"} in russian
     assert {"command": "expense", "description": "Log an expense"} in english
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{web}/healthz") as health:
+            assert health.status == 200
+        async with session.get(f"{web}/receipts/rcpt_1_0_forgedforgedforge") as receipt:
+            assert receipt.status == 404
 
 
 async def _wait_for_card(telegram: FakeTelegram) -> None:

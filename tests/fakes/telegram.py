@@ -779,6 +779,10 @@ class FakeTelegram(TelegramState, AsyncServerContext):
         stored = self._files.get(str(value))
         if stored is None:  # URLs are not fetched by the fake
             raise _bad_request("wrong file identifier/HTTP URL specified")
+        # A file keeps its type: a photo's id goes only to sendPhoto, a document's only to
+        # sendDocument; anything else Telegram refuses, sending nothing.
+        if (key == "photo") != stored.file_path.startswith("photos/"):
+            raise _bad_request("type of file mismatch")
         return stored, None
 
     def _message_to_edit(self, params: dict[str, Any]) -> SentMessage:

@@ -264,6 +264,22 @@ async def test_files_round_trip(tg: FakeTelegram, bot: Bot) -> None:
         assert user.last_message().text == "6 байт, подпись: Чек"
 
 
+async def test_a_file_id_goes_back_only_by_the_method_of_its_kind(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    user = tg.user(USER_ID)
+    photo = user.photo_update(b"\xff\xd8jpeg")["message"]["photo"][-1]["file_id"]
+    document = tg.add_file(b"%PDF-1.4", file_path="documents/file_1.pdf")
+
+    await bot.send_photo(user.id, photo)
+    await bot.send_document(user.id, document)
+    with pytest.raises(TelegramBadRequest, match="type of file mismatch"):
+        await bot.send_document(user.id, photo)
+    with pytest.raises(TelegramBadRequest, match="type of file mismatch"):
+        await bot.send_photo(user.id, document)
+    assert len(tg.chat(user.id)) == 2
+
+
 async def test_webhook_mode(tg: FakeTelegram, bot: Bot) -> None:
     dp = Dispatcher()
 

@@ -83,7 +83,7 @@ def test_operations_filter_covers_header_and_every_row_and_data_starts_below_the
 
     assert sheet.header_row == 1
     assert sheet.first_row == 2
-    assert sheet.filter_ref == "A1:O6"
+    assert sheet.filter_ref == "A1:P6"
     assert sheet.frozen_rows == 1
     assert "пересборка" in (sheet.note or "")
 

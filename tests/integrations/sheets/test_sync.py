@@ -25,10 +25,17 @@ from ledger.categories import DEFAULT_CATEGORIES, CategoryService
 from ledger.clock import FrozenClock
 from ledger.roles import Actor, Role
 from ledger.storage.database import Database
-from ledger.storage.models import CategoryRow, EntryRow, SheetRowRow, UserRow
+from ledger.storage.models import CategoryRow, EntryRow, SheetRowRow, SheetStateRow, UserRow
 from sheets.google_client import open_spreadsheet
 from sheets.google_requests import SERIAL_EPOCH
-from sheets.layout import LISTS, MARKETING, OPERATIONS, PROFIT, PROFIT_HEADER_ROW
+from sheets.layout import (
+    LISTS,
+    MARKETING,
+    OPERATIONS,
+    OPERATIONS_COLUMNS,
+    PROFIT,
+    PROFIT_HEADER_ROW,
+)
 from sheets.sync import Pacing, SheetsSync, SheetsUnavailable
 from tests.fakes.sheets import FakeSheets
 from tests.integrations.sheets.test_google_client import CLIENT_EMAIL, service_account_file
@@ -69,8 +76,15 @@ def key_file(fake: FakeSheets, tmp_path: Path) -> Path:
     return service_account_file(tmp_path, fake.token_uri)
 
 
-async def post_entries(database: Database, clock: FrozenClock, spending: list[tuple]) -> list[int]:
-    """Expense entries as the ledger stores them (negative kopecks), with their cities."""
+async def post_entries(
+    database: Database,
+    clock: FrozenClock,
+    spending: list[tuple],
+    *,
+    receipts: frozenset[int] = frozenset(),
+) -> list[int]:
+    """Expense entries as the ledger stores them (negative kopecks), with their cities; those
+    at the positions in `receipts` with a receipt photo."""
     async with database.unit_of_work() as uow:
         await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES)
     async with database.write() as session:
@@ -90,10 +104,12 @@ async def post_entries(database: Database, clock: FrozenClock, spending: list[tu
                 entry_date=day,
                 description=f"{category} {rubles}",
                 city=city,
+                receipt_file_id=f"photo-{position}" if position in receipts else None,
+                receipt_kind="photo" if position in receipts else None,
                 created_by=owner.id,
                 created_at=clock.now(),
             )
-            for day, category, rubles, city in spending
+            for position, (day, category, rubles, city) in enumerate(spending)
         ]
         session.add_all(rows)
         await session.flush()
@@ -337,6 +353,126 @@ async def test_profit_formulas_over_the_written_cells_equal_the_database(
             wanted = expected_spending(month, category, city)
             assert Decimal(str(round(figure, 2))) == wanted, (month, category)
     assert months == [date(2026, 10, 1), date(2026, 11, 1)]
+
+
+# -- the «Чек» column ---------------------------------------------------------------------------
+
+
+def link(entry_id: int) -> str:
+    return f"https://kopeyka.example.com/receipts/t{entry_id}"
+
+
+def receipts_column(fake: FakeSheets, spreadsheet_id: str) -> list[Any]:
+    return [row[15] if len(row) > 15 else None for row in data_rows(fake, spreadsheet_id)]
+
+
+def hyperlink(entry_id: int) -> str:
+    return f'=HYPERLINK("{link(entry_id)}","есть")'
+
+
+async def test_a_receipt_links_to_where_the_bot_serves_it(fake, key_file, database, clock):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, database, clock, receipt_link=link)
+    await sync.init()
+    ids = await post_entries(database, clock, SPENDING, receipts=frozenset({1, 3}))
+
+    await sync.push()
+
+    assert fake.values(spreadsheet, OPERATIONS)[0][15] == "Чек"
+    assert receipts_column(fake, spreadsheet) == [
+        None,
+        hyperlink(ids[1]),
+        None,
+        hyperlink(ids[3]),
+        None,
+    ]
+
+
+async def test_without_a_public_address_a_receipt_is_marked_without_a_link(
+    fake, key_file, database, clock
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, database, clock)
+    await sync.init()
+    await post_entries(database, clock, SPENDING[:2], receipts=frozenset({0}))
+
+    await sync.push()
+
+    assert receipts_column(fake, spreadsheet) == ["есть", None]
+
+
+async def test_a_sheet_written_before_the_receipt_column_gets_it_in_every_row_once(
+    fake, key_file, database, clock
+):
+    """As an existing spreadsheet meets this version: 15 columns of rows, and a database
+    migrated with no layout noted for them."""
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    sync = make_sync(fake, spreadsheet, key_file, database, clock, chunk_rows=2)
+    await sync.init()
+    ids = await post_entries(database, clock, SPENDING, receipts=frozenset({0, 4}))
+    await sync.push()
+    operations = fake.spreadsheets[spreadsheet].sheet_by_title(OPERATIONS)
+    drop_receipts = {
+        "deleteDimension": {
+            "range": {
+                "sheetId": operations.id,
+                "dimension": "COLUMNS",
+                "startIndex": 15,
+                "endIndex": 16,
+            }
+        }
+    }
+    book = await asyncio.to_thread(open_spreadsheet, key_file, spreadsheet, fake.base_url)
+    await asyncio.to_thread(book.batch_update, {"requests": [drop_receipts]})
+    async with database.write() as session:
+        state = await session.get(SheetStateRow, spreadsheet)
+        state.operations_layout = None
+        state.summary_digest = "the 15-column layout"
+    assert fake.values(spreadsheet, OPERATIONS)[0][-1] == "№ записи"
+
+    batches = 0
+    send = sync._batch
+
+    async def google_dies_after_the_first_rows(requests: Any, report: Any) -> None:
+        nonlocal batches
+        batches += 1
+        if batches == 3:  # the summary, then the first two rows, then Google is gone…
+            raise SheetsUnavailable("Sheets API 503", retryable=True)
+        await send(requests, report)
+
+    sync._batch = google_dies_after_the_first_rows  # type: ignore[method-assign]
+    with pytest.raises(SheetsUnavailable):
+        await sync.push()
+    report = await sync.push()  # …and the next push finishes the rewrite
+    again = await sync.push()
+
+    header = fake.values(spreadsheet, OPERATIONS)[0]
+    assert header == [column.title for column in OPERATIONS_COLUMNS]
+    assert entry_ids(fake, spreadsheet) == ids
+    assert receipts_column(fake, spreadsheet) == ["есть", None, None, None, "есть"]
+    assert report.rows_written == len(SPENDING) - 2
+    assert again.rows_written == 0
+    assert again.write_requests == 0
+
+
+async def test_switching_receipt_links_on_rewrites_the_rows_with_links(
+    fake, key_file, database, clock
+):
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    plain = make_sync(fake, spreadsheet, key_file, database, clock)
+    await plain.init()
+    ids = await post_entries(database, clock, SPENDING[:3], receipts=frozenset({2}))
+    await plain.push()
+    assert receipts_column(fake, spreadsheet) == [None, None, "есть"]
+
+    linked = make_sync(fake, spreadsheet, key_file, database, clock, receipt_link=link)
+    report = await linked.push()
+    again = await linked.push()
+
+    assert receipts_column(fake, spreadsheet) == [None, None, hyperlink(ids[2])]
+    assert entry_ids(fake, spreadsheet) == ids
+    assert report.rows_written == 3
+    assert again.rows_written == 0
 
 
 async def test_doctor_opens_the_spreadsheet_or_says_why_not(fake, key_file, capsys):

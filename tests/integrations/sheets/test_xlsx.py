@@ -45,6 +45,7 @@ OPERATIONS_HEADER = [
     "Комментарий",
     "Кто",
     "№ записи",
+    "Чек",
 ]
 SHEETS = ["Операции", "Прибыль", "Деньги у менеджеров", "Заявки", "Маркетинг и оборот", "Списки"]
 
@@ -56,7 +57,15 @@ def entry(entry_id: int, day: date, kind: str, category: str, amount: str, **dim
 IVANOV = {"manager": "Иванов", "salon": "Центр", "city": "Москва"}
 LEDGER = [
     entry(
-        1, date(2026, 9, 3), "income", "Оплата", "100000.00", product="Кухня", deal="Д1", **IVANOV
+        1,
+        date(2026, 9, 3),
+        "income",
+        "Оплата",
+        "100000.00",
+        product="Кухня",
+        deal="Д1",
+        has_receipt=True,
+        **IVANOV,
     ),
     entry(2, date(2026, 9, 5), "expense", "Маркетинг", "-15000.00", comment="реклама"),
     entry(3, date(2026, 9, 7), "expense", "Транспорт", "-1500.50", **IVANOV),
@@ -79,7 +88,9 @@ LEDGER = [
     ),
     entry(11, date(2026, 10, 20), "income", "Оплата", "12345.67", manager="Иванов", city="Москва"),
     entry(12, date(2026, 10, 21), "expense", "Маркетинг", "-2500.00", manager="Иванов"),
-    entry(13, date(2026, 11, 3), "expense", "Маркетинг", "-5000.00", comment="=1+1"),
+    entry(
+        13, date(2026, 11, 3), "expense", "Маркетинг", "-5000.00", comment="=1+1", has_receipt=True
+    ),
     entry(14, date(2026, 11, 5), "expense", "Транспорт", "-800.00", manager="Иванов"),
 ]
 CASH = [CashHeldRow("Иванов", "Д1", "Д-1/26", Decimal("20000.00"), date(2026, 11, 1))]
@@ -149,6 +160,8 @@ def test_the_workbook_has_every_sheet_and_operations_has_every_entry_with_its_fo
         assert Decimal(str(row[4])) == expected.amount
         assert row[7] == expected.manager
         assert row[14] == expected.entry_id
+        # The file links nowhere: a receipt is marked, and the bot sends it back on a tap.
+        assert row[15] == ("есть" if expected.has_receipt else None)
     assert rows[3][2] == "сторно"
     assert rows[3][12] == "сторно записи №3"
     assert rows[12][12] == "=1+1"  # a comment is text, never a formula
@@ -157,10 +170,10 @@ def test_the_workbook_has_every_sheet_and_operations_has_every_entry_with_its_fo
         assert sheet.cell(row=row, column=5).number_format == RUB_FORMAT
         assert sheet.cell(row=row, column=1).number_format == "DD.MM.YYYY"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(LEDGER) + 1}"
+    assert sheet.auto_filter.ref == f"A1:P{len(LEDGER) + 1}"
     assert "пересборка" in sheet["A1"].comment.text
     [banding] = list(sheet.conditional_formatting)
-    assert str(banding.sqref) == f"A2:O{len(LEDGER) + 1}"
+    assert str(banding.sqref) == f"A2:P{len(LEDGER) + 1}"
 
 
 def test_profit_is_formulas_over_operations_with_dropdown_selectors(workbook_path: Path) -> None:
