@@ -57,6 +57,20 @@ class HistoryCallback(CallbackData, prefix="h"):
     before: int  # show the entries older than this one; 0: the newest
 
 
+class Listing(StrEnum):
+    """The lists `bot.paging` cuts into pages; each names its page in ◀/▶ buttons."""
+
+    DEALS = "d"
+    USERS = "u"
+
+
+class PageCallback(CallbackData, prefix="pg"):
+    """◀/▶ under a list: show page `page` (from 0) of `listing`, as the list is now."""
+
+    listing: Listing
+    page: int
+
+
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
@@ -68,6 +82,7 @@ class RevokeCallback(CallbackData, prefix="rv"):
     role: str
     step: str = "ask"  # "ask" (the first tap), "yes", "no"
     until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
+    page: int = 0  # the page of /users the button stands on ("no" goes back to it)
 
 
 class CategoryCallback(CallbackData, prefix="cat"):

@@ -437,6 +437,16 @@ class Texts:
             limit,
         )
 
+    # -- long lists ------------------------------------------------------------------
+    def page_of(self, page: int, pages: int) -> str:
+        return "<i>" + self._("Страница {page} из {pages}", page=page, pages=pages) + "</i>"
+
+    def btn_page_previous(self, page: int) -> str:
+        return f"◀ {page}"
+
+    def btn_page_next(self, page: int) -> str:
+        return f"{page} ▶"
+
     # -- history ---------------------------------------------------------------------
     history_empty = Phrase("Записей пока нет. Напишите расход, например: <code>1500 такси</code>.")
     history_title = Phrase("<b>Последние записи</b>")
@@ -601,9 +611,6 @@ class Texts:
         "Ваш аккаунт ещё не связан с пользователем amoCRM — попросите владельца "
         "прислать новое приглашение менеджера с вашим именем из amoCRM."
     )
-
-    def deals_more(self, count: int) -> str:
-        return self._n("…и ещё {n} сделка", "…и ещё {n} сделки", count)
 
     def _deal_name(self, deal: str, contract: str | None) -> str:
         if not contract:
