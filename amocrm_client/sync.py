@@ -401,6 +401,7 @@ class DaySummary:
 async def summarize_day(database: Database, clock: Clock) -> DaySummary:
     """The last 24 hours of syncing: deals changed, webhooks processed, errors."""
     since = clock.now() - timedelta(days=1)
+    amocrm = SyncRunRow.source.in_((SOURCE_WEBHOOKS, SOURCE_RECONCILE))  # not Google's runs
     async with database.read() as session:
         deals, webhooks, errors = (
             await session.execute(
@@ -408,12 +409,12 @@ async def summarize_day(database: Database, clock: Clock) -> DaySummary:
                     func.coalesce(func.sum(SyncRunRow.deals_synced), 0),
                     func.coalesce(func.sum(SyncRunRow.webhooks), 0),
                     func.coalesce(func.sum(SyncRunRow.errors), 0),
-                ).where(SyncRunRow.finished_at >= since)
+                ).where(SyncRunRow.finished_at >= since, amocrm)
             )
         ).one()
         last_error = await session.scalar(
             select(SyncRunRow.last_error)
-            .where(SyncRunRow.finished_at >= since, SyncRunRow.errors > 0)
+            .where(SyncRunRow.finished_at >= since, SyncRunRow.errors > 0, amocrm)
             .order_by(SyncRunRow.id.desc())
             .limit(1)
         )

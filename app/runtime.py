@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from amocrm_client.integration import AmoIntegration
     from amocrm_client.webhook_endpoint import AmoWebhookConfig
-    from sheets.sync import SheetsSync
+    from sheets.health import SheetsWatch
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 5
@@ -63,19 +63,17 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
     scheduler.add_job(prune_outbox, "interval", hours=12, max_instances=1)
     if context.settings.sheets_configured:
-        from sheets.sync import create_sheets_sync
+        from sheets.health import DAILY_REPORT_HOUR
 
-        links = receipt_links(context.settings, context.secret_key)
-        sheets = create_sheets_sync(
-            context.settings, context.database, context.clock, receipt_link=links
-        )
+        watch = create_sheets_watch(context)
         scheduler.add_job(
-            _push_to_sheets(sheets),
+            _push_to_sheets(watch),
             "interval",
             seconds=context.settings.sheets_sync_seconds,
             max_instances=1,
             coalesce=True,
         )
+        scheduler.add_job(watch.report_day, "cron", hour=DAILY_REPORT_HOUR, max_instances=1)
     return scheduler
 
 
@@ -86,18 +84,28 @@ def receipt_files(context: AppContext, bot: Bot) -> ReceiptFiles | None:
     return ReceiptFiles(bot, context.database, context.secret_key, context.clock)
 
 
-def _push_to_sheets(sync: SheetsSync) -> Callable[[], Awaitable[None]]:
-    from sheets.sync import SheetsUnavailable
+def create_sheets_watch(context: AppContext) -> SheetsWatch:
+    """The Google Sheets push with the owners told of its failures (Sheets configured)."""
+    from sheets.google_client import service_account_email
+    from sheets.health import SheetsWatch
+    from sheets.sync import create_sheets_sync
 
+    settings = context.settings
+    links = receipt_links(settings, context.secret_key)
+    sync = create_sheets_sync(settings, context.database, context.clock, receipt_link=links)
+    assert sync is not None  # sheets_configured
+    return SheetsWatch(
+        sync,
+        context.database,
+        context.clock,
+        settings.owner_telegram_ids,
+        account=service_account_email(settings.google_service_account_file),
+    )
+
+
+def _push_to_sheets(watch: SheetsWatch) -> Callable[[], Awaitable[None]]:
     async def push() -> None:
-        try:
-            report = await sync.push()
-        except SheetsUnavailable as exc:
-            # Nothing is lost: the database remembers what the sheet holds; next push resumes.
-            log.warning("Google Sheets push failed, will retry: %s", exc.reason)
-            return
-        if report.rows_written:
-            log.info("Google Sheets: %s rows written", report.rows_written)
+        await watch.push()
 
     return push
 

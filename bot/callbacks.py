@@ -98,6 +98,20 @@ def month_of_code(code: int) -> date | None:
     return date(year, month, 1)
 
 
+class Listing(StrEnum):
+    """The lists `bot.paging` cuts into pages; each names its page in ◀/▶ buttons."""
+
+    DEALS = "d"
+    USERS = "u"
+
+
+class PageCallback(CallbackData, prefix="pg"):
+    """◀/▶ under a list: show page `page` (from 0) of `listing`, as the list is now."""
+
+    listing: Listing
+    page: int
+
+
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
@@ -109,6 +123,7 @@ class RevokeCallback(CallbackData, prefix="rv"):
     role: str
     step: str = "ask"  # "ask" (the first tap), "yes", "no"
     until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
+    page: int = 0  # the page of /users the button stands on ("no" goes back to it)
 
 
 class CategoryAction(StrEnum):

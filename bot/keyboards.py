@@ -20,12 +20,15 @@ from bot.callbacks import (
     HistoryCallback,
     HistoryView,
     InviteCallback,
+    Listing,
+    PageCallback,
     ProfitAction,
     ProfitCallback,
     RevokeCallback,
     month_code,
     pack_filters,
 )
+from bot.paging import ListPage
 from bot.texts import Texts
 from ledger.categories import ArchivedCategory, Category
 from ledger.entries import Entry, EntryFilter, Options, Page
@@ -281,21 +284,46 @@ def invite_crm_users(people: list[tuple[int, str]], texts: Texts) -> InlineKeybo
     return _markup(_in_rows(buttons, 2))
 
 
-def revoke_roles(users: list[UserView], texts: Texts) -> InlineKeyboardMarkup | None:
+def page_turns(page: ListPage, listing: Listing, texts: Texts) -> Row:
+    """◀/▶ under a page of a long list (none when it has one page)."""
+    turns: Row = []
+    if page.has_previous:
+        back = PageCallback(listing=listing, page=page.number - 1).pack()
+        turns.append((texts.btn_page_previous(page.number), back))
+    if page.has_next:
+        on = PageCallback(listing=listing, page=page.number + 1).pack()
+        turns.append((texts.btn_page_next(page.number + 2), on))
+    return turns
+
+
+def list_page(page: ListPage, listing: Listing, texts: Texts) -> InlineKeyboardMarkup | None:
+    turns = page_turns(page, listing, texts)
+    return _markup([turns]) if turns else None
+
+
+def revoke_roles(
+    users: list[UserView], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """A revoke button for each role of the people on `page` of /users, and its ◀/▶."""
     buttons = [
         (
             texts.revoke_button(user, role),
-            RevokeCallback(user_id=user.user_id, role=role.value).pack(),
+            RevokeCallback(user_id=user.user_id, role=role.value, page=page.number).pack(),
         )
-        for user in users
+        for user in (users[index] for index in page.items)
         for role in sorted(user.roles - {Role.OWNER})
     ]
-    return _markup(_in_rows(buttons, 1)) if buttons else None
+    rows = [*_in_rows(buttons, 1), page_turns(page, Listing.USERS, texts)]
+    return _markup(rows) if any(rows) else None
 
 
-def confirm_revoke(user_id: int, role: Role, until: int, texts: Texts) -> InlineKeyboardMarkup:
-    no = RevokeCallback(user_id=user_id, role=role.value, step="no").pack()
-    yes = RevokeCallback(user_id=user_id, role=role.value, step="yes", until=until).pack()
+def confirm_revoke(
+    user_id: int, role: Role, until: int, page: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    no = RevokeCallback(user_id=user_id, role=role.value, step="no", page=page).pack()
+    yes = RevokeCallback(
+        user_id=user_id, role=role.value, step="yes", until=until, page=page
+    ).pack()
     return _markup([[(texts.btn_keep, no), (texts.btn_confirm_revoke, yes)]])
 
 

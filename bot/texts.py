@@ -44,6 +44,10 @@ from ledger.notices import (
     DealProblems,
     InviteAccepted,
     NoticeFacts,
+    SheetsBroken,
+    SheetsDailySummary,
+    SheetsProblem,
+    SheetsRestored,
 )
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
@@ -450,6 +454,16 @@ class Texts:
             limit,
         )
 
+    # -- long lists ------------------------------------------------------------------
+    def page_of(self, page: int, pages: int) -> str:
+        return "<i>" + self._("Страница {page} из {pages}", page=page, pages=pages) + "</i>"
+
+    def btn_page_previous(self, page: int) -> str:
+        return f"◀ {page}"
+
+    def btn_page_next(self, page: int) -> str:
+        return f"{page} ▶"
+
     # -- history ---------------------------------------------------------------------
     history_empty = Phrase("Записей пока нет. Напишите расход, например: <code>1500 такси</code>.")
     history_title = Phrase("<b>Последние записи</b>")
@@ -691,6 +705,12 @@ class Texts:
                 return self.deal_problems(facts.deal, facts.amo_lead_id, list(facts.problems))
             case AmoDailySummary():
                 return self.amo_daily_summary(facts.deals, facts.webhooks, facts.errors)
+            case SheetsBroken():
+                return self.sheets_broken(facts.problem, facts.sheet_id, facts.account)
+            case SheetsRestored():
+                return self.sheets_restored
+            case SheetsDailySummary():
+                return self.sheets_daily_summary(facts.failures, facts.problem, facts.broken)
 
     def invite_accepted(self, name: str, role: str) -> str:
         return self._(
@@ -742,9 +762,6 @@ class Texts:
         "Ваш аккаунт ещё не связан с пользователем amoCRM — попросите владельца "
         "прислать новое приглашение менеджера с вашим именем из amoCRM."
     )
-
-    def deals_more(self, count: int) -> str:
-        return self._n("…и ещё {n} сделка", "…и ещё {n} сделки", count)
 
     def _deal_name(self, deal: str, contract: str | None) -> str:
         if not contract:
@@ -815,6 +832,89 @@ class Texts:
             webhooks=webhooks,
             errors=errors,
         )
+
+    # -- Google Sheets ----------------------------------------------------------------
+    sheets_causes = {
+        SheetsProblem.NO_ACCESS: N_("у бота нет доступа к таблице"),
+        SheetsProblem.NOT_FOUND: N_("таблица не найдена"),
+        SheetsProblem.KEY_REFUSED: N_("Google не принимает ключ сервисного аккаунта"),
+        SheetsProblem.REFUSED: N_("Google отклоняет запись"),
+        SheetsProblem.UNAVAILABLE: N_("Google не отвечал или был перегружен"),
+    }
+    sheets_nothing_lost = Phrase(
+        "Записи не потеряны: как только это исправят, таблица сама допишет всё, что накопилось."
+    )
+    sheets_restored = Phrase("✅ Google Таблица снова обновляется: всё, что накопилось, дописано.")
+
+    def sheets_cause(self, problem: str) -> str:
+        known = {kind.value: cause for kind, cause in self.sheets_causes.items()}
+        return self._(known.get(problem, known[SheetsProblem.REFUSED]))
+
+    def _sheets_account(self, account: str | None) -> str:
+        if account:
+            return f"<code>{escape(account)}</code>"
+        return self._(
+            "сервисному аккаунту (его адрес — client_email в файле GOOGLE_SERVICE_ACCOUNT_FILE)"
+        )
+
+    def sheets_advice(self, problem: str, sheet_id: str, account: str | None) -> str:
+        """What to check, in plain words, for a refusal that will not pass by itself."""
+        share = self._sheets_account(account)
+        if problem == SheetsProblem.NO_ACCESS:
+            return self._(
+                "Откройте таблицу в Google, нажмите «Настройки доступа» и добавьте {account} "
+                "как редактора. Если бот должен писать в другую таблицу, проверьте SHEET_ID.",
+                account=share,
+            )
+        if problem == SheetsProblem.NOT_FOUND:
+            return self._(
+                "Таблицы <code>{sheet_id}</code> нет: её удалили или SHEET_ID указан с ошибкой. "
+                "Восстановите её из корзины Google Диска — или укажите в SHEET_ID другую таблицу, "
+                "откройте к ней доступ {account} и перезапустите бота.",
+                sheet_id=escape(sheet_id),
+                account=share,
+            )
+        if problem == SheetsProblem.KEY_REFUSED and account:
+            return self._(
+                "Ключ сервисного аккаунта <code>{account}</code> удалён или отозван. Создайте "
+                "новый ключ в Google Cloud Console, положите его в файл "
+                "GOOGLE_SERVICE_ACCOUNT_FILE и перезапустите бота.",
+                account=escape(account),
+            )
+        if problem == SheetsProblem.KEY_REFUSED:
+            return self._(
+                "Ключ сервисного аккаунта удалён или отозван. Создайте новый ключ в Google Cloud "
+                "Console, положите его в файл GOOGLE_SERVICE_ACCOUNT_FILE и перезапустите бота.",
+            )
+        return self._(
+            "Проверьте настройки командой <code>./start doctor</code>; подробности — в журнале."
+        )
+
+    def sheets_broken(self, problem: str, sheet_id: str, account: str | None) -> str:
+        head = self._(
+            "⚠️ Google Таблица перестала обновляться: {cause}.", cause=self.sheets_cause(problem)
+        )
+        advice = self.sheets_advice(problem, sheet_id, account)
+        return f"{head}\n{advice}\n{self.sheets_nothing_lost}"
+
+    def sheets_daily_summary(self, failures: int, problem: str, broken: bool) -> str:
+        head = self._n(
+            "Google Таблица за сутки: не удалось записать {n} раз.",
+            "Google Таблица за сутки: не удалось записать {n} раза.",
+            failures,
+        )
+        if broken:
+            now = self._(
+                "Таблица всё ещё не обновляется: {cause} (что проверить — в сообщении об этом).",
+                cause=self.sheets_cause(problem),
+            )
+            return f"{head}\n{now}\n{self.sheets_nothing_lost}"
+        now = self._(
+            "Последняя причина: {cause}. Это проходит само: пропущенное дописывается, "
+            "как только Google снова отвечает.",
+            cause=self.sheets_cause(problem),
+        )
+        return f"{head}\n{now}"
 
     # -- profit and the workbook ------------------------------------------------------
     dimension_names = {

@@ -1,13 +1,17 @@
-"""/invite and /users: the owner grants roles by single-use links and revokes them."""
+"""/invite and /users: the owner grants roles by single-use links and revokes them.
+
+/users pages (`bot.paging`): a business with many people gets ◀/▶, not a refused message.
+"""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, ExceptionTypeFilter
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import InviteCallback, RevokeCallback
+from bot.callbacks import InviteCallback, Listing, PageCallback, RevokeCallback
+from bot.paging import paginate
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
 from handlers.errors import answer_error
@@ -15,7 +19,7 @@ from handlers.replies import replace_card, replace_markup
 from ledger.errors import CannotRevokeOwner, NotAllowed
 from ledger.invites import InviteService
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
-from ledger.users import UserService
+from ledger.users import UserService, UserView
 
 
 async def invite(message: Message, texts: Texts) -> None:
@@ -50,14 +54,41 @@ async def invite_for_role(
     await replace_card(query, texts.invite_link(role, link, created.expires_at_text))
 
 
+# Each person on a page brings a revoke button per role: a keyboard holds at most 100.
+USERS_PER_PAGE = 15
+
+
+def _users_page(
+    people: list[UserView], number: int, texts: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    page = paginate(
+        [texts.user_line(person) for person in people],
+        number,
+        title=texts.users_title,
+        footer=texts.page_of,
+        max_items=USERS_PER_PAGE,
+    )
+    text = page.text
+    if not any(person.roles - {Role.OWNER} for person in people):
+        text += "\n\n" + texts.users_empty
+    return text, keyboards.revoke_roles(people, page, texts)
+
+
 async def list_users(message: Message, actor: Actor, users: UserService, texts: Texts) -> None:
-    people = await users.list_users(actor)
-    if not [person for person in people if person.roles - {Role.OWNER}]:
-        lines = [texts.users_title, *(texts.user_line(p) for p in people), "", texts.users_empty]
-        await message.answer("\n".join(lines))
-        return
-    lines = [texts.users_title, *(texts.user_line(person) for person in people)]
-    await message.answer("\n".join(lines), reply_markup=keyboards.revoke_roles(people, texts))
+    text, markup = _users_page(await users.list_users(actor), 0, texts)
+    await message.answer(text, reply_markup=markup)
+
+
+async def turn_users_page(
+    query: CallbackQuery,
+    callback_data: PageCallback,
+    actor: Actor,
+    users: UserService,
+    texts: Texts,
+) -> None:
+    text, markup = _users_page(await users.list_users(actor), callback_data.page, texts)
+    await query.answer()
+    await replace_card(query, text, markup)
 
 
 async def revoke(
@@ -73,11 +104,12 @@ async def revoke(
     if callback_data.step == "ask":
         until = await users.ask_to_revoke(actor, user_id, role)
         await query.answer()
-        await replace_markup(query, keyboards.confirm_revoke(user_id, role, until, texts))
+        markup = keyboards.confirm_revoke(user_id, role, until, callback_data.page, texts)
+        await replace_markup(query, markup)
     elif callback_data.step == "no":
-        people = await users.list_users(actor)
+        text, markup = _users_page(await users.list_users(actor), callback_data.page, texts)
         await query.answer()
-        await replace_markup(query, keyboards.revoke_roles(people, texts))
+        await replace_card(query, text, markup)
     else:
         person = await users.revoke(actor, user_id, role, confirmed_until=callback_data.until)
         await query.answer()
@@ -104,6 +136,9 @@ def create_router() -> Router:
     router.message.register(invite, Command("invite"), flags=OWNER_ONLY)
     router.callback_query.register(invite_for_role, InviteCallback.filter(), flags=OWNER_ONLY)
     router.message.register(list_users, Command("users"), flags=OWNER_ONLY)
+    router.callback_query.register(
+        turn_users_page, PageCallback.filter(F.listing == Listing.USERS), flags=OWNER_ONLY
+    )
     router.callback_query.register(
         revoke, RevokeCallback.filter(F.role.in_({r.value for r in Role})), flags=OWNER_ONLY
     )

@@ -19,6 +19,19 @@ class Notice(StrEnum):
     DEAL_DISCREPANCY = "deal_discrepancy"
     DEAL_PROBLEMS = "deal_problems"
     AMO_DAILY_SUMMARY = "amo_daily_summary"
+    SHEETS_BROKEN = "sheets_broken"
+    SHEETS_RESTORED = "sheets_restored"
+    SHEETS_DAILY_SUMMARY = "sheets_daily_summary"
+
+
+class SheetsProblem(StrEnum):
+    """Why Google Sheets refused the projection, as far as the owner can act on it."""
+
+    NO_ACCESS = "no_access"  # 403: the sheet is not (or no longer) shared with the account
+    NOT_FOUND = "not_found"  # 404: deleted, or SHEET_ID is wrong
+    KEY_REFUSED = "key_refused"  # the service account's key is refused (invalid grant)
+    REFUSED = "refused"  # another refusal retrying will not cure
+    UNAVAILABLE = "unavailable"  # Google did not answer, or was over quota: it passes
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +73,54 @@ class AmoDailySummary:
     errors: int
 
 
-NoticeFacts = InviteAccepted | DealDiscrepancy | DealProblems | AmoDailySummary
+@dataclass(frozen=True, slots=True)
+class SheetsBroken:
+    """Google refuses the sheet until someone acts: the owner is told at once, once."""
+
+    kind: ClassVar[Notice] = Notice.SHEETS_BROKEN
+    problem: str  # a SheetsProblem
+    sheet_id: str
+    account: str | None  # the service account's email: whom to share the sheet with
+
+
+@dataclass(frozen=True, slots=True)
+class SheetsRestored:
+    """The sheet is written again after SheetsBroken, and has caught up."""
+
+    kind: ClassVar[Notice] = Notice.SHEETS_RESTORED
+
+
+@dataclass(frozen=True, slots=True)
+class SheetsDailySummary:
+    """Pushes to Google that failed in the last day; `broken`: a refusal still stands."""
+
+    kind: ClassVar[Notice] = Notice.SHEETS_DAILY_SUMMARY
+    failures: int
+    problem: str  # the latest failure's SheetsProblem
+    broken: bool
+
+
+NoticeFacts = (
+    InviteAccepted
+    | DealDiscrepancy
+    | DealProblems
+    | AmoDailySummary
+    | SheetsBroken
+    | SheetsRestored
+    | SheetsDailySummary
+)
 
 _TYPES: dict[Notice, type[NoticeFacts]] = {
-    cls.kind: cls for cls in (InviteAccepted, DealDiscrepancy, DealProblems, AmoDailySummary)
+    cls.kind: cls
+    for cls in (
+        InviteAccepted,
+        DealDiscrepancy,
+        DealProblems,
+        AmoDailySummary,
+        SheetsBroken,
+        SheetsRestored,
+        SheetsDailySummary,
+    )
 }
 
 

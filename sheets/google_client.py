@@ -11,6 +11,7 @@ run it in a worker thread, and the worker does its own backoff, so gspread's sle
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from requests.adapters import HTTPAdapter
 
+from ledger.notices import SheetsProblem
+
 if TYPE_CHECKING:
     from config.settings import Settings
 
@@ -34,6 +37,11 @@ GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 # (connect, read) seconds for each API call; a token refresh gets the same read budget.
 TIMEOUT = (10.0, 60.0)
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_STATUS_PROBLEMS = {
+    401: SheetsProblem.KEY_REFUSED,
+    403: SheetsProblem.NO_ACCESS,
+    404: SheetsProblem.NOT_FOUND,
+}
 _SECRETS = re.compile(r"(ya29\.[\w.-]+|Bearer\s+\S+|eyJ[\w-]+\.[\w-]+\.[\w-]*|assertion=\S+)")
 
 
@@ -95,6 +103,19 @@ def open_from_settings(settings: Settings) -> gspread.Spreadsheet:
     )
 
 
+def service_account_email(service_account_file: Path | None) -> str | None:
+    """The `client_email` of a key file (whom the owner shares the sheet with); None if the
+    file cannot be read. Nothing else of the file is read here."""
+    if service_account_file is None:
+        return None
+    try:
+        info = json.loads(Path(service_account_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    email = info.get("client_email") if isinstance(info, dict) else None
+    return email if isinstance(email, str) and email else None
+
+
 @dataclass(frozen=True)
 class SheetsFailure:
     """What went wrong, in words safe to log, and whether trying again later may help."""
@@ -102,6 +123,11 @@ class SheetsFailure:
     retryable: bool
     reason: str
     status: int | None = None  # the HTTP status, when there was an answer
+    problem: SheetsProblem = SheetsProblem.REFUSED  # what the owner is told
+
+    def __post_init__(self) -> None:
+        if self.retryable:  # whatever caused it, it passes: nothing for the owner to do
+            object.__setattr__(self, "problem", SheetsProblem.UNAVAILABLE)
 
 
 def classify(exc: BaseException) -> SheetsFailure:
@@ -113,12 +139,19 @@ def classify(exc: BaseException) -> SheetsFailure:
         status = api_error.response.status_code
         message = str(api_error.error.get("message") or "")
         retryable = status in _RETRYABLE_STATUS
-        return SheetsFailure(retryable, _safe(f"Sheets API {status}: {message}"), status)
+        reason = _safe(f"Sheets API {status}: {message}")
+        problem = _STATUS_PROBLEMS.get(status, SheetsProblem.REFUSED)
+        return SheetsFailure(retryable, reason, status, problem)
     if isinstance(exc, gspread.SpreadsheetNotFound):
-        return SheetsFailure(False, "spreadsheet not found: check SHEET_ID", 404)
+        return SheetsFailure(
+            False, "spreadsheet not found: check SHEET_ID", 404, SheetsProblem.NOT_FOUND
+        )
     if isinstance(exc, PermissionError):
         return SheetsFailure(
-            False, "no access to the spreadsheet: share it with the service account", 403
+            False,
+            "no access to the spreadsheet: share it with the service account",
+            403,
+            SheetsProblem.NO_ACCESS,
         )
     if isinstance(exc, requests.Timeout):
         return SheetsFailure(True, "Sheets API timed out")
@@ -127,11 +160,13 @@ def classify(exc: BaseException) -> SheetsFailure:
     if isinstance(exc, google.auth.exceptions.RefreshError):
         # google-auth marks token-endpoint 5xx and 429 as retryable, a refused grant not.
         retryable = bool(getattr(exc, "retryable", False))
-        return SheetsFailure(retryable, _safe(f"token refresh failed: {_first_arg(exc)}"))
+        reason = _safe(f"token refresh failed: {_first_arg(exc)}")
+        return SheetsFailure(retryable, reason, problem=SheetsProblem.KEY_REFUSED)
     if isinstance(exc, google.auth.exceptions.TransportError):
         return SheetsFailure(True, _safe(f"cannot reach the token endpoint: {_first_arg(exc)}"))
     if isinstance(exc, google.auth.exceptions.GoogleAuthError | ValueError | OSError):
-        return SheetsFailure(False, _safe(f"service account unusable: {type(exc).__name__}"))
+        reason = _safe(f"service account unusable: {type(exc).__name__}")
+        return SheetsFailure(False, reason, problem=SheetsProblem.KEY_REFUSED)
     return SheetsFailure(False, _safe(f"unexpected {type(exc).__name__}: {_first_arg(exc)}"))
 
 

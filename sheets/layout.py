@@ -12,18 +12,23 @@ Conventions every writer relies on:
   data as raw values, only `Formula` as a formula.
 - Formulas are A1 strings in the en-US form both XLSX files and the Sheets API take (English
   function names, comma separators), using only functions Google Sheets, LibreOffice 7.x and
-  Excel all compute: SUMIFS, SUM, IF, AND, OR, IFERROR, DATE, YEAR, MONTH, TODAY, and
-  HYPERLINK (a «Чек» cell of the Google sheet: the file has no link to offer).
+  Excel all compute: SUMIFS, SUM, IF, AND, OR, IFERROR, DATE, YEAR, MONTH, TODAY, SUBSTITUTE,
+  and HYPERLINK (a «Чек» cell of the Google sheet: the file has no link to offer).
 - The figures read «Операции» by whole columns (`'Операции'!$E:$E`): rows appended by the sync
   worker are counted without touching a formula, SUMIFS ignores the text header, and all three
   programs limit whole-column SUMIFS to the used rows, so it stays fast.
 - Months are real dates (the 1st) shown as MM.YYYY; a month's figures select «Операции» rows by
   the date column (>= the 1st, < the next 1st), a numeric test no locale or program reads
   differently ("2026-11" as a criterion could be taken for a date by one and not another).
+- A name is never a criterion as it is: SUMIFS reads a leading "<", ">" or "=" as a comparison
+  and "*", "?", "~" as wildcards, so «<без категории>» or «a*b» would count other rows. Every
+  name is matched by `"=" + the name with "~", "*", "?" escaped by "~"` (`exact` for a name
+  known now, `exact_of` for one in a cell: a column header, a selector), which Google Sheets,
+  LibreOffice (wildcards on, as it opens XLSX) and Excel all read as "equal to this text".
 - A dimension selector ("все" or a value) becomes a criterion in a helper cell on «Списки»:
   "все" (or an emptied selector) turns into `"<>" + a string no cell holds`, which every
   program matches against every cell including blank ones, so an entry without a manager still
-  counts when no manager is chosen.
+  counts when no manager is chosen; any other value into its exact criterion.
 """
 
 from __future__ import annotations
@@ -233,6 +238,23 @@ RECEIPT_MARK = "есть"
 ReceiptLink = Callable[[int], str]  # an entry id → the address its receipt is served at
 
 
+WILDCARDS = ("~", "*", "?")  # "~" first: the escapes added after it are not escaped again
+
+
+def exact(value: str) -> str:
+    """A criterion matching the cells equal to `value` and nothing else, as a formula string."""
+    criterion = "=" + "".join("~" + char if char in WILDCARDS else char for char in value)
+    return '"' + criterion.replace('"', '""') + '"'
+
+
+def exact_of(ref: str) -> str:
+    """The criterion `exact` gives for the text in cell `ref`, built by the formula itself."""
+    escaped = ref
+    for char in WILDCARDS:
+        escaped = f'SUBSTITUTE({escaped},"{char}","~{char}")'
+    return f'"="&{escaped}'
+
+
 def _ops(title: str) -> str:
     """A whole-column reference into «Операции» by header title, e.g. 'Операции'!$E:$E."""
     titles = [column.title for column in OPERATIONS_COLUMNS]
@@ -347,7 +369,9 @@ def lists_sheet(shape: LedgerShape) -> tuple[Sheet, tuple[str, ...]]:
         cells.append(
             Cell(
                 f"{CRITERIA_COLUMN}{SELECTOR_ROW + index}",
-                Formula(f'=IF(OR({selector}="{ALL}",{selector}=""),"<>{NEVER}",{selector})'),
+                Formula(
+                    f'=IF(OR({selector}="{ALL}",{selector}=""),"<>{NEVER}",{exact_of(selector)})'
+                ),
             )
         )
     sources = tuple(
@@ -398,29 +422,35 @@ def _sumifs(month_cell: str, *criteria: str, selectors: bool) -> str:
     return f"SUMIFS({','.join(parts)})"
 
 
+# The «Вид» criteria.
+IS_INCOME = exact(KIND_NAMES[EntryKind.INCOME])
+IS_EXPENSE = exact(KIND_NAMES[EntryKind.EXPENSE])
+IS_REVERSAL = exact(KIND_NAMES[EntryKind.REVERSAL])
+
+
 def income_formula(month_cell: str, *, selectors: bool) -> str:
     """Income: income entries, less reversals of income (the negative reversals)."""
     kind = _ops("Вид")
     amount = _ops("Сумма, ₽")
     return (
-        _sumifs(month_cell, kind, '"доход"', selectors=selectors)
+        _sumifs(month_cell, kind, IS_INCOME, selectors=selectors)
         + "+"
-        + _sumifs(month_cell, kind, '"сторно"', amount, '"<0"', selectors=selectors)
+        + _sumifs(month_cell, kind, IS_REVERSAL, amount, '"<0"', selectors=selectors)
     )
 
 
 def expense_formula(month_cell: str, category: str | None, *, selectors: bool) -> str:
     """Spending as a positive figure: expenses less their reversals (the positive ones).
 
-    `category` is a cell reference or a quoted name; None means every category.
+    `category` is a criterion (`exact` of a name, `exact_of` a cell); None: every category.
     """
     kind, amount = _ops("Вид"), _ops("Сумма, ₽")
     narrow = (_ops("Категория"), category) if category is not None else ()
     return (
         "-("
-        + _sumifs(month_cell, *narrow, kind, '"расход"', selectors=selectors)
+        + _sumifs(month_cell, *narrow, kind, IS_EXPENSE, selectors=selectors)
         + "+"
-        + _sumifs(month_cell, *narrow, kind, '"сторно"', amount, '">0"', selectors=selectors)
+        + _sumifs(month_cell, *narrow, kind, IS_REVERSAL, amount, '">0"', selectors=selectors)
         + ")"
     )
 
@@ -446,7 +476,10 @@ def profit_sheet(
         month_cell = f"$A{r}"
         by_category = [
             Formula(
-                "=" + expense_formula(month_cell, f"{letter}${PROFIT_HEADER_ROW}", selectors=True)
+                "="
+                + expense_formula(
+                    month_cell, exact_of(f"{letter}${PROFIT_HEADER_ROW}"), selectors=True
+                )
             )
             for letter in (get_column_letter(first_category + i) for i in range(len(categories)))
         ]
@@ -502,6 +535,7 @@ def _total_row(width: int, first: int, last: int) -> tuple[CellValue, ...]:
 def marketing_sheet(months: Sequence[date], category: str | None) -> Sheet:
     """Turnover and marketing spend by month (the whole business), and their chart;
     `category` is the marketing category's current name (None: there is none)."""
+    marketing = exact(category if category is not None else NEVER)
     rows: list[tuple[CellValue, ...]] = []
     for offset, month in enumerate(months):
         r = 2 + offset
@@ -509,7 +543,7 @@ def marketing_sheet(months: Sequence[date], category: str | None) -> Sheet:
             (
                 month,
                 Formula("=" + income_formula(f"$A{r}", selectors=False)),
-                Formula("=" + expense_formula(f"$A{r}", f'"{category or NEVER}"', selectors=False)),
+                Formula("=" + expense_formula(f"$A{r}", marketing, selectors=False)),
                 Formula(f'=IFERROR(C{r}/B{r},"")'),
             )
         )

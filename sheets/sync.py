@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, select
 from config.settings import Settings
 from ledger.categories import resolution
 from ledger.clock import Clock
+from ledger.notices import SheetsProblem
 from ledger.storage.database import Database
 from ledger.storage.models import SheetRowRow, SheetStateRow
 from sheets.google_client import classify, open_spreadsheet
@@ -64,12 +65,18 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class SheetsUnavailable(Exception):
-    """Google refused or could not be reached; `reason` is short and safe to log."""
+    """Google refused or could not be reached; `reason` is short and safe to log, `problem`
+    what the owner is told (`sheets.health`)."""
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, problem: SheetsProblem | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        if problem is None:
+            problem = SheetsProblem.UNAVAILABLE if retryable else SheetsProblem.REFUSED
+        self.problem = problem
 
 
 @dataclass(slots=True)
@@ -354,7 +361,9 @@ class SheetsSync:
                 if not failure.retryable or attempt + 1 == pacing.attempts:
                     if not failure.retryable:
                         self._spreadsheet = None  # reopen next time (a share or a key changed)
-                    raise SheetsUnavailable(failure.reason, retryable=failure.retryable) from exc
+                    raise SheetsUnavailable(
+                        failure.reason, retryable=failure.retryable, problem=failure.problem
+                    ) from exc
                 delay = min(pacing.backoff_cap, pacing.backoff_base * 2**attempt)
                 log.info("Google Sheets: %s; retrying in %.1f s", failure.reason, delay)
                 await self._sleep(delay * self._rng.uniform(0.5, 1.0))

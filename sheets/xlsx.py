@@ -117,7 +117,8 @@ def _render_sheet(ws: Worksheet, sheet: Sheet) -> None:
 def _render_header(ws: Worksheet, sheet: Sheet) -> None:
     fill = PatternFill("solid", fgColor=HEADER_FILL)
     for index, column in enumerate(sheet.columns, start=1):
-        cell = ws.cell(row=sheet.header_row, column=index, value=column.title)
+        cell = ws.cell(row=sheet.header_row, column=index)
+        _set_value(cell, column.title)  # a category called "=x" is a title, not a formula
         cell.font, cell.fill, cell.border = HEADER_FONT, fill, HEADER_BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     if sheet.note:

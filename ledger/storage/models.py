@@ -350,7 +350,8 @@ class AmoTokenRow(Base):
 
 
 class SyncMarkRow(Base):
-    """Where a sync with an outside system got to (e.g. leads updated since)."""
+    """Where a sync with an outside system got to (e.g. leads updated since; since when
+    Google Sheets refuses us, while it does: sheets.health)."""
 
     __tablename__ = "sync_marks"
 
@@ -360,7 +361,8 @@ class SyncMarkRow(Base):
 
 
 class SyncRunRow(Base):
-    """One pass of a sync (a webhook batch, a reconcile): what it did and what failed."""
+    """One pass of a sync (a webhook batch, a reconcile, a failed Google Sheets push): what it
+    did and what failed; `source` tells whose."""
 
     __tablename__ = "sync_runs"
 

@@ -35,6 +35,10 @@ from ledger.notices import (
     InviteAccepted,
     Notice,
     NoticeFacts,
+    SheetsBroken,
+    SheetsDailySummary,
+    SheetsProblem,
+    SheetsRestored,
 )
 from ledger.payments import PaymentStatus
 from ledger.profit import DIMENSIONS, MonthError, MonthFigures
@@ -142,7 +146,30 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
     ],
     Notice.DEAL_PROBLEMS: [DealProblems("Kitchen", 4242, ("prepayment is not a number",))],
     Notice.AMO_DAILY_SUMMARY: [AmoDailySummary(deals=3, webhooks=12, errors=1)],
+    Notice.SHEETS_BROKEN: [
+        *(
+            SheetsBroken(problem.value, "1AbCdEf", account)
+            for problem in (
+                SheetsProblem.NO_ACCESS,
+                SheetsProblem.NOT_FOUND,
+                SheetsProblem.KEY_REFUSED,
+            )
+            for account in ("kopeyka@project.iam.gserviceaccount.com", None)
+        ),
+        SheetsBroken(SheetsProblem.REFUSED.value, "1AbCdEf", None),
+    ],
+    Notice.SHEETS_RESTORED: [SheetsRestored()],
+    Notice.SHEETS_DAILY_SUMMARY: [
+        SheetsDailySummary(failures, problem.value, broken)
+        for failures, problem, broken in (
+            (1, SheetsProblem.UNAVAILABLE, False),
+            (3, SheetsProblem.UNAVAILABLE, False),
+            (1440, SheetsProblem.NO_ACCESS, True),
+        )
+    ],
 }
+# Facts the words stand for rather than repeat (a problem's kind, where the sheet is).
+NOT_QUOTED = {"currency", "state", "role", "problem", "sheet_id"}
 
 
 def test_every_notice_has_a_sample() -> None:
@@ -164,7 +191,7 @@ def test_every_notice_has_its_text_in_every_language(facts: NoticeFacts) -> None
     assert not CYRILLIC.search(english), english
     for field in fields(facts):
         value = getattr(facts, field.name)
-        if isinstance(value, str) and field.name not in {"currency", "state", "role"}:
+        if isinstance(value, str) and field.name not in NOT_QUOTED:
             assert value in russian
             assert value in english
 
@@ -256,8 +283,9 @@ def english_renderings() -> list[str]:
         texts.revoke_button(user, Role.CASHIER),
         texts.revoked(user, Role.CASHIER),
         texts.deal_card(deal),
-        texts.deals_more(1),
-        texts.deals_more(5),
+        texts.page_of(2, 5),
+        texts.btn_page_previous(1),
+        texts.btn_page_next(3),
         *(texts.dimension_button(dimension, None) for dimension in DIMENSIONS),
         *(texts.profit_no_values(dimension) for dimension in DIMENSIONS),
         texts.profit_values_cut(60, 75),

@@ -105,6 +105,8 @@ class FakeSheets(AsyncServerContext):
     requests: list[RecordedRequest] = field(default_factory=list)
     write_requests: int = 0  # write calls received (whatever their answer)
     spreadsheets: dict[str, Spreadsheet] = field(default_factory=dict)
+    # Service accounts whose key was deleted: the token endpoint answers invalid_grant.
+    revoked_keys: set[str] = field(default_factory=set)
     base_url: str = ""
 
     def __post_init__(self) -> None:
@@ -285,6 +287,11 @@ class FakeSheets(AsyncServerContext):
                 GOOGLE_TOKEN_URI,  # google-auth's service accounts always name Google's
             )
         ):
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
+                status=400,
+            )
+        if claims["iss"] in self.revoked_keys:
             return web.json_response(
                 {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
                 status=400,

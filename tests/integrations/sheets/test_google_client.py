@@ -17,7 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from config.settings import Settings
-from sheets.google_client import classify, open_from_settings, open_spreadsheet
+from ledger.notices import SheetsProblem
+from sheets.google_client import (
+    classify,
+    open_from_settings,
+    open_spreadsheet,
+    service_account_email,
+)
 from tests.fakes.sheets import FakeSheets
 
 CLIENT_EMAIL = "kopeyka@kopeyka-test.iam.gserviceaccount.com"
@@ -118,10 +124,12 @@ async def test_unshared_and_missing_sheets_are_permanent(fake: FakeSheets, tmp_p
         await asyncio.to_thread(open_spreadsheet, path, private, fake.base_url)
     assert classify(denied.value).retryable is False
     assert classify(denied.value).status == 403
+    assert classify(denied.value).problem is SheetsProblem.NO_ACCESS
     with pytest.raises(gspread.SpreadsheetNotFound) as missing:
         await asyncio.to_thread(open_spreadsheet, path, "no-such-sheet", fake.base_url)
     assert classify(missing.value).retryable is False
     assert classify(missing.value).status == 404
+    assert classify(missing.value).problem is SheetsProblem.NOT_FOUND
 
 
 async def test_malformed_request_is_permanent(fake: FakeSheets, tmp_path: Path) -> None:
@@ -153,6 +161,17 @@ def test_classify_hides_tokens_and_sorts_auth_failures() -> None:
     refused = google.auth.exceptions.RefreshError("invalid_grant: bad assertion=eyJa.eyJb.sig")
     failure = classify(refused)
     assert failure.retryable is False
+    assert failure.problem is SheetsProblem.KEY_REFUSED
     assert "eyJ" not in failure.reason
     assert classify(requests.Timeout("read timed out")).retryable
+    assert classify(requests.Timeout("read timed out")).problem is SheetsProblem.UNAVAILABLE
     assert classify(FileNotFoundError("service-account.json")).retryable is False
+    assert classify(FileNotFoundError("x")).problem is SheetsProblem.KEY_REFUSED
+
+
+def test_the_service_account_email_is_read_from_the_key_file_or_is_none(tmp_path: Path) -> None:
+    assert service_account_email(service_account_file(tmp_path, "http://x/token")) == CLIENT_EMAIL
+    assert service_account_email(tmp_path / "missing.json") is None
+    assert service_account_email(None) is None
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    assert service_account_email(tmp_path / "broken.json") is None

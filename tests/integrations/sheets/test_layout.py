@@ -17,6 +17,8 @@ from sheets.layout import (
     REQUESTS,
     Formula,
     build_layout,
+    exact,
+    exact_of,
     months_of,
     operations_row,
     shape_of,
@@ -24,7 +26,19 @@ from sheets.layout import (
 from sheets.projection import LedgerRow, Projection
 
 # Functions Google Sheets, LibreOffice 7.x and Excel all compute (see DESIGN.md, "Formulas").
-PORTABLE = {"SUMIFS", "SUM", "IF", "AND", "OR", "IFERROR", "DATE", "YEAR", "MONTH", "TODAY"}
+PORTABLE = {
+    "SUMIFS",
+    "SUM",
+    "IF",
+    "AND",
+    "OR",
+    "IFERROR",
+    "DATE",
+    "YEAR",
+    "MONTH",
+    "TODAY",
+    "SUBSTITUTE",
+}
 
 
 def entry(entry_id: int, day: date, kind: str, category: str, amount: str, **dims) -> LedgerRow:
@@ -170,8 +184,9 @@ def test_a_selector_set_to_all_or_emptied_matches_every_cell_blank_ones_included
     lists = layout().sheet(LISTS)
     criteria = {c.ref: c.value.text for c in lists.cells if isinstance(c.value, Formula)}
 
+    chosen = 'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(\'Прибыль\'!$B$2,"~","~~"),"*","~*"),"?","~?")'
     assert criteria["G2"] == (
-        "=IF(OR('Прибыль'!$B$2=\"все\",'Прибыль'!$B$2=\"\"),\"<>§нет§\",'Прибыль'!$B$2)"
+        '=IF(OR(\'Прибыль\'!$B$2="все",\'Прибыль\'!$B$2=""),"<>§нет§","="&' + chosen + ")"
     )
     assert set(criteria) == {"G2", "G3", "G4", "G5"}
 
@@ -186,3 +201,31 @@ def test_the_marketing_chart_plots_turnover_and_marketing_over_the_month_rows() 
         ("'Маркетинг и оборот'!$B$1", "'Маркетинг и оборот'!$B$2:$B$5"),
         ("'Маркетинг и оборот'!$C$1", "'Маркетинг и оборот'!$C$2:$C$5"),
     ]
+
+
+def test_a_name_becomes_an_equality_criterion_with_its_wildcards_escaped() -> None:
+    assert exact("<без категории>") == '"=<без категории>"'
+    assert exact(">5") == '"=>5"'
+    assert exact("=x") == '"==x"'
+    assert exact("a*b") == '"=a~*b"'
+    assert exact("what?") == '"=what~?"'
+    assert exact("~tilde") == '"=~~tilde"'
+    assert exact("~*") == '"=~~~*"'
+    assert exact('кавычки "в" имени') == '"=кавычки ""в"" имени"'
+    assert exact("Аренда") == '"=Аренда"'
+    assert exact_of("C$7") == (
+        '"="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(C$7,"~","~~"),"*","~*"),"?","~?")'
+    )
+
+
+def test_no_name_reaches_a_formula_as_a_bare_criterion() -> None:
+    projection = Projection(LEDGER, ["a*b", "Аренда"], marketing_category="a*b")
+    book = build_layout(projection, today=date(2026, 11, 23))
+    profit = book.sheet(PROFIT)
+    marketing = book.sheet(MARKETING)
+
+    category = profit.rows[0][2].text
+    assert f"'Операции'!$D:$D,{exact_of(f'C${PROFIT_HEADER_ROW}')}," in category
+    assert "'Операции'!$C:$C,\"=расход\"" in category
+    assert "'Операции'!$C:$C,\"=сторно\"" in category
+    assert "'Операции'!$D:$D,\"=a~*b\"" in marketing.rows[0][2].text

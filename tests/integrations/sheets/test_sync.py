@@ -19,6 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from ledger.categories import DEFAULT_CATEGORIES, CategoryService
@@ -306,10 +307,15 @@ def grid_to_xlsx(fake: FakeSheets, spreadsheet: str, path: Path) -> None:
     for sheet in fake.metadata(spreadsheet)["sheets"]:
         title = sheet["properties"]["title"]
         target = book.create_sheet(title)
-        for r, row in enumerate(fake.values(spreadsheet, title), start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None and value != "":
-                    target.cell(r, c, value)
+        for (r, c), cell in fake.sheet(spreadsheet, title).cells.items():
+            value = cell.get("userEnteredValue") or {}
+            if "stringValue" in value:  # text stays text, "=x" included
+                target.cell(r + 1, c + 1).value = value["stringValue"]
+                target.cell(r + 1, c + 1).data_type = "s"
+            elif "formulaValue" in value:
+                target.cell(r + 1, c + 1, value["formulaValue"])
+            elif "numberValue" in value:
+                target.cell(r + 1, c + 1, value["numberValue"])
     book.save(path)
 
 
@@ -473,6 +479,51 @@ async def test_switching_receipt_links_on_rewrites_the_rows_with_links(
     assert entry_ids(fake, spreadsheet) == ids
     assert report.rows_written == 3
     assert again.rows_written == 0
+
+
+# Names SUMIFS would read as a comparison or a pattern, each after the name it would then take.
+MISREAD = ["x", "=x", "aXb", "a*b", "what!", "what?", "tilde", "~tilde", "5", ">5"]
+MISREAD += ["без категории", "<без категории>"]
+
+
+async def test_names_a_criterion_would_misread_are_escaped_and_count_as_themselves(
+    fake, key_file, database, clock, tmp_path
+):
+    async with database.write() as session:
+        session.add_all(
+            CategoryRow(name=name, keywords=[], position=100 + i) for i, name in enumerate(MISREAD)
+        )
+    spending = [
+        (date(2026, 11, 3), name, str(rubles), city)
+        for i, name in enumerate(MISREAD)
+        for rubles, city in (((i + 1) * 1000, "~tilde"), (i + 1, "tilde"))
+    ]
+    await post_entries(database, clock, spending)
+    spreadsheet = fake.create_spreadsheet("Копейка")
+    await make_sync(fake, spreadsheet, key_file, database, clock).push()
+
+    header = fake.values(spreadsheet, PROFIT)[PROFIT_HEADER_ROW - 1]
+    for name in MISREAD:
+        letter = get_column_letter(header.index(name) + 1)
+        formula = fake.formula(spreadsheet, PROFIT, f"{letter}{PROFIT_HEADER_ROW + 1}")
+        escaped = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({letter}${PROFIT_HEADER_ROW},"~","~~"),'
+        assert f"'{OPERATIONS}'!$D:$D,\"=\"&{escaped}" in formula
+    city = fake.formula(spreadsheet, LISTS, "G5")
+    assert city.endswith(
+        ',"="&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(\'Прибыль\'!$B$5,"~","~~"),"*","~*"),"?","~?"))'
+    )
+
+    path = tmp_path / "from-google.xlsx"
+    grid_to_xlsx(fake, spreadsheet, path)
+    book = openpyxl.load_workbook(path)
+    book[PROFIT]["B5"] = "~tilde"  # the «Город» selector, as the owner picks it
+    book.save(path)
+    computed = recalculated(path, tmp_path)[PROFIT]
+
+    month = [cell.value for cell in computed[PROFIT_HEADER_ROW + 1]]
+    assert {name: month[header.index(name)] for name in MISREAD} == {
+        name: (i + 1) * 1000 for i, name in enumerate(MISREAD)
+    }
 
 
 async def test_doctor_opens_the_spreadsheet_or_says_why_not(fake, key_file, capsys):

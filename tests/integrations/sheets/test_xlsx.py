@@ -7,6 +7,7 @@ the entries themselves.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from datetime import date, timedelta
@@ -198,9 +199,10 @@ def test_profit_is_formulas_over_operations_with_dropdown_selectors(workbook_pat
     ]
     income = sheet["B8"].value
     assert income.startswith("=SUMIFS('Операции'!$E:$E,'Операции'!$A:$A,\">=\"&$A8,")
-    assert "'Операции'!$C:$C,\"доход\"" in income
+    assert "'Операции'!$C:$C,\"=доход\"" in income
     assert "'Операции'!$H:$H,'Списки'!$G$2" in income
-    assert "'Операции'!$D:$D,C$7" in sheet["C8"].value
+    category = 'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(C$7,"~","~~"),"*","~*"),"?","~?")'
+    assert f"'Операции'!$D:$D,\"=\"&{category}" in sheet["C8"].value
     assert sheet["I8"].value == "=B8-H8"
     assert sheet["J8"].value == '=IFERROR(I8/B8,"")'
     assert sheet["B11"].value == "=SUM(B8:B10)"
@@ -372,6 +374,95 @@ def test_libreoffice_follows_a_selector(
         assert_month(computed_profit(computed, row), expected_profit(kept, month))
     unfiltered = expected_profit(LEDGER, "2026-09")["expenses"]
     assert computed_profit(computed, 8)["expenses"] < unfiltered  # the selector did narrow
+
+
+# -- names a criterion would misread -----------------------------------------------------------
+
+# Each name SUMIFS would read as a comparison or a pattern, after the name it would then match.
+NAMES = [
+    "без категории",
+    "<без категории>",
+    ">5",
+    "x",
+    "=x",
+    "aXb",
+    "a*b",
+    "what!",
+    "what?",
+    "tilde",
+    "~tilde",
+    'кавычки "в" имени',
+    "Аренда",
+]
+# The dimensions' selectors set to such names, and the names they must not take in.
+CHOSEN = {"manager": "<Иванов>", "product": "a*b", "salon": "what?", "city": "~tilde"}
+NOT_CHOSEN = {"manager": "Иванов", "product": "a-b", "salon": "what!", "city": "tilde"}
+
+
+def misread_ledger() -> list[LedgerRow]:
+    """Every name spends its own power of two (a sum tells which names it took in), and every
+    mix of chosen and other dimension values spends too."""
+    day = date(2026, 11, 2)
+    rows = [entry(i, day, "expense", name, f"-{2**i}", **CHOSEN) for i, name in enumerate(NAMES, 1)]
+    rows.append(entry(90, day, "expense", "=x", "-3"))
+    rows.append(entry(91, day, "reversal", "=x", "3", reverses_entry_id=90))
+    rows.append(entry(92, day, "income", "Оплата", "100000", **CHOSEN))
+    rows.append(entry(93, day, "income", "Оплата", "7", **{**CHOSEN, "city": "tilde"}))
+    for n, picks in enumerate(itertools.product((True, False), repeat=len(CHOSEN))):
+        dims = {
+            dim: CHOSEN[dim] if chosen else NOT_CHOSEN[dim]
+            for dim, chosen in zip(CHOSEN, picks, strict=True)
+        }
+        rows.append(entry(100 + n, day, "expense", NAMES[n % len(NAMES)], f"-{3**n}", **dims))
+    return rows
+
+
+def spent(ledger: list[LedgerRow], name: str) -> Decimal:
+    return -sum((r.amount for r in ledger if r.category == name and r.kind != "income"), Decimal(0))
+
+
+def misread_workbook(tmp_path: Path, **selectors: str) -> tuple[list[LedgerRow], openpyxl.Workbook]:
+    ledger = misread_ledger()
+    path = export_xlsx(
+        Projection(ledger, NAMES, marketing_category="a*b"), tmp_path / "names.xlsx", TODAY
+    )
+    if selectors:
+        book = openpyxl.load_workbook(path)
+        for dim, value in selectors.items():
+            book["Прибыль"][f"B{2 + list(CHOSEN).index(dim)}"] = value
+        book.save(path)
+    return ledger, recalculated(path, tmp_path)
+
+
+def test_libreoffice_counts_each_name_as_itself_however_a_criterion_would_read_it(
+    tmp_path: Path,
+) -> None:
+    ledger, book = misread_workbook(tmp_path)
+
+    profit = book["Прибыль"]
+    header = [c.value for c in profit[PROFIT_HEADER_ROW]]
+    figures = {
+        name: profit.cell(PROFIT_HEADER_ROW + 1, header.index(name) + 1).value for name in NAMES
+    }
+    assert {name: Decimal(str(figure)) for name, figure in figures.items()} == {
+        name: spent(ledger, name) for name in NAMES
+    }
+    assert Decimal(str(book["Маркетинг и оборот"]["C2"].value)) == spent(ledger, "a*b")
+
+
+def test_libreoffice_follows_selectors_set_to_names_a_criterion_would_misread(
+    tmp_path: Path,
+) -> None:
+    ledger, book = misread_workbook(tmp_path, **CHOSEN)
+
+    kept = [r for r in ledger if all(getattr(r, dim) == CHOSEN[dim] for dim in CHOSEN)]
+    profit = book["Прибыль"]
+    header = [c.value for c in profit[PROFIT_HEADER_ROW]]
+    row = [c.value for c in profit[PROFIT_HEADER_ROW + 1]]
+    assert Decimal(str(row[1])) == Decimal(100000)
+    assert {name: Decimal(str(row[header.index(name)])) for name in NAMES} == {
+        name: spent(kept, name) for name in NAMES
+    }
 
 
 # -- what the database gives -----------------------------------------------------------------
