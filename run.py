@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         if command == "sheet":
             return asyncio.run(cli.sheet(settings, args.action))
     except SettingsError as exc:
+        if command == "doctor":
+            from app.doctor import report_settings_errors
+
+            return report_settings_errors(exc.lines)
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
         return 2

@@ -16,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.context import AppContext
 from config.mappings import load_mappings
-from config.settings import Settings
+from config.settings import SECRET_KEY_FILE, SECRET_KEY_MIN_LENGTH, Settings, SettingsError
 from ledger.clock import Clock, SystemClock
 from ledger.storage.database import Database, create_engine
 
 log = logging.getLogger(__name__)
-SECRET_KEY_FILE = "secret_key"
 
 
 def load_secret_key(settings: Settings) -> bytes:
@@ -36,7 +35,17 @@ def load_secret_key(settings: Settings) -> bytes:
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_urlsafe(48))
         log.info("generated a new secret key in %s", path)
-    return path.read_text().strip().encode()
+    key = path.read_text().strip()
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        # Written by hand, or cut short: a guessable key would sign anyone's invites.
+        raise SettingsError(
+            [
+                f"SECRET_KEY: not set, and {path} holds only {len(key)} characters (at least "
+                f"{SECRET_KEY_MIN_LENGTH} needed) — delete the file to have a new key "
+                "generated, or set SECRET_KEY"
+            ]
+        )
+    return key.encode()
 
 
 async def create_app_context(

@@ -131,6 +131,36 @@ def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
         assert password not in result.stdout
 
 
+def test_doctor_names_weak_secrets_plainly_instead_of_set(cli) -> None:
+    result = cli(
+        "doctor",
+        SECRET_KEY="short-key",
+        AMOCRM_BASE_URL="https://firm.amocrm.ru",
+        AMOCRM_WEBHOOK_SECRET="x",
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("[BAD] SECRET_KEY: too short to be safe (9 characters)") for line in lines
+    ), result.stdout
+    assert any(line.startswith("[BAD] AMOCRM_WEBHOOK_SECRET: too short") for line in lines)
+    assert "short-key" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_hand_written_key_file_too_short_stops_start_up(cli) -> None:
+    cli.data_dir.mkdir()
+    (cli.data_dir / "secret_key").write_text("1234\n")
+
+    result = cli("export-xlsx")
+
+    assert result.returncode == 2
+    [line] = _stderr_lines(result)
+    assert line.startswith("Configuration error: SECRET_KEY: not set, and ")
+    assert "holds only 4 characters" in line
+
+
 def test_doctor_without_an_amocrm_token_says_how_to_authorise(cli) -> None:
     result = cli(
         "doctor",
