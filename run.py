@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
-        from config.logging import secret_values, setup_logging
+        from config.logging import configure_logging
 
-        setup_logging(settings.log_level, secret_values(settings))
+        configure_logging(settings)
         from app import cli
 
         if command == "run":

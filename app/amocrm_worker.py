@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from amocrm_client.integration import SEPARATE_PROCESS_POLL_SECONDS
 from app.amocrm_commands import open_amocrm
 from app.composition import freeze_startup_objects
-from config.logging import secret_values, setup_logging
+from config.logging import configure_logging
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 def _child_main(settings: Settings) -> None:
-    setup_logging(settings.log_level, secret_values(settings))
+    configure_logging(settings)
     # Ctrl+C reaches the whole process group: the parent decides when the child stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     asyncio.run(serve_amocrm_worker(settings))

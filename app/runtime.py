@@ -16,7 +16,7 @@ from sqlalchemy import delete
 
 from app.composition import freeze_startup_objects
 from app.context import AppContext
-from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
+from app.webapp import TELEGRAM_WEBHOOK_PATH, create_runner, create_web_app
 from bot.notifier import create_notify_handler
 from bot.texts import SOURCE_LANGUAGE, catalogues, texts_for
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
@@ -169,7 +169,7 @@ class AmoRuntime:
 
 
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app)
+    runner = create_runner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

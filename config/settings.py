@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     default_language: str = "ru"
     amount_limit: Decimal = Field(default=Decimal("1000000000"), gt=0)
     log_level: str = "INFO"
+    # SQL statements in the log (at INFO), their values always hidden; off: never logged.
+    log_sql: bool = False
 
     google_service_account_file: Path | None = None
     sheet_id: str | None = None

@@ -49,7 +49,9 @@ def create_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Async
     cannot dispose of the engine when it is done.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    # A statement's values (tokens, ledger rows) never reach a log line or an error message,
+    # whatever the log level: SQLAlchemy shows "[SQL parameters hidden …]" instead.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not pooled:
         options["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":

@@ -436,3 +436,4 @@ def test_the_example_env_copied_as_it_is_starts() -> None:
 
     assert settings.secret_key is None
     assert not settings.amocrm_webhooks_on
+    assert settings.log_sql is False
