@@ -25,10 +25,9 @@ from ledger.storage.models import ProcessedUpdateRow
 # amoCRM and Google Sheets are imported where they are switched on: a bot without them
 # starts without loading their clients (gspread, openpyxl through the layout, …).
 if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-
     from amocrm_client.integration import AmoIntegration
     from amocrm_client.webhook_endpoint import AmoWebhookConfig
+    from app.amocrm_worker import WorkerProcess
     from sheets.sync import SheetsSync
 
 log = logging.getLogger(__name__)
@@ -122,7 +121,7 @@ class AmoRuntime:
     def __init__(self, context: AppContext) -> None:
         self._context = context
         self.inline: AmoIntegration | None = None
-        self.worker_process: BaseProcess | None = None
+        self.worker_process: WorkerProcess | None = None
         self.webhook: AmoWebhookConfig | None = None
 
     def start(self, scheduler: AsyncIOScheduler) -> None:
