@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
-        from config.logging import secret_values, setup_logging
+        from config.logging import configure_logging
 
-        setup_logging(settings.log_level, secret_values(settings))
+        configure_logging(settings)
         from app import cli
 
         if command == "run":
@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         if command == "sheet":
             return asyncio.run(cli.sheet(settings, args.action))
     except SettingsError as exc:
+        if command == "doctor":
+            from app.doctor import report_settings_errors
+
+            return report_settings_errors(exc.lines)
         for line in exc.lines:
             print(f"Configuration error: {line}", file=sys.stderr)
         return 2

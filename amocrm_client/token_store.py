@@ -2,6 +2,8 @@
 
 amoCRM's refresh tokens are single-use, so a rotated pair must be durable before it is used;
 every read goes to the database, because another replica may have rotated the pair since.
+Every pair read or stored is handed to the log's redaction first, so a rotated token is
+masked in any line from then on, in this process and in the worker's.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from amocrm_client.errors import AmoUnauthorized
 from amocrm_client.models import TokenPair
+from config.logging import remember_secret
 from ledger.clock import Clock
 from ledger.storage.database import Database
 from ledger.storage.models import AmoTokenRow
@@ -28,6 +31,7 @@ class DatabaseTokenStore:
             row = await session.get(AmoTokenRow, _ROW_ID)
         if row is None:
             raise AmoUnauthorized(401, "No tokens", NOT_AUTHORISED)
+        remember_secret(row.access_token, row.refresh_token)
         return TokenPair(
             access_token=row.access_token,
             refresh_token=row.refresh_token,
@@ -41,6 +45,7 @@ class DatabaseTokenStore:
 
     async def save(self, pair: TokenPair) -> None:
         refresh = pair.refresh_token.get_secret_value() if pair.refresh_token else None
+        remember_secret(pair.access_token.get_secret_value(), refresh)
         async with self._database.write() as session:
             row = await session.get(AmoTokenRow, _ROW_ID)
             if row is None:

@@ -11,6 +11,7 @@ from amocrm_client.errors import AmoError
 from amocrm_client.integration import AmoIntegration
 from amocrm_client.token_store import NOT_AUTHORISED
 from app.composition import create_app_context
+from config.logging import remember_secret
 from config.settings import Settings, SettingsError
 
 
@@ -46,6 +47,7 @@ async def authorise(settings: Settings, code: str) -> int:
         raise SettingsError(
             ["AMOCRM_LONG_LIVED_TOKEN: set — remove it to use the OAuth integration instead"]
         )
+    remember_secret(code.strip())  # a code lives 20 minutes: long enough to be used by another
     async with open_amocrm(settings) as amocrm:
         try:
             await amocrm.client.exchange_code(code.strip())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import secrets
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.context import AppContext
 from config.mappings import load_mappings
-from config.settings import Settings
+from config.settings import SECRET_KEY_FILE, SECRET_KEY_MIN_LENGTH, Settings, SettingsError
 from ledger.clock import Clock, SystemClock
 from ledger.storage.database import Database, create_engine
+from ledger.storage.files import secure_data_dir, write_private
 
 log = logging.getLogger(__name__)
-SECRET_KEY_FILE = "secret_key"
 
 
 def load_secret_key(settings: Settings) -> bytes:
@@ -30,13 +29,20 @@ def load_secret_key(settings: Settings) -> bytes:
         return settings.secret_key.get_secret_value().encode()
     path = Path(settings.data_dir) / SECRET_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         # Created private from the first byte: the key signs invites and links.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48))
+        write_private(path, secrets.token_urlsafe(48).encode())
         log.info("generated a new secret key in %s", path)
-    return path.read_text().strip().encode()
+    key = path.read_text().strip()
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        # Written by hand, or cut short: a guessable key would sign anyone's invites.
+        raise SettingsError(
+            [
+                f"SECRET_KEY: not set, and {path} holds only {len(key)} characters (at least "
+                f"{SECRET_KEY_MIN_LENGTH} needed) — delete the file to have a new key "
+                "generated, or set SECRET_KEY"
+            ]
+        )
+    return key.encode()
 
 
 async def create_app_context(
@@ -47,6 +53,8 @@ async def create_app_context(
     The caller disposes of `context.database` when done.
     """
     mappings = load_mappings(settings.mappings_file)
+    # Before anything is written there: the database, the key and exports are private.
+    secure_data_dir(Path(settings.data_dir))
     database = Database(engine or create_engine(settings.effective_database_url))
     await database.migrate()
     context = AppContext(

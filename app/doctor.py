@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.mappings import load_mappings
-from config.settings import Settings, SettingsError
+from config.settings import (
+    SECRET_KEY_FILE,
+    SECRET_KEY_MIN_LENGTH,
+    WEBHOOK_SECRET_MIN_LENGTH,
+    Settings,
+    SettingsError,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -54,6 +60,7 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
         found.append((OK, "WEBHOOK_BASE_URL", f"webhook mode at {settings.webhook_base_url}"))
     else:
         found.append((OFF, "WEBHOOK_BASE_URL", "not set — polling mode"))
+    found.append(_telegram_webhook_secret(settings))
     found.append((OK, "WEB_HOST/WEB_PORT", f"{settings.web_host}:{settings.web_port}"))
     links = f"{settings.public_base_url}/receipts/…"
     if settings.public_url is not None:
@@ -64,12 +71,7 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
         found.append(
             (OFF, "PUBLIC_URL", "not set — the Google sheet marks receipts «есть», without a link")
         )
-    if settings.secret_key is None:
-        key_file = Path(settings.data_dir) / "secret_key"
-        state = "exists" if key_file.exists() else "will be generated on first run"
-        found.append((OK, "SECRET_KEY", f"not set — using {key_file} ({state})"))
-    else:
-        found.append((OK, "SECRET_KEY", "set"))
+    found.append(_secret_key(settings))
     found.append((OK, "DATABASE_URL", _hide_password(settings.effective_database_url)))
     found.append(
         (
@@ -139,9 +141,80 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
                 ),
             )
         )
+        found.extend(_amocrm_webhook(settings))
     else:
         found.append((OFF, "AMOCRM_BASE_URL", "not set — amoCRM integration off"))
     return found
+
+
+def _strength(length: int, minimum: int) -> str:
+    return f"set ({length} characters, at least {minimum} needed)"
+
+
+def _telegram_webhook_secret(settings: Settings) -> tuple[str, str, str]:
+    name = "TELEGRAM_WEBHOOK_SECRET"
+    secret = settings.telegram_webhook_secret
+    if secret is None:
+        # Settings refuse webhook mode without it: here it is polling mode.
+        return (OFF, name, "not set — needed only with WEBHOOK_BASE_URL")
+    length = len(secret.get_secret_value())
+    if not settings.webhook_mode:
+        return (OFF, name, f"set ({length} characters) but unused — polling mode")
+    return (OK, name, _strength(length, WEBHOOK_SECRET_MIN_LENGTH))
+
+
+def _secret_key(settings: Settings) -> tuple[str, str, str]:
+    if settings.secret_key is not None:
+        length = len(settings.secret_key.get_secret_value())
+        return (OK, "SECRET_KEY", _strength(length, SECRET_KEY_MIN_LENGTH))
+    key_file = Path(settings.data_dir) / SECRET_KEY_FILE
+    if not key_file.exists():
+        return (OK, "SECRET_KEY", f"not set — a key will be generated into {key_file}")
+    try:
+        length = len(key_file.read_text().strip())
+    except OSError as exc:
+        return (BAD, "SECRET_KEY", f"not set, and {key_file} cannot be read ({exc.strerror})")
+    if length < SECRET_KEY_MIN_LENGTH:
+        return (
+            BAD,
+            "SECRET_KEY",
+            f"not set, and {key_file} holds only {length} characters (at least "
+            f"{SECRET_KEY_MIN_LENGTH} needed) — delete the file to have a new key generated "
+            "(links and invites signed with the old one stop working)",
+        )
+    return (OK, "SECRET_KEY", f"not set — using the generated key in {key_file}")
+
+
+def _amocrm_webhook(settings: Settings) -> list[tuple[str, str, str]]:
+    secret = settings.amocrm_webhook_secret
+    if secret is None:
+        return [
+            (
+                OFF,
+                "AMOCRM_WEBHOOK_SECRET",
+                "not set — no webhook route: deals arrive only with the reconcile every "
+                f"{settings.amocrm_sync_minutes} min",
+            )
+        ]
+    # Settings refuse webhooks without the account id: every body is checked against it.
+    length = len(secret.get_secret_value())
+    return [
+        (OK, "AMOCRM_WEBHOOK_SECRET", _strength(length, WEBHOOK_SECRET_MIN_LENGTH)),
+        (
+            OK,
+            "AMOCRM_ACCOUNT_ID",
+            f"{settings.amocrm_account_id} — webhooks of other accounts are refused",
+        ),
+    ]
+
+
+def report_settings_errors(lines: list[str]) -> int:
+    """Settings that cannot even be loaded, in the doctor's own words: one [BAD] line each."""
+    for line in lines:
+        name, _, text = line.partition(": ")
+        print(_line(BAD, name, text) if text else _line(BAD, "settings", line))
+    print(f"\n{len(lines)} problem(s) found; fix them and run ./start doctor again.")
+    return 1
 
 
 def check_versions(constraints: Path = CONSTRAINTS) -> list[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from app.composition import freeze_startup_objects
 from app.context import AppContext
 from app.receipts import ReceiptFiles, receipt_links
-from app.webapp import TELEGRAM_WEBHOOK_PATH, create_web_app
+from app.webapp import TELEGRAM_WEBHOOK_PATH, create_runner, create_web_app
 from bot.notifier import create_notify_handler
 from bot.texts import SOURCE_LANGUAGE, catalogues, texts_for
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
@@ -26,10 +26,9 @@ from ledger.storage.models import ProcessedUpdateRow
 # amoCRM and Google Sheets are imported where they are switched on: a bot without them
 # starts without loading their clients (gspread, openpyxl through the layout, …).
 if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-
     from amocrm_client.integration import AmoIntegration
     from amocrm_client.webhook_endpoint import AmoWebhookConfig
+    from app.amocrm_worker import WorkerProcess
     from sheets.health import SheetsWatch
 
 log = logging.getLogger(__name__)
@@ -141,7 +140,7 @@ class AmoRuntime:
     def __init__(self, context: AppContext) -> None:
         self._context = context
         self.inline: AmoIntegration | None = None
-        self.worker_process: BaseProcess | None = None
+        self.worker_process: WorkerProcess | None = None
         self.webhook: AmoWebhookConfig | None = None
 
     def start(self, scheduler: AsyncIOScheduler) -> None:
@@ -188,7 +187,7 @@ class AmoRuntime:
 
 
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app)
+    runner = create_runner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -1,5 +1,6 @@
 """The aiohttp web app: Telegram's webhook (secret header checked), amoCRM's webhook (secret
-path checked), the receipts the workbook links to (signed path) and a health check.
+path checked), the receipts the workbook links to (signed path) and a health check; and its
+runner, whose access log never shows the secret.
 """
 
 from __future__ import annotations
@@ -7,11 +8,49 @@ from __future__ import annotations
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 
-from amocrm_client.webhook_endpoint import AmoWebhookConfig, register_amocrm_webhook
+from amocrm_client.webhook_endpoint import (
+    AMOCRM_WEBHOOK_ROUTE,
+    AmoWebhookConfig,
+    register_amocrm_webhook,
+)
 from app.receipts import ReceiptFiles, register_receipts
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
+# Paths whose next segment is a secret: the access log shows `***` in its place.
+SECRET_PATH_PREFIXES = (AMOCRM_WEBHOOK_ROUTE.removesuffix("{secret}"),)
+
+
+def private_path(path: str) -> str:
+    """`path` with any secret segment masked (whatever the method or the answer)."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            _, slash, rest = path[len(prefix) :].partition("/")
+            return f"{prefix}***{slash}{rest}"
+    return path
+
+
+class AccessLogger(AbstractAccessLogger):
+    """aiohttp's access line without the query string and with secret path segments masked
+    (aiohttp's own prints the request line as it came, amoCRM's webhook secret with it)."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %s %.3fs',
+            request.remote,
+            request.method,
+            private_path(request.path),
+            response.status,
+            response.body_length,
+            time,
+        )
+
+
+def create_runner(app: web.Application) -> web.AppRunner:
+    return web.AppRunner(app, access_log_class=AccessLogger)
 
 
 async def _health(_: web.Request) -> web.Response:

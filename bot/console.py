@@ -43,6 +43,7 @@ from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, 
 
 from bot.console_input import ConsoleInput
 from bot.response_models import KeepResponseModels
+from ledger.storage.files import private_dir, write_private
 
 CONSOLE_TOKEN = "1:console"
 CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "Kopeyka", "username": "kopeyka_console_bot"}
@@ -176,15 +177,16 @@ class ConsoleSession(BaseSession):
 
     def _send_file(self, method: SendDocument | SendPhoto) -> dict[str, Any]:
         upload = method.document if isinstance(method, SendDocument) else method.photo
-        self._files_dir.mkdir(parents=True, exist_ok=True)
+        # In the data folder, private like the rest of it: receipts, the whole workbook.
+        private_dir(self._files_dir)
         if isinstance(upload, FSInputFile):
             target = self._files_dir / Path(upload.filename or "file").name
-            target.write_bytes(Path(upload.path).read_bytes())
+            write_private(target, Path(upload.path).read_bytes())
         elif isinstance(upload, BufferedInputFile):
             # Named by the bot (a chart, a workbook): keep the name, so the extension opens it.
             name = Path(upload.filename or "file").name
             target = self._files_dir / f"{self.next_message_id()}-{name}"
-            target.write_bytes(upload.data)
+            write_private(target, upload.data)
         elif isinstance(upload, str):
             # A file id, sent back (a receipt): here, the path of the file the person sent.
             target = self.uploads.get(upload) or Path(upload)

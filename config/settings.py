@@ -25,9 +25,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
 SQLITE_FILE_NAME = "kopeyka.sqlite3"
+SECRET_KEY_FILE = "secret_key"  # in DATA_DIR, generated when SECRET_KEY is not set
 
 # Telegram's rule for setWebhook(secret_token=…): 1-256 characters of A-Z, a-z, 0-9, _ and -.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# amoCRM's secret is the last segment of the webhook's address: characters a URL carries as
+# they are (RFC 3986 "unreserved"), so the address pasted into amoCRM is the one we compare.
+_PATH_SECRET = re.compile(r"^[A-Za-z0-9._~-]+$")
+# Shorter secrets are guessable: anyone who guesses one signs links or posts updates.
+SECRET_KEY_MIN_LENGTH = 32
+WEBHOOK_SECRET_MIN_LENGTH = 16
+NEW_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 # aiogram refuses a token that is not "<digits>:<something without spaces>".
 _BOT_TOKEN = re.compile(r"^\d+:\S+$")
 
@@ -68,6 +76,8 @@ class Settings(BaseSettings):
     default_language: str = "ru"
     amount_limit: Decimal = Field(default=Decimal("1000000000"), gt=0)
     log_level: str = "INFO"
+    # SQL statements in the log (at INFO), their values always hidden; off: never logged.
+    log_sql: bool = False
 
     google_service_account_file: Path | None = None
     sheet_id: str | None = None
@@ -125,8 +135,36 @@ class Settings(BaseSettings):
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
-            raise ValueError("use 1-256 characters: letters, digits, _ and - only")
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if not _WEBHOOK_SECRET.match(secret):
+            raise ValueError(
+                f"use {WEBHOOK_SECRET_MIN_LENGTH}-256 characters: letters, digits, _ and - only "
+                f"(Telegram's rule) — generate one with: {NEW_SECRET}"
+            )
+        _check_length(secret, WEBHOOK_SECRET_MIN_LENGTH)
+        return value
+
+    @field_validator("amocrm_webhook_secret")
+    @classmethod
+    def _check_amocrm_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if not _PATH_SECRET.match(secret):
+            raise ValueError(
+                "use letters, digits and . _ ~ - only: it is the last part of the webhook's "
+                f"address — generate one with: {NEW_SECRET}"
+            )
+        _check_length(secret, WEBHOOK_SECRET_MIN_LENGTH)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _check_length(value.get_secret_value(), SECRET_KEY_MIN_LENGTH)
         return value
 
     @field_validator("timezone")
@@ -166,12 +204,23 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _check_webhook_pair(self) -> Settings:
+    def _check_pairs(self) -> Settings:
+        problems = []
         if self.webhook_base_url is not None and self.telegram_webhook_secret is None:
-            raise ValueError(
-                "WEBHOOK_BASE_URL is set but TELEGRAM_WEBHOOK_SECRET is not: "
-                "webhook mode needs a secret so nobody else can post updates"
+            problems.append(
+                "TELEGRAM_WEBHOOK_SECRET: required with WEBHOOK_BASE_URL — webhook mode needs "
+                "a secret so nobody else can post updates; generate one with: " + NEW_SECRET
             )
+        if self.amocrm_webhooks_on and self.amocrm_account_id is None:
+            problems.append(
+                "AMOCRM_ACCOUNT_ID: required with AMOCRM_WEBHOOK_SECRET — without it a webhook "
+                "from any amoCRM account would be stored; set your account's numeric id "
+                "(`./start amocrm auth` and `./start amocrm fields` print it; leave "
+                "AMOCRM_WEBHOOK_SECRET blank until then)"
+            )
+        if problems:
+            # One error, one line per problem: load_settings splits them.
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -205,26 +254,41 @@ class Settings(BaseSettings):
         return str(url).rstrip("/") if url is not None else None
 
     @property
+    def amocrm_webhooks_on(self) -> bool:
+        """amoCRM posts webhooks here: the integration is on and the route has its secret."""
+        return self.amocrm_base_url is not None and self.amocrm_webhook_secret is not None
+
+    @property
     def sheets_configured(self) -> bool:
         """Google Sheets is on: both the service account key and the spreadsheet are set."""
         return self.google_service_account_file is not None and self.sheet_id is not None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _check_length(secret: str, minimum: int) -> None:
+    """A secret too short to be safe is refused; the message never shows the value."""
+    if len(secret) < minimum:
+        raise ValueError(
+            f"too short to be safe ({len(secret)} characters): use at least {minimum} "
+            f"random ones — generate them with: {NEW_SECRET}"
+        )
+
+
+def _describe(error: dict[str, Any]) -> list[str]:
     location = [str(part) for part in error.get("loc", ())]
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
     if not location:
-        return f"Settings: {message}"
+        # A check across settings names its setting at the start of each line itself.
+        return message.splitlines()
     name = location[0].upper()
     if str(error.get("type", "")).startswith("url_"):
         # pydantic says "relative URL without a base"; a person needs the fix.
         given = error.get("input")
         example = "https://yourcompany.amocrm.ru" if "AMOCRM" in name else "https://example.com"
-        return (
+        return [
             f"{name}: '{given}' is not a full web address — write it with https://, e.g. {example}"
-        )
-    return f"{name}: {message}"
+        ]
+    return [f"{name}: {message}"]
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -232,4 +296,4 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise SettingsError([_describe(error) for error in exc.errors()]) from None
+        raise SettingsError([line for error in exc.errors() for line in _describe(error)]) from None

@@ -12,6 +12,7 @@ Decimal amounts go into the file as their exact decimal digits; no float is invo
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ledger.storage.files import PRIVATE_FILE, private_dir
 from sheets.layout import (
     HEADER_FILL,
     OPERATIONS,
@@ -69,7 +71,7 @@ def write_workbook(layout: WorkbookLayout, path: Path) -> Path:
     workbook.remove(workbook.active)
     for sheet in layout.sheets:
         _render_sheet(workbook.create_sheet(sheet.title), sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         draft = Path(scratch) / "draft.xlsx"
         workbook.save(draft)
@@ -78,6 +80,8 @@ def write_workbook(layout: WorkbookLayout, path: Path) -> Path:
             final = Path(scratch) / "final.xlsx"
             _append_rows_raw(draft, final, operations)
             draft = final
+        # The whole ledger: its owner's alone, whatever the umask (the rename keeps the mode).
+        os.chmod(draft, PRIVATE_FILE)
         shutil.move(draft, path)
     return path
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from ledger.storage.files import private_sqlite_file
 from ledger.storage.uow import TrackedSession, UnitOfWork, WriteGate
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -43,19 +44,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False, pooled: bool = True) -> AsyncEngine:
-    """An async engine for `url`; for SQLite the file's folder is created and pragmas set.
+    """An async engine for `url`; for SQLite the file is created private (0600, in a 0700
+    folder when this creates it) and pragmas set.
 
     `pooled=False` opens a connection per use and keeps none: for a one-off command that
     cannot dispose of the engine when it is done.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo}
+    # A statement's values (tokens, ledger rows) never reach a log line or an error message,
+    # whatever the log level: SQLAlchemy shows "[SQL parameters hidden …]" instead.
+    options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not pooled:
         options["poolclass"] = NullPool
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # The file holds the CRM tokens and the whole ledger: its owner's alone.
+            private_sqlite_file(Path(database))
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

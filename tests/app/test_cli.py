@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,79 @@ def test_doctor_prints_a_line_per_setting_and_says_bot_token_is_not_set(
     password = make_url(database_url).password
     if password:
         assert password not in result.stdout
+
+
+def test_doctor_names_weak_secrets_plainly_instead_of_set(cli) -> None:
+    result = cli(
+        "doctor",
+        SECRET_KEY="short-key",
+        AMOCRM_BASE_URL="https://firm.amocrm.ru",
+        AMOCRM_WEBHOOK_SECRET="x",
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("[BAD] SECRET_KEY: too short to be safe (9 characters)") for line in lines
+    ), result.stdout
+    assert any(line.startswith("[BAD] AMOCRM_WEBHOOK_SECRET: too short") for line in lines)
+    assert "short-key" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_hand_written_key_file_too_short_stops_start_up(cli) -> None:
+    cli.data_dir.mkdir()
+    (cli.data_dir / "secret_key").write_text("1234\n")
+
+    result = cli("export-xlsx")
+
+    assert result.returncode == 2
+    [line] = [line for line in _stderr_lines(result) if line.startswith("Configuration error")]
+    assert line.startswith("Configuration error: SECRET_KEY: not set, and ")
+    assert "holds only 4 characters" in line
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_data_folder_and_what_start_up_writes_are_private_whatever_the_umask(
+    cli, database_url: str
+) -> None:
+    previous = os.umask(0)  # the child inherits the loosest umask there is
+    try:
+        result = cli("export-xlsx", "--month", "2026-11")
+    finally:
+        os.umask(previous)
+
+    assert result.returncode == 0, result.stderr
+    data = cli.data_dir
+    assert _mode(data) == 0o700
+    assert _mode(data / "secret_key") == 0o600
+    assert _mode(data / "ledger-2026-11.xlsx") == 0o600
+    if database_url.startswith("sqlite"):
+        database = Path(make_url(database_url).database)
+        assert {_mode(p) for p in database.parent.glob(database.name + "*")} == {0o600}
+
+
+def test_a_data_folder_others_could_read_is_tightened_at_start_with_a_line(cli) -> None:
+    data = cli.data_dir
+    (data / "console-files").mkdir(parents=True)
+    for folder in (data, data / "console-files"):
+        folder.chmod(0o755)
+    (data / "secret_key").write_text("k" * 64)
+    (data / "console-files" / "receipt.jpg").write_bytes(b"jpeg")
+    for file in (data / "secret_key", data / "console-files" / "receipt.jpg"):
+        file.chmod(0o644)
+
+    result = cli("export-xlsx")
+
+    assert result.returncode == 0, result.stderr
+    assert _mode(data) == _mode(data / "console-files") == 0o700
+    assert _mode(data / "secret_key") == _mode(data / "console-files" / "receipt.jpg") == 0o600
+    [line] = [line for line in result.stderr.splitlines() if "the data folder" in line]
+    assert f"the data folder {data} could be read by others: made private" in line
+    assert "secret_key (was 0644)" in line
 
 
 def test_doctor_without_an_amocrm_token_says_how_to_authorise(cli) -> None:

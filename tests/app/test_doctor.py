@@ -7,7 +7,16 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from app.doctor import BAD, CONSTRAINTS, OK, WARN, check_queues, check_static, check_versions
+from app.doctor import (
+    BAD,
+    CONSTRAINTS,
+    OFF,
+    OK,
+    WARN,
+    check_queues,
+    check_static,
+    check_versions,
+)
 from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.outbox import OutboxWorker, enqueue
@@ -86,3 +95,57 @@ def test_hints_name_the_readmes_commands(tmp_path: Path) -> None:
 
     assert "`./start`" in line[2]
     assert "run.py" not in line[2]
+
+
+STRONG = "Zq7-kP2_wX9mR4tV-webhook"
+
+
+def _static(settings: Settings) -> dict[str, tuple[str, str]]:
+    return {name: (mark, text) for mark, name, text in check_static(settings)}
+
+
+def test_a_generated_key_cut_short_is_flagged_not_called_set(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("short\n")
+
+    mark, text = _static(Settings(_env_file=None, data_dir=tmp_path))["SECRET_KEY"]
+
+    assert mark == BAD
+    assert "only 5 characters (at least 32 needed)" in text
+    assert "delete the file" in text
+
+
+def test_secrets_are_reported_with_their_length_against_the_minimum(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        secret_key="k" * 40,
+        webhook_base_url="https://bot.example.com",
+        telegram_webhook_secret=STRONG,
+        amocrm_base_url="https://firm.amocrm.ru",
+        amocrm_long_lived_token="amo-long-lived",
+        amocrm_webhook_secret=STRONG,
+        amocrm_account_id=7039099,
+    )
+
+    found = _static(settings)
+
+    assert found["SECRET_KEY"] == (OK, "set (40 characters, at least 32 needed)")
+    assert found["TELEGRAM_WEBHOOK_SECRET"] == (OK, "set (24 characters, at least 16 needed)")
+    assert found["AMOCRM_WEBHOOK_SECRET"] == (OK, "set (24 characters, at least 16 needed)")
+    assert found["AMOCRM_ACCOUNT_ID"][0] == OK
+    assert "7039099" in found["AMOCRM_ACCOUNT_ID"][1]
+
+
+def test_without_a_webhook_secret_amocrm_has_no_route_and_says_so(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path,
+        amocrm_base_url="https://firm.amocrm.ru",
+        amocrm_long_lived_token="amo-long-lived",
+    )
+
+    found = _static(settings)
+
+    assert found["AMOCRM_WEBHOOK_SECRET"][0] == OFF
+    assert "reconcile" in found["AMOCRM_WEBHOOK_SECRET"][1]
+    assert "AMOCRM_ACCOUNT_ID" not in found

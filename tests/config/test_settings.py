@@ -202,14 +202,17 @@ def test_the_amocrm_worker_runs_beside_the_bot_as_the_database_allows(
         ({}, None),
         ({"PUBLIC_URL": "https://kopeyka.example.com/"}, "https://kopeyka.example.com"),
         (
-            {"WEBHOOK_BASE_URL": "https://bot.example.com", "TELEGRAM_WEBHOOK_SECRET": "s3cret"},
+            {
+                "WEBHOOK_BASE_URL": "https://bot.example.com",
+                "TELEGRAM_WEBHOOK_SECRET": "s3cret-s3cret-s3cret",
+            },
             "https://bot.example.com",
         ),
         (
             {
                 "PUBLIC_URL": "https://kopeyka.example.com",
                 "WEBHOOK_BASE_URL": "https://bot.example.com",
-                "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+                "TELEGRAM_WEBHOOK_SECRET": "s3cret-s3cret-s3cret",
             },
             "https://kopeyka.example.com",
         ),
@@ -338,3 +341,131 @@ def test_the_shipped_mappings_file_loads() -> None:
     assert "Транспорт" in mappings.categories
     assert "такси" in mappings.categories["Транспорт"]
     assert "Прочее" in mappings.categories
+
+
+# -- secrets strong enough, and the account check on -----------------------------------------
+
+STRONG = "Zq7-kP2_wX9mR4tV"  # 16 characters: the shortest webhook secret accepted
+LONG_KEY = "k3y-" * 8  # 32 characters: the shortest SECRET_KEY accepted
+
+
+@pytest.mark.parametrize(
+    ("environment", "named", "minimum"),
+    [
+        pytest.param({"SECRET_KEY": "k"}, "SECRET_KEY", 32, id="secret-key-one-char"),
+        pytest.param({"SECRET_KEY": LONG_KEY[:-1]}, "SECRET_KEY", 32, id="secret-key-31"),
+        pytest.param(
+            {"WEBHOOK_BASE_URL": "https://bot.example.com", "TELEGRAM_WEBHOOK_SECRET": "s"},
+            "TELEGRAM_WEBHOOK_SECRET",
+            16,
+            id="telegram-webhook-secret-one-char",
+        ),
+        pytest.param(
+            {"TELEGRAM_WEBHOOK_SECRET": STRONG[:-1]},
+            "TELEGRAM_WEBHOOK_SECRET",
+            16,
+            id="telegram-webhook-secret-15",
+        ),
+        pytest.param(
+            {
+                "AMOCRM_BASE_URL": "https://firm.amocrm.ru",
+                "AMOCRM_ACCOUNT_ID": "7039099",
+                "AMOCRM_WEBHOOK_SECRET": "x",
+            },
+            "AMOCRM_WEBHOOK_SECRET",
+            16,
+            id="amocrm-webhook-secret-one-char",
+        ),
+    ],
+)
+def test_a_secret_too_short_is_refused_saying_how_long_and_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], named: str, minimum: int
+) -> None:
+    [line] = _error_lines(monkeypatch, **environment)
+
+    assert line.startswith(f"{named}: ")
+    assert f"at least {minimum}" in line
+    assert "secrets.token_urlsafe" in line
+    if len(environment[named]) > 4:  # a one-letter value is in any sentence
+        assert environment[named] not in line
+
+
+def test_a_telegram_webhook_secret_is_up_to_256_characters_of_telegrams_alphabet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings(_env_file=None, telegram_webhook_secret="A_-9" * 64)
+
+    [line] = _error_lines(monkeypatch, TELEGRAM_WEBHOOK_SECRET="A_-9" * 64 + "x")
+
+    assert line.startswith("TELEGRAM_WEBHOOK_SECRET: use 16-256 characters")
+
+
+def test_an_amocrm_webhook_secret_must_travel_in_an_address_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [line] = _error_lines(monkeypatch, AMOCRM_WEBHOOK_SECRET=STRONG + "/../x")
+
+    assert line.startswith("AMOCRM_WEBHOOK_SECRET: use letters, digits and . _ ~ - only")
+
+
+def test_amocrm_webhooks_without_the_account_id_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [line] = _error_lines(
+        monkeypatch, AMOCRM_BASE_URL="https://firm.amocrm.ru", AMOCRM_WEBHOOK_SECRET=STRONG
+    )
+
+    assert line.startswith("AMOCRM_ACCOUNT_ID: required with AMOCRM_WEBHOOK_SECRET")
+    assert "any amoCRM account" in line
+
+
+def test_two_problems_across_settings_are_two_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _error_lines(
+        monkeypatch,
+        WEBHOOK_BASE_URL="https://bot.example.com",
+        AMOCRM_BASE_URL="https://firm.amocrm.ru",
+        AMOCRM_WEBHOOK_SECRET=STRONG,
+    )
+
+    assert [line.split(":")[0] for line in lines] == [
+        "TELEGRAM_WEBHOOK_SECRET",
+        "AMOCRM_ACCOUNT_ID",
+    ]
+
+
+def test_strong_secrets_and_the_account_id_are_accepted() -> None:
+    settings = load_settings(
+        _env_file=None,
+        secret_key=LONG_KEY,
+        webhook_base_url="https://bot.example.com",
+        telegram_webhook_secret=STRONG,
+        amocrm_base_url="https://firm.amocrm.ru",
+        amocrm_webhook_secret=STRONG + ".~",
+        amocrm_account_id=7039099,
+    )
+
+    assert settings.amocrm_webhooks_on
+    assert settings.webhook_mode
+
+
+def test_without_its_secret_amocrm_needs_no_account_id() -> None:
+    settings = load_settings(_env_file=None, amocrm_base_url="https://firm.amocrm.ru")
+
+    assert not settings.amocrm_webhooks_on
+    assert settings.amocrm_account_id is None
+
+
+def test_the_example_env_asks_for_what_the_settings_require() -> None:
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+
+    assert "at least 32" in example
+    assert "at least 16" in example
+    assert "Required with AMOCRM_WEBHOOK_SECRET" in example
+
+
+def test_the_example_env_copied_as_it_is_starts() -> None:
+    settings = load_settings(_env_file=REPO / ".env.example")
+
+    assert settings.secret_key is None
+    assert not settings.amocrm_webhooks_on
+    assert settings.log_sql is False

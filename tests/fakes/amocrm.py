@@ -68,6 +68,8 @@ class FakeAmoCRM(AsyncServerContext):
     notes: list[dict[str, Any]] = field(default_factory=list)
     rate_limited: int = 0  # 429s the rate limit (not fail_next) answered
     base_url: str = ""
+    # Every token and code handed out, in order: what a log must never show.
+    issued: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.account = load_fixture("account.constructed.json")
@@ -119,6 +121,7 @@ class FakeAmoCRM(AsyncServerContext):
         access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
         self._access[access] = True
         self._refresh.add(refresh)
+        self.issued += [access, refresh]
         return {
             "token_type": "Bearer",
             "expires_in": 86400,
@@ -130,6 +133,7 @@ class FakeAmoCRM(AsyncServerContext):
         """An authorization code, as amoCRM puts in the redirect after the user allows access."""
         code = f"code-{secrets.token_hex(8)}"
         self._codes.add(code)
+        self.issued.append(code)
         return code
 
     def expire_access_tokens(self) -> None:
