@@ -21,9 +21,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from app.errors import CannotStart
-from config.settings import SettingsError, load_settings
-from ledger.roles import Role
+# Kopeyka's own modules keep their bytecode (in __pycache__, which git ignores) even where
+# PYTHONDONTWRITEBYTECODE is set, as site-packages' is kept (scripts/venv.sh): compiling them
+# again was a tenth of every start.
+sys.dont_write_bytecode = False
+
+from app.errors import CannotStart  # noqa: E402 (after the line above)
+from config.settings import SettingsError, load_settings  # noqa: E402
+from ledger.roles import Role  # noqa: E402
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,12 +12,12 @@ add up to a false certainty.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -124,15 +124,17 @@ def _keyword_matches(word: str, keyword: str) -> bool:
     return len(stem) >= 3 and word.startswith(stem)
 
 
-def _count_word(insert: Any) -> Any:
+@functools.cache
+def _count_word(dialect: str) -> Any:
     """Upsert one (user, word, category) count: +1 when the row exists."""
+    # Imported when first needed: PostgreSQL's dialect is a tenth of a second of a SQLite start.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     return insert(CategoryWordRow).on_conflict_do_update(
         index_elements=["user_id", "word", "category_id"],
         set_={"hits": CategoryWordRow.hits + 1},
     )
-
-
-_COUNT_WORD = {"sqlite": _count_word(sqlite.insert), "postgresql": _count_word(postgresql.insert)}
 
 
 class CategoryService:
@@ -266,7 +268,7 @@ class CategoryService:
         ]
         # Rows as executemany parameters: a multi-row VALUES cannot be cached by SQLAlchemy
         # and was compiled anew for every saved expense.
-        await self._session.execute(_COUNT_WORD[self._session.bind.dialect.name], rows)
+        await self._session.execute(_count_word(self._session.bind.dialect.name), rows)
 
     async def add(self, actor: Actor, name: str, kind: EntryKind = EntryKind.EXPENSE) -> Category:
         actor.require(Role.OWNER)

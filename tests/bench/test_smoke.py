@@ -18,7 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import newcomer
+import pytest
+
+from bench import newcomer, warm_start
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,3 +95,27 @@ def test_the_newcomer_benchmark_times_a_start_and_a_test_run(tmp_path: Path) -> 
     assert 0 < prompt <= answer < 30
     assert elapsed > 0
     assert summary == "1 passed in 0.01s"
+
+
+def test_the_warm_start_benchmark_reads_and_ranks_import_times(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A whole run starts the bot several times (seconds each), so it stays by hand.
+    args = warm_start.parse_args(["--runs", "3", "--importtime", "--top", "2"])
+    stderr = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       300 |        300 |     aiogram.types.user\n"
+        "import time:       200 |        500 |   aiogram.types\n"
+        "import time:       100 |        600 | aiogram\n"
+        "import time:        50 |         50 | ledger.roles\n"
+    )
+
+    found = warm_start.parse_import_times(stderr)
+    warm_start.print_import_times(found, args.top)
+
+    assert (args.runs, args.importtime, args.top) == (3, True, 2)
+    assert found[0] == ("aiogram.types.user", 300, 300, 2)
+    assert found[2] == ("aiogram", 100, 600, 0)
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[2:4] == ["     0.001 s  aiogram", "     0.000 s  ledger"]
+    assert listed[5:7] == ["     0.001 s  aiogram", "     0.001 s    aiogram.types"]
