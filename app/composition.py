@@ -48,7 +48,7 @@ async def create_app_context(
     """
     mappings = load_mappings(settings.mappings_file)
     database = Database(engine or create_engine(settings.effective_database_url))
-    await database.migrate()
+    await database.migrate(owner_url=settings.database_migration_url)
     context = AppContext(
         settings=settings,
         mappings=mappings,
