@@ -98,7 +98,7 @@ async def run(settings: Settings) -> int:
 
 async def _app_context(settings: Settings) -> AppContext:
     """The application on its database; an unreachable database is one line, not a trace."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
     from app.composition import create_app_context
 
@@ -110,6 +110,22 @@ async def _app_context(settings: Settings) -> AppContext:
             "the database",
             f"cannot connect ({reason}) — is it running, and is DATABASE_URL right?",
         ) from None
+    except ProgrammingError as exc:
+        raise _not_permitted(exc) or exc from None
+
+
+def _not_permitted(exc: Exception) -> CannotStart | None:
+    """PostgreSQL's "permission denied" in plain words: DATABASE_URL's role may not do what
+    start-up or a migration needs (a schema behind the code, or grants not yet given)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) != "42501":
+        return None
+    reason = str(orig).splitlines()[0]
+    return CannotStart(
+        "the database",
+        f"{reason} — migrations run as the role that owns the tables: run `./start migrate` "
+        "with DATABASE_MIGRATION_URL set to it (README, PostgreSQL: two roles)",
+    )
 
 
 async def console(settings: Settings, role: Role) -> int:
@@ -212,14 +228,22 @@ async def sheet(settings: Settings, action: str) -> int:
 
 
 async def migrate(settings: Settings) -> int:
-    from ledger.storage.database import create_engine, migrate
+    """Migrate as `DATABASE_MIGRATION_URL`'s role when set, granting `DATABASE_URL`'s role
+    the application's rights; else as `DATABASE_URL`'s role."""
+    from sqlalchemy.exc import ProgrammingError
 
-    engine = create_engine(settings.effective_database_url)
+    from ledger.storage.database import Database
+
+    database = Database.connect(settings.effective_database_url, pooled=False)
     try:
-        await migrate(engine)
+        await database.migrate(owner_url=settings.database_migration_url)
+    except ProgrammingError as exc:
+        raise _not_permitted(exc) or exc from None
     finally:
-        await engine.dispose()
+        await database.dispose()
     print("Database is up to date.")
+    if settings.database_migration_url is not None:
+        print("The role of DATABASE_URL may read and add ledger rows, never change them.")
     return 0
 
 

@@ -56,7 +56,7 @@ async def create_app_context(
     # Before anything is written there: the database, the key and exports are private.
     secure_data_dir(Path(settings.data_dir))
     database = Database(engine or create_engine(settings.effective_database_url))
-    await database.migrate()
+    await database.migrate(owner_url=settings.database_migration_url)
     context = AppContext(
         settings=settings,
         mappings=mappings,

@@ -73,6 +73,14 @@ def check_static(settings: Settings) -> list[tuple[str, str, str]]:
         )
     found.append(_secret_key(settings))
     found.append((OK, "DATABASE_URL", _hide_password(settings.effective_database_url)))
+    if settings.database_migration_url is not None:
+        found.append(
+            (OK, "DATABASE_MIGRATION_URL", _hide_password(settings.database_migration_url))
+        )
+    elif settings.effective_database_url.startswith("postgresql"):
+        found.append(
+            (OFF, "DATABASE_MIGRATION_URL", "not set — DATABASE_URL's role runs the migrations")
+        )
     found.append(
         (
             OK if settings.redis_url else OFF,
@@ -306,6 +314,61 @@ async def check_database(settings: Settings) -> tuple[str, str, str]:
     return (OK, "database", f"reachable, schema revision {current}")
 
 
+LEDGER_ROLE_QUERY = """
+SELECT current_user, r.rolsuper,
+       string_agg(t.tablename, ', ' ORDER BY t.tablename)
+           FILTER (WHERE pg_has_role(current_user, t.tableowner, 'MEMBER')),
+       string_agg(DISTINCT t.tableowner, ', ')
+FROM pg_tables AS t, pg_roles AS r
+WHERE t.schemaname = current_schema() AND t.tablename IN ('entries', 'audit_log')
+  AND r.rolname = current_user
+GROUP BY current_user, r.rolsuper
+"""
+# The append-only triggers an owner switched off (ALTER TABLE … DISABLE TRIGGER) and left so.
+SWITCHED_OFF_QUERY = """
+SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger
+WHERE tgrelid IN ('entries'::regclass, 'audit_log'::regclass) AND NOT tgisinternal
+  AND tgenabled = 'D'
+"""
+
+
+async def check_ledger_role(settings: Settings) -> tuple[str, str, str] | None:
+    """PostgreSQL: whether DATABASE_URL's role could switch the append-only triggers off (it
+    owns the ledger's tables, belongs to their owner's role, or is a superuser). None on SQLite
+    (no roles) and when the tables cannot be read (check_database says why)."""
+    if not settings.effective_database_url.startswith("postgresql"):
+        return None
+    from sqlalchemy import text
+
+    from ledger.storage.database import create_engine
+
+    engine = create_engine(settings.effective_database_url, pooled=False)
+    try:
+        async with engine.connect() as connection:
+            row = (await connection.execute(text(LEDGER_ROLE_QUERY))).one_or_none()
+            switched_off = await connection.scalar(text(SWITCHED_OFF_QUERY))
+    except Exception:
+        return None
+    finally:
+        await engine.dispose()
+    if row is None:
+        return None
+    role, superuser, owned, owners = row
+    if switched_off:
+        line = f"trigger(s) {switched_off} switched off: the ledger can be rewritten"
+        return (BAD, "ledger", f"{line} — ENABLE TRIGGER them again as {owners}")
+    fix = (
+        "could switch the ledger's append-only triggers off — run the bot as a role that owns "
+        "nothing, and migrations with DATABASE_MIGRATION_URL (README, PostgreSQL: two roles)"
+    )
+    if superuser:
+        return (WARN, "ledger", f"DATABASE_URL's role {role} is a superuser: it {fix}")
+    if owned:
+        return (WARN, "ledger", f"DATABASE_URL's role {role} owns {owned}: it {fix}")
+    line = f"append-only: DATABASE_URL's role {role} owns none of its tables (owner: {owners})"
+    return (OK, "ledger", line)
+
+
 async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
     """What waits in the outbox and the amoCRM inbox, and what gave up (dead rows wait for a
     person); None when the database cannot be read (check_database says why)."""
@@ -504,6 +567,9 @@ async def run_doctor(
     results = check_static(settings)
     results.extend(check_versions())
     results.append(await check_database(settings))
+    ledger = await check_ledger_role(settings)
+    if ledger:
+        results.append(ledger)
     queues = await check_queues(settings)
     if queues:
         results.append(queues)

@@ -158,7 +158,12 @@ def secret_values(settings: Settings) -> list[str]:
         settings.amocrm_webhook_secret,
     ]
     found = [value.get_secret_value() for value in values if value is not None]
-    return found + _url_passwords(settings.database_url) + _url_passwords(settings.redis_url)
+    return (
+        found
+        + _url_passwords(settings.database_url)
+        + _url_passwords(settings.database_migration_url)
+        + _url_passwords(settings.redis_url)
+    )
 
 
 def setup_logging(

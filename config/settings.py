@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
+    # PostgreSQL: the role that owns the schema, for migrations; DATABASE_URL's role then owns
+    # nothing (README, "PostgreSQL: two roles").
+    database_migration_url: str | None = None
     redis_url: str | None = None
     timezone: str = "Europe/Moscow"
     mappings_file: Path = Path("config/mappings.toml")
@@ -176,7 +179,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}' (e.g. Europe/Moscow)") from None
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_migration_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(
@@ -221,6 +224,25 @@ class Settings(BaseSettings):
         if problems:
             # One error, one line per problem: load_settings splits them.
             raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _check_migration_url(self) -> Settings:
+        if self.database_migration_url is None:
+            return self
+        from sqlalchemy.engine import make_url  # only here: start-up stays quick without it
+
+        owner, app = make_url(self.database_migration_url), make_url(self.effective_database_url)
+        if owner.get_backend_name() != "postgresql" or app.get_backend_name() != "postgresql":
+            raise ValueError(
+                "DATABASE_MIGRATION_URL is for PostgreSQL (SQLite has no roles): "
+                "leave it blank, or set DATABASE_URL to the same PostgreSQL database"
+            )
+        if (owner.host, owner.port, owner.database) != (app.host, app.port, app.database):
+            raise ValueError(
+                "DATABASE_MIGRATION_URL must name the same database as DATABASE_URL "
+                "(only the user and password differ)"
+            )
         return self
 
     @property

@@ -23,7 +23,7 @@ from app.context import AppContext, Services
 from config.mappings import load_mappings
 from config.settings import Settings
 from ledger.clock import FrozenClock
-from ledger.storage.database import Database, create_engine, migrate
+from ledger.storage.database import APPEND_ONLY_TABLES, Database, create_engine
 from ledger.storage.models import Base
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,45 +57,59 @@ def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
-async def _fresh_postgres_database(url: str, suffix: str) -> str:
-    """A database of this worker's own beside the one TEST_DATABASE_URL names, made empty."""
+async def _fresh_postgres_database(url: str, owner_url: str, suffix: str) -> tuple[str, str]:
+    """A database of this worker's own beside the one TEST_DATABASE_URL names, made empty and
+    owned by TEST_DATABASE_MIGRATION_URL's role: its URL for the application's role and for
+    the owner's."""
     if not suffix:
-        return url
-    base = make_url(url)
-    worker_url = base.set(database=f"{base.database}_{suffix}")
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        return url, owner_url
+    name = f"{make_url(owner_url).database}_{suffix}"
+    admin = create_async_engine(owner_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         async with admin.connect() as connection:
-            name = worker_url.database
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         await admin.dispose()
-    return worker_url.render_as_string(hide_password=False)
+
+    def beside(each: str) -> str:
+        return make_url(each).set(database=name).render_as_string(hide_password=False)
+
+    return beside(url), beside(owner_url)
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+def databases_under_test(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """The real Alembic migrations, applied once per worker: to PostgreSQL (TEST_DATABASE_URL,
     a database per xdist worker; an unreachable server fails here) or to a SQLite template file
-    each test gets a copy of.
+    each test gets a copy of. The URL the application connects with, and the owner's: on
+    PostgreSQL with TEST_DATABASE_MIGRATION_URL the migrations run as that role and the tests
+    as TEST_DATABASE_URL's, which owns nothing (as README's two roles); else the same URL.
     """
     configured = os.environ.get("TEST_DATABASE_URL")
+    owner = os.environ.get("TEST_DATABASE_MIGRATION_URL") or configured
 
-    async def apply() -> str:
-        url = (
-            await _fresh_postgres_database(configured, _worker_suffix())
-            if configured
-            else f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
-        )
-        engine = create_engine(url)
+    async def apply() -> tuple[str, str]:
+        if configured:
+            url, owner_url = await _fresh_postgres_database(configured, owner, _worker_suffix())
+        else:
+            url = owner_url = (
+                f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
+            )
+        database = Database(create_engine(url))
         try:
-            await migrate(engine)
+            await database.migrate(owner_url=owner_url if owner_url != url else None)
         finally:
-            await engine.dispose()
-        return url
+            await database.dispose()
+        return url, owner_url
 
     return asyncio.run(apply())
+
+
+@pytest.fixture(scope="session")
+def migrated_database(databases_under_test: tuple[str, str]) -> str:
+    """The migrated database the application's role connects to (see `databases_under_test`)."""
+    return databases_under_test[0]
 
 
 @pytest.fixture
@@ -109,18 +123,43 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{copy}"
 
 
-async def _empty_postgres(engine: AsyncEngine) -> None:
-    # TRUNCATE fires no row triggers, so the append-only ledger can be emptied between tests.
+@pytest.fixture
+def owner_database_url(databases_under_test: tuple[str, str], database_url: str) -> str:
+    """`database_url` as the role that owns the schema (the same URL but with two roles)."""
+    url, owner_url = databases_under_test
+    return database_url if owner_url == url else owner_url
+
+
+async def _empty_postgres(owner_url: str) -> None:
+    # The tests share one PostgreSQL database per worker, emptied before each test. TRUNCATE
+    # is the quick way, and the append-only tables refuse it (migration 0012) to everyone,
+    # their owner too, until the owner switches that trigger off. The owner (the migrations'
+    # role) does so here inside the one transaction that empties the tables, so no other
+    # session ever sees the guard off; the tests run as the application's role, which owns
+    # nothing and cannot (tests/ledger/test_storage.py tries). A fresh database per test would
+    # be as honest and far slower (CREATE DATABASE copies files, then a checkpoint).
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine = create_async_engine(owner_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            for table in APPEND_ONLY_TABLES:
+                await connection.execute(
+                    text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_truncate")
+                )
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in APPEND_ONLY_TABLES:
+                await connection.execute(
+                    text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_truncate")
+                )
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def engine(database_url: str, owner_database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     if engine.dialect.name == "postgresql":
-        await _empty_postgres(engine)
+        await _empty_postgres(owner_database_url)
     yield engine
     await engine.dispose()
 

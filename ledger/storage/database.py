@@ -4,7 +4,10 @@ Edges (an update, a CLI command, a cabinet request) open a `unit_of_work()` and 
 commit when they are done; workers write in short `write()` blocks. Nobody else sees the gate.
 
 SQLite runs in WAL mode with `synchronous=FULL`, so a commit the bot has confirmed to a person
-survives a power cut; PostgreSQL is the same code with another URL.
+survives a power cut; PostgreSQL is the same code with another URL. On PostgreSQL the
+migrations may run as another role than the application (`DATABASE_MIGRATION_URL`, the owner
+of the schema): the application's role is then granted what it needs and nothing more, so it
+cannot switch the append-only triggers off (README, "PostgreSQL: two roles").
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from ledger.storage.files import private_sqlite_file
+from ledger.storage.models import Base
 from ledger.storage.uow import TrackedSession, UnitOfWork, WriteGate
 
 if TYPE_CHECKING:
@@ -37,6 +41,9 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # A version file's own `revision = "0008"` and `down_revision = "0007"` lines (annotated or not).
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
+# Rows are only ever added to these (migrations 0002 and 0012 make the database refuse the rest).
+APPEND_ONLY_TABLES = ("entries", "audit_log")
+LOCK_KEY = 0x6B6F7065796B61  # "kopeyka": the advisory lock migrations hold on PostgreSQL
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -44,6 +51,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # `INSERT OR REPLACE` deletes the row it collides with; with recursive triggers on, that
+    # delete fires the DELETE triggers like any other, so the append-only ledger refuses it
+    # (migration 0012 refuses it for connections that do not set this, too).
+    cursor.execute("PRAGMA recursive_triggers=ON")
     # Writers queue behind each other instead of failing at once with "database is locked".
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
@@ -121,8 +132,20 @@ class Database:
         async with self._sessions() as session:
             yield session
 
-    async def migrate(self, revision: str = "head") -> None:
-        await migrate(self.engine, revision)
+    async def migrate(self, revision: str = "head", *, owner_url: str | None = None) -> None:
+        """Bring the schema to `revision`. With `owner_url` (`DATABASE_MIGRATION_URL`: the
+        role that owns the schema) the migrations run as that role, and this database's own
+        role is granted what the application needs (`grant_application_role`)."""
+        if owner_url is None:
+            await migrate(self.engine, revision)
+            return
+        async with self.engine.connect() as connection:
+            role = await connection.scalar(text("SELECT current_user"))
+        owner = create_engine(owner_url, pooled=False)
+        try:
+            await migrate(owner, revision, grant_to=role)
+        finally:
+            await owner.dispose()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -185,12 +208,54 @@ async def _at_head(engine: AsyncEngine) -> bool:
     return current == [head]
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (start-up calls this; it is a no-op when up to date).
+async def migrate(
+    engine: AsyncEngine, revision: str = "head", *, grant_to: str | None = None
+) -> None:
+    """Bring the schema to `revision` (start-up calls this; it is a no-op when up to date),
+    then, on PostgreSQL, grant `grant_to` the application's rights, in the same transaction.
 
-    An up-to-date database is told by one query, so a warm start loads no Alembic.
+    An up-to-date database is told by one query, so a warm start loads no Alembic; grants are
+    given again on every migration run, so tables added later get them too.
     """
-    if revision == "head" and await _at_head(engine):
+    if revision == "head" and grant_to is None and await _at_head(engine):
         return
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together take turns: two GRANTs of one table at once fail
+            # ("tuple concurrently updated"), and so would two migrations.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         await connection.run_sync(_upgrade, revision)
+        if grant_to is not None and connection.dialect.name == "postgresql":
+            await connection.run_sync(grant_application_role, grant_to)
+
+
+def grant_application_role(connection: Connection, role: str) -> None:
+    """Give `role` exactly what the application needs on the schema `connection`'s role owns:
+    SELECT and INSERT on the append-only tables, SELECT, INSERT, UPDATE and DELETE on the
+    working ones, SELECT on `alembic_version` (start-up checks it is up to date), USAGE on the
+    sequences; no TRUNCATE, no REFERENCES or TRIGGER, and, owning nothing, no ALTER TABLE.
+
+    Whatever the role held before on these tables is revoked first, so running it again (every
+    migration does) leaves the same grants. Nothing to do when the role is the owner itself.
+    """
+    if role == connection.exec_driver_sql("SELECT current_user").scalar_one():
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    who = quote(role)
+    schema = quote(connection.exec_driver_sql("SELECT current_schema()").scalar_one())
+    append_only = [quote(name) for name in APPEND_ONLY_TABLES]
+    working = [
+        quote(table.name)
+        for table in Base.metadata.sorted_tables
+        if table.name not in APPEND_ONLY_TABLES
+    ]
+    everything = ", ".join([*append_only, *working, "alembic_version"])
+    for statement in (
+        f"REVOKE ALL ON {everything} FROM {who}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
+        f"GRANT SELECT ON alembic_version TO {who}",
+        f"GRANT SELECT, INSERT ON {', '.join(append_only)} TO {who}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(working)} TO {who}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {who}",
+    ):
+        connection.exec_driver_sql(statement)

@@ -7,6 +7,7 @@ which these commands tolerate); the `engine` fixture empties it where a test cou
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import stat
@@ -16,9 +17,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from app.doctor import OK, WARN
 from config.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -330,3 +334,50 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(cli) -> None:
     assert "Traceback" not in result.stderr
     assert "Cannot start: the database: cannot connect" in result.stderr
     assert "secret" not in result.stderr
+
+
+async def _create_database(owner_url: str, name: str, *, drop: bool = False) -> None:
+    admin = create_async_engine(owner_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not drop:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+async def test_on_postgresql_the_owner_migrates_and_the_bots_role_gets_only_its_grants(
+    cli, database_url: str, owner_database_url: str
+) -> None:
+    """README's two roles, from an empty database: the bot's role cannot migrate and says
+    what to do; the owner's migration grants it what it needs; doctor tells the two apart."""
+    if not database_url.startswith("postgresql") or owner_database_url == database_url:
+        pytest.skip("PostgreSQL with two roles (TEST_DATABASE_MIGRATION_URL)")
+    name = f"{make_url(owner_database_url).database}_roles"
+    app_url, owner_url = (
+        make_url(url).set(database=name).render_as_string(hide_password=False)
+        for url in (database_url, owner_database_url)
+    )
+    await _create_database(owner_database_url, name)
+    try:
+        as_the_bot = await asyncio.to_thread(cli, "migrate", DATABASE_URL=app_url)
+        as_the_owner = await asyncio.to_thread(
+            cli, "migrate", DATABASE_URL=app_url, DATABASE_MIGRATION_URL=owner_url
+        )
+        doctor = await asyncio.to_thread(cli, "doctor", DATABASE_URL=app_url)
+        doctor_as_owner = await asyncio.to_thread(cli, "doctor", DATABASE_URL=owner_url)
+    finally:
+        await _create_database(owner_database_url, name, drop=True)
+
+    assert as_the_bot.returncode == 1
+    [line] = _stderr_lines(as_the_bot)
+    assert line.startswith("Cannot start: the database: permission denied")
+    assert "DATABASE_MIGRATION_URL" in line
+    assert as_the_owner.returncode == 0, as_the_owner.stderr
+    assert "may read and add ledger rows, never change them" in as_the_owner.stdout
+    [ledger] = [line for line in doctor.stdout.splitlines() if "] ledger:" in line]
+    assert ledger.startswith(f"[{OK}] ledger: append-only")
+    [ledger] = [line for line in doctor_as_owner.stdout.splitlines() if "] ledger:" in line]
+    assert ledger.startswith(f"[{WARN}] ledger:")
+    assert "owns audit_log, entries" in ledger

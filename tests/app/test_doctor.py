@@ -7,12 +7,18 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
 from app.doctor import (
     BAD,
     CONSTRAINTS,
     OFF,
     OK,
     WARN,
+    check_ledger_role,
     check_queues,
     check_static,
     check_versions,
@@ -149,3 +155,32 @@ def test_without_a_webhook_secret_amocrm_has_no_route_and_says_so(tmp_path: Path
     assert found["AMOCRM_WEBHOOK_SECRET"][0] == OFF
     assert "reconcile" in found["AMOCRM_WEBHOOK_SECRET"][1]
     assert "AMOCRM_ACCOUNT_ID" not in found
+
+
+async def test_sqlite_has_no_roles_to_report(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite")
+    settings = Settings(_env_file=None, database_url=database_url, data_dir=tmp_path)
+
+    assert await check_ledger_role(settings) is None
+
+
+async def test_a_ledger_trigger_left_switched_off_is_a_problem(
+    database: Database, owner_database_url: str, tmp_path: Path
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's ALTER TABLE … DISABLE TRIGGER")
+    settings = Settings(_env_file=None, database_url=owner_database_url, data_dir=tmp_path)
+    owner = create_async_engine(owner_database_url, poolclass=NullPool)
+    switch = "ALTER TABLE audit_log {} TRIGGER audit_log_append_only"
+    try:
+        async with owner.begin() as connection:
+            await connection.execute(text(switch.format("DISABLE")))
+        mark, name, line = await check_ledger_role(settings)
+    finally:
+        async with owner.begin() as connection:
+            await connection.execute(text(switch.format("ENABLE")))
+        await owner.dispose()
+
+    assert (mark, name) == (BAD, "ledger")
+    assert line.startswith("trigger(s) audit_log_append_only switched off")

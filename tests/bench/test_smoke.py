@@ -41,17 +41,18 @@ def run_bench(script: str, *args: str) -> str:
     return done.stdout
 
 
-def database_args(migrated_database: str) -> list[str]:
-    if migrated_database.startswith("postgresql"):
-        return ["--database", "postgresql", "--pg-url", migrated_database]
+def database_args(owner_database_url: str) -> list[str]:
+    # The benchmark empties the database before each run: a thing only its owner may do.
+    if owner_database_url.startswith("postgresql"):
+        return ["--database", "postgresql", "--pg-url", owner_database_url]
     return ["--database", "sqlite"]  # a fresh file of the benchmark's own
 
 
-def test_the_expense_flow_benchmark_saves_every_flow_once(migrated_database: str) -> None:
+def test_the_expense_flow_benchmark_saves_every_flow_once(owner_database_url: str) -> None:
     output = run_bench(
         "expense_flow.py",
         *("--flows", "10", "--concurrency", "2", "--warmup", "2"),
-        *database_args(migrated_database),
+        *database_args(owner_database_url),
     )
 
     assert "correctness          OK" in output
@@ -59,12 +60,12 @@ def test_the_expense_flow_benchmark_saves_every_flow_once(migrated_database: str
 
 
 def test_the_webhook_benchmark_loses_nothing_and_processes_nothing_twice(
-    migrated_database: str,
+    owner_database_url: str,
 ) -> None:
     output = run_bench(
         "webhooks.py",
         *("--webhooks", "40", "--clients", "2", "--leads", "10", "--drain-timeout", "60"),
-        *database_args(migrated_database),
+        *database_args(owner_database_url),
     )
 
     assert "correctness          OK" in output

@@ -228,6 +228,47 @@ def test_links_to_the_web_app_use_public_url_else_the_webhook_address(
     assert load_settings(_env_file=None).public_base_url == expected
 
 
+def test_the_migrations_may_run_as_another_role_of_the_same_postgresql_database() -> None:
+    settings = load_settings(
+        _env_file=None,
+        database_url="postgresql+asyncpg://kopeyka_app:a@db:5432/kopeyka",
+        database_migration_url="postgresql+asyncpg://kopeyka_owner:o@db:5432/kopeyka",
+    )
+
+    assert settings.database_migration_url == (
+        "postgresql+asyncpg://kopeyka_owner:o@db:5432/kopeyka"
+    )
+
+
+@pytest.mark.parametrize(
+    ("database_url", "migration_url", "says"),
+    [
+        (None, "postgresql+asyncpg://owner@db/kopeyka", "for PostgreSQL (SQLite has no roles)"),
+        (
+            "postgresql+asyncpg://app@db/kopeyka",
+            "postgresql+asyncpg://owner@db/other",
+            "must name the same database as DATABASE_URL",
+        ),
+        (
+            "postgresql+asyncpg://app@db/kopeyka",
+            "postgresql+asyncpg://owner@elsewhere/kopeyka",
+            "must name the same database as DATABASE_URL",
+        ),
+        ("postgresql+asyncpg://app@db/kopeyka", "mysql://owner@db/kopeyka", "use sqlite"),
+    ],
+)
+def test_a_migration_url_for_another_database_stops_start_up(
+    database_url: str | None, migration_url: str, says: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(
+            _env_file=None, database_url=database_url, database_migration_url=migration_url
+        )
+
+    [line] = error.value.lines
+    assert says in line
+
+
 def test_blank_values_from_a_copied_env_example_mean_unset(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("".join(f"{name}=\n" for name in DESIGN_SETTINGS), encoding="utf-8")

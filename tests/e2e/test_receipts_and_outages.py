@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from ledger.storage.models import ExpenseDraftRow
 from tests.e2e.conftest import Running, button_data
@@ -65,19 +66,26 @@ async def test_telegram_failing_after_the_save_keeps_the_entry_and_a_retap_says_
 
 
 async def test_a_broken_database_gets_an_apology_and_the_bot_recovers(
-    kopeyka: Running, engine: AsyncEngine
+    kopeyka: Running, owner_database_url: str
 ) -> None:
     owner = kopeyka.owner
-    async with engine.begin() as connection:
-        await connection.execute(text("ALTER TABLE expense_drafts RENAME TO expense_drafts_away"))
+    # Only the tables' owner may rename one (on PostgreSQL the bot's role owns nothing).
+    schema_owner = create_async_engine(owner_database_url, poolclass=NullPool)
     try:
-        await owner.send("1500 такси")
-        assert "Что-то пошло не так, ничего не изменено" in owner.last_message().body
-    finally:
-        async with engine.begin() as connection:
+        async with schema_owner.begin() as connection:
             await connection.execute(
-                text("ALTER TABLE expense_drafts_away RENAME TO expense_drafts")
+                text("ALTER TABLE expense_drafts RENAME TO expense_drafts_away")
             )
+        try:
+            await owner.send("1500 такси")
+            assert "Что-то пошло не так, ничего не изменено" in owner.last_message().body
+        finally:
+            async with schema_owner.begin() as connection:
+                await connection.execute(
+                    text("ALTER TABLE expense_drafts_away RENAME TO expense_drafts")
+                )
+    finally:
+        await schema_owner.dispose()
 
     await owner.send("1500 такси")
     assert "Новый расход" in owner.last_message().body
