@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.fsm_storage import SqlStorage
+from bot.late_answers import LateCallbackAnswers
 from bot.middlewares import ActorMiddleware, DatabaseMiddleware, EdgeContext, RolesMiddleware
 from bot.response_models import KeepResponseModels
 from bot.retry import RetryAfterMiddleware
@@ -47,6 +48,7 @@ def create_bot(
         else:
             session = BotApiSession()
     session.middleware(KeepResponseModels())
+    session.middleware(LateCallbackAnswers())
     session.middleware(retry or RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

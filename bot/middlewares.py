@@ -13,6 +13,7 @@ from typing import Any, Protocol, cast
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from sqlalchemy import update as sa_update
 
 from bot.texts import texts_for
 from config.settings import Settings
@@ -44,8 +45,14 @@ class DatabaseMiddleware(BaseMiddleware):
 
     The processed-update marker is not checked up front (a query on every update) but written
     with the update's change, so a redelivered update fails (on the marker's primary key, or
-    earlier on the state its first delivery changed), rolls back whole and is dropped here,
-    silently. An update that changes nothing writes no marker; repeating it repeats an answer.
+    earlier on the state its first delivery changed) and rolls back whole. An update that
+    changes nothing writes no marker; repeating it repeats an answer.
+
+    Once the handler has sent its replies the marker is stamped answered (a second, tiny
+    write). A redelivered update whose marker is answered is dropped, silently; one whose
+    marker is not (the process died between the commit and the reply) is run again in replay
+    mode (`UnitOfWork.replaying`): the use cases find what the first delivery made and the
+    handler answers from that, changing nothing.
     """
 
     def __init__(self, context: EdgeContext) -> None:
@@ -58,17 +65,67 @@ class DatabaseMiddleware(BaseMiddleware):
             uow.add_on_commit(ProcessedUpdateRow(**key, at=self._context.clock.now()))
             data.update(self._context.handler_services(uow))
             try:
-                return await handler(event, data)
+                result = await handler(event, data)
             except Exception:
                 # A redelivered update fails either on the marker itself or earlier, on the
                 # state its first delivery changed ("already saved"): either way, it is done.
                 await uow.rollback()
                 if uow.on_commit_rows_written:
                     raise  # this very delivery marked the update: a real failure after it
-                if await uow.session.get(ProcessedUpdateRow, key) is None:
+                marker = await uow.session.get(ProcessedUpdateRow, key)
+                if marker is None:
                     raise
-                log.info("update %s was handled before; dropped", update.update_id)
-                return None
+                if marker.answered_at is not None:
+                    log.info("update %s was handled before; dropped", update.update_id)
+                    return None
+                return await self._answer_again(handler, update, data, uow, key)
+            if uow.on_commit_rows_written:
+                await self._mark_answered(uow, key)
+            return result
+
+    async def _answer_again(
+        self,
+        handler: Handler,
+        update: Update,
+        data: dict[str, Any],
+        uow: UnitOfWork,
+        key: dict[str, int],
+    ) -> Any:
+        """The update's change is committed but was never answered: answer from what is stored."""
+        log.info("update %s was handled before, never answered: answering", update.update_id)
+        uow.replaying = True
+        try:
+            result = await handler(update, data)
+        except Exception:
+            await uow.rollback()
+            # Its change is made; what the person missed is an answer this handler cannot
+            # draw again from what is stored. Nothing is applied twice either way.
+            log.warning(
+                "update %s: its change was made before; no answer could be drawn again",
+                update.update_id,
+                exc_info=True,
+            )
+            return None
+        await self._mark_answered(uow, key)
+        return result
+
+    async def _mark_answered(self, uow: UnitOfWork, key: dict[str, int]) -> None:
+        """Stamp the marker answered. Failing here costs at most a second answer to a
+        redelivery, so it is logged, not shown to the person as a failure."""
+        try:
+            # Incidental: not the update's change, and allowed while replaying.
+            async with uow.write(incidental=True):
+                await uow.session.execute(
+                    sa_update(ProcessedUpdateRow)
+                    .where(
+                        ProcessedUpdateRow.bot_id == key["bot_id"],
+                        ProcessedUpdateRow.update_id == key["update_id"],
+                    )
+                    .values(answered_at=self._context.clock.now())
+                )
+                await uow.commit()
+        except Exception:
+            log.warning("update %s: could not mark it answered", key["update_id"], exc_info=True)
 
 
 class ActorMiddleware(BaseMiddleware):

@@ -54,13 +54,19 @@ async def _send_card(message: Message, card: Draft | Batch, texts: Texts) -> Non
         await message.answer(texts.draft_card(card), reply_markup=keyboards.draft_card(card, texts))
 
 
+def _source(message: Message) -> str:
+    """The message's key: message ids count per chat, and a chat is per bot."""
+    bot_id = message.bot.id if message.bot is not None else 0
+    return f"{bot_id}:{message.chat.id}:{message.message_id}"
+
+
 # -- starting a draft ---------------------------------------------------------------------
 
 
 async def expense_command(
     message: Message, command: CommandObject, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    draft = await expenses.start_draft(actor, command.args or "")
+    draft = await expenses.start_draft(actor, command.args or "", source_message=_source(message))
     await _send_card(message, draft, texts)
 
 
@@ -70,7 +76,9 @@ async def income_command(
     if not (command.args or "").strip():
         await message.answer(texts.income_help)
         return
-    card = await expenses.start_draft(actor, command.args or "", kind=EntryKind.INCOME)
+    card = await expenses.start_draft(
+        actor, command.args or "", kind=EntryKind.INCOME, source_message=_source(message)
+    )
     await _send_card(message, card, texts)
 
 
@@ -99,7 +107,9 @@ async def _receipt(
     """With a caption, the receipt's expense; alone, it joins the open draft, or waits for
     the line it belongs to. Never dropped."""
     if message.caption:
-        draft = await expenses.start_draft(actor, message.caption, receipt_file_id=file_id)
+        draft = await expenses.start_draft(
+            actor, message.caption, receipt_file_id=file_id, source_message=_source(message)
+        )
     elif (draft := await expenses.attach_receipt(actor, file_id)) is None:
         await state.set_state(ExpenseInput.receipt_line)
         await state.set_data({"receipt_file_id": file_id})
@@ -113,7 +123,10 @@ async def typed_receipt_line(
 ) -> None:
     data = await state.get_data()
     draft = await expenses.start_draft(
-        actor, message.text or "", receipt_file_id=data["receipt_file_id"]
+        actor,
+        message.text or "",
+        receipt_file_id=data["receipt_file_id"],
+        source_message=_source(message),
     )
     await state.clear()
     await _send_card(message, draft, texts)
@@ -183,7 +196,6 @@ async def _typed(
 async def _after_typed_input(
     message: Message, state: FSMContext, bot: Bot, data: dict, draft: Draft, texts: Texts
 ) -> None:
-    await state.clear()
     # The old card scrolled away; its buttons would act on an outdated revision anyway.
     if data.get("card_message_id"):
         with contextlib.suppress(TelegramBadRequest):
@@ -191,12 +203,15 @@ async def _after_typed_input(
                 chat_id=message.chat.id, message_id=data["card_message_id"], reply_markup=None
             )
     await _send_card(message, draft, texts)
+    # Only now: had the process died before the card went out, the redelivered text must
+    # still reach this input (and be answered), not be read as a new expense.
+    await state.clear()
 
 
 async def expense_text(
     message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    draft = await expenses.start_draft(actor, message.text or "")
+    draft = await expenses.start_draft(actor, message.text or "", source_message=_source(message))
     await _send_card(message, draft, texts)
 
 
