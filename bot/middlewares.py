@@ -1,7 +1,9 @@
-"""Middlewares: a unit of work per update, the acting person and their language, role checks.
+"""Middlewares: clean input, a unit of work per update, the acting person and their language,
+role checks.
 
-Order matters: the database comes first (it dedupes redelivered updates and opens the unit of
-work), then the actor (which needs the database), then, per handler, the role check.
+Order matters: the input is cleaned first (nothing reads a NUL), then the database (it dedupes
+redelivered updates and opens the unit of work), then the actor (which needs the database),
+then, per handler, the role check.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from typing import Any, Protocol, cast
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
+from aiogram.dispatcher.middlewares.user_context import (
+    EVENT_CHAT_KEY,
+    EVENT_CONTEXT_KEY,
+    EVENT_FROM_USER_KEY,
+    UserContextMiddleware,
+)
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from sqlalchemy import update as sa_update
 
@@ -21,6 +29,7 @@ from ledger.clock import Clock
 from ledger.storage.database import Database
 from ledger.storage.models import ProcessedUpdateRow
 from ledger.storage.uow import UnitOfWork
+from ledger.text import clean_text
 from ledger.users import Person
 
 log = logging.getLogger(__name__)
@@ -38,6 +47,48 @@ class EdgeContext(Protocol):
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:
         """The use cases of one update by handler parameter name."""
         ...
+
+
+class CleanInputMiddleware(BaseMiddleware):
+    """Every string of an update (text, caption, callback data, names, file names) without
+    NUL and other control characters (`ledger.text`), before anything reads or stores it.
+
+    An update that needs no cleaning (nearly all) goes on as it came; another is rebuilt, and
+    the user and chat aiogram already took from it are taken again from the clean one.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update = cast(Update, event)
+        raw = update.model_dump()
+        cleaned = _cleaned(raw)
+        if cleaned is raw:
+            return await handler(event, data)
+        clean = Update.model_validate(cleaned, context={"bot": data["bot"]})
+        context = UserContextMiddleware.resolve_event_context(clean)
+        data[EVENT_CONTEXT_KEY] = context
+        if context.user is not None:
+            data[EVENT_FROM_USER_KEY] = context.user
+        if context.chat is not None:
+            data[EVENT_CHAT_KEY] = context.chat
+        return await handler(clean, data)
+
+
+def _cleaned(value: Any) -> Any:
+    """`value` with every string in it cleaned; the very same object when nothing changed."""
+    if isinstance(value, str):
+        clean = clean_text(value)
+        return value if clean == value else clean
+    if isinstance(value, dict):
+        items = {key: _cleaned(item) for key, item in value.items()}
+        if all(items[key] is item for key, item in value.items()):
+            return value
+        return items
+    if isinstance(value, list):
+        elements = [_cleaned(item) for item in value]
+        if all(new is old for new, old in zip(elements, value, strict=True)):
+            return value
+        return elements
+    return value
 
 
 class DatabaseMiddleware(BaseMiddleware):
