@@ -7,10 +7,15 @@ PostgreSQL, which refuses a NUL in text, so a redelivery could never get past it
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import asyncio
+import json
+from urllib.parse import urlsplit
 
-from ledger.storage.models import EntryRow, ExpenseDraftRow, UserRow
-from tests.e2e.conftest import Running, button_data
+import pytest
+from sqlalchemy import func, select
+
+from ledger.storage.models import EntryRow, ExpenseDraftRow, ProcessedUpdateRow, UserRow
+from tests.e2e.conftest import WEBHOOK_SECRET, Running, button_data
 
 
 async def test_a_nul_and_other_control_characters_are_taken_out_of_a_message(
@@ -76,3 +81,94 @@ async def test_a_nul_in_callback_data_is_taken_out_and_the_tap_is_answered(
 
     assert await kopeyka.count_entries() == 1
     assert owner.answers()[-1] == "Сохранено"
+
+
+# -- the Telegram webhook's door ----------------------------------------------------------
+
+
+async def post_raw(kopeyka: Running, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    """POST to the bot's webhook byte for byte (no client library tidies the header up), and
+    the status it answered."""
+    assert kopeyka.telegram.webhook is not None
+    url = urlsplit(kopeyka.telegram.webhook.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    lines = [
+        f"POST {url.path} HTTP/1.1".encode(),
+        f"Host: {url.netloc}".encode(),
+        b"Content-Type: application/json",
+        f"Content-Length: {len(body)}".encode(),
+        b"Connection: close",
+        *(name + b": " + value for name, value in headers),
+    ]
+    writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+def secret(value: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"X-Telegram-Bot-Api-Secret-Token", value)]
+
+
+async def nothing_happened(kopeyka: Running) -> None:
+    assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+    assert await kopeyka.scalar(select(func.count(ProcessedUpdateRow.update_id))) == 0
+    assert kopeyka.telegram.calls_of("sendMessage") == []
+
+
+@pytest.mark.parametrize("mode", ["webhook"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        secret(b"someone-else"),
+        secret(WEBHOOK_SECRET.encode() + b"x"),
+        secret("секрет".encode()),
+        secret(b"\xff\xfe\x80"),
+    ],
+    ids=["missing", "wrong", "longer", "not ascii", "not utf-8"],
+)
+async def test_a_webhook_post_without_the_secret_is_forbidden_and_changes_nothing(
+    kopeyka: Running, headers: list[tuple[bytes, bytes]]
+) -> None:
+    update = kopeyka.owner.text_update("1500 такси")
+
+    status = await post_raw(kopeyka, headers, json.dumps(update).encode())
+
+    assert status == 403
+    await nothing_happened(kopeyka)
+
+
+@pytest.mark.parametrize("mode", ["webhook"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe{}",
+        b"[1, 2]",
+        b'"update"',
+        b'{"update_id": "one"}',
+        '{"update_id": 7, "message": {"text": "1500 такси"}}'.encode(),
+    ],
+    ids=["broken json", "empty", "not utf-8", "a list", "a string", "bad id", "bad message"],
+)
+async def test_a_webhook_body_that_is_no_update_is_a_bad_request_and_changes_nothing(
+    kopeyka: Running, body: bytes
+) -> None:
+    status = await post_raw(kopeyka, secret(WEBHOOK_SECRET.encode()), body)
+
+    assert status == 400
+    await nothing_happened(kopeyka)
+
+
+@pytest.mark.parametrize("mode", ["webhook"])
+async def test_the_webhook_still_takes_a_real_update_sent_byte_for_byte(kopeyka: Running) -> None:
+    update = kopeyka.owner.text_update("1500 такси")
+
+    status = await post_raw(kopeyka, secret(WEBHOOK_SECRET.encode()), json.dumps(update).encode())
+
+    assert status == 200
+    assert "Новый расход" in kopeyka.owner.last_message().body
