@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from functools import partial
@@ -23,7 +24,7 @@ from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
-from ledger.attachments import check_receipt
+from ledger.attachments import HEAD_BYTES, check_receipt, check_receipt_size
 from ledger.categories import CategoryService
 from ledger.dates import DateError
 from ledger.entries import EntryBook
@@ -83,17 +84,38 @@ async def income_command(
 
 
 async def expense_receipt_photo(
-    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
-    await _receipt(message, state, actor, expenses, texts, message.photo[-1].file_id)
+    photo = message.photo[-1]
+    await _check_receipt_file(bot, photo.file_id, photo.file_size)
+    await _receipt(message, state, actor, expenses, texts, photo.file_id)
 
 
 async def expense_receipt_document(
-    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
     document = message.document
-    check_receipt(document.mime_type, document.file_size)
+    await _check_receipt_file(bot, document.file_id, document.file_size)
     await _receipt(message, state, actor, expenses, texts, document.file_id)
+
+
+async def _check_receipt_file(bot: Bot, file_id: str, size: int | None) -> None:
+    """The file itself, downloaded, says whether it is a receipt: not the type its sender's
+    client declared. AttachmentRefused if not, or if it is too large."""
+    check_receipt_size(size)  # too large for Telegram to hand over: not worth asking
+    content = await bot.download(file_id, destination=io.BytesIO())
+    data = content.getvalue() if isinstance(content, io.BytesIO) else b""
+    check_receipt(data[:HEAD_BYTES], len(data))
 
 
 async def _receipt(

@@ -172,3 +172,76 @@ async def test_the_webhook_still_takes_a_real_update_sent_byte_for_byte(kopeyka:
 
     assert status == 200
     assert "Новый расход" in kopeyka.owner.last_message().body
+
+
+# -- files that are not what they claim ---------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a receipt"
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00 a receipt"
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 a receipt"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00 This program cannot be run in DOS mode"
+
+
+@pytest.mark.parametrize(
+    ("content", "file_name", "declared"),
+    [
+        (EXE, "check.pdf", "application/pdf"),
+        (EXE, "check.jpg", "image/jpeg"),
+        (b"<html><script>alert(1)</script>", "check.png", "image/png"),
+        (b"", "check.pdf", "application/pdf"),
+    ],
+    ids=["exe as pdf", "exe as jpeg", "html as png", "empty"],
+)
+async def test_a_file_that_only_claims_to_be_a_receipt_is_refused(
+    kopeyka: Running, content: bytes, file_name: str, declared: str
+) -> None:
+    owner = kopeyka.owner
+
+    await owner.send_document(content, file_name, declared, "990 такси")
+
+    assert "не подойдёт как чек" in owner.last_message().body
+    assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "file_name", "declared"),
+    [
+        (JPEG, "scan.jpg", "image/jpeg"),
+        (HEIC, "IMG_0001.HEIC", "image/heic"),
+        (WEBP, "check.webp", "image/webp"),
+        (b"%PDF-1.4 a receipt", "check", "application/octet-stream"),
+    ],
+    ids=["jpeg", "heic", "webp", "pdf declared as anything"],
+)
+async def test_a_receipt_is_known_by_its_first_bytes(
+    kopeyka: Running, content: bytes, file_name: str, declared: str
+) -> None:
+    owner = kopeyka.owner
+
+    await owner.send_document(content, file_name, declared, "990 такси")
+
+    assert "Чек: приложен" in owner.last_message().body
+
+
+async def test_a_photo_that_is_no_image_is_refused(kopeyka: Running) -> None:
+    owner = kopeyka.owner
+
+    await owner.send_photo(EXE, caption="990 такси")
+
+    assert "не подойдёт как чек" in owner.last_message().body
+    assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
+
+
+async def test_a_photo_too_large_to_download_is_refused_without_downloading(
+    kopeyka: Running,
+) -> None:
+    owner = kopeyka.owner
+    update = owner.photo_update(JPEG, caption="990 такси")
+    update["message"]["photo"][-1]["file_size"] = 25 * 1024 * 1024
+
+    await kopeyka.telegram.deliver(update)
+    await kopeyka.telegram.wait_handled(update["update_id"])
+
+    assert "больше 20 МБ" in owner.last_message().body
+    assert kopeyka.telegram.calls_of("getFile") == []
+    assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
