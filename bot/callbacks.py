@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every number in callback data fits the signed 64-bit columns it is looked up in: a forged
+# larger one is no button of ours (the filter does not match) instead of a database error.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class DraftAction(StrEnum):
@@ -26,10 +32,10 @@ class DraftAction(StrEnum):
 
 
 class DraftCallback(CallbackData, prefix="x"):
-    draft_id: int
-    revision: int
+    draft_id: Int64
+    revision: Int64
     action: DraftAction
-    value: int = 0
+    value: Int64 = 0
 
 
 class BatchAction(StrEnum):
@@ -41,38 +47,38 @@ class BatchAction(StrEnum):
 class BatchCallback(CallbackData, prefix="xb"):
     """A button of the card of several items; the first draft's revision guards it."""
 
-    batch_id: int
-    revision: int
+    batch_id: Int64
+    revision: Int64
     action: BatchAction
 
 
 class EntryCallback(CallbackData, prefix="e"):
-    entry_id: int
+    entry_id: Int64
     action: str  # "ask" (undo's first tap), "undo" (its "yes"), "keep" (its "no")
     origin: str = "card"  # "card": the saved card itself; "list": a line of /history
-    until: int = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
+    until: Int64 = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
 
 
 class HistoryCallback(CallbackData, prefix="h"):
-    before: int  # show the entries older than this one; 0: the newest
+    before: Int64  # show the entries older than this one; 0: the newest
 
 
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
-    crm: int = -1
+    crm: Int64 = -1
 
 
 class RevokeCallback(CallbackData, prefix="rv"):
-    user_id: int
+    user_id: Int64
     role: str
     step: str = "ask"  # "ask" (the first tap), "yes", "no"
-    until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
+    until: Int64 = 0  # for "yes": the moment (Unix seconds) after which it is too late
 
 
 class CategoryCallback(CallbackData, prefix="cat"):
     action: str  # "add" or "rename"
-    category_id: int = 0
+    category_id: Int64 = 0
 
 
 class ProfitAction(StrEnum):
@@ -84,7 +90,7 @@ class ProfitCallback(CallbackData, prefix="pf"):
     """A /profit card button. The card keeps no state: its filters ride in every button."""
 
     action: ProfitAction
-    dim: int = 0
+    dim: Int64 = 0
     filters: str = ""  # see `pack_filters`
 
 

@@ -83,6 +83,22 @@ async def test_a_nul_in_callback_data_is_taken_out_and_the_tap_is_answered(
     assert owner.answers()[-1] == "Сохранено"
 
 
+@pytest.mark.parametrize(
+    "forged",
+    ["x:9223372036854775808:1:s:0", "x:1:-9223372036854775809:s:0", "e:99999999999999999999:undo"],
+    ids=["draft id", "revision", "entry id"],
+)
+async def test_a_number_in_callback_data_past_64_bits_is_a_forged_button(
+    kopeyka: Running, forged: str
+) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+
+    await owner.tap_data(forged, message_id=owner.last_message().message_id)
+
+    assert owner.answers()[-1] == "Кнопка не распознана — ничего не изменено."
+
+
 # -- the Telegram webhook's door ----------------------------------------------------------
 
 
