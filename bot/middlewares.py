@@ -21,6 +21,7 @@ from aiogram.dispatcher.middlewares.user_context import (
     UserContextMiddleware,
 )
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from pydantic import BaseModel
 from sqlalchemy import update as sa_update
 
 from bot.texts import texts_for
@@ -29,7 +30,7 @@ from ledger.clock import Clock
 from ledger.storage.database import Database
 from ledger.storage.models import ProcessedUpdateRow
 from ledger.storage.uow import UnitOfWork
-from ledger.text import clean_text
+from ledger.text import clean_text, needs_cleaning
 from ledger.users import Person
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,18 @@ class CleanInputMiddleware(BaseMiddleware):
     """Every string of an update (text, caption, callback data, names, file names) without
     NUL and other control characters (`ledger.text`), before anything reads or stores it.
 
-    An update that needs no cleaning (nearly all) goes on as it came; another is rebuilt, and
-    the user and chat aiogram already took from it are taken again from the clean one.
+    An update that needs no cleaning (nearly all, found in microseconds) goes on as it came;
+    another is rebuilt, and the user and chat aiogram already took from it are taken again
+    from the clean one.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         update = cast(Update, event)
-        raw = update.model_dump()
-        cleaned = _cleaned(raw)
-        if cleaned is raw:
+        if not _has_unsafe_text(update):
             return await handler(event, data)
-        clean = Update.model_validate(cleaned, context={"bot": data["bot"]})
+        clean = Update.model_validate(
+            _cleaned(update.model_dump(exclude_unset=True)), context={"bot": data["bot"]}
+        )
         context = UserContextMiddleware.resolve_event_context(clean)
         data[EVENT_CONTEXT_KEY] = context
         if context.user is not None:
@@ -73,21 +75,27 @@ class CleanInputMiddleware(BaseMiddleware):
         return await handler(clean, data)
 
 
-def _cleaned(value: Any) -> Any:
-    """`value` with every string in it cleaned; the very same object when nothing changed."""
+def _has_unsafe_text(value: Any) -> bool:
+    """Whether any string in a Telegram object needs cleaning (its set fields only: cheap)."""
     if isinstance(value, str):
-        clean = clean_text(value)
-        return value if clean == value else clean
+        return needs_cleaning(value)
+    if isinstance(value, BaseModel):
+        return any(_has_unsafe_text(getattr(value, name)) for name in value.model_fields_set) or (
+            any(_has_unsafe_text(item) for item in (value.model_extra or {}).values())
+        )
+    if isinstance(value, list | tuple):
+        return any(_has_unsafe_text(item) for item in value)
+    return False
+
+
+def _cleaned(value: Any) -> Any:
+    """A dumped update with every string in it cleaned."""
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, dict):
-        items = {key: _cleaned(item) for key, item in value.items()}
-        if all(items[key] is item for key, item in value.items()):
-            return value
-        return items
+        return {key: _cleaned(item) for key, item in value.items()}
     if isinstance(value, list):
-        elements = [_cleaned(item) for item in value]
-        if all(new is old for new, old in zip(elements, value, strict=True)):
-            return value
-        return elements
+        return [_cleaned(item) for item in value]
     return value
 
 

@@ -19,3 +19,7 @@ def clean_text(text: str) -> str:
     if text.isprintable():  # the common case: nothing to look for
         return text
     return _UNSAFE.sub("", text)
+
+
+def needs_cleaning(text: str) -> bool:
+    return not text.isprintable() and _UNSAFE.search(text) is not None

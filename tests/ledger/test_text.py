@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.text import clean_text
+from ledger.text import clean_text, needs_cleaning
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,4 @@ def test_text_keeps_what_a_person_sees_and_loses_what_no_database_takes(
     raw: str, clean: str
 ) -> None:
     assert clean_text(raw) == clean
+    assert needs_cleaning(raw) == (raw != clean)
