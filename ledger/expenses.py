@@ -393,7 +393,7 @@ class ExpenseService:
         )
         if draft_id is None:
             raise NotFound("draft", receipt_file_id)
-        return await self.get_draft(actor, draft_id)
+        return await self._in_state(actor, draft_id, DraftStatus.OPEN)
 
     async def _in_state(self, actor: Actor, draft_id: int, status: DraftStatus) -> Draft:
         draft = await self.get_draft(actor, draft_id)
@@ -480,8 +480,8 @@ class ExpenseService:
         raise StaleDraft(moved.status)
 
     async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
-        if self._uow.replaying:
-            return await self.get_draft(actor, draft_id)  # the card as the change left it
+        if self._uow.replaying:  # the card as the change left it, unless it moved on since
+            return await self._in_state(actor, draft_id, DraftStatus.OPEN)
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, **values)
             await self._uow.commit()
