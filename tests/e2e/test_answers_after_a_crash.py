@@ -239,6 +239,22 @@ async def test_a_typed_comment_applied_before_a_crash_gets_its_card_on_redeliver
     assert "Новый расход" in owner.last_message().body, "the comment no longer waits"
 
 
+async def test_a_receipt_attached_before_a_crash_gets_its_card_on_redelivery(
+    kopeyka: Running, crash: DiesAtTheFirstReply
+) -> None:
+    owner = kopeyka.owner
+    await owner.send("1500 такси")
+    update = owner.photo_update(b"\xff\xd8\xff\xe0 a receipt")
+
+    await deliver_and_die(kopeyka, crash, update)
+    await kopeyka.telegram.deliver(update)
+
+    assert "Чек: приложен" in owner.last_message().body
+    draft = await kopeyka.scalar(select(ExpenseDraftRow))
+    assert draft.receipt_file_id is not None
+    assert draft.revision == 2, "attached once"
+
+
 async def test_an_invite_accepted_before_a_crash_is_confirmed_on_redelivery(
     kopeyka: Running, crash: DiesAtTheFirstReply
 ) -> None:
