@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.clock import Clock
-from ledger.queue import PENDING, DurableQueue, QueueTable
+from ledger.queue import PENDING, REFUSED, DurableQueue, QueueTable
 from ledger.storage.database import Database
 from ledger.storage.models import AmoWebhookRow
 
@@ -26,6 +26,8 @@ from ledger.storage.models import AmoWebhookRow
 class ReceivedWebhook:
     body: bytes
     lead_ids: tuple[int, ...]
+    # Why it can never be applied: then it is kept as refused, for a person, not processed.
+    refused: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -98,9 +100,10 @@ class InboxWriter:
                     "body": webhook.body.decode("utf-8", errors="replace"),
                     "lead_ids": list(webhook.lead_ids),
                     "received_at": now,
-                    "status": PENDING,
+                    "status": REFUSED if webhook.refused else PENDING,
                     "attempts": 0,
                     "available_at": now,
+                    "last_error": webhook.refused,
                 },
             )
         # Urgent: the requests are waiting for this commit to answer amoCRM (see WriteGate).

@@ -7,15 +7,34 @@ Money (`price`) is an integer of whole currency units, never a float.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+# What `ledger.text.clean_text` takes out (this client does not import the ledger): a lead
+# named with a NUL would fail every pass over it on PostgreSQL.
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    return text if text.isprintable() else _UNSAFE_TEXT.sub("", text)
+
 
 class AmoModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        """Every text field without control characters, whatever amoCRM holds."""
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, list):
+            return [clean_text(item) if isinstance(item, str) else item for item in value]
+        return value
 
 
 def _none_as_empty(value: Any) -> Any:

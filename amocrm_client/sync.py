@@ -28,8 +28,10 @@ from ledger.crm_directory import CrmDirectory, CrmUser
 from ledger.deals import DealSnapshot, DealSync
 from ledger.notices import AmoDailySummary, Notification
 from ledger.outbox import Backoff, notify
+from ledger.queue import REFUSED
 from ledger.storage.database import Database
 from ledger.storage.models import (
+    AmoWebhookRow,
     SyncMarkRow,
     SyncRunRow,
 )
@@ -399,10 +401,18 @@ class DaySummary:
 
 
 async def summarize_day(database: Database, clock: Clock) -> DaySummary:
-    """The last 24 hours of syncing: deals changed, webhooks processed, errors."""
+    """The last 24 hours of syncing: deals changed, webhooks processed, errors (a webhook
+    refused on arrival is one: it waits for a person)."""
     since = clock.now() - timedelta(days=1)
     amocrm = SyncRunRow.source.in_((SOURCE_WEBHOOKS, SOURCE_RECONCILE))  # not Google's runs
     async with database.read() as session:
+        refused, refusal = (
+            await session.execute(
+                select(func.count(AmoWebhookRow.id), func.max(AmoWebhookRow.last_error)).where(
+                    AmoWebhookRow.status == REFUSED, AmoWebhookRow.received_at >= since
+                )
+            )
+        ).one()
         deals, webhooks, errors = (
             await session.execute(
                 select(
@@ -418,7 +428,7 @@ async def summarize_day(database: Database, clock: Clock) -> DaySummary:
             .order_by(SyncRunRow.id.desc())
             .limit(1)
         )
-    return DaySummary(int(deals), int(webhooks), int(errors), last_error)
+    return DaySummary(int(deals), int(webhooks), int(errors) + refused, last_error or refusal)
 
 
 async def report_day(database: Database, clock: Clock, owner_chat_ids: Iterable[int]) -> DaySummary:

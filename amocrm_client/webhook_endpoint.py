@@ -45,9 +45,13 @@ def register_amocrm_webhook(app: web.Application, config: AmoWebhookConfig) -> N
             log.warning("amoCRM webhook refused: account id does not match AMOCRM_ACCOUNT_ID")
             return web.Response(status=403, text="forbidden")
         lead_ids = batch.lead_ids()
-        if lead_ids:  # contacts, tasks and other entities: nothing of ours to do
+        if batch.refused is not None:
+            # From our account, but never applicable: kept (refused, with the reason) for the
+            # owner's doctor and daily summary, and acknowledged, since a retry cannot help.
+            log.warning("amoCRM webhook kept as refused: %s", batch.refused)
+        if lead_ids or batch.refused is not None:
             try:
-                await config.writer.put(ReceivedWebhook(body, tuple(lead_ids)))
+                await config.writer.put(ReceivedWebhook(body, tuple(lead_ids), batch.refused))
             except Exception:
                 # Not stored, so not acknowledged: amoCRM delivers it again.
                 log.exception("amoCRM webhook could not be stored")

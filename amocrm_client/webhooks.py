@@ -5,6 +5,10 @@ amoCRM posts `application/x-www-form-urlencoded` bodies with PHP-style bracket k
 reconcile needs is kept: the reconcile fetches the full lead by id afterwards. Other entities
 (contacts, tasks, …) are ignored. Anything malformed raises `WebhookError` whose reason is a
 fixed phrase plus key names, never a value from the body, so a log line cannot leak a secret.
+
+Poison stops here too: text values lose control characters (PostgreSQL refuses a NUL), and a
+lead's number past what a signed 64-bit column holds makes the batch `refused` (the endpoint
+keeps it for a person to see) instead of a row that would fail on every retry.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, cast, get_args
 from urllib.parse import parse_qsl
+
+from amocrm_client.models import clean_text
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_KEY_DEPTH = 8
@@ -29,6 +35,11 @@ _BRACKETED = re.compile(rf"\[({_SEGMENT})\]")
 # ASCII digits only (str.isdigit accepts "²"), and short enough that int() stays cheap.
 _INTEGER = re.compile(r"[0-9]{1,19}")
 _WHOLE_NUMBER = re.compile(r"([0-9]{1,19})(?:\.0*)?")
+# Ids, prices and times are kept in signed 64-bit columns; 19 digits can go past that.
+MAX_NUMBER = 2**63 - 1
+# A urlencoded body percent-encodes everything but printable ASCII: a raw control character
+# is no form (and the body is kept as text, where PostgreSQL refuses a NUL).
+_RAW_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class WebhookError(ValueError):
@@ -37,6 +48,10 @@ class WebhookError(ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class NumberOutOfRange(WebhookError):
+    """A whole number too large to keep: the webhook is well formed but cannot be applied."""
 
 
 class RawFieldValue(NamedTuple):
@@ -70,6 +85,8 @@ class WebhookBatch:
     account_id: int | None
     subdomain: str | None
     events: tuple[LeadEvent, ...]
+    # Why the batch cannot be applied (a number out of range); then it has no events.
+    refused: str | None = None
 
     def lead_ids(self) -> list[int]:
         """The distinct lead ids, in the order they first appear."""
@@ -92,10 +109,24 @@ def parse_form(body: bytes) -> dict[str, Any]:
 
 
 def parse_webhook(body: bytes) -> WebhookBatch:
-    """The account and the lead events of one webhook body."""
+    """The account and the lead events of one webhook body; `refused` (and no events) when a
+    lead carries a number too large to keep."""
     form = parse_form(body)
     account = _optional_map(form.get("account"), "account")
     leads = _optional_map(form.get("leads"), "leads")
+    subdomain = account.get("subdomain")
+    if subdomain is not None and not isinstance(subdomain, str):
+        raise WebhookError("account[subdomain] is not text")
+    account_id = _optional_int(account, "id", "account")  # too large: no account of ours
+    subdomain = clean_text(subdomain) if subdomain else None
+    try:
+        events = _lead_events(leads)
+    except NumberOutOfRange as exc:
+        return WebhookBatch(account_id, subdomain or None, (), refused=exc.reason)
+    return WebhookBatch(account_id=account_id, subdomain=subdomain or None, events=events)
+
+
+def _lead_events(leads: dict[str, Any]) -> tuple[LeadEvent, ...]:
     events: list[LeadEvent] = []
     for action, items in leads.items():
         # An action we do not know (amoCRM may add one) is skipped like an unknown entity.
@@ -104,14 +135,7 @@ def parse_webhook(body: bytes) -> WebhookBatch:
         if not isinstance(items, list):
             raise WebhookError(f"leads[{action}] is not a list")
         events.extend(_lead_event(cast(LeadAction, action), item) for item in items)
-    subdomain = account.get("subdomain")
-    if subdomain is not None and not isinstance(subdomain, str):
-        raise WebhookError("account[subdomain] is not text")
-    return WebhookBatch(
-        account_id=_optional_int(account, "id", "account"),
-        subdomain=subdomain or None,
-        events=tuple(events),
-    )
+    return tuple(events)
 
 
 def _decode_pairs(body: bytes) -> list[tuple[str, str]]:
@@ -125,6 +149,8 @@ def _decode_pairs(body: bytes) -> list[tuple[str, str]]:
     text = text.strip()
     if not text:
         raise WebhookError("empty body")
+    if _RAW_CONTROL.search(text):
+        raise WebhookError("raw control character in body")
     try:
         # strict_parsing rejects fields without "="; max_num_fields stops a flood before work.
         return parse_qsl(
@@ -217,7 +243,13 @@ def _optional_int(item: dict[str, Any], key: str, where: str) -> int | None:
         return None
     if not isinstance(value, str) or not _INTEGER.fullmatch(value):
         raise WebhookError(f"{where}[{key}] is not a whole number")
-    return int(value)
+    return _in_range(int(value), f"{where}[{key}]")
+
+
+def _in_range(number: int, where: str) -> int:
+    if number > MAX_NUMBER:
+        raise NumberOutOfRange(f"{where} is larger than a 64-bit number")
+    return number
 
 
 def _price(item: dict[str, Any], where: str) -> int | None:
@@ -228,7 +260,7 @@ def _price(item: dict[str, Any], where: str) -> int | None:
     match = _WHOLE_NUMBER.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise WebhookError(f"{where}[price] is not a whole number")
-    return int(match.group(1))
+    return _in_range(int(match.group(1)), f"{where}[price]")
 
 
 def _custom_fields(raw: Any, where: str) -> tuple[RawCustomField, ...]:
@@ -259,11 +291,11 @@ def _field_value(raw: Any, where: str) -> RawFieldValue:
     # Dates come bare (`values[0]=<ts>`); text, numbers and selects as `values[0][value]`,
     # selects also with `[enum]`.
     if isinstance(raw, str):
-        return RawFieldValue(raw)
+        return RawFieldValue(clean_text(raw))
     if not isinstance(raw, dict):
         raise WebhookError(f"{where}[custom_fields][values] item is not a value")
     value = raw.get("value", "")
     if not isinstance(value, str):
         raise WebhookError(f"{where}[custom_fields][values][value] is not text")
     enum_id = _optional_int(raw, "enum", f"{where}[custom_fields][values]")
-    return RawFieldValue(value, enum_id)
+    return RawFieldValue(clean_text(value), enum_id)

@@ -370,9 +370,10 @@ async def check_ledger_role(settings: Settings) -> tuple[str, str, str] | None:
 
 
 async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
-    """What waits in the outbox and the amoCRM inbox, and what gave up (dead rows wait for a
-    person); None when the database cannot be read (check_database says why)."""
-    from ledger.queue import DEAD, PENDING, DurableQueue
+    """What waits in the outbox and the amoCRM inbox, and what gave up or was refused (dead
+    and refused rows wait for a person); None when the database cannot be read
+    (check_database says why)."""
+    from ledger.queue import DEAD, PENDING, REFUSED, DurableQueue
     from ledger.storage.database import Database
     from ledger.storage.models import AmoWebhookRow, OutboxRow
 
@@ -382,7 +383,7 @@ async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
             counts = {
                 (name, status): await DurableQueue.count(session, model, status)
                 for name, model in (("effects", OutboxRow), ("webhooks", AmoWebhookRow))
-                for status in (PENDING, DEAD)
+                for status in (PENDING, DEAD, REFUSED)
             }
     except Exception:
         return None
@@ -392,15 +393,20 @@ async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
         f"{counts['effects', PENDING]} effects and {counts['webhooks', PENDING]} amoCRM "
         "webhooks waiting"
     )
-    dead = counts["effects", DEAD] + counts["webhooks", DEAD]
-    if dead:
-        return (
-            WARN,
-            "queues",
-            f"{text}; {counts['effects', DEAD]} effects and {counts['webhooks', DEAD]} "
+    problems = []
+    if counts["effects", DEAD] + counts["webhooks", DEAD]:
+        problems.append(
+            f"{counts['effects', DEAD]} effects and {counts['webhooks', DEAD]} "
             "webhooks gave up after every retry (status 'dead' in tables outbox and "
-            "amo_webhooks: see last_error)",
+            "amo_webhooks: see last_error)"
         )
+    if counts["webhooks", REFUSED]:
+        problems.append(
+            f"{counts['webhooks', REFUSED]} amoCRM webhooks were refused on arrival, never to "
+            "be applied (status 'refused' in table amo_webhooks: see last_error)"
+        )
+    if problems:
+        return (WARN, "queues", "; ".join([text, *problems]))
     return (OK, "queues", text)
 
 

@@ -6,8 +6,14 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every number in callback data fits the signed 64-bit columns it is looked up in: a forged
+# larger one is no button of ours (the filter does not match) instead of a database error.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class DraftAction(StrEnum):
@@ -27,10 +33,10 @@ class DraftAction(StrEnum):
 
 
 class DraftCallback(CallbackData, prefix="x"):
-    draft_id: int
-    revision: int
+    draft_id: Int64
+    revision: Int64
     action: DraftAction
-    value: int = 0
+    value: Int64 = 0
 
 
 class BatchAction(StrEnum):
@@ -42,8 +48,8 @@ class BatchAction(StrEnum):
 class BatchCallback(CallbackData, prefix="xb"):
     """A button of the card of several items; the first draft's revision guards it."""
 
-    batch_id: int
-    revision: int
+    batch_id: Int64
+    revision: Int64
     action: BatchAction
 
 
@@ -55,15 +61,15 @@ class EntryAction(StrEnum):
 
 
 class EntryCallback(CallbackData, prefix="e"):
-    entry_id: int
+    entry_id: Int64
     action: str  # an `EntryAction`
     origin: str = "card"  # "card": the saved card itself; "list": a line of /history
-    until: int = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
+    until: Int64 = 0  # for "undo": the moment (Unix seconds) after which "yes" is too late
     # For "list": the /history page the button is on (as `HistoryCallback` has it), so undo
     # redraws that page. With ten-digit ids all round the data is 62 bytes of Telegram's 64.
-    before: int = 0
-    category: int = 0
-    month: int = 0
+    before: Int64 = 0
+    category: Int64 = 0
+    month: Int64 = 0
 
 
 class HistoryView(StrEnum):
@@ -76,11 +82,11 @@ class HistoryCallback(CallbackData, prefix="h"):
     """A /history button. The message keeps no state: the page and the filters ride in every
     button, so turning a page keeps the filters and a filter keeps the other."""
 
-    before: int = 0  # show the entries older than this one; 0: the newest
-    category: int = 0  # a category's id; 0: every category
-    month: int = 0  # YYYYMM (`month_code`); 0: every month
+    before: Int64 = 0  # show the entries older than this one; 0: the newest
+    category: Int64 = 0  # a category's id; 0: every category
+    month: Int64 = 0  # YYYYMM (`month_code`); 0: every month
     view: HistoryView = HistoryView.LIST
-    page: int = 0  # which page of a picker's choices
+    page: Int64 = 0  # which page of a picker's choices
 
 
 def month_code(month: date | None) -> int:
@@ -109,21 +115,21 @@ class PageCallback(CallbackData, prefix="pg"):
     """◀/▶ under a list: show page `page` (from 0) of `listing`, as the list is now."""
 
     listing: Listing
-    page: int
+    page: Int64
 
 
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
-    crm: int = -1
+    crm: Int64 = -1
 
 
 class RevokeCallback(CallbackData, prefix="rv"):
-    user_id: int
+    user_id: Int64
     role: str
     step: str = "ask"  # "ask" (the first tap), "yes", "no"
-    until: int = 0  # for "yes": the moment (Unix seconds) after which it is too late
-    page: int = 0  # the page of /users the button stands on ("no" goes back to it)
+    until: Int64 = 0  # for "yes": the moment (Unix seconds) after which it is too late
+    page: Int64 = 0  # the page of /users the button stands on ("no" goes back to it)
 
 
 class CategoryAction(StrEnum):
@@ -142,10 +148,10 @@ class CategoryAction(StrEnum):
 
 class CategoryCallback(CallbackData, prefix="cat"):
     action: CategoryAction
-    category_id: int = 0
-    into: int = 0  # for the merge steps: the category to merge into
-    until: int = 0  # for a "yes": the moment (Unix seconds) after which it is too late
-    page: int = 0
+    category_id: Int64 = 0
+    into: Int64 = 0  # for the merge steps: the category to merge into
+    until: Int64 = 0  # for a "yes": the moment (Unix seconds) after which it is too late
+    page: Int64 = 0
 
 
 class ProfitAction(StrEnum):
@@ -157,7 +163,7 @@ class ProfitCallback(CallbackData, prefix="pf"):
     """A /profit card button. The card keeps no state: its filters ride in every button."""
 
     action: ProfitAction
-    dim: int = 0
+    dim: Int64 = 0
     filters: str = ""  # see `pack_filters`
 
 

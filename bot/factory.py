@@ -13,7 +13,14 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.fsm_storage import SqlStorage
-from bot.middlewares import ActorMiddleware, DatabaseMiddleware, EdgeContext, RolesMiddleware
+from bot.late_answers import LateCallbackAnswers
+from bot.middlewares import (
+    ActorMiddleware,
+    CleanInputMiddleware,
+    DatabaseMiddleware,
+    EdgeContext,
+    RolesMiddleware,
+)
 from bot.response_models import KeepResponseModels
 from bot.retry import RetryAfterMiddleware
 from config.settings import Settings
@@ -47,6 +54,7 @@ def create_bot(
         else:
             session = BotApiSession()
     session.middleware(KeepResponseModels())
+    session.middleware(LateCallbackAnswers())
     session.middleware(retry or RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -71,6 +79,7 @@ def create_dispatcher(
     """
     dispatcher = Dispatcher(storage=storage or create_storage(context), tz=context.clock.tz)
     # Outer middlewares on the update run before routing; the role check runs per handler.
+    dispatcher.update.outer_middleware(CleanInputMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(context))
     dispatcher.update.outer_middleware(ActorMiddleware(context))
     roles = RolesMiddleware()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Awaitable, Callable
 from datetime import tzinfo
 from functools import partial
@@ -24,7 +25,7 @@ from handlers.errors import answer_error
 from handlers.history import redraw_list
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
-from ledger.attachments import ReceiptKind, check_receipt
+from ledger.attachments import HEAD_BYTES, ReceiptKind, check_receipt, check_receipt_size
 from ledger.categories import CategoryService
 from ledger.dates import DateError
 from ledger.entries import EntryBook
@@ -55,13 +56,19 @@ async def _send_card(message: Message, card: Draft | Batch, texts: Texts) -> Non
         await message.answer(texts.draft_card(card), reply_markup=keyboards.draft_card(card, texts))
 
 
+def _source(message: Message) -> str:
+    """The message's key: message ids count per chat, and a chat is per bot."""
+    bot_id = message.bot.id if message.bot is not None else 0
+    return f"{bot_id}:{message.chat.id}:{message.message_id}"
+
+
 # -- starting a draft ---------------------------------------------------------------------
 
 
 async def expense_command(
     message: Message, command: CommandObject, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    draft = await expenses.start_draft(actor, command.args or "")
+    draft = await expenses.start_draft(actor, command.args or "", source_message=_source(message))
     await _send_card(message, draft, texts)
 
 
@@ -71,23 +78,45 @@ async def income_command(
     if not (command.args or "").strip():
         await message.answer(texts.income_help)
         return
-    card = await expenses.start_draft(actor, command.args or "", kind=EntryKind.INCOME)
+    card = await expenses.start_draft(
+        actor, command.args or "", kind=EntryKind.INCOME, source_message=_source(message)
+    )
     await _send_card(message, card, texts)
 
 
 async def expense_receipt_photo(
-    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
     photo = message.photo[-1]
+    await _check_receipt_file(bot, photo.file_id, photo.file_size)
     await _receipt(message, state, actor, expenses, texts, photo.file_id, ReceiptKind.PHOTO)
 
 
 async def expense_receipt_document(
-    message: Message, state: FSMContext, actor: Actor, expenses: ExpenseService, texts: Texts
+    message: Message,
+    state: FSMContext,
+    actor: Actor,
+    expenses: ExpenseService,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
     document = message.document
-    check_receipt(document.mime_type, document.file_size)
+    await _check_receipt_file(bot, document.file_id, document.file_size)
     await _receipt(message, state, actor, expenses, texts, document.file_id, ReceiptKind.DOCUMENT)
+
+
+async def _check_receipt_file(bot: Bot, file_id: str, size: int | None) -> None:
+    """The file itself, downloaded, says whether it is a receipt: not the type its sender's
+    client declared. AttachmentRefused if not, or if it is too large."""
+    check_receipt_size(size)  # too large for Telegram to hand over: not worth asking
+    content = await bot.download(file_id, destination=io.BytesIO())
+    data = content.getvalue() if isinstance(content, io.BytesIO) else b""
+    check_receipt(data[:HEAD_BYTES], len(data))
 
 
 async def _receipt(
@@ -103,7 +132,11 @@ async def _receipt(
     the line it belongs to. Never dropped."""
     if message.caption:
         draft = await expenses.start_draft(
-            actor, message.caption, receipt_file_id=file_id, receipt_kind=kind
+            actor,
+            message.caption,
+            receipt_file_id=file_id,
+            receipt_kind=kind,
+            source_message=_source(message),
         )
     elif (draft := await expenses.attach_receipt(actor, file_id, kind)) is None:
         await state.set_state(ExpenseInput.receipt_line)
@@ -124,6 +157,7 @@ async def typed_receipt_line(
         message.text or "",
         receipt_file_id=data["receipt_file_id"],
         receipt_kind=ReceiptKind(kind) if kind else None,
+        source_message=_source(message),
     )
     await state.clear()
     await _send_card(message, draft, texts)
@@ -193,7 +227,6 @@ async def _typed(
 async def _after_typed_input(
     message: Message, state: FSMContext, bot: Bot, data: dict, draft: Draft, texts: Texts
 ) -> None:
-    await state.clear()
     # The old card scrolled away; its buttons would act on an outdated revision anyway.
     if data.get("card_message_id"):
         with contextlib.suppress(TelegramBadRequest):
@@ -201,12 +234,15 @@ async def _after_typed_input(
                 chat_id=message.chat.id, message_id=data["card_message_id"], reply_markup=None
             )
     await _send_card(message, draft, texts)
+    # Only now: had the process died before the card went out, the redelivered text must
+    # still reach this input (and be answered), not be read as a new expense.
+    await state.clear()
 
 
 async def expense_text(
     message: Message, actor: Actor, expenses: ExpenseService, texts: Texts
 ) -> None:
-    draft = await expenses.start_draft(actor, message.text or "")
+    draft = await expenses.start_draft(actor, message.text or "", source_message=_source(message))
     await _send_card(message, draft, texts)
 
 

@@ -113,8 +113,14 @@ class EntryBook:
 
     async def reverse(self, actor: Actor, entry_id: int, *, confirmed_until: int) -> Entry:
         """Post the opposite of an entry (same category, dimensions and date); once only,
-        and only on a "yes" tapped in time."""
+        and only on a "yes" tapped in time.
+
+        Replayed (`UnitOfWork.replaying`: the undo was done by a delivery that died before it
+        answered), the reversal it posted, however late it is now.
+        """
         actor.require(Role.OWNER)
+        if self._uow.replaying:
+            return await self._reversal_of(entry_id)
         check_in_time(self._clock, confirmed_until)
         async with self._uow.write():
             reversal = await self._journal.reverse(actor, entry_id)
@@ -209,6 +215,14 @@ class EntryBook:
         )
         found = [date(int(y), int(m), 1) for y, m in rows]
         return Options(found[:limit], has_more=len(found) > limit)
+
+    async def _reversal_of(self, entry_id: int) -> Entry:
+        reversal = await self._session.scalar(
+            select(EntryRow).where(EntryRow.reverses_entry_id == entry_id)
+        )
+        if reversal is None:
+            raise NotFound("reversal", entry_id)
+        return await self._entry(reversal)
 
     async def _entry(self, row: EntryRow) -> Entry:
         [entry] = await self._entries(select(EntryRow.id).where(EntryRow.id == row.id))

@@ -34,7 +34,7 @@ from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
 from ledger.owner_lines import Item, read_owner_line
 from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, ExpenseDraftRow
+from ledger.storage.models import CategoryRow, EntryRow, ExpenseDraftRow
 from ledger.storage.uow import UnitOfWork
 from ledger.transitions import Lost, StateMachine, transition
 
@@ -122,19 +122,25 @@ class ExpenseService:
         receipt_file_id: str | None = None,
         kind: EntryKind | None = None,
         receipt_kind: ReceiptKind | None = None,
+        source_message: str | None = None,
     ) -> Draft | Batch:
         """Read "1500 такси" into a draft with a guessed category, "такси 350, кофе 180" into a
         batch of two; "+50000 оплата" (or `kind`) is income. AmountError if no amount.
 
         The date comes out first, so "22.11 такси 500" is 500 ₽ on the 22nd, not 22,11 ₽.
+        `source_message` names the message the text came from (the edge's key), read at most
+        once: a redelivered message fails on it, and a replay finds its drafts by it.
         """
         actor.require(Role.OWNER)
+        if self._uow.replaying and source_message is not None:
+            return await self._from_message(actor, source_message)
         line = read_owner_line(text, today=self._clock.today(), kind=kind, limit=self._limit)
         async with self._uow.write():
             rows = [
                 await self._new_draft(actor, line.kind, item, receipt_file_id, receipt_kind)
                 for item in line.items
             ]
+            _mark_source(rows, source_message)
             await self._session.flush()
             if len(rows) > 1:
                 for row in rows:
@@ -187,6 +193,8 @@ class ExpenseService:
         """A receipt sent on its own joins the actor's open draft (the latest); None if there
         is none, and the caller asks for the expense it belongs to."""
         actor.require(Role.OWNER)
+        if self._uow.replaying:
+            return await self._with_receipt(actor, receipt_file_id)
         latest = await self._session.scalar(
             select(ExpenseDraftRow.id)
             .where(
@@ -277,6 +285,8 @@ class ExpenseService:
         return deal.id if deal else None
 
     async def cancel(self, actor: Actor, draft_id: int, revision: int) -> Draft:
+        if self._uow.replaying:
+            return await self._in_state(actor, draft_id, DraftStatus.CANCELLED)
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, DraftStatus.CANCELLED)
             await self._uow.commit()
@@ -285,6 +295,8 @@ class ExpenseService:
     async def save(self, actor: Actor, draft_id: int, revision: int) -> Entry:
         """Post the draft as one ledger entry. Exactly once, however many taps arrive."""
         actor.require(Role.OWNER)
+        if self._uow.replaying:
+            return await self._posted(actor, draft_id)
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, DraftStatus.SAVED)
             entry = await self._post(actor, row)
@@ -304,6 +316,8 @@ class ExpenseService:
     async def save_batch(self, actor: Actor, batch_id: int, revision: int) -> list[Entry]:
         """Every open item of the card as its own entry, all in one transaction, once."""
         actor.require(Role.OWNER)
+        if self._uow.replaying:
+            return await self._posted_batch(actor, batch_id)
         async with self._uow.write():
             lead = await self._move_on(actor, batch_id, revision, DraftStatus.SAVED)
             if lead.batch_id != batch_id:
@@ -316,6 +330,9 @@ class ExpenseService:
         return entries
 
     async def cancel_batch(self, actor: Actor, batch_id: int, revision: int) -> None:
+        if self._uow.replaying:
+            await self._in_state(actor, batch_id, DraftStatus.CANCELLED)
+            return
         async with self._uow.write():
             lead = await self._move_on(actor, batch_id, revision, DraftStatus.CANCELLED)
             if lead.batch_id != batch_id:
@@ -327,6 +344,8 @@ class ExpenseService:
     async def split_batch(self, actor: Actor, batch_id: int, revision: int) -> list[Draft]:
         """The batch's items as cards of their own, to correct one by one; the batch card's
         buttons stop working (the first draft's revision moves on)."""
+        if self._uow.replaying:
+            return await self._split_items(actor, batch_id)
         async with self._uow.write():
             lead = await self._move_on(actor, batch_id, revision, batch_id=None)
             if lead.batch_id is not None:
@@ -371,6 +390,80 @@ class ExpenseService:
         category_name = await self._category_name(row.category_id)
         # Built from what was just written: a fresh entry has no reversal to look up.
         return entry_view(entry, category_name, actor.name, reversed_by=None)
+
+    # -- answering again: what an earlier delivery of the update made --------------------
+    # A replayed update (`UnitOfWork.replaying`) was applied by a delivery that died before it
+    # answered; these find what it made, so the card is drawn again and nothing is redone.
+
+    async def _from_message(self, actor: Actor, source: str) -> Draft | Batch:
+        rows = list(
+            await self._session.scalars(
+                select(ExpenseDraftRow)
+                .where(
+                    ExpenseDraftRow.user_id == actor.user_id,
+                    ExpenseDraftRow.source_message == source,
+                )
+                .order_by(ExpenseDraftRow.source_item)
+            )
+        )
+        if not rows:
+            raise NotFound("draft", source)
+        drafts = [await self._view(row) for row in rows]
+        if len(drafts) == 1:
+            return drafts[0]
+        return Batch(rows[0].id, rows[0].revision, EntryKind(rows[0].kind), drafts)
+
+    async def _with_receipt(self, actor: Actor, receipt_file_id: str) -> Draft:
+        draft_id = await self._session.scalar(
+            select(ExpenseDraftRow.id)
+            .where(
+                ExpenseDraftRow.user_id == actor.user_id,
+                ExpenseDraftRow.receipt_file_id == receipt_file_id,
+            )
+            .order_by(ExpenseDraftRow.id.desc())
+            .limit(1)
+        )
+        if draft_id is None:
+            raise NotFound("draft", receipt_file_id)
+        return await self._in_state(actor, draft_id, DraftStatus.OPEN)
+
+    async def _in_state(self, actor: Actor, draft_id: int, status: DraftStatus) -> Draft:
+        draft = await self.get_draft(actor, draft_id)
+        if draft.status != status:
+            raise StaleDraft(draft.status)
+        return draft
+
+    async def _posted(self, actor: Actor, draft_id: int) -> Entry:
+        """The entry a save posted from the draft, as the saved card shows it."""
+        row = await self._own_draft(actor, draft_id)
+        entry = await self._session.scalar(select(EntryRow).where(EntryRow.draft_id == row.id))
+        if entry is None:
+            raise StaleDraft(row.status)
+        reversed_by = await self._session.scalar(
+            select(EntryRow.id).where(EntryRow.reverses_entry_id == entry.id)
+        )
+        category_name = await self._category_name(entry.category_id)
+        return entry_view(entry, category_name, actor.name, reversed_by=reversed_by)
+
+    async def _posted_batch(self, actor: Actor, batch_id: int) -> list[Entry]:
+        members = await self._session.scalars(
+            select(ExpenseDraftRow.id)
+            .where(
+                ExpenseDraftRow.user_id == actor.user_id,
+                ExpenseDraftRow.batch_id == batch_id,
+                ExpenseDraftRow.id != batch_id,
+                ExpenseDraftRow.status == DraftStatus.SAVED,
+            )
+            .order_by(ExpenseDraftRow.id)
+        )
+        return [await self._posted(actor, draft_id) for draft_id in [batch_id, *members]]
+
+    async def _split_items(self, actor: Actor, batch_id: int) -> list[Draft]:
+        lead = await self._own_draft(actor, batch_id)
+        if lead.batch_id is not None or lead.source_message is None:
+            raise StaleDraft(lead.status)
+        found = await self._from_message(actor, lead.source_message)
+        return found.items if isinstance(found, Batch) else [found]
 
     # -- internals -----------------------------------------------------------------------
 
@@ -419,6 +512,8 @@ class ExpenseService:
         raise StaleDraft(moved.status)
 
     async def _change(self, actor: Actor, draft_id: int, revision: int | None, **values) -> Draft:
+        if self._uow.replaying:  # the card as the change left it, unless it moved on since
+            return await self._in_state(actor, draft_id, DraftStatus.OPEN)
         async with self._uow.write():
             row = await self._move_on(actor, draft_id, revision, **values)
             await self._uow.commit()
@@ -451,3 +546,11 @@ class ExpenseService:
             kind=EntryKind(row.kind),
             deal=deal,
         )
+
+
+def _mark_source(rows: list[ExpenseDraftRow], source: str | None) -> None:
+    """Each draft notes the message it was read from and its place in it."""
+    if source is None:
+        return
+    for item, row in enumerate(rows):
+        row.source_message, row.source_item = source, item

@@ -99,6 +99,8 @@ class InviteService:
         invite = await self._session.get(InviteRow, claims.ident)
         if invite is None:
             raise InviteRefused("invalid")
+        if self._uow.replaying:
+            return await self._accepted(person, invite)
         async with self._uow.write():
             user = await self._users.find_or_create(person)
             # Single use, decided by the database: of two people racing for one link, one wins.
@@ -145,6 +147,19 @@ class InviteService:
         if self._users.is_owner(person.telegram_id):
             roles.add(Role.OWNER)
         return self._users.actor(user, frozenset(roles), person), role
+
+    async def _accepted(self, person: Person, invite: InviteRow) -> tuple[Actor, Role]:
+        """The acceptance an earlier delivery of this update made, to answer it again
+        (`UnitOfWork.replaying`); the link is "used" unless this very person used it."""
+        user = await self._session.scalar(
+            select(UserRow).where(UserRow.telegram_id == person.telegram_id)
+        )
+        if user is None or invite.used_by != user.id:
+            raise InviteRefused("used")
+        roles = await self._users.roles_of(user.id)
+        if self._users.is_owner(person.telegram_id):
+            roles.add(Role.OWNER)
+        return self._users.actor(user, frozenset(roles), person), Role(invite.role)
 
     async def _link_crm_user(self, user: UserRow, amo_user_id: int, now: datetime) -> None:
         """The amoCRM user is this person now; whoever was linked to it before is not."""

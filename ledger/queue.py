@@ -3,7 +3,9 @@
 A worker claims due rows with a lease (if it dies mid-work, the rows come back when the lease
 ends; on PostgreSQL `SKIP LOCKED` gives each row to one of several workers), then marks them
 done or puts them back with exponential backoff and full jitter; a row out of attempts is
-dead: kept for a person to look at, never retried by itself. Done rows are pruned later.
+dead: kept for a person to look at, never retried by itself. A row refused on arrival (it holds
+what can never be applied) is stored as refused, with its reason, and never claimed either.
+Done rows are pruned later; dead and refused ones stay.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.clock import Clock
 from ledger.storage.database import Database
 
-PENDING, DONE, DEAD = "pending", "done", "dead"
+PENDING, DONE, DEAD, REFUSED = "pending", "done", "dead", "refused"
 
 
 class Claimed(Protocol):

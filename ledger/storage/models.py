@@ -128,6 +128,11 @@ class CategoryWordRow(Base):
 
 class ExpenseDraftRow(Base):
     __tablename__ = "expense_drafts"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "source_message", "source_item", name="uq_expense_drafts_source"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -149,6 +154,10 @@ class ExpenseDraftRow(Base):
     batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # The deal a hand income is for, found by the contract number written in its line.
     deal_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The message it was read from (the edge's key: bot, chat and message id), and which of
+    # its items: a redelivered message finds its drafts again instead of making new ones.
+    source_message: Mapped[str | None] = mapped_column(String(64))
+    source_item: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -226,6 +235,9 @@ class ProcessedUpdateRow(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once the update's replies were sent: a redelivered update whose change was committed
+    # but never answered (the process died in between) is answered again from what is stored.
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class FsmStateRow(Base):

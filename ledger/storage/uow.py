@@ -96,6 +96,11 @@ class UncommittedWrite(RuntimeError):
     """A write block ended normally without `commit()`: its changes were rolled back."""
 
 
+class ReplayWrite(RuntimeError):
+    """A use case tried to commit while its update is replayed: the update's change was
+    committed by an earlier delivery, so the use case should have found it, not made it again."""
+
+
 class UnitOfWork:
     """One session, written through `write()` blocks, committed only when told.
 
@@ -109,6 +114,11 @@ class UnitOfWork:
     Rows registered with `add_on_commit` (the processed-update marker) join the first commit
     that is not incidental, so an update is marked handled together with the change it asked
     for.
+
+    `replaying` says the update's change was committed by an earlier delivery that died before
+    it answered: use cases then find what that delivery made (the draft read from the message,
+    the entry a save posted) instead of acting, so the answer can be drawn again. A commit
+    while replaying is refused (`ReplayWrite`), incidental ones aside: nothing twice.
     """
 
     def __init__(self, session: AsyncSession, gate: WriteGate) -> None:
@@ -119,6 +129,7 @@ class UnitOfWork:
         self._committed = False
         self._incidental = False
         self.on_commit_rows_written = False
+        self.replaying = False
 
     def add_on_commit(self, row: Any) -> None:
         self._on_commit.append(row)
@@ -167,6 +178,8 @@ class UnitOfWork:
             async with self.write():
                 await self.commit()
             return
+        if self.replaying and not self._incidental:
+            raise ReplayWrite("a replayed update tried to change what it changed before")
         carried = [] if self._incidental else self._on_commit
         self.session.add_all(carried)
         await self.session.commit()

@@ -557,3 +557,54 @@ async def test_the_integration_closes_even_when_a_webhook_wakes_it_at_that_momen
         crm.integration._task.cancel()
         await closing
     assert done, "close() waited for a worker that never stopped"
+
+
+# -- poison from the CRM ------------------------------------------------------------------
+
+TOO_LARGE_LEAD = STATUS_BODY.replace(str(LEAD_ID).encode(), b"9223372036854775808")
+STATUS_FORM = STATUS_BODY.rstrip(b"\n")  # the fixture file's last line break is no field's
+
+
+async def test_a_lead_id_past_64_bits_is_kept_refused_and_never_retried(crm: Crm):
+    assert await crm.post(TOO_LARGE_LEAD) == 200
+    assert await crm.post(TOO_LARGE_LEAD) == 200  # amoCRM's retry: the same row
+
+    assert await crm.process() == 0
+    crm.clock.advance(timedelta(days=1, minutes=-1))
+    assert await crm.process() == 0, "never claimed, however long it waits"
+    async with crm.context.database.read() as session:
+        row = (await session.execute(select(AmoWebhookRow))).scalar_one()
+    assert row.status == "refused"
+    assert row.attempts == 0
+    assert row.last_error == "leads[status][id] is larger than a 64-bit number"
+    assert crm.lead_fetches() == []
+
+
+async def test_a_refused_webhook_reaches_the_owner_and_doctor(crm: Crm):
+    from app.doctor import WARN, check_queues
+
+    assert await crm.post(TOO_LARGE_LEAD) == 200
+
+    summary = await report_day(crm.context.database, crm.clock, [OWNER_ID])
+    assert summary.errors == 1
+    assert summary.last_error == "leads[status][id] is larger than a 64-bit number"
+    assert await crm.deliver_notifications() == 1
+    assert "ошибок — 1" in crm.owner.last_message().body
+    level, _, text = await check_queues(crm.context.settings)
+    assert level == WARN
+    assert "1 amoCRM webhooks were refused" in text
+
+
+async def test_a_raw_nul_in_a_webhook_body_is_a_bad_request_not_a_row(crm: Crm):
+    assert await crm.post(STATUS_FORM + b"&leads[status][0][name]=a\x00b") == 400
+
+    assert await crm.count(AmoWebhookRow) == 0
+
+
+async def test_a_nul_in_a_lead_reaches_no_table(crm: Crm):
+    crm.amo.leads[LEAD_ID] = closed_lead(name="Кухня\x00 Ивановых\x1b")
+
+    assert await crm.post(STATUS_FORM + b"&leads[status][0][name]=%00") == 200
+    assert await crm.process() == 1
+
+    assert (await crm.deal()).name == "Кухня Ивановых"

@@ -42,7 +42,7 @@ async def test_a_webhook_post_without_the_right_secret_is_refused_and_changes_no
 
     await kopeyka.telegram.deliver(update)
 
-    assert kopeyka.telegram.webhook_deliveries[-1][1] == 401
+    assert kopeyka.telegram.webhook_deliveries[-1][1] == 403
     assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 0
     assert kopeyka.telegram.calls_of("sendMessage") == []
 

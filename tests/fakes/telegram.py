@@ -374,6 +374,9 @@ class FakeTelegram(TelegramState, AsyncServerContext):
         """Hand an update to the bot: POST it to the webhook, or queue it for getUpdates."""
         update_id = int(update["update_id"])
         self._next_update_id = max(self._next_update_id, update_id + 1)
+        # An update delivered again is Telegram retrying it: what became of it before is past.
+        self._outcomes.pop(update_id, None)
+        self._handled.pop(update_id, None)
         self._learn_from_update(update)
         kind = update_kind(update)
         if not self._is_allowed(kind):
@@ -680,6 +683,7 @@ class FakeTelegram(TelegramState, AsyncServerContext):
         if len(str(params.get("text", ""))) > CALLBACK_ANSWER_LIMIT:
             raise _bad_request("MESSAGE_TOO_LONG")
         self._open_queries.remove(query_id)
+        self._answered_queries.add(query_id)
         self.callback_answers.append((query_id, params))
         return True
 

@@ -165,6 +165,7 @@ class TelegramState:
         self._file_counter = itertools.count(1)
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._open_queries: set[str] = set()  # callback queries not answered yet
+        self._answered_queries: set[str] = set()  # a redelivery does not open these again
 
         self._next_update_id = 1
         self._pending: list[dict[str, Any]] = []
@@ -201,7 +202,8 @@ class TelegramState:
         message = update.get("message") or update.get("edited_message")
         if message is None and "callback_query" in update:
             query = update["callback_query"]
-            self._open_queries.add(query["id"])
+            if query["id"] not in self._answered_queries:
+                self._open_queries.add(query["id"])
             message = query.get("message")
         if not message:
             return

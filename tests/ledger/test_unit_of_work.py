@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ledger.storage.database import Database
 from ledger.storage.models import CategoryRow
-from ledger.storage.uow import UncommittedWrite, UnitOfWork
+from ledger.storage.uow import ReplayWrite, UncommittedWrite, UnitOfWork
 
 
 async def categories(database: Database) -> list[str]:
@@ -84,3 +84,27 @@ async def test_nested_use_cases_commit_together_with_the_outermost(database: Dat
             await uow.commit()
 
     assert await categories(database) == ["Аренда", "Связь"]
+
+
+async def test_a_replayed_update_cannot_commit_a_change_again(database: Database) -> None:
+    async def adds_a_category(uow: UnitOfWork) -> None:
+        async with uow.write():
+            uow.session.add(CategoryRow(name="Аренда", keywords=[], position=0))
+            await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        uow.replaying = True
+        with pytest.raises(ReplayWrite):
+            await adds_a_category(uow)
+
+    assert await categories(database) == []
+
+
+async def test_a_replayed_update_may_still_write_incidentally(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        uow.replaying = True
+        async with uow.write(incidental=True):
+            uow.session.add(CategoryRow(name="Аренда", keywords=[], position=0))
+            await uow.commit()
+
+    assert await categories(database) == ["Аренда"]

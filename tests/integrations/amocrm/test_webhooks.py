@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from amocrm_client.models import Lead
 from amocrm_client.webhooks import (
     MAX_BODY_BYTES,
     MAX_KEY_DEPTH,
@@ -279,3 +280,80 @@ def test_bracket_shaped_bodies_give_a_batch_or_a_webhook_error(
     pairs = [(parts[0] + "".join(f"[{p}]" for p in parts[1:]), value) for parts, value in fields]
     body = encode(pairs, brackets_encoded=False)
     assert isinstance(batch_or_error(body), WebhookBatch | WebhookError)
+
+
+# -- poison: numbers past 64 bits, control characters ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("id", "leads[status][id]"),
+        ("status_id", "leads[status][status_id]"),
+        ("price", "leads[status][price]"),
+        ("updated_at", "leads[status][updated_at]"),
+    ],
+)
+def test_a_lead_number_past_64_bits_refuses_the_batch_and_says_where(
+    field: str, where: str
+) -> None:
+    body = f"leads[status][0][id]=1&leads[status][0][{field}]=9223372036854775808"
+
+    batch = parse_webhook(f"{body}&account[id]=7039099".encode())
+
+    assert batch.refused == f"{where} is larger than a 64-bit number"
+    assert batch.events == ()
+    assert batch.lead_ids() == []
+    assert batch.account_id == 7039099
+
+
+def test_the_largest_64_bit_number_is_still_a_lead_id() -> None:
+    batch = parse_webhook(b"leads[status][0][id]=9223372036854775807")
+
+    assert batch.refused is None
+    assert batch.lead_ids() == [9223372036854775807]
+
+
+def test_an_account_id_past_64_bits_is_no_account_of_ours() -> None:
+    with pytest.raises(WebhookError, match="account\\[id\\] is larger"):
+        parse_webhook(b"leads[status][0][id]=1&account[id]=9999999999999999999")
+
+
+@pytest.mark.parametrize("raw", [b"\x00", b"\x01", b"\x1b", b"\x7f", b"\r\n"])
+def test_a_raw_control_character_in_a_body_is_no_form(raw: bytes) -> None:
+    with pytest.raises(WebhookError, match="raw control character"):
+        parse_webhook(b"leads[status][0][id]=1&account[subdomain]=a" + raw + b"b")
+
+
+def test_percent_encoded_control_characters_are_taken_out_of_text_values() -> None:
+    body = (
+        "leads[update][0][id]=1&account[subdomain]=ex%00ample"
+        "&leads[update][0][custom_fields][0][id]=5"
+        "&leads[update][0][custom_fields][0][values][0][value]=Ива%00нов%0Aа"
+        "&leads[update][0][custom_fields][0][values][1]=17%1B00"
+    )
+
+    batch = parse_webhook(body.encode())
+
+    assert batch.subdomain == "example"
+    (field,) = batch.events[0].custom_fields
+    assert field.values == (RawFieldValue("Иванов\nа"), RawFieldValue("1700"))
+
+
+def test_text_read_from_the_api_loses_control_characters() -> None:
+    lead = Lead.model_validate(
+        {
+            "id": 1,
+            "name": "Кухня\x00 Ивановых\ud800",
+            "status_id": 142,
+            "pipeline_id": 1,
+            "updated_at": 1413554372,
+            "custom_fields_values": [
+                {"field_id": 5, "values": [{"value": "Ива\x1bнов"}, {"value": 15000}]}
+            ],
+        }
+    )
+
+    assert lead.name == "Кухня Ивановых"
+    values = lead.custom_fields_values[0].values
+    assert [value.value for value in values] == ["Иванов", 15000]
