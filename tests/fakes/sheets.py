@@ -104,6 +104,9 @@ class FakeSheets(AsyncServerContext):
     clock: Callable[[], float] = time.monotonic
     requests: list[RecordedRequest] = field(default_factory=list)
     write_requests: int = 0  # write calls received (whatever their answer)
+    # API calls waiting out their latency at once, now and at most: latency must not serialise.
+    in_flight: int = 0
+    most_in_flight: int = 0
     spreadsheets: dict[str, Spreadsheet] = field(default_factory=dict)
     # Service accounts whose key was deleted: the token endpoint answers invalid_grant.
     revoked_keys: set[str] = field(default_factory=set)
@@ -230,7 +233,12 @@ class FakeSheets(AsyncServerContext):
         if request.path == "/token":
             return await handler(request)
         if self.latency:
-            await asyncio.sleep(self.latency)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.latency)
+            finally:
+                self.in_flight -= 1
         if _is_write(request):
             self.write_requests += 1
         if self.down:

@@ -281,10 +281,9 @@ async def test_failure_injection_latency_and_counters(book) -> None:
         await asyncio.to_thread(ws.get_all_values)
     assert caught.value.code == 503
     fake.down = False
-    fake.latency = 0.05
-    started = asyncio.get_running_loop().time()
+    fake.latency = 0.5
     await asyncio.gather(*(asyncio.to_thread(ws.acell, "A1") for _ in range(4)))
-    assert asyncio.get_running_loop().time() - started < 0.2  # latency does not serialise
+    assert fake.most_in_flight > 1  # latency does not serialise the calls
 
 
 async def test_write_quota_with_an_injected_clock(book) -> None:
