@@ -40,10 +40,16 @@ from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
     AmoDailySummary,
+    ConfirmationUndone,
     DealDiscrepancy,
     DealProblems,
+    HandoverShort,
+    HandoverStarted,
     InviteAccepted,
     NoticeFacts,
+    OutboxDead,
+    PaymentConfirmed,
+    PaymentNotReceived,
 )
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
@@ -642,6 +648,18 @@ class Texts:
                 return self.deal_problems(facts.deal, facts.amo_lead_id, list(facts.problems))
             case AmoDailySummary():
                 return self.amo_daily_summary(facts.deals, facts.webhooks, facts.errors)
+            case PaymentConfirmed():
+                return self.payment_confirmed(facts)
+            case PaymentNotReceived():
+                return self.payment_not_received(facts)
+            case ConfirmationUndone():
+                return self.confirmation_undone(facts)
+            case HandoverStarted():
+                return self.handover_started(facts)
+            case HandoverShort():
+                return self.handover_short(facts)
+            case OutboxDead():
+                return self.outbox_dead(facts)
 
     def invite_accepted(self, name: str, role: str) -> str:
         return self._(
@@ -765,6 +783,102 @@ class Texts:
             deals=deals,
             webhooks=webhooks,
             errors=errors,
+        )
+
+    # -- confirmations -------------------------------------------------------------------
+    btn_open_handover = Phrase("Открыть сдачу")
+
+    def _payment_kind(self, kind: str) -> str:
+        words = self.payment_kinds.get(kind)
+        return self._(words) if words else escape(kind)
+
+    def payment_confirmed(self, facts: PaymentConfirmed) -> str:
+        amount = money(Money.from_minor_units(facts.amount_minor, facts.currency))
+        values = {
+            "deal": self._deal_name(facts.deal, facts.contract),
+            "slot": escape(facts.slot),
+            "amount": amount,
+            "kind": self._payment_kind(facts.payment_kind),
+            "name": escape(facts.by_name),
+        }
+        if not facts.remaining_minor:
+            return self._(
+                "✅ Деньги по сделке «{deal}» получены: «{slot}», {amount} ({kind}). "
+                "Подтвердил(а) {name}.",
+                **values,
+            )
+        return self._(
+            "✅ По сделке «{deal}» получено {amount} в счёт платежа «{slot}» ({kind}), "
+            "подтвердил(а) {name}. Ещё ждём {remaining}.",
+            remaining=money(Money.from_minor_units(facts.remaining_minor, facts.currency)),
+            **values,
+        )
+
+    def payment_not_received(self, facts: PaymentNotReceived) -> str:
+        return self._(
+            "⚠️ Не поступило: сделка «{deal}», платёж «{slot}», {amount} ({kind}). "
+            "Отметил(а) {name}: «{comment}».",
+            deal=self._deal_name(facts.deal, facts.contract),
+            slot=escape(facts.slot),
+            amount=money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            kind=self._payment_kind(facts.payment_kind),
+            name=escape(facts.by_name),
+            comment=escape(facts.comment),
+        )
+
+    def confirmation_undone(self, facts: ConfirmationUndone) -> str:
+        return self._(
+            "↩️ Подтверждение платежа «{slot}» на {amount} по сделке «{deal}» отменено "
+            "({name}). Платёж снова ожидается.",
+            slot=escape(facts.slot),
+            amount=money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            deal=self._deal_name(facts.deal, facts.contract),
+            name=escape(facts.by_name),
+        )
+
+    def handover_started(self, facts: HandoverStarted) -> str:
+        return self._n(
+            "💵 {manager} сдаёт в кассу {total}: {n} платёж. Откройте сдачу кнопкой ниже.",
+            "💵 {manager} сдаёт в кассу {total}: {n} платежа. Откройте сдачу кнопкой ниже.",
+            facts.payments,
+            manager=escape(facts.manager),
+            total=money(Money.from_minor_units(facts.total_minor, facts.currency)),
+        )
+
+    def handover_short(self, facts: HandoverShort) -> str:
+        short = facts.handed_minor - facts.received_minor
+        return self._(
+            "⚠️ Сдача наличных от {manager}: передано {handed}, получено {received} "
+            "(принял(а) {name}). Разница {short} остаётся на менеджере.",
+            manager=escape(facts.manager),
+            handed=money(Money.from_minor_units(facts.handed_minor, facts.currency)),
+            received=money(Money.from_minor_units(facts.received_minor, facts.currency)),
+            name=escape(facts.by_name),
+            short=money(Money.from_minor_units(short, facts.currency)),
+        )
+
+    stuck_effects = {
+        "add_note": N_("примечание в сделке amoCRM"),
+        "set_fields": N_("поля сделки amoCRM"),
+        "move": N_("этап сделки amoCRM"),
+    }
+
+    def outbox_dead(self, facts: OutboxDead) -> str:
+        words = self.stuck_effects.get(facts.effect)
+        if words is not None:
+            what = self._(words)
+            if facts.amo_lead_id is not None:
+                what += f" #{facts.amo_lead_id}"
+        elif facts.topic == "notify":
+            what = self._("уведомление в Telegram")
+        else:
+            what = escape(facts.topic)
+        return self._(
+            "⛔ Не удалось после {attempts} попыток: {what}. Ошибка: {error}. "
+            "Что застряло и повтор: /outbox",
+            attempts=facts.attempts,
+            what=what,
+            error=escape(facts.error),
         )
 
     # -- profit and the workbook ------------------------------------------------------
