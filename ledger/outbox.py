@@ -79,17 +79,26 @@ class OutboxItem:
     topic: str
     payload: dict[str, Any]
     claims: int = 1  # this claim included: above one, an earlier worker may have done it
+    ordering_key: str | None = None
 
 
-# Each item's id → None when done, or why it failed (it is retried later).
-BatchOutcome = Mapping[int, str | None]
+class HeldBack:
+    """A batch handler's answer for a row it did not try because an earlier row of its key
+    failed: given back untried, to follow that row."""
+
+
+HELD_BACK = HeldBack()
+# Each item's id → None when done, why it failed (it is retried later), or HELD_BACK.
+BatchOutcome = Mapping[int, str | HeldBack | None]
 BatchOutboxHandler = Callable[[list[OutboxItem]], Awaitable[BatchOutcome]]
 
 OUTBOX = QueueTable(
     model=OutboxRow,
     finished_at="done_at",
-    columns=("topic", "payload", "claims"),
-    decode=lambda row: OutboxItem(row.id, row.attempts, row.topic, row.payload, row.claims + 1),
+    columns=("topic", "payload", "claims", "ordering_key"),
+    decode=lambda row: OutboxItem(
+        row.id, row.attempts, row.topic, row.payload, row.claims + 1, row.ordering_key
+    ),
     topic="topic",
     ordered_by="ordering_key",
     claims="claims",
@@ -154,14 +163,22 @@ class OutboxWorker:
         done: list[int] = []
         failed: list[tuple[OutboxItem, str]] = []
         batches: dict[str, list[OutboxItem]] = {}
+        # A key whose row failed: its later rows in this claim go back untried, to follow it.
+        stopped: set[str] = set()
+        held_back: list[int] = []
         for item in items:
             if item.topic in self._batch_handlers:
                 batches.setdefault(item.topic, []).append(item)
+                continue
+            if item.ordering_key in stopped:
+                held_back.append(item.id)
                 continue
             try:
                 await self._handlers[item.topic](item.payload)
             except Exception as exc:  # any failure is retried later; the row keeps its place
                 failed.append((item, repr(exc)))
+                if item.ordering_key is not None:
+                    stopped.add(item.ordering_key)
             else:
                 done.append(item.id)
         for topic, batch in batches.items():
@@ -173,9 +190,12 @@ class OutboxWorker:
                 error = outcome.get(item.id, "not performed by its batch handler")
                 if error is None:
                     done.append(item.id)
+                elif isinstance(error, HeldBack):
+                    held_back.append(item.id)
                 else:
                     failed.append((item, error))
         await self.queue.done(done)
+        await self.queue.release(held_back)
         for item, error in failed:
             log.warning("outbox row %s (%s) failed: %s", item.id, item.topic, error)
             if await self.queue.retry([item], error, on_dead=self._tell_dead):

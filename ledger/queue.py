@@ -7,9 +7,10 @@ dead: kept for a person to look at, never retried by itself (`revive` puts it ba
 Done rows are pruned later.
 
 A table with an ordering column keeps rows of one key in order: a row is not claimed while
-an earlier row of its key waits (for a retry, or for the worker that holds it). Dead rows
-step out of the line. With several PostgreSQL workers a row can still overtake an earlier one
-that another worker is claiming at that very moment; one worker per topic keeps order strict.
+an earlier row of its key waits (for a retry, or for the worker that holds it) or is dead (a
+later absolute value must not be overwritten by an older one retried from the dead). With
+several PostgreSQL workers a row can still overtake an earlier one that another worker is
+claiming at that very moment; one worker per topic keeps order strict.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Row, delete, exists, func, or_, select, update
+from sqlalchemy import Row, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -117,16 +118,18 @@ class DurableQueue(Generic[C]):
 
     def _not_waiting_behind(self, now: datetime) -> Any:
         """No earlier row of the same key is waiting (for its retry, or in a worker's hands:
-        a claimed row's lease puts it in the future). Earlier rows due now are claimed in the
-        same batch, before this one (claims go in id order)."""
+        a claimed row's lease puts it in the future) or dead. Earlier rows due now are claimed
+        in the same batch, before this one (claims go in id order)."""
         model = self._model
         key = getattr(model, self._table.ordered_by)
         earlier = aliased(model)
         waiting = exists().where(
             getattr(earlier, self._table.ordered_by) == key,
             earlier.id < model.id,
-            earlier.status == PENDING,
-            earlier.available_at > now,
+            or_(
+                earlier.status == DEAD,
+                and_(earlier.status == PENDING, earlier.available_at > now),
+            ),
         )
         return or_(key.is_(None), ~waiting)
 
@@ -138,6 +141,17 @@ class DurableQueue(Generic[C]):
                 update(self._model)
                 .where(self._model.id.in_(list(ids)))
                 .values({"status": DONE, self._table.finished_at: self._clock.now()})
+            )
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Claimed rows given back untried (not an attempt): due again at once."""
+        if not ids:
+            return
+        async with self._database.write() as session:
+            await session.execute(
+                update(self._model)
+                .where(self._model.id.in_(list(ids)))
+                .values(available_at=self._clock.now())
             )
 
     async def retry(

@@ -34,7 +34,7 @@ from ledger.storage.models import (
     PaymentConfirmationRow,
 )
 from tests.conftest import NOW, OWNER_ID
-from tests.ledger.conftest import (
+from tests.desk import (
     CONFIRMED_STATUS,
     PAID_FIELD,
     PAID_STATUS,

@@ -1,6 +1,7 @@
 """A cash desk to test confirmation against: the owner, two cashiers, an accountant and two
 managers linked to their amoCRM users (invited as people are), deals applied as amoCRM shows
-them, and amoCRM write-back switched on (a paid field, a "payment confirmed" status)."""
+them, and amoCRM write-back switched on (a paid field, a "payment confirmed" status), with the
+ids of the account in `tests.fakes.amocrm_deals`. A pytest plugin: the `desk` fixture."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.context import AppContext, Services
-from config.amocrm_mapping import AmoMapping
+from config.amocrm_mapping import SUCCESS_STATUS, AmoMapping
 from config.mappings import Mappings
 from config.settings import Settings
 from ledger.categories import DEFAULT_CATEGORIES, DEFAULT_INCOME_CATEGORIES
@@ -29,10 +30,11 @@ from ledger.storage.database import Database
 from ledger.storage.models import AmoUserRow, OutboxRow
 from ledger.users import Person
 from tests.conftest import OWNER_ID
+from tests.fakes import amocrm_deals as account
+from tests.fakes.amocrm_deals import CLOSED_STATUS, CONFIRMED_STATUS, PAID_FIELD, PIPELINE
 
-PIPELINE, CLOSED_STATUS, CONFIRMED_STATUS, PAID_STATUS = 3177727, 32392165, 32392168, 142
-PAID_FIELD = 600015
-MANAGER_AMO, OTHER_MANAGER_AMO = 504141, 504142
+PAID_STATUS = SUCCESS_STATUS
+MANAGER_AMO, OTHER_MANAGER_AMO = account.MANAGER_AMO_ID, 504142
 SEEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
@@ -158,3 +160,17 @@ async def desk(database: Database, clock: FrozenClock, tmp_path: Path) -> Desk:
     async with database.read() as session:
         setup_outbox = await session.scalar(select(func.coalesce(func.max(OutboxRow.id), 0)))
     return Desk(context, database, clock, owner, **actors, setup_outbox=setup_outbox)
+
+
+__all__ = [
+    "CLOSED_STATUS",
+    "CONFIRMED_STATUS",
+    "MANAGER_AMO",
+    "OTHER_MANAGER_AMO",
+    "PAID_FIELD",
+    "PAID_STATUS",
+    "PIPELINE",
+    "Desk",
+    "desk",
+    "rub",
+]
