@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger import audit
@@ -367,6 +367,7 @@ class CashService:
         (no more than it still owes). Once: a second acceptance is told who and when."""
         actor.require(*CASH_CONFIRMERS)
         async with self._uow.write():
+            await self._lock_deals_of_handover(handover_id)
             await self._close(actor, handover_id, HandoverStatus.ACCEPTED)
             for item in await self._pending_items(handover_id):
                 await self._accept(actor, handover_id, item, item.amount_minor)
@@ -377,6 +378,7 @@ class CashService:
         """Accept one payment of a hand-over; the last one closes the hand-over."""
         actor.require(*CASH_CONFIRMERS)
         async with self._uow.write():
+            await self._lock_deals_of_handover(handover_id)
             row = await self._open(handover_id)
             claimed = await self._session.execute(
                 update(HandoverItemRow)
@@ -408,6 +410,7 @@ class CashService:
         if received.amount <= 0:
             raise HandoverRefused("not_positive")
         async with self._uow.write():
+            await self._lock_deals_of_handover(handover_id)
             row = await self._open(handover_id)
             pending = await self._pending_items(handover_id)
             handed = sum(item.amount_minor for item in pending)
@@ -471,6 +474,9 @@ class CashService:
         confirmed: list[Confirmation] = []
         skipped: list[int] = []
         async with self._uow.write():
+            await self._lock_deals(
+                select(ExpectedPaymentRow.deal_id).where(ExpectedPaymentRow.id.in_(payment_ids))
+            )
             for payment_id in dict.fromkeys(payment_ids):
                 try:
                     confirmed.append(await self._accept_cash(actor, payment_id, None))
@@ -707,6 +713,26 @@ class CashService:
         if item is None:
             return NotYours()
         return await self._confirmations.who_confirmed(payment_id)
+
+    async def _lock_deals_of_handover(self, handover_id: int) -> None:
+        await self._lock_deals(
+            select(ExpectedPaymentRow.deal_id)
+            .join(HandoverItemRow, HandoverItemRow.payment_id == ExpectedPaymentRow.id)
+            .where(HandoverItemRow.handover_id == handover_id)
+        )
+
+    async def _lock_deals(self, deal_ids: Select[tuple[int]]) -> None:
+        """On PostgreSQL, lock the deals a use case will confirm money of, in id order, before
+        anything else: every confirmation locks its deal first, so locking them all up front
+        (and in one order) keeps two cashiers from waiting on each other forever."""
+        if self._session.bind.dialect.name != "postgresql":
+            return
+        await self._session.execute(
+            select(DealRow.id)
+            .where(DealRow.id.in_(deal_ids.scalar_subquery()))
+            .order_by(DealRow.id)
+            .with_for_update()
+        )
 
     async def _locked_user(self, user_id: int) -> UserRow:
         """The manager's row, locked on PostgreSQL: a double tap on "hand over" makes one
