@@ -488,15 +488,9 @@ class CashService:
     async def _accept_cash(
         self, actor: Actor, payment_id: int, version: int | None
     ) -> Confirmation:
-        kind = await self._session.scalar(
-            select(ExpectedPaymentRow.kind).where(ExpectedPaymentRow.id == payment_id)
-        )
-        if kind is None:
-            raise NotFound("payment", payment_id)
-        if PaymentKind(kind) is not PaymentKind.CASH:
-            raise NotAllowed  # a forged button: the cash desk takes cash only
+        # `only`: a forged button for another kind of payment is refused; the desk takes cash.
         confirmation = await self._confirmations.confirm_here(
-            actor, payment_id, source=Source.CASHIER, version=version
+            actor, payment_id, source=Source.CASHIER, version=version, only=PaymentKind.CASH
         )
         await self._settle_items(actor, payment_id, confirmation)
         return confirmation

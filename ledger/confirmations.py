@@ -67,6 +67,8 @@ from ledger.storage.uow import UnitOfWork
 from ledger.transitions import Lost, transition
 
 MAX_COMMENT = 1000
+# The deal's manager as a notice needs them: their chat and language (None: nobody linked).
+_Manager = tuple[int, str | None] | None
 
 
 class Source(StrEnum):
@@ -290,12 +292,14 @@ class ConfirmationService:
         source: Source = Source.CASHIER,
         handover_id: int | None = None,
         version: int | None = None,
+        only: PaymentKind | None = None,
     ) -> Confirmation:
         """`confirm` inside the caller's write block, which commits (a hand-over accepts
-        several payments in one transaction). Checks everything `confirm` checks."""
-        deal, payment = await self._locked(payment_id)
+        several payments in one transaction). Checks everything `confirm` checks; `only`
+        refuses (`NotAllowed`) a payment of another kind (the cash desk's buttons)."""
+        deal, payment, manager = await self._locked(payment_id)
         kind = PaymentKind(payment.kind)
-        if not actor.has_any(confirmers(kind)):
+        if not actor.has_any(confirmers(kind)) or only not in (None, kind):
             raise NotAllowed
         status = PaymentStatus(payment.status)
         if status is PaymentStatus.CONFIRMED:
@@ -364,6 +368,7 @@ class ConfirmationService:
                 deal_id=deal.id,
             ),
         )
+        total_paid, fully_paid = await self._deal_paid(deal, payment)
         row = PaymentConfirmationRow(
             payment_id=payment.id,
             payment_version=payment.version,
@@ -379,11 +384,13 @@ class ConfirmationService:
             handover_id=handover_id,
         )
         self._session.add(row)
-        await self._session.flush()
         line = payment_line(payment, deal, self._clock)
-        await self._write_back_confirmed(actor, deal, payment, row, source)
-        await self._tell_manager(
-            deal,
+        # The entry's id names the confirmation to the outside (its CRM note's key): known
+        # now, without a round trip to learn the confirmation row's own id.
+        key = f"c{entry.id}"
+        self._write_back_confirmed(actor, deal, payment, row, source, key, total_paid, fully_paid)
+        self._tell_manager(
+            manager,
             PaymentConfirmed(
                 deal=deal.name,
                 contract=deal.contract,
@@ -394,8 +401,9 @@ class ConfirmationService:
                 payment_kind=kind.value,
                 by_name=actor.name,
             ),
-            dedupe_key=f"confirmed:{row.id}",
+            dedupe_key=f"confirmed:{entry.id}",
         )
+        await self._session.flush()
         return Confirmation(
             id=row.id,
             payment=line,
@@ -416,7 +424,7 @@ class ConfirmationService:
         if len(comment) > MAX_COMMENT:
             raise TextTooLong(MAX_COMMENT)
         async with self._uow.write():
-            deal, payment = await self._locked(payment_id)
+            deal, payment, _ = await self._locked(payment_id)
             status = PaymentStatus(payment.status)
             if status is PaymentStatus.CONFIRMED:
                 raise await self._already(payment)
@@ -491,7 +499,7 @@ class ConfirmationService:
         actor.require(Role.OWNER)
         check_in_time(self._clock, confirmed_until)
         async with self._uow.write():
-            deal, payment = await self._locked(payment_id)
+            deal, payment, manager = await self._locked(payment_id)
             if payment.version != version:
                 raise await self._undone_since(payment)
             last = await self._last_confirmation(payment.id)
@@ -524,9 +532,10 @@ class ConfirmationService:
             row.reversal_entry_id = reversal.id
             await self._session.flush()
             amount = Money.from_minor_units(row.amount_minor, row.currency)
-            await self._write_back_undone(actor, deal, payment, row, amount)
-            await self._tell_manager(
-                deal,
+            total_paid, _ = await self._deal_paid(deal, payment)
+            self._write_back_undone(actor, deal, payment, row, amount, total_paid)
+            self._tell_manager(
+                manager,
                 ConfirmationUndone(
                     deal=deal.name,
                     contract=deal.contract,
@@ -535,7 +544,7 @@ class ConfirmationService:
                     currency=row.currency,
                     by_name=actor.name,
                 ),
-                dedupe_key=f"undone:{row.id}",
+                dedupe_key=f"undone:{row.entry_id}",
             )
             line = payment_line(payment, deal, self._clock)
             await self._uow.commit()
@@ -543,17 +552,19 @@ class ConfirmationService:
 
     # -- the CRM -----------------------------------------------------------------------------
 
-    async def _write_back_confirmed(
+    def _write_back_confirmed(
         self,
         actor: Actor,
         deal: DealRow,
         payment: ExpectedPaymentRow,
         row: PaymentConfirmationRow,
         source: Source,
+        key: str,
+        paid: Money,
+        fully: bool,
     ) -> None:
         if self._crm is None:
             return
-        key = f"c{row.id}"
         whole = row.amount_minor == payment.amount_minor
         text = confirmed_note(
             amount=Money.from_minor_units(row.amount_minor, row.currency),
@@ -571,7 +582,6 @@ class ConfirmationService:
             now=now,
             dedupe_key=f"crm:{key}:note",
         )
-        paid, fully = await self._deal_paid(deal)
         self._write_paid(deal, paid, key)
         status = (
             self._crm.paid_status
@@ -586,17 +596,18 @@ class ConfirmationService:
                 dedupe_key=f"crm:{key}:move",
             )
 
-    async def _write_back_undone(
+    def _write_back_undone(
         self,
         actor: Actor,
         deal: DealRow,
         payment: ExpectedPaymentRow,
         row: PaymentConfirmationRow,
         amount: Money,
+        paid: Money,
     ) -> None:
         if self._crm is None:
             return
-        key = f"u{row.id}"
+        key = f"u{row.entry_id}"
         text = undone_note(
             amount=amount, kind=payment.kind, name=actor.name, on=self._clock.today(), key=key
         )
@@ -607,7 +618,6 @@ class ConfirmationService:
             dedupe_key=f"crm:{key}:note",
         )
         # The status stays: a deal is never moved backwards in its pipeline by us.
-        paid, _ = await self._deal_paid(deal)
         self._write_paid(deal, paid, key)
 
     def _write_paid(self, deal: DealRow, paid: Money, key: str) -> None:
@@ -621,17 +631,18 @@ class ConfirmationService:
             dedupe_key=f"crm:{key}:paid",
         )
 
-    async def _deal_paid(self, deal: DealRow) -> tuple[Money, bool]:
-        """The deal's total confirmed (an absolute value for its "paid" field), and whether it
-        is fully paid: nothing still owed, and at least its price received."""
-        await self._session.flush()
-        rows = (
+    async def _deal_paid(self, deal: DealRow, payment: ExpectedPaymentRow) -> tuple[Money, bool]:
+        """The deal's total confirmed with `payment` as it now is (an absolute value for the
+        deal's "paid" field), and whether the deal is fully paid: nothing still owed, and at
+        least its price received."""
+        others = (
             await self._session.execute(
                 select(ExpectedPaymentRow.status, ExpectedPaymentRow.confirmed_amount_minor).where(
-                    ExpectedPaymentRow.deal_id == deal.id
+                    ExpectedPaymentRow.deal_id == deal.id, ExpectedPaymentRow.id != payment.id
                 )
             )
         ).all()
+        rows = [*others, (payment.status, payment.confirmed_amount_minor)]
         paid = sum(minor or 0 for _, minor in rows)
         owing = any(PaymentStatus(status) in OWING for status, _ in rows)
         return Money.from_minor_units(paid, deal.currency), not owing and paid >= deal.price_minor
@@ -648,24 +659,34 @@ class ConfirmationService:
         if not actor.has_any(confirmers(kind)):
             raise NotAllowed
 
-    async def _locked(self, payment_id: int) -> tuple[DealRow, ExpectedPaymentRow]:
-        """The payment and its deal as they are now, the deal locked on PostgreSQL so that
-        changes to one deal's payments (and its CRM total) follow each other; the SQLite
-        write gate already does that."""
-        deal_id = await self._session.scalar(
-            select(ExpectedPaymentRow.deal_id).where(ExpectedPaymentRow.id == payment_id)
-        )
-        if deal_id is None:
-            raise NotFound("payment", payment_id)
-        query = select(DealRow).where(DealRow.id == deal_id)
+    async def _locked(self, payment_id: int) -> tuple[DealRow, ExpectedPaymentRow, _Manager]:
+        """The payment and its deal as they are now, and the deal's manager (whom to tell),
+        in one read. On PostgreSQL the deal is locked first, so that changes to one deal's
+        payments (and its CRM total) follow each other; the SQLite write gate already does."""
         if self._session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
-        deal = (
-            await self._session.execute(query.execution_options(populate_existing=True))
-        ).scalar_one()
-        payment = await self._session.get(ExpectedPaymentRow, payment_id, populate_existing=True)
-        assert payment is not None
-        return deal, payment
+            await self._session.execute(
+                select(DealRow.id)
+                .where(
+                    DealRow.id
+                    == select(ExpectedPaymentRow.deal_id)
+                    .where(ExpectedPaymentRow.id == payment_id)
+                    .scalar_subquery()
+                )
+                .with_for_update()
+            )
+        found = (
+            await self._session.execute(
+                select(DealRow, ExpectedPaymentRow, UserRow.telegram_id, UserRow.language)
+                .join(ExpectedPaymentRow, ExpectedPaymentRow.deal_id == DealRow.id)
+                .outerjoin(UserRow, UserRow.amo_user_id == DealRow.responsible_amo_user_id)
+                .where(ExpectedPaymentRow.id == payment_id)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        if found is None:
+            raise NotFound("payment", payment_id)
+        deal, payment, chat_id, language = found
+        return deal, payment, ((chat_id, language) if chat_id is not None else None)
 
     async def _last_confirmation(
         self, payment_id: int
@@ -738,21 +759,13 @@ class ConfirmationService:
             return await self._undone_since(payment)
         return PaymentRefused("nothing_to_undo")
 
-    async def _tell_manager(self, deal: DealRow, facts: NoticeFacts, *, dedupe_key: str) -> None:
-        if deal.responsible_amo_user_id is None:
-            return
-        manager = (
-            await self._session.execute(
-                select(UserRow.telegram_id, UserRow.language).where(
-                    UserRow.amo_user_id == deal.responsible_amo_user_id
-                )
-            )
-        ).first()
+    def _tell_manager(self, manager: _Manager, facts: NoticeFacts, *, dedupe_key: str) -> None:
         if manager is None:
             return
+        chat_id, language = manager
         notify(
             self._session,
-            Notification(manager.telegram_id, facts, manager.language),
+            Notification(chat_id, facts, language),
             now=self._clock.now(),
             dedupe_key=dedupe_key,
         )
