@@ -732,6 +732,12 @@ class Texts:
                 kind += ", " + self._("до {date}", date=self.date(payment.due))
             if payment.status is PaymentStatus.CONFIRMED and payment.confirmed is not None:
                 state = self._("подтверждено {amount}", amount=money(payment.confirmed))
+            elif payment.status is PaymentStatus.PARTLY_CONFIRMED and payment.confirmed:
+                state = self._(
+                    "подтверждено {amount}, ждём ещё {rest}",
+                    amount=money(payment.confirmed),
+                    rest=money(payment.remaining),
+                )
             else:
                 state = self._("ждём")
             lines.append(f"• {escape(payment.slot)}: {money(payment.amount)} ({kind}) — {state}")

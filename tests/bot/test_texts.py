@@ -255,6 +255,14 @@ def english_renderings() -> list[str]:
             PaymentView(
                 "Extra", Money(Decimal("10")), "card_transfer", None, PaymentStatus.EXPECTED, None
             ),
+            PaymentView(
+                "Part",
+                Money(Decimal("300")),
+                "terminal",
+                None,
+                PaymentStatus.PARTLY_CONFIRMED,
+                Money(Decimal("100")),
+            ),
         ),
     )
     month = MonthFigures(date(2026, 11, 1), Decimal("1000"), Decimal("400"), Decimal("100"))
