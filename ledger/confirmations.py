@@ -297,6 +297,7 @@ class ConfirmationService:
         """`confirm` inside the caller's write block, which commits (a hand-over accepts
         several payments in one transaction). Checks everything `confirm` checks; `only`
         refuses (`NotAllowed`) a payment of another kind (the cash desk's buttons)."""
+        source = Source(source)
         deal, payment, manager = await self._locked(payment_id)
         kind = PaymentKind(payment.kind)
         if not actor.has_any(confirmers(kind)) or only not in (None, kind):
