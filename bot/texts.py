@@ -794,6 +794,45 @@ class Texts:
     # -- confirmations -------------------------------------------------------------------
     btn_open_handover = Phrase("Открыть сдачу")
 
+    def already_confirmed(self, by_name: str, when: str) -> str:
+        return self._("Уже подтверждено: {name}, {when}.", name=escape(by_name), when=when)
+
+    payment_changed = Phrase("Платёж изменился, пока вы на него смотрели. Откройте его заново.")
+
+    def payment_refused(self, reason: str, remaining: Money | None) -> str:
+        if reason == "more_than_owed" and remaining is not None:
+            return self._(
+                "Это больше, чем ждём: по платежу осталось {amount}.", amount=money(remaining)
+            )
+        words = {
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "not_owed": N_(
+                "Этот платёж больше не ожидается: сделка не закрыта или платёж отменён."
+            ),
+            "future_date": N_("Дата поступления не может быть в будущем."),
+            "currency": N_("Валюта не совпадает с валютой платежа."),
+            "no_comment": N_("Напишите, что не так: без комментария не отметить."),
+            "nothing_to_undo": N_("По этому платежу нечего отменять."),
+        }
+        return self._(words.get(reason, words["not_owed"]))
+
+    def already_accepted(self, by_name: str, when: str) -> str:
+        return self._("Эту сдачу уже принял(а) {name}, {when}.", name=escape(by_name), when=when)
+
+    def handover_refused(self, reason: str, handed: Money | None) -> str:
+        if reason == "more_than_handed" and handed is not None:
+            return self._("Это больше, чем сдано: в этой сдаче {amount}.", amount=money(handed))
+        if reason == "not_positive":
+            return self._("Сумма должна быть больше нуля.")
+        return self._("Сдавать нечего: все ваши наличные уже в кассе или в открытой сдаче.")
+
+    def link_refused(self, reason: str) -> str:
+        if reason == "expired":
+            return self._("Срок действия ссылки истёк. Попросите новую.")
+        if reason == "used":
+            return self._("Эта ссылка уже использована.")
+        return self._("Ссылка недействительна.")
+
     def _payment_kind(self, kind: str) -> str:
         words = self.payment_kinds.get(kind)
         return self._(words) if words else escape(kind)

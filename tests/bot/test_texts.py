@@ -304,6 +304,23 @@ def english_renderings() -> list[str]:
         *(texts.report_bad_month(MonthError(reason)) for reason in ("future", "format")),
         texts.report_caption(date(2026, 11, 1), when, 4),
         texts.report_caption(None, when, 0),
+        texts.already_confirmed("Kira", "23.11.2026 12:05"),
+        texts.already_accepted("Kira", "23.11.2026 12:05"),
+        texts.payment_refused("more_than_owed", Money(Decimal("100"))),
+        *(
+            texts.payment_refused(reason, None)
+            for reason in (
+                "not_positive",
+                "not_owed",
+                "future_date",
+                "currency",
+                "no_comment",
+                "nothing_to_undo",
+            )
+        ),
+        texts.handover_refused("more_than_handed", Money(Decimal("100"))),
+        *(texts.handover_refused(reason, None) for reason in ("empty", "not_positive")),
+        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used")),
     ]
     phrases = [
         getattr(texts, name) for name, value in vars(Texts).items() if isinstance(value, Phrase)
