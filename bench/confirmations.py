@@ -27,9 +27,10 @@ What runs, and where:
 
 What is timed: each tap from the call until the service returned (its transaction committed;
 the CRM effects are off the tap's path, in the outbox). Confirmations per second over the
-tapping wall time. The drain time: from the first tap until the last CRM row is done, and
-from the last tap. CRM requests per confirmation: what the fake received while the taps and
-the drain ran (the reads of statuses and pipelines included), divided by the confirmations.
+tapping wall time. The drain time: from the first tap until the last outbox row (a CRM
+effect or a notice) is done, and from the last tap. CRM requests per confirmation: what the
+fake received while the taps and the drain ran (the reads of statuses and pipelines
+included), divided by the confirmations.
 
 Correctness (exit 1 on a failure): every payment confirmed exactly once (one confirmation row
 each, none twice, every double tap's second answer "already confirmed"), the ledger's
@@ -298,10 +299,12 @@ async def keep_draining(worker: Any, stop: asyncio.Event, idle: float = 0.2) -> 
                 await asyncio.wait_for(stop.wait(), idle)
 
 
-async def crm_rows_left(context: AppContext) -> int:
+async def rows_left(context: AppContext) -> int:
+    """Outbox rows not yet done: the CRM effects and the managers' notices."""
     async with context.database.read() as session:
         query = select(func.count()).select_from(OutboxRow)
-        query = query.where(OutboxRow.topic == TOPIC_CRM, OutboxRow.status != "done")
+        query = query.where(OutboxRow.topic.in_([TOPIC_CRM, TOPIC_NOTIFY]))
+        query = query.where(OutboxRow.status != "done")
         return (await session.execute(query)).scalar_one()
 
 
@@ -443,7 +446,7 @@ async def measure(
         drained_at = None
         deadline = time.monotonic() + args.drain_timeout
         while time.monotonic() < deadline:
-            if not await crm_rows_left(context):
+            if not await rows_left(context):
                 drained_at = time.monotonic()
                 break
             await asyncio.sleep(0.05)
