@@ -42,6 +42,8 @@ from amocrm_client.rate_limit import RateLimiter, Seconds, Sleep
 
 PAGE_LIMIT = 250  # amoCRM's maximum page size for leads
 ID_BATCH = 100  # ids per `filter[id][]` request: keeps the URL well under 8 KB
+# Entities per batch write: amoCRM takes up to 250 and recommends no more than 50.
+WRITE_BATCH = 50
 TOKEN_PATH = "/oauth2/access_token"
 CONNECTION_FAILED = 0  # the status we give an answer that never came: the connection failed
 
@@ -225,6 +227,41 @@ class AmoClient:
         """PATCH the lead with `fields` in amoCRM's write shape (e.g. `custom_fields_values`)."""
         body = await self._send("PATCH", f"/api/v4/leads/{int(lead_id)}", json_body=dict(fields))
         return LeadUpdated.model_validate(body)
+
+    async def add_notes(self, notes: Sequence[tuple[int, str]]) -> list[Note]:
+        """Common notes on several leads, `WRITE_BATCH` to a request: (lead id, text) each."""
+        created: list[Note] = []
+        for start in range(0, len(notes), WRITE_BATCH):
+            chunk = notes[start : start + WRITE_BATCH]
+            payload = [
+                {"entity_id": int(lead_id), "note_type": "common", "params": {"text": text}}
+                for lead_id, text in chunk
+            ]
+            body = await self._send("POST", "/api/v4/leads/notes", json_body=payload)
+            for (_, text), note in zip(chunk, _embedded(body, "notes"), strict=False):
+                created.append(Note.model_validate({"params": {"text": text}, **note}))
+        return created
+
+    async def update_leads(self, updates: Sequence[Mapping[str, Any]]) -> list[LeadUpdated]:
+        """PATCH several leads, `WRITE_BATCH` to a request: each update names its `id`."""
+        updated: list[LeadUpdated] = []
+        for start in range(0, len(updates), WRITE_BATCH):
+            chunk = [dict(update) for update in updates[start : start + WRITE_BATCH]]
+            body = await self._send("PATCH", "/api/v4/leads", json_body=chunk)
+            updated += [LeadUpdated.model_validate(lead) for lead in _embedded(body, "leads")]
+        return updated
+
+    async def lead_notes(self, lead_id: int, *, limit: int = PAGE_LIMIT) -> list[Note]:
+        """A lead's most recent common notes, newest first (one page: what a retry looks
+        through for a note it may have written already)."""
+        params = [
+            ("filter[note_type][]", "common"),
+            ("order[id]", "desc"),
+            ("limit", str(limit)),
+            ("page", "1"),
+        ]
+        body = await self._send("GET", f"/api/v4/leads/{int(lead_id)}/notes", params=params)
+        return [Note.model_validate(note) for note in _embedded(body, "notes")]
 
     # --- OAuth ----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from amocrm_client.client import AmoClient, LongLivedTokenStore, OAuthApp, TokenStore
-from amocrm_client.effects import create_crm_handler
+from amocrm_client.effects import CrmWriteBack
 from amocrm_client.inbox import InboxQueue, InboxWriter, inbox_queue
 from amocrm_client.rate_limit import RateLimiter
 from amocrm_client.sync import (
@@ -46,6 +46,9 @@ IDLE_POLL_SECONDS = 10.0
 SEPARATE_PROCESS_POLL_SECONDS = 0.5
 INBOX_KEPT = timedelta(days=7)
 EFFECTS_INTERVAL_SECONDS = 5
+# Rows of CRM effects per pass: about fifty confirmations (a note, the total paid, a move
+# each), one batch request of each kind.
+EFFECTS_BATCH = 150
 DAILY_REPORT_HOUR = 9
 
 
@@ -113,7 +116,14 @@ class AmoIntegration:
             reconciler=Reconciler(sync, client, database, clock),
             writer=InboxWriter(database, clock, on_stored=wake.set),
             queue=queue,
-            effects=OutboxWorker(database, {TOPIC_CRM: create_crm_handler(client)}, clock),
+            effects=OutboxWorker(
+                database,
+                {},
+                clock,
+                batch_handlers={TOPIC_CRM: CrmWriteBack(client, database)},
+                dead_notice_chat_ids=owners,
+                batch_size=EFFECTS_BATCH,
+            ),
             database=database,
             clock=clock,
             owners=owners,
@@ -170,8 +180,9 @@ class AmoIntegration:
         await report_day(self.database, self.clock, self.owners)
 
     async def perform_effects(self) -> int:
-        """Notes, fields and moves the ledger asked of amoCRM; failures wait for a retry."""
-        return await self.effects.run_once()
+        """Notes, fields and moves the ledger asked of amoCRM, until none is due; failures
+        wait for their retry."""
+        return await self.effects.run_until_empty()
 
     async def prune(self) -> None:
         await self.queue.prune(self.clock.now() - INBOX_KEPT)

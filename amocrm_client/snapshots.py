@@ -23,8 +23,10 @@ LOST_STATUS = 143  # amoCRM's built-in "lost" status, the same id in every pipel
 def deal_state(lead: Lead, mapping: AmoMapping) -> DealState:
     if lead.status_id == LOST_STATUS:
         return DealState.LOST
-    # Won deals owe their payments too: a fully paid deal is moved to 142 by us.
-    if lead.status_id == SUCCESS_STATUS or mapping.is_closed(lead.pipeline_id, lead.status_id):
+    # Won deals owe their payments too: a fully paid deal is moved to 142 by us, and a deal
+    # we moved to the "payment confirmed" status still owes the rest.
+    moved_by_us = lead.status_id in (SUCCESS_STATUS, mapping.confirmed_status, mapping.paid_status)
+    if moved_by_us or mapping.is_closed(lead.pipeline_id, lead.status_id):
         return DealState.CLOSED
     return DealState.OPEN
 

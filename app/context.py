@@ -8,8 +8,10 @@ from dataclasses import dataclass, fields
 
 from config.mappings import Mappings
 from config.settings import Settings
+from ledger.cash import CashService
 from ledger.categories import CategoryService
 from ledger.clock import Clock
+from ledger.confirmations import ConfirmationService, WriteBack
 from ledger.deal_views import DealBook
 from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
@@ -17,6 +19,7 @@ from ledger.invites import InviteService
 from ledger.profit import ProfitService
 from ledger.storage.database import Database
 from ledger.storage.uow import UnitOfWork
+from ledger.stuck import StuckEffects
 from ledger.users import UserService
 from sheets.report import ReportService
 
@@ -34,6 +37,9 @@ class Services:
     deals: DealBook
     profit: ProfitService
     reports: ReportService
+    confirmations: ConfirmationService
+    cash: CashService
+    stuck: StuckEffects
 
     def handler_data(self) -> dict[str, object]:
         """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
@@ -48,7 +54,23 @@ class AppContext:
     clock: Clock
     secret_key: bytes
 
+    @property
+    def write_back(self) -> WriteBack | None:
+        """What a confirmation writes back to amoCRM; None when amoCRM is off."""
+        if self.settings.amocrm_base_url is None:
+            return None
+        mapping = self.mappings.amocrm
+        return WriteBack(
+            paid_field=mapping.paid_field,
+            confirmed_status=mapping.confirmed_status,
+            paid_status=mapping.paid_status,
+        )
+
     def services(self, uow: UnitOfWork) -> Services:
+        owners = self.settings.owner_telegram_ids
+        confirmations = ConfirmationService(
+            uow, self.clock, crm=self.write_back, owner_chat_ids=owners
+        )
         categories = CategoryService(uow, self.clock)
         users = UserService(
             uow,
@@ -68,6 +90,15 @@ class AppContext:
             deals=DealBook(uow),
             profit=ProfitService(uow, self.clock),
             reports=ReportService(uow, self.clock),
+            confirmations=confirmations,
+            cash=CashService(
+                uow,
+                self.clock,
+                confirmations,
+                secret_key=self.secret_key,
+                owner_chat_ids=owners,
+            ),
+            stuck=StuckEffects(uow, self.clock),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:

@@ -45,6 +45,7 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         context.database,
         {TOPIC_NOTIFY: create_notify_handler(bot, context.settings.default_language)},
         context.clock,
+        dead_notice_chat_ids=context.settings.owner_telegram_ids,
     )
 
     async def prune_processed_updates() -> None:

@@ -1,4 +1,5 @@
-"""Delivers `notify` outbox rows as Telegram messages, in the recipient's language."""
+"""Delivers `notify` outbox rows as Telegram messages, in the recipient's language. A notice
+carrying a link's token (a hand-over for the cash desk) gets a button that opens it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import texts_for
 from ledger.notices import Notification
@@ -17,8 +19,16 @@ def create_notify_handler(bot: Bot, default_language: str) -> OutboxHandler:
         notification = Notification.from_payload(payload)
         texts = texts_for(notification.language, default_language)
         text = texts.notice(notification.facts)
+        markup = None
+        token = getattr(notification.facts, "token", None)
+        if token:
+            me = await bot.me()
+            button = InlineKeyboardButton(
+                text=texts.btn_open_handover, url=f"https://t.me/{me.username}?start={token}"
+            )
+            markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
         try:
-            await bot.send_message(notification.chat_id, text)
+            await bot.send_message(notification.chat_id, text, reply_markup=markup)
         except TelegramForbiddenError:
             # The person blocked the bot: retrying will not change that; the row is done.
             return

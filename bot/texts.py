@@ -40,10 +40,16 @@ from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
     AmoDailySummary,
+    ConfirmationUndone,
     DealDiscrepancy,
     DealProblems,
+    HandoverShort,
+    HandoverStarted,
     InviteAccepted,
     NoticeFacts,
+    OutboxDead,
+    PaymentConfirmed,
+    PaymentNotReceived,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -711,6 +717,18 @@ class Texts:
                 return self.sheets_restored
             case SheetsDailySummary():
                 return self.sheets_daily_summary(facts.failures, facts.problem, facts.broken)
+            case PaymentConfirmed():
+                return self.payment_confirmed(facts)
+            case PaymentNotReceived():
+                return self.payment_not_received(facts)
+            case ConfirmationUndone():
+                return self.confirmation_undone(facts)
+            case HandoverStarted():
+                return self.handover_started(facts)
+            case HandoverShort():
+                return self.handover_short(facts)
+            case OutboxDead():
+                return self.outbox_dead(facts)
 
     def invite_accepted(self, name: str, role: str) -> str:
         return self._(
@@ -780,6 +798,12 @@ class Texts:
                 kind += ", " + self._("до {date}", date=self.date(payment.due))
             if payment.status is PaymentStatus.CONFIRMED and payment.confirmed is not None:
                 state = self._("подтверждено {amount}", amount=money(payment.confirmed))
+            elif payment.status is PaymentStatus.PARTLY_CONFIRMED and payment.confirmed:
+                state = self._(
+                    "подтверждено {amount}, ждём ещё {rest}",
+                    amount=money(payment.confirmed),
+                    rest=money(payment.remaining),
+                )
             else:
                 state = self._("ждём")
             lines.append(f"• {escape(payment.slot)}: {money(payment.amount)} ({kind}) — {state}")
@@ -915,6 +939,141 @@ class Texts:
             cause=self.sheets_cause(problem),
         )
         return f"{head}\n{now}"
+
+    # -- confirmations -------------------------------------------------------------------
+    btn_open_handover = Phrase("Открыть сдачу")
+
+    def already_confirmed(self, by_name: str, when: str) -> str:
+        return self._("Уже подтверждено: {name}, {when}.", name=escape(by_name), when=when)
+
+    payment_changed = Phrase("Платёж изменился, пока вы на него смотрели. Откройте его заново.")
+
+    def payment_refused(self, reason: str, remaining: Money | None) -> str:
+        if reason == "more_than_owed" and remaining is not None:
+            return self._(
+                "Это больше, чем ждём: по платежу осталось {amount}.", amount=money(remaining)
+            )
+        words = {
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "not_owed": N_(
+                "Этот платёж больше не ожидается: сделка не закрыта или платёж отменён."
+            ),
+            "future_date": N_("Дата поступления не может быть в будущем."),
+            "currency": N_("Валюта не совпадает с валютой платежа."),
+            "no_comment": N_("Напишите, что не так: без комментария не отметить."),
+            "nothing_to_undo": N_("По этому платежу нечего отменять."),
+        }
+        return self._(words.get(reason, words["not_owed"]))
+
+    def already_accepted(self, by_name: str, when: str) -> str:
+        return self._("Эту сдачу уже принял(а) {name}, {when}.", name=escape(by_name), when=when)
+
+    def handover_refused(self, reason: str, handed: Money | None) -> str:
+        if reason == "more_than_handed" and handed is not None:
+            return self._("Это больше, чем сдано: в этой сдаче {amount}.", amount=money(handed))
+        if reason == "not_positive":
+            return self._("Сумма должна быть больше нуля.")
+        return self._("Сдавать нечего: все ваши наличные уже в кассе или в открытой сдаче.")
+
+    def link_refused(self, reason: str) -> str:
+        if reason == "expired":
+            return self._("Срок действия ссылки истёк. Попросите новую.")
+        if reason == "used":
+            return self._("Эта ссылка уже использована.")
+        return self._("Ссылка недействительна.")
+
+    def _payment_kind(self, kind: str) -> str:
+        words = self.payment_kinds.get(kind)
+        return self._(words) if words else escape(kind)
+
+    def payment_confirmed(self, facts: PaymentConfirmed) -> str:
+        amount = money(Money.from_minor_units(facts.amount_minor, facts.currency))
+        values = {
+            "deal": self._deal_name(facts.deal, facts.contract),
+            "slot": escape(facts.slot),
+            "amount": amount,
+            "kind": self._payment_kind(facts.payment_kind),
+            "name": escape(facts.by_name),
+        }
+        if not facts.remaining_minor:
+            return self._(
+                "✅ Деньги по сделке «{deal}» получены: «{slot}», {amount} ({kind}). "
+                "Подтвердил(а) {name}.",
+                **values,
+            )
+        return self._(
+            "✅ По сделке «{deal}» получено {amount} в счёт платежа «{slot}» ({kind}), "
+            "подтвердил(а) {name}. Ещё ждём {remaining}.",
+            remaining=money(Money.from_minor_units(facts.remaining_minor, facts.currency)),
+            **values,
+        )
+
+    def payment_not_received(self, facts: PaymentNotReceived) -> str:
+        return self._(
+            "⚠️ Не поступило: сделка «{deal}», платёж «{slot}», {amount} ({kind}). "
+            "Отметил(а) {name}: «{comment}».",
+            deal=self._deal_name(facts.deal, facts.contract),
+            slot=escape(facts.slot),
+            amount=money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            kind=self._payment_kind(facts.payment_kind),
+            name=escape(facts.by_name),
+            comment=escape(facts.comment),
+        )
+
+    def confirmation_undone(self, facts: ConfirmationUndone) -> str:
+        return self._(
+            "↩️ Подтверждение платежа «{slot}» на {amount} по сделке «{deal}» отменено "
+            "({name}). Платёж снова ожидается.",
+            slot=escape(facts.slot),
+            amount=money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            deal=self._deal_name(facts.deal, facts.contract),
+            name=escape(facts.by_name),
+        )
+
+    def handover_started(self, facts: HandoverStarted) -> str:
+        return self._n(
+            "💵 {manager} сдаёт в кассу {total}: {n} платёж. Откройте сдачу кнопкой ниже.",
+            "💵 {manager} сдаёт в кассу {total}: {n} платежа. Откройте сдачу кнопкой ниже.",
+            facts.payments,
+            manager=escape(facts.manager),
+            total=money(Money.from_minor_units(facts.total_minor, facts.currency)),
+        )
+
+    def handover_short(self, facts: HandoverShort) -> str:
+        short = facts.handed_minor - facts.received_minor
+        return self._(
+            "⚠️ Сдача наличных от {manager}: передано {handed}, получено {received} "
+            "(принял(а) {name}). Разница {short} остаётся на менеджере.",
+            manager=escape(facts.manager),
+            handed=money(Money.from_minor_units(facts.handed_minor, facts.currency)),
+            received=money(Money.from_minor_units(facts.received_minor, facts.currency)),
+            name=escape(facts.by_name),
+            short=money(Money.from_minor_units(short, facts.currency)),
+        )
+
+    stuck_effects = {
+        "add_note": N_("примечание в сделке amoCRM"),
+        "set_fields": N_("поля сделки amoCRM"),
+        "move": N_("этап сделки amoCRM"),
+    }
+
+    def outbox_dead(self, facts: OutboxDead) -> str:
+        words = self.stuck_effects.get(facts.effect)
+        if words is not None:
+            what = self._(words)
+            if facts.amo_lead_id is not None:
+                what += f" #{facts.amo_lead_id}"
+        elif facts.topic == "notify":
+            what = self._("уведомление в Telegram")
+        else:
+            what = escape(facts.topic)
+        return self._(
+            "⛔ Не удалось после {attempts} попыток: {what}. Ошибка: {error}. "
+            "Что застряло и повтор: /outbox",
+            attempts=facts.attempts,
+            what=what,
+            error=escape(facts.error),
+        )
 
     # -- profit and the workbook ------------------------------------------------------
     dimension_names = {

@@ -4,8 +4,9 @@ Each router registers, with `ExceptionTypeFilter`, the errors it raises, next to
 that raise them. aiogram offers an error to the routers' error handlers in the order the routers
 are included, wherever it was raised: so each error type is claimed by one router, and this
 router, included last, takes what no other claimed. A refusal several routers share
-(`NotFound`, `ConfirmationExpired`, and `NotAllowed` as the generic domain error) gets its
-words here; anything else is a bug, logged, with an apology.
+(`NotFound`, `ConfirmationExpired`, the refusals of confirming money — by the cash desk, the
+accountant or a link — and `NotAllowed` as the generic domain error) gets its words here;
+anything else is a bug, logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
 """
@@ -13,6 +14,7 @@ Services raise; the unit of work has already rolled back by the time an error ar
 from __future__ import annotations
 
 import logging
+from datetime import datetime, tzinfo
 from typing import Any, cast
 
 from aiogram import Router
@@ -20,7 +22,18 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot.texts import Texts, texts_for
-from ledger.errors import ConfirmationExpired, DomainError, NotFound
+from ledger.errors import (
+    AlreadyAccepted,
+    AlreadyConfirmed,
+    ConfirmationExpired,
+    DomainError,
+    HandoverRefused,
+    LinkRefused,
+    NotFound,
+    PaymentChanged,
+    PaymentRefused,
+)
+from ledger.money import Money
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +58,40 @@ async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.confirmation_expired)
 
 
+def _when(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+async def already_confirmed(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
+    error = cast(AlreadyConfirmed, event.exception)
+    await answer_error(event, texts.already_confirmed(error.by_name, _when(error.at, tz)))
+
+
+async def payment_changed(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.payment_changed)
+
+
+async def payment_refused(event: ErrorEvent, texts: Texts) -> None:
+    error = cast(PaymentRefused, event.exception)
+    remaining = error.remaining if isinstance(error.remaining, Money) else None
+    await answer_error(event, texts.payment_refused(error.reason, remaining))
+
+
+async def already_accepted(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
+    error = cast(AlreadyAccepted, event.exception)
+    await answer_error(event, texts.already_accepted(error.by_name, _when(error.at, tz)))
+
+
+async def handover_refused(event: ErrorEvent, texts: Texts) -> None:
+    error = cast(HandoverRefused, event.exception)
+    handed = error.handed if isinstance(error.handed, Money) else None
+    await answer_error(event, texts.handover_refused(error.reason, handed))
+
+
+async def link_refused(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.link_refused(cast(LinkRefused, event.exception).reason))
+
+
 async def refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.not_allowed)
 
@@ -60,6 +107,12 @@ def create_router() -> Router:
     router = Router(name="errors")
     router.errors.register(not_found, ExceptionTypeFilter(NotFound))
     router.errors.register(confirmation_expired, ExceptionTypeFilter(ConfirmationExpired))
+    router.errors.register(already_confirmed, ExceptionTypeFilter(AlreadyConfirmed))
+    router.errors.register(payment_changed, ExceptionTypeFilter(PaymentChanged))
+    router.errors.register(payment_refused, ExceptionTypeFilter(PaymentRefused))
+    router.errors.register(already_accepted, ExceptionTypeFilter(AlreadyAccepted))
+    router.errors.register(handover_refused, ExceptionTypeFilter(HandoverRefused))
+    router.errors.register(link_refused, ExceptionTypeFilter(LinkRefused))
     router.errors.register(refused, ExceptionTypeFilter(DomainError))
     router.errors.register(unexpected)
     return router

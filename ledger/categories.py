@@ -46,6 +46,8 @@ DEFAULT_INCOME_CATEGORIES: dict[str, list[str]] = {
     "Продажи": ["оплата", "продажа", "выручка", "клиент", "предоплата", "доплата", "заказ"],
     "Прочие доходы": [],
 }
+# Confirmed deal payments are filed here (by the name it was seeded under, so a rename keeps it).
+DEAL_INCOME_CATEGORY = "Продажи"
 # Every entry must land somewhere: these always exist.
 FALLBACK_CATEGORY = "Прочее"
 FALLBACK_INCOME_CATEGORY = "Прочие доходы"
@@ -244,6 +246,26 @@ class CategoryService:
         if best_learned:
             return _category(by_id[best_learned[0]])
         return await self._fallback(list(rows), kind)
+
+    async def for_deal_income(self) -> Category:
+        """Where a confirmed deal payment is filed: the seeded «Продажи» (however renamed),
+        else the first active income category, else the catch-all (made if missing)."""
+        rows = list(
+            await self._session.scalars(
+                select(CategoryRow)
+                .where(
+                    CategoryRow.is_active.is_(True),
+                    CategoryRow.kind == EntryKind.INCOME.value,
+                )
+                .order_by(CategoryRow.position, CategoryRow.id)
+            )
+        )
+        for row in rows:
+            if row.seed_key == DEAL_INCOME_CATEGORY:
+                return _category(row)
+        if rows:
+            return _category(rows[0])
+        return await self._fallback(rows, EntryKind.INCOME)
 
     async def _fallback(self, rows: list[CategoryRow], kind: EntryKind) -> Category:
         name = _FALLBACKS[kind]

@@ -3,7 +3,11 @@
 Written to the outbox under `TOPIC_CRM` in the same transaction as the change that causes
 them; performed by the worker where the amoCRM client lives (the bot process on SQLite, the
 amoCRM worker process on PostgreSQL). A dedupe key per effect keeps a repeated change from
-asking twice.
+asking twice; one deal's effects are performed in the order they were asked for.
+
+Each is safe to perform again after a crash: a note carries a key written into its text, so
+the worker finds it among the deal's notes before writing it again; fields are set to
+absolute values; a move looks at the deal's status first and never goes backwards.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ TOPIC_CRM = "crm"
 class AddDealNote:
     amo_lead_id: int
     text: str
+    key: str | None = None  # written into `text` (see `note_marker`): how a retry finds it
+
+
+def note_marker(key: str) -> str:
+    """How a note's key appears in its text: bracketed, so "c4" never matches "c42"."""
+    return f"[kopeyka:{key}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +62,11 @@ _NAMES = {effect_type: name for name, effect_type in _TYPES.items()}
 def to_payload(effect: CrmEffect) -> dict[str, Any]:
     match effect:
         case AddDealNote():
-            args: dict[str, Any] = {"amo_lead_id": effect.amo_lead_id, "text": effect.text}
+            args: dict[str, Any] = {
+                "amo_lead_id": effect.amo_lead_id,
+                "text": effect.text,
+                "key": effect.key,
+            }
         case SetDealFields():
             args = {"amo_lead_id": effect.amo_lead_id, "values": [list(v) for v in effect.values]}
         case MoveDeal():
@@ -73,5 +87,17 @@ def from_payload(payload: dict[str, Any]) -> CrmEffect:
 
 
 def ask_crm(session: AsyncSession, effect: CrmEffect, *, now: datetime, dedupe_key: str) -> None:
-    """Have amoCRM do `effect` once the caller's transaction commits."""
-    enqueue(session, topic=TOPIC_CRM, payload=to_payload(effect), now=now, dedupe_key=dedupe_key)
+    """Have amoCRM do `effect` once the caller's transaction commits, after every effect
+    asked earlier for the same deal."""
+    enqueue(
+        session,
+        topic=TOPIC_CRM,
+        payload=to_payload(effect),
+        now=now,
+        dedupe_key=dedupe_key,
+        ordering_key=ordering_key(effect.amo_lead_id),
+    )
+
+
+def ordering_key(amo_lead_id: int) -> str:
+    return f"lead:{amo_lead_id}"

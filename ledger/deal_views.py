@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ledger.errors import NotLinkedToCrm
 from ledger.money import Money
-from ledger.payments import DealState, PaymentStatus
+from ledger.payments import OWING, DealState, PaymentStatus
 from ledger.roles import Actor
 from ledger.storage.models import DealRow, ExpectedPaymentRow, UserRow
 from ledger.storage.uow import UnitOfWork
@@ -25,6 +25,10 @@ class PaymentView:
     status: PaymentStatus
     confirmed: Money | None
 
+    @property
+    def remaining(self) -> Money:
+        return self.amount - self.confirmed if self.confirmed is not None else self.amount
+
 
 @dataclass(frozen=True, slots=True)
 class DealView:
@@ -37,7 +41,9 @@ class DealView:
 
     @property
     def expected(self) -> Money:
-        return _sum(p.amount for p in self.payments if p.status is PaymentStatus.EXPECTED)
+        """What the deal still owes: its expected payments, and the rest of those confirmed
+        in part."""
+        return _sum(p.remaining for p in self.payments if p.status in OWING)
 
     @property
     def confirmed(self) -> Money:
@@ -100,5 +106,5 @@ class DealBook:
                 payments=tuple(views),
             )
             for deal, views in deals.values()
-            if any(view.status is PaymentStatus.EXPECTED for view in views)
+            if any(view.status in OWING for view in views)
         ]

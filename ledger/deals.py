@@ -2,7 +2,8 @@
 
 The CRM is the truth about a deal until we confirm money: before confirmation an expectation
 follows the CRM (amount, type, due date); after it, a changed amount never rewrites history, it
-raises a discrepancy the owner is told about. A deal that is no longer closed (reopened, lost,
+raises a discrepancy the owner is told about (a partly confirmed payment follows the CRM while
+the CRM asks more than was received). A deal that is no longer closed (reopened, lost,
 deleted) cancels what it still owed. Applying the same snapshot twice changes nothing, so
 replayed webhooks and repeated reconciles are harmless.
 """
@@ -23,7 +24,7 @@ from ledger.clock import Clock
 from ledger.money import Money
 from ledger.notices import DealDiscrepancy, DealProblems, Notification
 from ledger.outbox import notify
-from ledger.payments import PAYMENTS, DealState, PaymentStatus, owed
+from ledger.payments import PAYMENTS, RECEIVING, DealState, PaymentStatus, owed
 from ledger.storage.models import DealRow, DiscrepancyRow, ExpectedPaymentRow
 from ledger.storage.uow import UnitOfWork
 from ledger.transitions import Lost, transition
@@ -271,6 +272,10 @@ class DealSync:
             elif current.status == PaymentStatus.CONFIRMED:
                 if minor != current.confirmed_amount_minor:
                     await self._discrepancy(deal, current, minor, change)
+            elif current.status == PaymentStatus.PARTLY_CONFIRMED and minor <= (
+                current.confirmed_amount_minor or 0
+            ):
+                await self._partly_settled(deal, current, minor, change)
             else:
                 terms = {
                     "amount_minor": minor,
@@ -286,7 +291,7 @@ class DealSync:
                         current.id,
                         PaymentStatus.CANCELLED,
                         PaymentStatus.EXPECTED,
-                        values=terms,
+                        values={**terms, "version": current.version + 1},
                         now=now,
                     )
                     change.payments_updated += not isinstance(moved, Lost)
@@ -297,6 +302,8 @@ class DealSync:
                     for key, value in differs.items():
                         setattr(current, key, value)
                     current.updated_at = now
+                    # A button drawn for the old terms no longer confirms the new ones.
+                    current.version += 1
                     change.payments_updated += 1
                     self._audit_payment("payment.updated", current, before)
         shown = {slot.slot for slot in slots}
@@ -328,8 +335,28 @@ class DealSync:
                     now=now,
                 )
                 change.payments_cancelled += not isinstance(moved, Lost)
-            elif payment.status == PaymentStatus.CONFIRMED and deal.state != DealState.OPEN:
+            elif payment.status in RECEIVING and deal.state != DealState.OPEN:
                 await self._discrepancy(deal, payment, 0, change)
+
+    async def _partly_settled(
+        self, deal: DealRow, payment: ExpectedPaymentRow, crm_minor: int, change: DealChange
+    ) -> None:
+        """The CRM now asks no more of a partly confirmed slot than was received: exactly that
+        much, and the payment is confirmed at it; less, and it is a discrepancy."""
+        if crm_minor < (payment.confirmed_amount_minor or 0):
+            await self._discrepancy(deal, payment, crm_minor, change)
+            return
+        moved = await transition(
+            self._session,
+            PAYMENTS,
+            payment.id,
+            PaymentStatus.PARTLY_CONFIRMED,
+            PaymentStatus.CONFIRMED,
+            when=[ExpectedPaymentRow.version == payment.version],
+            values={"amount_minor": crm_minor},
+            now=self._clock.now(),
+        )
+        change.payments_updated += not isinstance(moved, Lost)
 
     async def _discrepancy(
         self, deal: DealRow, payment: ExpectedPaymentRow, crm_minor: int, change: DealChange

@@ -77,3 +77,53 @@ class NotLinkedToCrm(DomainError):
 
 class ConfirmationExpired(DomainError):
     """A "yes, do it" button tapped after its time: ask again, nothing changed."""
+
+
+class AlreadyConfirmed(DomainError):
+    """Someone confirmed this money first (a second cashier, a double tap, a replayed link)."""
+
+    def __init__(self, by_name: str, at: datetime) -> None:
+        super().__init__(f"already confirmed by {by_name} at {at.isoformat()}")
+        self.by_name = by_name
+        self.at = at
+
+
+class PaymentChanged(DomainError):
+    """The payment is not what the person was shown (the CRM changed its terms, or a
+    confirmation was undone since): show it again, nothing changed."""
+
+
+class PaymentRefused(DomainError):
+    """A confirmation, a "не поступило" or an undo that cannot be done as asked."""
+
+    def __init__(self, reason: str, remaining: object | None = None) -> None:
+        super().__init__(f"payment refused: {reason}")
+        # "not_positive", "more_than_owed" (`remaining` is what is still owed), "not_owed"
+        # (cancelled, or the deal is no longer closed), "future_date", "currency",
+        # "no_comment", "nothing_to_undo"
+        self.reason = reason
+        self.remaining = remaining
+
+
+class AlreadyAccepted(DomainError):
+    """The hand-over was accepted already (by someone, at some time)."""
+
+    def __init__(self, by_name: str, at: datetime) -> None:
+        super().__init__(f"hand-over already accepted by {by_name} at {at.isoformat()}")
+        self.by_name = by_name
+        self.at = at
+
+
+class HandoverRefused(DomainError):
+    def __init__(self, reason: str, handed: object | None = None) -> None:
+        super().__init__(f"hand-over refused: {reason}")
+        # "empty" (no cash to hand over), "not_positive", "more_than_handed" (`handed` is
+        # what the hand-over holds)
+        self.reason = reason
+        self.handed = handed
+
+
+class LinkRefused(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"link refused: {reason}")
+        self.reason = reason  # "invalid", "expired", "used"

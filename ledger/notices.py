@@ -22,6 +22,12 @@ class Notice(StrEnum):
     SHEETS_BROKEN = "sheets_broken"
     SHEETS_RESTORED = "sheets_restored"
     SHEETS_DAILY_SUMMARY = "sheets_daily_summary"
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    PAYMENT_NOT_RECEIVED = "payment_not_received"
+    CONFIRMATION_UNDONE = "confirmation_undone"
+    HANDOVER_STARTED = "handover_started"
+    HANDOVER_SHORT = "handover_short"
+    OUTBOX_DEAD = "outbox_dead"
 
 
 class SheetsProblem(StrEnum):
@@ -100,6 +106,90 @@ class SheetsDailySummary:
     broken: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentConfirmed:
+    """Told to the deal's manager: money of their deal was received (all, or `remaining` is
+    still expected)."""
+
+    kind: ClassVar[Notice] = Notice.PAYMENT_CONFIRMED
+    deal: str
+    contract: str | None
+    slot: str
+    amount_minor: int
+    remaining_minor: int
+    currency: str
+    payment_kind: str
+    by_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentNotReceived:
+    """Told to the owner: someone looked for a payment's money and did not find it."""
+
+    kind: ClassVar[Notice] = Notice.PAYMENT_NOT_RECEIVED
+    deal: str
+    contract: str | None
+    slot: str
+    amount_minor: int
+    currency: str
+    payment_kind: str
+    by_name: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationUndone:
+    """Told to the deal's manager: the owner undid a confirmation; the money is expected again."""
+
+    kind: ClassVar[Notice] = Notice.CONFIRMATION_UNDONE
+    deal: str
+    contract: str | None
+    slot: str
+    amount_minor: int
+    currency: str
+    by_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverStarted:
+    """Told to whoever accepts cash: a manager is bringing cash; `token` opens the hand-over
+    by a link (the notifier turns it into a button)."""
+
+    kind: ClassVar[Notice] = Notice.HANDOVER_STARTED
+    manager: str
+    payments: int
+    total_minor: int
+    currency: str
+    handover_id: int
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverShort:
+    """Told to the owner: less cash reached the desk than the manager handed over; the
+    difference stays on the manager."""
+
+    kind: ClassVar[Notice] = Notice.HANDOVER_SHORT
+    manager: str
+    handed_minor: int
+    received_minor: int
+    currency: str
+    by_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDead:
+    """Told to the owner once: a side effect gave up after every retry (see /outbox)."""
+
+    kind: ClassVar[Notice] = Notice.OUTBOX_DEAD
+    row_id: int
+    topic: str
+    effect: str
+    amo_lead_id: int | None
+    attempts: int
+    error: str
+
+
 NoticeFacts = (
     InviteAccepted
     | DealDiscrepancy
@@ -108,6 +198,12 @@ NoticeFacts = (
     | SheetsBroken
     | SheetsRestored
     | SheetsDailySummary
+    | PaymentConfirmed
+    | PaymentNotReceived
+    | ConfirmationUndone
+    | HandoverStarted
+    | HandoverShort
+    | OutboxDead
 )
 
 _TYPES: dict[Notice, type[NoticeFacts]] = {
@@ -120,6 +216,12 @@ _TYPES: dict[Notice, type[NoticeFacts]] = {
         SheetsBroken,
         SheetsRestored,
         SheetsDailySummary,
+        PaymentConfirmed,
+        PaymentNotReceived,
+        ConfirmationUndone,
+        HandoverStarted,
+        HandoverShort,
+        OutboxDead,
     )
 }
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.categories import Resolution, resolution
 from ledger.journal import EntryKind
 from ledger.money import Money
-from ledger.payments import held_by_manager
+from ledger.payments import held_by_manager, remaining_minor
 from ledger.profit import distinct as distinct_values
 from ledger.storage.models import (
     CategoryRow,
@@ -288,15 +288,16 @@ async def _load_categories(session: AsyncSession, used: set[str]) -> list[str]:
 
 
 async def _load_cash_held(session: AsyncSession) -> list[CashHeldRow]:
-    """Cash a manager holds (`ledger.payments.held_by_manager`), oldest first. `since` is
-    the payment's date if the CRM gave one, else the day we learnt of it (UTC).
+    """Cash a manager holds (`ledger.payments.held_by_manager`; of a payment confirmed in
+    part, the rest), oldest first. `since` is the payment's date if the CRM gave one, else the
+    day we learnt of it (UTC).
     """
     rows = await session.execute(
         select(
             DealRow.manager,
             DealRow.name,
             DealRow.contract,
-            ExpectedPaymentRow.amount_minor,
+            remaining_minor(),
             ExpectedPaymentRow.currency,
             ExpectedPaymentRow.due_date,
             ExpectedPaymentRow.created_at,

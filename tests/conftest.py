@@ -26,6 +26,9 @@ from ledger.clock import FrozenClock
 from ledger.storage.database import APPEND_ONLY_TABLES, Database, create_engine
 from ledger.storage.models import Base
 
+# The cash desk of the confirmation tests (`desk`), for the ledger and the amoCRM tests alike.
+pytest_plugins = ["tests.desk"]
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 OWNER_ID = 1111111  # the owner of the shared Telegram fixtures, and of `services`

@@ -205,10 +205,17 @@ class AuditRow(Base):
 
 
 class OutboxRow(Base):
-    """A side effect to perform once, written in the same transaction as the change."""
+    """A side effect to perform once, written in the same transaction as the change.
+
+    Rows with the same `ordering_key` (one deal's CRM effects) are performed in id order: a
+    row waits while an earlier one of its key waits for a retry or is being performed.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "topic", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "topic", "available_at"),
+        Index("ix_outbox_ordering", "ordering_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(40))
@@ -221,6 +228,10 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ordering_key: Mapped[str | None] = mapped_column(String(60))
+    # How many times a worker took the row: more than once, its effect may have landed before
+    # the worker died, and an idempotent handler looks before doing it again.
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProcessedUpdateRow(Base):
@@ -285,12 +296,20 @@ class DealRow(Base):
     city: Mapped[str | None] = mapped_column(String(200))
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     amo_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The status we last moved the deal to in amoCRM: a deal found in another status since was
+    # moved by a person, and we leave it where they put it.
+    crm_status_written: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ExpectedPaymentRow(Base):
-    """Money a deal owes us, one per payment slot: expected, then confirmed or cancelled."""
+    """Money a deal owes us, one per payment slot: expected, then confirmed (in one go, or in
+    parts: partly confirmed meanwhile) or cancelled.
+
+    `confirmed_amount_minor` is the total confirmed so far; the rest is still expected.
+    `version` counts confirmations and undos: a button drawn at one version acts only on it.
+    """
 
     __tablename__ = "expected_payments"
     __table_args__ = (UniqueConstraint("deal_id", "slot"),)
@@ -302,12 +321,89 @@ class ExpectedPaymentRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     kind: Mapped[str] = mapped_column(String(20))
     due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20))
     confirmed_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "Не поступило": someone looked for the money and did not find it; it stays expected.
+    not_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    not_received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    not_received_comment: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PaymentConfirmationRow(Base):
+    """One confirmation of money received (a whole payment or a part of it) and the income
+    entry it posted; undone by a reversal, never deleted.
+
+    Unique on (payment, the payment's version it made): one confirmation per step, whatever
+    races for it.
+    """
+
+    __tablename__ = "payment_confirmations"
+    __table_args__ = (UniqueConstraint("payment_id", "payment_version"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("expected_payments.id"), index=True)
+    payment_version: Mapped[int] = mapped_column(Integer)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    account: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))  # cashier, accountant, statement
+    confirmed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id"), index=True)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reversal_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+
+
+class HandoverRow(Base):
+    """Cash a manager brings to the cash desk: open until the cashier accepts it (all of it,
+    or less than was handed over: short)."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # open, accepted, short
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_minor: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HandoverItemRow(Base):
+    """One payment's cash in a hand-over: the amount the manager handed in for it."""
+
+    __tablename__ = "handover_items"
+    __table_args__ = (UniqueConstraint("handover_id", "payment_id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("expected_payments.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))  # pending, accepted, short, skipped
+    accepted_minor: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UsedLinkRow(Base):
+    """A signed single-use link that was opened: the second opening is refused."""
+
+    __tablename__ = "used_links"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ident: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    used_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DiscrepancyRow(Base):
@@ -433,13 +529,17 @@ __all__ = [
     "ExpectedPaymentRow",
     "ExpenseDraftRow",
     "FsmStateRow",
+    "HandoverItemRow",
+    "HandoverRow",
     "InviteRow",
     "OutboxRow",
+    "PaymentConfirmationRow",
     "ProcessedUpdateRow",
     "SheetRowRow",
     "SheetStateRow",
     "SyncMarkRow",
     "SyncRunRow",
+    "UsedLinkRow",
     "UserRoleRow",
     "UserRow",
 ]

@@ -72,6 +72,19 @@ def test_the_webhook_benchmark_loses_nothing_and_processes_nothing_twice(
     assert "deals 10 for 10 leads (wanted 10)" in output
 
 
+def test_the_confirmation_benchmark_confirms_each_payment_once_and_notes_it_once(
+    migrated_database: str,
+) -> None:
+    output = run_bench(
+        "confirmations.py",
+        *("--deals", "12", "--cashiers", "3", "--think", "0", "--double-taps", "0.5"),
+        *database_args(migrated_database),
+    )
+
+    assert "correctness          OK" in output
+    assert "12 confirmed" in output
+
+
 def test_the_sheets_sync_benchmark_pushes_every_entry_in_order() -> None:
     output = run_bench("sheets_sync.py", "--smoke")
 

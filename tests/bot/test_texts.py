@@ -30,11 +30,17 @@ from ledger.expenses import Draft
 from ledger.money import Money
 from ledger.notices import (
     AmoDailySummary,
+    ConfirmationUndone,
     DealDiscrepancy,
     DealProblems,
+    HandoverShort,
+    HandoverStarted,
     InviteAccepted,
     Notice,
     NoticeFacts,
+    OutboxDead,
+    PaymentConfirmed,
+    PaymentNotReceived,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -167,9 +173,33 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
             (1440, SheetsProblem.NO_ACCESS, True),
         )
     ],
+    Notice.PAYMENT_CONFIRMED: [
+        PaymentConfirmed("Kitchen", "D-17", "Prepayment", 5_000_000, 0, "RUB", "cash", "Kira"),
+        PaymentConfirmed("Kitchen", None, "Rest", 4_000_000, 6_000_000, "RUB", "terminal", "Ann"),
+    ],
+    Notice.PAYMENT_NOT_RECEIVED: [
+        PaymentNotReceived(
+            "Kitchen", "D-17", "Rest", 10_000_000, "RUB", "bank_transfer", "Ann", "not in the bank"
+        )
+    ],
+    Notice.CONFIRMATION_UNDONE: [
+        ConfirmationUndone("Kitchen", "D-17", "Prepayment", 5_000_000, "RUB", "Olga")
+    ],
+    Notice.HANDOVER_STARTED: [
+        HandoverStarted("Ivan", 1, 5_000_000, "RUB", 7, "ho_7_abc_0123456789abcdef"),
+        HandoverStarted("Ivan", 3, 15_000_000, "RUB", 8),
+    ],
+    Notice.HANDOVER_SHORT: [HandoverShort("Ivan", 5_000_000, 4_500_000, "RUB", "Kira")],
+    Notice.OUTBOX_DEAD: [
+        OutboxDead(41, "crm", "add_note", 19620, 20, "amoCRM answered 404 Not Found"),
+        OutboxDead(42, "notify", "payment_confirmed", None, 20, "Bad Request: chat not found"),
+        OutboxDead(43, "sheets", "", None, 20, "quota"),
+    ],
 }
 # Facts the words stand for rather than repeat (a problem's kind, where the sheet is).
-NOT_QUOTED = {"currency", "state", "role", "problem", "sheet_id"}
+# Codes the text turns into words (or, for a link's token, into a button), and ids.
+NOT_QUOTED = {"currency", "state", "role", "problem", "sheet_id", "payment_kind", "topic"}
+NOT_QUOTED |= {"effect", "token"}
 
 
 def test_every_notice_has_a_sample() -> None:
@@ -252,6 +282,14 @@ def english_renderings() -> list[str]:
             PaymentView(
                 "Extra", Money(Decimal("10")), "card_transfer", None, PaymentStatus.EXPECTED, None
             ),
+            PaymentView(
+                "Part",
+                Money(Decimal("300")),
+                "terminal",
+                None,
+                PaymentStatus.PARTLY_CONFIRMED,
+                Money(Decimal("100")),
+            ),
         ),
     )
     month = MonthFigures(date(2026, 11, 1), Decimal("1000"), Decimal("400"), Decimal("100"))
@@ -294,6 +332,23 @@ def english_renderings() -> list[str]:
         *(texts.report_bad_month(MonthError(reason)) for reason in ("future", "format")),
         texts.report_caption(date(2026, 11, 1), when, 4),
         texts.report_caption(None, when, 0),
+        texts.already_confirmed("Kira", "23.11.2026 12:05"),
+        texts.already_accepted("Kira", "23.11.2026 12:05"),
+        texts.payment_refused("more_than_owed", Money(Decimal("100"))),
+        *(
+            texts.payment_refused(reason, None)
+            for reason in (
+                "not_positive",
+                "not_owed",
+                "future_date",
+                "currency",
+                "no_comment",
+                "nothing_to_undo",
+            )
+        ),
+        texts.handover_refused("more_than_handed", Money(Decimal("100"))),
+        *(texts.handover_refused(reason, None) for reason in ("empty", "not_positive")),
+        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used")),
     ]
     phrases = [
         getattr(texts, name) for name, value in vars(Texts).items() if isinstance(value, Phrase)

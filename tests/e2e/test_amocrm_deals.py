@@ -156,7 +156,7 @@ def amo_settings(
 @pytest.fixture
 async def amo() -> AsyncIterator[FakeAmoCRM]:
     async with FakeAmoCRM() as fake:
-        fake.custom_fields.extend(account.CUSTOM_FIELDS)
+        account.install(fake)
         yield fake
 
 

@@ -8,8 +8,10 @@ the end, problem+json errors, `POST /oauth2/access_token` rotating single-use re
 
 It is seeded from the fixtures in `tests/fixtures/amocrm/`, keeps leads, pipelines, custom
 fields, users and notes in memory, records every request, and can be told to fail the next
-requests with a given status (`fail_next`). Approximations, on purpose: only the endpoints the
-client uses; filters `filter[id][]` and `filter[updated_at][from]` only; leads ordered by id.
+requests with a given status (`fail_next`), before doing what they ask or after (a write that
+landed though its answer was an error). Approximations, on purpose: only the endpoints the
+client uses; filters `filter[id][]` and `filter[updated_at][from]` only; leads ordered by id;
+a lead's notes filtered by `filter[note_type][]` and ordered by `order[id]` only.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class _Failure:
     times: int
     body: Any
     path: str | None
+    after: bool = False  # do what the request asks, then answer with the failure
+    method: str | None = None
 
 
 @dataclass
@@ -105,7 +109,10 @@ class FakeAmoCRM(AsyncServerContext):
         app.router.add_get("/api/v4/leads", self._leads)
         app.router.add_get(r"/api/v4/leads/{id:\d+}", self._lead)
         app.router.add_patch(r"/api/v4/leads/{id:\d+}", self._patch_lead)
+        app.router.add_patch("/api/v4/leads", self._patch_leads)
         app.router.add_post(r"/api/v4/leads/{id:\d+}/notes", self._add_notes)
+        app.router.add_get(r"/api/v4/leads/{id:\d+}/notes", self._lead_notes)
+        app.router.add_post("/api/v4/leads/notes", self._add_notes_batch)
         self._runner, self.base_url = await serve_locally(app)
         return self.base_url
 
@@ -141,12 +148,41 @@ class FakeAmoCRM(AsyncServerContext):
         self._access = dict.fromkeys(self._access, False)
 
     def fail_next(
-        self, status: int, times: int = 1, body: Any = None, *, path: str | None = None
+        self,
+        status: int,
+        times: int = 1,
+        body: Any = None,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        after: bool = False,
     ) -> None:
-        """Answer the next `times` requests (to `path`, if given) with `status`: a problem+json
-        body, or `body` (a dict as JSON, a str as plain text).
+        """Answer the next `times` requests (to `path` by `method`, if given) with `status`: a
+        problem+json body, or `body` (a dict as JSON, a str as plain text). `after`: do what
+        the request asks first, as a server that fails while answering.
         """
-        self._failures.append(_Failure(status, times, body, path))
+        self._failures.append(_Failure(status, times, body, path, after, method))
+
+    def add_status(self, status_id: int, name: str, sort: int, pipeline_id: int = 0) -> None:
+        """A status added to a pipeline (the first one unless named), at `sort`."""
+        pipeline = next((p for p in self.pipelines if p["id"] == pipeline_id), self.pipelines[0])
+        statuses = pipeline["_embedded"]["statuses"]
+        statuses.append(
+            {
+                "id": status_id,
+                "name": name,
+                "sort": sort,
+                "is_editable": True,
+                "pipeline_id": pipeline["id"],
+                "color": "#99ccff",
+                "type": 0,
+                "account_id": self.account["id"],
+            }
+        )
+        statuses.sort(key=lambda status: status["sort"])
+
+    def notes_of(self, lead_id: int) -> list[dict[str, Any]]:
+        return [note for note in self.notes if note["entity_id"] == lead_id]
 
     def add_leads(
         self, count: int, *, first_id: int = 1_000_000, updated_at: int = 1_700_000_000
@@ -196,13 +232,15 @@ class FakeAmoCRM(AsyncServerContext):
         if self._over_rate(now):
             self.rate_limited += 1
             return _problem(429, "Too Many Requests", "Rate limit exceeded")
-        if failure := self._planned_failure(request.path):
-            return failure
+        failure = self._planned_failure(request.method, request.path)
+        if failure is not None and not failure.after:
+            return _failure_response(failure)
         if request.path != "/oauth2/access_token" and not self._authorized(request):
             return web.json_response(
                 load_fixture("error_401.constructed.json"), status=401, content_type=PROBLEM
             )
-        return await handler(request)
+        answer = await handler(request)
+        return _failure_response(failure) if failure is not None else answer
 
     def _over_rate(self, now: float) -> bool:
         while self._accepted and now - self._accepted[0] >= 1.0:
@@ -212,18 +250,17 @@ class FakeAmoCRM(AsyncServerContext):
         self._accepted.append(now)
         return False
 
-    def _planned_failure(self, path: str) -> web.Response | None:
-        failure = next((f for f in self._failures if f.path in (None, path)), None)
+    def _planned_failure(self, method: str, path: str) -> _Failure | None:
+        failure = next(
+            (f for f in self._failures if f.path in (None, path) and f.method in (None, method)),
+            None,
+        )
         if failure is None:
             return None
         failure.times -= 1
         if failure.times <= 0:
             self._failures.remove(failure)
-        if isinstance(failure.body, str):
-            return web.Response(status=failure.status, text=failure.body)
-        if failure.body is not None:
-            return web.json_response(failure.body, status=failure.status, content_type=PROBLEM)
-        return _problem(failure.status, _TITLES.get(failure.status, "Error"), "Planned failure")
+        return failure
 
     def _authorized(self, request: web.Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -290,14 +327,7 @@ class FakeAmoCRM(AsyncServerContext):
         for index, value in enumerate(data.get("custom_fields_values") or []):
             if value.get("field_id") not in known:
                 return _validation_error(f"custom_fields_values.{index}.field_id")
-        for key in ("name", "price", "status_id", "pipeline_id", "responsible_user_id"):
-            if key in data:
-                lead[key] = data[key]
-        if "custom_fields_values" in data:
-            lead["custom_fields_values"] = _merge_fields(
-                lead.get("custom_fields_values"), data["custom_fields_values"]
-            )
-        lead["updated_at"] = max(int(time.time()), lead["updated_at"] + 1)
+        _apply_patch(lead, data)
         return _hal(
             {
                 "id": lead["id"],
@@ -306,6 +336,55 @@ class FakeAmoCRM(AsyncServerContext):
             }
         )
 
+    async def _patch_leads(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        if not isinstance(data, list) or not data or len(data) > 250:
+            return _problem(400, "Bad Request", "Request body must be an array of 1 to 250 leads")
+        known = {f["id"] for f in self.custom_fields}
+        for index, item in enumerate(data):
+            if item.get("id") not in self.leads:
+                return _validation_error(f"{index}.id")
+            for number, value in enumerate(item.get("custom_fields_values") or []):
+                if value.get("field_id") not in known:
+                    return _validation_error(f"{index}.custom_fields_values.{number}.field_id")
+        updated = []
+        for index, item in enumerate(data):
+            lead = self.leads[item["id"]]
+            _apply_patch(lead, item)
+            updated.append(
+                {
+                    "id": lead["id"],
+                    "updated_at": lead["updated_at"],
+                    "request_id": str(index),
+                    "_links": {"self": {"href": f"{self.base_url}/api/v4/leads/{lead['id']}"}},
+                }
+            )
+        return _hal(
+            {
+                "_links": {"self": {"href": f"{self.base_url}/api/v4/leads"}},
+                "_embedded": {"leads": updated},
+            }
+        )
+
+    async def _lead_notes(self, request: web.Request) -> web.Response:
+        lead_id = int(request.match_info["id"])
+        if lead_id not in self.leads:
+            return _problem(404, "Not Found", "Lead not found")
+        notes = self.notes_of(lead_id)
+        if types := request.query.getall("filter[note_type][]", []):
+            notes = [note for note in notes if note.get("note_type") in types]
+        notes.sort(key=lambda note: note["id"], reverse=request.query.get("order[id]") == "desc")
+        return self._page(request, "notes", notes)
+
+    async def _add_notes_batch(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        if not isinstance(data, list) or not data:
+            return _problem(400, "Bad Request", "Request body must be a non-empty array")
+        for index, item in enumerate(data):
+            if item.get("entity_id") not in self.leads:
+                return _validation_error(f"{index}.entity_id")
+        return self._create_notes(request, [(item["entity_id"], item) for item in data])
+
     async def _add_notes(self, request: web.Request) -> web.Response:
         lead_id = int(request.match_info["id"])
         if lead_id not in self.leads:
@@ -313,11 +392,24 @@ class FakeAmoCRM(AsyncServerContext):
         data = await request.json()
         if not isinstance(data, list) or not data:
             return _problem(400, "Bad Request", "Request body must be a non-empty array")
-        created = []
-        for index, item in enumerate(data):
+        return self._create_notes(request, [(lead_id, item) for item in data])
+
+    def _create_notes(
+        self, request: web.Request, items: list[tuple[int, dict[str, Any]]]
+    ) -> web.Response:
+        for index, (_, item) in enumerate(items):
             if item.get("note_type") != "common" or not (item.get("params") or {}).get("text"):
                 return _validation_error(f"{index}.params.text")
-            note = {"id": next(self._note_ids), "entity_id": lead_id, **item}
+        created = []
+        for index, (lead_id, item) in enumerate(items):
+            stamp = int(time.time())
+            note = {
+                **item,
+                "id": next(self._note_ids),
+                "entity_id": lead_id,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
             self.notes.append(note)
             href = f"{self.base_url}/api/v4/leads/{lead_id}/notes/{note['id']}"
             created.append(
@@ -409,6 +501,25 @@ def _lead_view(lead: dict[str, Any], with_contacts: bool) -> dict[str, Any]:
     else:
         embedded.setdefault("contacts", [])
     return view
+
+
+def _failure_response(failure: _Failure) -> web.Response:
+    if isinstance(failure.body, str):
+        return web.Response(status=failure.status, text=failure.body)
+    if failure.body is not None:
+        return web.json_response(failure.body, status=failure.status, content_type=PROBLEM)
+    return _problem(failure.status, _TITLES.get(failure.status, "Error"), "Planned failure")
+
+
+def _apply_patch(lead: dict[str, Any], data: dict[str, Any]) -> None:
+    for key in ("name", "price", "status_id", "pipeline_id", "responsible_user_id"):
+        if key in data:
+            lead[key] = data[key]
+    if "custom_fields_values" in data:
+        lead["custom_fields_values"] = _merge_fields(
+            lead.get("custom_fields_values"), data["custom_fields_values"]
+        )
+    lead["updated_at"] = max(int(time.time()), lead["updated_at"] + 1)
 
 
 def _merge_fields(current: list[dict[str, Any]] | None, written: list[dict[str, Any]]) -> list:

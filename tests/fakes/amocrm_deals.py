@@ -8,6 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 PIPELINE, OPEN_STATUS, CLOSED_STATUS = 3177727, 32392159, 32392165  # the fake's pipeline
+# A status the business adds after the closed one: where a deal goes once money is confirmed.
+CONFIRMED_STATUS, CONFIRMED_SORT = 32392168, 35
+PAID_FIELD = 600015  # "Оплачено, ₽": the total confirmed, written back
 MANAGER_AMO_ID = 504141  # "Менеджер Иван", one of the fake's users
 PREPAY, PAY_TYPE, CONTRACT, PRODUCT, SALON, CITY, CONTRACT_DATE = (
     600001,
@@ -26,6 +29,8 @@ CONTRACT_SIGNED = 1_763_424_000  # 18.11.2025 in Moscow
 MAPPINGS = f"""
 [amocrm]
 closed_statuses = [[{PIPELINE}, {CLOSED_STATUS}]]
+confirmed_status = {CONFIRMED_STATUS}
+paid_field = {PAID_FIELD}
 contract_field = {CONTRACT}
 contract_date_field = {CONTRACT_DATE}
 product_field = {PRODUCT}
@@ -60,7 +65,15 @@ CUSTOM_FIELDS = [
     {"id": SALON, "name": "Салон", "type": "text"},
     {"id": CITY, "name": "Город", "type": "text"},
     {"id": CONTRACT_DATE, "name": "Дата договора", "type": "date"},
+    {"id": PAID_FIELD, "name": "Оплачено, ₽", "type": "numeric"},
 ]
+
+
+def install(fake: Any) -> None:
+    """Set the fake amoCRM up as this account: its lead fields and its "payment confirmed"
+    status after the closed one."""
+    fake.custom_fields.extend(CUSTOM_FIELDS)
+    fake.add_status(CONFIRMED_STATUS, "Платёж подтверждён", CONFIRMED_SORT, PIPELINE)
 
 
 def crm_field(field_id: int, value: Any, enum_id: int | None = None) -> dict[str, Any]:

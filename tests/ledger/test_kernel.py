@@ -113,8 +113,8 @@ async def test_a_move_the_machine_does_not_allow_is_a_bug_not_a_lost_race(
                 uow.session,
                 PAYMENTS,
                 payment_id,
+                PaymentStatus.CANCELLED,  # a lost deal's payment is owed again first
                 PaymentStatus.CONFIRMED,
-                PaymentStatus.EXPECTED,
                 now=clock.now(),
             )
 

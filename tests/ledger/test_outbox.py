@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ledger.clock import FrozenClock
+from ledger.notices import Notification, OutboxDead
 from ledger.outbox import Backoff, OutboxWorker, enqueue, pending_count
 from ledger.storage.database import Database
 from ledger.storage.models import OutboxRow
@@ -20,6 +21,7 @@ from ledger.storage.models import OutboxRow
 TOPIC = "crm_note"
 PAYLOAD = {"deal_id": 31337, "text": "Платёж подтверждён: 15 000,00 ₽"}
 SEED = 20261123
+OWNER_CHAT = 1111111
 
 
 class FlakyHandler:
@@ -222,3 +224,134 @@ def test_backoff_grows_exponentially_with_full_jitter_and_stops_at_the_cap() -> 
         delay = backoff.delay(attempts, rng)
         assert timedelta(0) <= delay <= min(backoff.cap, backoff.base * 2 ** min(attempts, 20))
     assert backoff.delay(1000, random.Random(SEED)) <= backoff.cap
+
+
+# -- one deal's effects in order, claims, batches, the dead ------------------------------------
+
+
+async def _enqueue_ordered(database: Database, clock: FrozenClock, *rows: tuple[str, str]) -> None:
+    """Rows (ordering key, text) in one transaction, in that order."""
+    async with database.write() as session:
+        for key, text in rows:
+            enqueue(session, topic=TOPIC, payload={"text": text}, now=clock.now(), ordering_key=key)
+
+
+class FailingFor:
+    """Fails every payload whose text is in `failing`; remembers the order it saw them in."""
+
+    def __init__(self, *failing: str) -> None:
+        self.failing = set(failing)
+        self.seen: list[str] = []
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        self.seen.append(payload["text"])
+        if payload["text"] in self.failing:
+            raise ConnectionError("CRM unreachable")
+
+
+async def test_a_deals_later_effect_waits_while_its_earlier_one_waits_for_a_retry(
+    database: Database, clock: FrozenClock
+) -> None:
+    await _enqueue_ordered(database, clock, ("lead:1", "first"), ("lead:2", "other deal"))
+    handler = FailingFor("first")
+    worker = OutboxWorker(database, {TOPIC: handler}, clock, rng=random.Random(SEED))
+    assert await worker.run_once() == 1  # "first" failed, "other deal" done
+    await _enqueue_ordered(database, clock, ("lead:1", "second"))
+
+    assert await worker.run_once() == 0  # "second" waits behind "first"
+    assert handler.seen == ["first", "other deal"]
+
+    handler.failing.clear()
+    clock.advance(timedelta(hours=2))
+    assert await worker.run_once() == 2
+    assert handler.seen == ["first", "other deal", "first", "second"]
+
+
+async def test_a_row_in_a_workers_hands_holds_back_its_deals_later_rows(
+    database: Database, clock: FrozenClock
+) -> None:
+    await _enqueue_ordered(database, clock, ("lead:1", "first"))
+    worker = OutboxWorker(database, {TOPIC: FailingFor()}, clock)
+    [claimed] = await worker.queue.claim(10, topics=[TOPIC])  # a worker took it, then hung
+    await _enqueue_ordered(database, clock, ("lead:1", "second"), (None, "unordered"))
+
+    taken = await worker.queue.claim(10, topics=[TOPIC])
+
+    assert [item.payload["text"] for item in taken] == ["unordered"]
+    assert claimed.claims == 1
+    clock.advance(timedelta(minutes=6))  # the lease ran out: the row is back, claimed again
+    again = await worker.queue.claim(10, topics=[TOPIC])
+    assert [(item.payload["text"], item.claims) for item in again] == [
+        ("first", 2),
+        ("second", 1),
+        ("unordered", 2),
+    ]
+
+
+async def test_a_batch_handler_gets_its_topics_due_rows_together_and_answers_per_row(
+    database: Database, clock: FrozenClock
+) -> None:
+    await _enqueue_ordered(database, clock, ("lead:1", "a"), ("lead:2", "b"), ("lead:1", "c"))
+    batches: list[list[str]] = []
+
+    async def batch(items):
+        batches.append([item.payload["text"] for item in items])
+        return {item.id: ("refused" if item.payload["text"] == "b" else None) for item in items}
+
+    worker = OutboxWorker(database, {}, clock, batch_handlers={TOPIC: batch})
+
+    assert await worker.run_once() == 2
+
+    assert batches == [["a", "b", "c"]]
+    rows = await _rows(database)
+    assert [(row.status, row.attempts, row.last_error) for row in rows] == [
+        ("done", 0, None),
+        ("pending", 1, "refused"),
+        ("done", 0, None),
+    ]
+
+
+async def test_a_dead_row_is_told_to_the_owners_once_and_comes_back_when_retried(
+    database: Database, clock: FrozenClock
+) -> None:
+    async with database.write() as session:
+        enqueue(
+            session,
+            topic="crm",
+            payload={"effect": "add_note", "amo_lead_id": 19620, "text": "x", "key": "c1"},
+            now=clock.now(),
+        )
+    handler = FlakyHandler(failures=100)
+    worker = OutboxWorker(
+        database, {"crm": handler}, clock, max_attempts=2, dead_notice_chat_ids=[OWNER_CHAT]
+    )
+
+    for _ in range(4):
+        await worker.run_once()
+        clock.advance(timedelta(days=1))
+
+    crm_row, notice = await _rows(database)
+    assert (crm_row.status, crm_row.attempts) == ("dead", 2)
+    told = Notification.from_payload(notice.payload)
+    assert told.chat_id == OWNER_CHAT
+    assert told.facts == OutboxDead(
+        crm_row.id, "crm", "add_note", 19620, 2, "ConnectionError('CRM unreachable (call 2)')"
+    )
+
+    assert await worker.queue.revive([crm_row.id]) == 1
+    assert await worker.queue.revive([crm_row.id]) == 0  # a second tap revives nothing
+    handler.failures = 0
+    assert await worker.run_once() == 1
+    assert len(await _rows(database)) == 2  # nothing more to tell
+
+
+async def test_run_until_empty_drains_every_due_row_and_leaves_the_waiting(
+    database: Database, clock: FrozenClock
+) -> None:
+    await _enqueue_ordered(database, clock, *[(f"lead:{n % 7}", str(n)) for n in range(120)])
+    handler = FailingFor("3")
+    worker = OutboxWorker(database, {TOPIC: handler}, clock, batch_size=25)
+
+    assert await worker.run_until_empty() == 120 - 17  # lead:3's 17 rows wait behind "3"
+
+    assert handler.seen.count("3") == 1

@@ -574,7 +574,9 @@ async def test_load_projection_counts_unconfirmed_cash_of_closed_deals_as_held_b
         await session.flush()
 
         def payment(deal: DealRow, slot: str, minor: int, kind: str, status: str, due=None):
+            confirmed = 200_000 if status == "partly_confirmed" else None
             return ExpectedPaymentRow(
+                confirmed_amount_minor=confirmed,
                 deal_id=deal.id,
                 slot=slot,
                 amount_minor=minor,
@@ -591,6 +593,7 @@ async def test_load_projection_counts_unconfirmed_cash_of_closed_deals_as_held_b
                 payment(won, "Предоплата", 10_000_050, "cash", "expected", date(2026, 11, 2)),
                 payment(won, "Остаток", 5_000_000, "cash", "expected"),
                 payment(won, "Доплата", 700_000, "cash", "confirmed"),
+                payment(won, "Часть", 300_000, "cash", "partly_confirmed"),
                 payment(won, "Кредит", 9_000_000, "credit", "expected"),
                 payment(lost, "Предоплата", 100, "cash", "expected"),
             ]
@@ -602,4 +605,6 @@ async def test_load_projection_counts_unconfirmed_cash_of_closed_deals_as_held_b
     assert held == [
         CashHeldRow("Иванов", "Кухня Соколовых", "Д-7/26", Decimal("100000.50"), date(2026, 11, 2)),
         CashHeldRow("Иванов", "Кухня Соколовых", "Д-7/26", Decimal("50000.00"), now.date()),
+        # Confirmed in part: only the rest is still in the manager's pocket.
+        CashHeldRow("Иванов", "Кухня Соколовых", "Д-7/26", Decimal("1000.00"), now.date()),
     ]
