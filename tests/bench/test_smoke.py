@@ -73,12 +73,12 @@ def test_the_webhook_benchmark_loses_nothing_and_processes_nothing_twice(
 
 
 def test_the_confirmation_benchmark_confirms_each_payment_once_and_notes_it_once(
-    migrated_database: str,
+    owner_database_url: str,
 ) -> None:
     output = run_bench(
         "confirmations.py",
         *("--deals", "12", "--cashiers", "3", "--think", "0", "--double-taps", "0.5"),
-        *database_args(migrated_database),
+        *database_args(owner_database_url),
     )
 
     assert "correctness          OK" in output
