@@ -13,10 +13,14 @@ from bot.callbacks import (
     BatchCallback,
     CategoryAction,
     CategoryCallback,
+    DeskAction,
+    DeskCallback,
     DraftAction,
     DraftCallback,
     EntryAction,
     EntryCallback,
+    HandOverAction,
+    HandOverCallback,
     HistoryCallback,
     HistoryView,
     InviteCallback,
@@ -30,7 +34,9 @@ from bot.callbacks import (
 )
 from bot.paging import ListPage
 from bot.texts import Texts
+from ledger.cash import Handover, HeldCash, ItemStatus
 from ledger.categories import ArchivedCategory, Category
+from ledger.confirmations import PaymentLine
 from ledger.entries import Entry, EntryFilter, Options, Page
 from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
@@ -486,3 +492,78 @@ def profit_values(
         ProfitCallback(action=ProfitAction.SHOW, filters=pack_filters(chosen, lists)).pack(),
     )
     return _markup([[everything], *_in_rows(values, 2), [back]])
+
+
+# -- cash -------------------------------------------------------------------------------------
+
+
+def held_cash(held: list[HeldCash], page: ListPage, texts: Texts) -> InlineKeyboardMarkup | None:
+    """A manager's /cash: hand over one payment of the page, or all of it, and ◀/▶."""
+    rows: list[Row] = [
+        [
+            (
+                texts.btn_hand_over_one(held[index]),
+                HandOverCallback(
+                    action=HandOverAction.ONE, payment_id=held[index].payment.payment_id
+                ).pack(),
+            )
+        ]
+        for index in page.items
+        if held[index].handover_id is None
+    ]
+    if any(h.handover_id is None for h in held):
+        rows.append([(texts.btn_hand_over_all, HandOverCallback(action=HandOverAction.ALL).pack())])
+    rows.append(page_turns(page, Listing.CASH, texts))
+    return _markup(rows) if any(rows) else None
+
+
+def accept_payment_button(line: PaymentLine, texts: Texts, *, page: int = -1) -> tuple[str, str]:
+    """Accept one cash payment: from page `page` of /pending, or (-1) from a link's card."""
+    data = DeskCallback(
+        action=DeskAction.PAYMENT, ident=page, payment_id=line.payment_id, version=line.version
+    ).pack()
+    return texts.btn_accept_payment(line), data
+
+
+def payment_card(line: PaymentLine, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup([[accept_payment_button(line, texts)]])
+
+
+def pending_cash(
+    buttons: list[tuple[str, str] | None], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """/pending: the buttons of the items on `page` (a manager's "accept all", a payment's
+    accept), one a row, and ◀/▶."""
+    rows: list[Row] = []
+    for index in page.items:
+        button = buttons[index]
+        if button is not None:
+            rows.append([button])
+    rows.append(page_turns(page, Listing.PENDING, texts))
+    return _markup(rows) if any(rows) else None
+
+
+# A keyboard holds at most 100 buttons: beyond these, "accept all" or the amount received.
+HANDOVER_BUTTONS = 20
+
+
+def handover(handover: Handover, texts: Texts) -> InlineKeyboardMarkup:
+    """A hand-over for the cash desk: accept all, each pending payment, "получено меньше"."""
+    ident = handover.id
+    rows: list[Row] = [
+        [
+            (
+                texts.btn_accept_handover,
+                DeskCallback(action=DeskAction.HANDOVER, ident=ident).pack(),
+            )
+        ]
+    ]
+    pending = [item for item in handover.items if item.status is ItemStatus.PENDING]
+    for item in pending[:HANDOVER_BUTTONS]:
+        if item.status is ItemStatus.PENDING:
+            data = DeskCallback(
+                action=DeskAction.ITEM, ident=ident, payment_id=item.payment.payment_id
+            ).pack()
+            rows.append([(texts.btn_accept_payment(item.payment), data)])
+    rows.append([(texts.btn_accept_less, DeskCallback(action=DeskAction.LESS, ident=ident).pack())])
+    return _markup(rows)
