@@ -65,7 +65,8 @@ async def show_cash(message: Message, actor: Actor, cash: CashService, texts: Te
     if not held.payments:
         await message.answer(texts.cash_empty)
         return
-    await message.answer(*_cash_page(held, 0, texts))
+    text, markup = _cash_page(held, 0, texts)
+    await message.answer(text, reply_markup=markup)
 
 
 async def turn_cash_page(
@@ -134,7 +135,8 @@ async def show_pending(message: Message, actor: Actor, cash: CashService, texts:
     if not managers:
         await message.answer(texts.pending_empty)
         return
-    await message.answer(*_pending_page(managers, 0, texts))
+    text, markup = _pending_page(managers, 0, texts)
+    await message.answer(text, reply_markup=markup)
 
 
 async def turn_pending_page(
@@ -301,7 +303,8 @@ async def open_link(
         return
     target = await cash.open_link(actor, token)
     if target.handover is not None:
-        await message.answer(*_handover_card(target.handover, texts))
+        text, markup = _handover_card(target.handover, texts)
+        await message.answer(text, reply_markup=markup)
     elif target.payment is not None:
         await message.answer(
             texts.payment_card(target.payment),
