@@ -157,6 +157,13 @@ class InviteCallback(CallbackData, prefix="inv"):
     crm: Int64 = -1
 
 
+class CrmLinkCallback(CallbackData, prefix="cl"):
+    """/users → a manager → the amoCRM user they are."""
+
+    user_id: Int64
+    crm: Int64 = -1  # -1: show the choices; 0: none; else amoCRM's user id
+
+
 class RevokeCallback(CallbackData, prefix="rv"):
     user_id: Int64
     role: str

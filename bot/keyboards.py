@@ -13,6 +13,7 @@ from bot.callbacks import (
     BatchCallback,
     CategoryAction,
     CategoryCallback,
+    CrmLinkCallback,
     DeskAction,
     DeskCallback,
     DraftAction,
@@ -308,19 +309,39 @@ def list_page(page: ListPage, listing: Listing, texts: Texts) -> InlineKeyboardM
 
 
 def revoke_roles(
-    users: list[UserView], page: ListPage, texts: Texts
+    users: list[UserView], page: ListPage, texts: Texts, *, crm_on: bool = False
 ) -> InlineKeyboardMarkup | None:
-    """A revoke button for each role of the people on `page` of /users, and its ◀/▶."""
-    buttons = [
-        (
-            texts.revoke_button(user, role),
-            RevokeCallback(user_id=user.user_id, role=role.value, page=page.number).pack(),
-        )
-        for user in (users[index] for index in page.items)
-        for role in sorted(user.roles - {Role.OWNER})
-    ]
+    """A revoke button for each role of the people on `page` of /users, for a manager (when
+    amoCRM's users are known) the amoCRM user they are, and its ◀/▶."""
+    buttons: Row = []
+    for user in (users[index] for index in page.items):
+        buttons += [
+            (
+                texts.revoke_button(user, role),
+                RevokeCallback(user_id=user.user_id, role=role.value, page=page.number).pack(),
+            )
+            for role in sorted(user.roles - {Role.OWNER})
+        ]
+        if crm_on and Role.MANAGER in user.roles:
+            link = CrmLinkCallback(user_id=user.user_id).pack()
+            buttons.append((texts.btn_link_crm(user.name), link))
     rows = [*_in_rows(buttons, 1), page_turns(page, Listing.USERS, texts)]
     return _markup(rows) if any(rows) else None
+
+
+# amoCRM users offered for a manager: a keyboard holds at most 100 buttons.
+CRM_CHOICES = 90
+
+
+def crm_link_choices(
+    user_id: int, people: list[tuple[int, str]], texts: Texts
+) -> InlineKeyboardMarkup:
+    buttons = [
+        (name[:40], CrmLinkCallback(user_id=user_id, crm=amo_id).pack())
+        for amo_id, name in people[:CRM_CHOICES]
+    ]
+    buttons.append((texts.invite_without_crm, CrmLinkCallback(user_id=user_id, crm=0).pack()))
+    return _markup(_in_rows(buttons, 2))
 
 
 def confirm_revoke(

@@ -175,7 +175,10 @@ class Texts:
 
     def help(self, roles: frozenset[Role]) -> str:
         _ = self._
-        lines = ["<b>" + _("Что я умею") + "</b>"]
+        title = "<b>" + _("Что я умею") + "</b>"
+        if Role.OWNER not in roles:  # staff see whose help it is: their roles
+            title += " (" + self.roles(roles) + ")"
+        lines = [title]
         if Role.OWNER in roles:
             lines += [
                 _(
@@ -705,6 +708,31 @@ class Texts:
     )
     invite_without_crm = Phrase("Без привязки к amoCRM")
 
+    def btn_link_crm(self, name: str) -> str:
+        return self._("🔗 {name} в amoCRM", name=name[:40])
+
+    def link_choose_crm_user(self, name: str) -> str:
+        return self._(
+            "Кто {name} в amoCRM? По этому пользователю найдутся сделки и наличные менеджера.",
+            name=escape(name),
+        )
+
+    def crm_linked(self, name: str, crm_name: str | None) -> str:
+        if crm_name is None:
+            return self._("{name} больше не связан(а) с amoCRM.", name=escape(name))
+        return self._(
+            "Готово: {name} — это «{crm}» в amoCRM. Сделки и наличные теперь видны в /deals "
+            "и /cash.",
+            name=escape(name),
+            crm=escape(crm_name),
+        )
+
+    def crm_user_taken(self, name: str) -> str:
+        return self._(
+            "Этот пользователь amoCRM уже связан с другим человеком: {name}. Сначала отвяжите его.",
+            name=escape(name),
+        )
+
     def invite_link(self, role: Role, link: str, expires: str) -> str:
         return self._(
             "Приглашение для роли «{role}». Перешлите ссылку сотруднику — "
@@ -803,7 +831,7 @@ class Texts:
     deals_empty = Phrase("Сделок с ожидаемыми оплатами нет.")
     deals_not_linked = Phrase(
         "Ваш аккаунт ещё не связан с пользователем amoCRM — попросите владельца "
-        "прислать новое приглашение менеджера с вашим именем из amoCRM."
+        "связать вас в /users."
     )
 
     def _deal_name(self, deal: str, contract: str | None) -> str:

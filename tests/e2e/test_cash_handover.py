@@ -11,10 +11,16 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.callbacks import DeskAction, DeskCallback, HandOverAction, HandOverCallback
+from bot.callbacks import (
+    CrmLinkCallback,
+    DeskAction,
+    DeskCallback,
+    HandOverAction,
+    HandOverCallback,
+)
 from config.amocrm_mapping import SUCCESS_STATUS
 from ledger.journal import MoneyAccount
-from ledger.storage.models import EntryRow, ExpectedPaymentRow
+from ledger.storage.models import EntryRow, ExpectedPaymentRow, UserRow
 from tests.e2e.conftest import button_data
 from tests.e2e.personas import CASHIER_ID, join
 from tests.e2e.test_amocrm_deals import (  # noqa: F401 (amo, crm: the app with amoCRM on)
@@ -217,3 +223,41 @@ async def test_forged_buttons_change_nothing(crm: Crm, manager: FakeUser):
     assert await income_entries(crm) == []
     assert all(answer for answer in cashier.answers())
     assert manager.answers()[-1]
+
+
+async def test_the_owner_links_a_manager_to_their_amocrm_user_in_users(crm: Crm):
+    await crm.integration.sync.refresh_users()
+    await deal_with_cash(crm)
+    manager = await join(
+        crm.telegram, crm.owner, "менеджер", 7770019, "Пётр", crm_user="Без привязки к amoCRM"
+    )
+    await manager.send("/cash")
+    assert "не связан с пользователем amoCRM" in manager.last_message().body
+
+    await crm.owner.send("/users")
+    await crm.owner.tap("🔗 Пётр в amoCRM")
+    assert "Кто Пётр в amoCRM?" in crm.owner.last_message().body
+    await crm.owner.tap("Менеджер Иван")
+    assert "Пётр — это «Менеджер Иван» в amoCRM" in crm.owner.last_message().body
+
+    await manager.send("/cash")
+    assert f"Наличные у вас: {PREPAYMENT}" in manager.last_message().body
+
+
+async def test_a_forged_link_button_for_someone_who_is_no_manager_changes_nothing(
+    crm: Crm, manager: FakeUser
+):
+    cashier = await cashier_of(crm)
+    await crm.owner.send("/users")
+    users_card = crm.owner.last_message()
+    async with crm.context.database.read() as session:
+        cashier_id = await session.scalar(
+            select(UserRow.id).where(UserRow.telegram_id == cashier.id)
+        )
+    forged = CrmLinkCallback(user_id=cashier_id, crm=account.MANAGER_AMO_ID).pack()
+
+    await crm.owner.tap_data(forged, message_id=users_card.message_id)
+
+    assert crm.owner.answers()[-1]
+    await manager.send("/cash")
+    assert "нет наличных" in manager.last_message().body
