@@ -28,6 +28,7 @@ from bot.texts import Texts
 from handlers.replies import replace_card
 from ledger.amounts import AmountError, parse_amount
 from ledger.cash import CashService, Handover, ItemStatus, ManagerCash
+from ledger.confirmations import PaymentLine
 from ledger.errors import HandoverRefused
 from ledger.money import Money
 from ledger.roles import Actor, Role
@@ -104,22 +105,13 @@ def _pending_page(
     managers: list[ManagerCash], number: int, texts: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     lines: list[str] = []
-    buttons: list[tuple[str, str] | None] = []
+    shown: list[ManagerCash | PaymentLine] = []  # what each line is, for its button
     for manager in managers:
         lines.append(texts.pending_manager(manager))
-        buttons.append(
-            (
-                texts.btn_accept_manager(manager),
-                DeskCallback(
-                    action=DeskAction.MANAGER, ident=manager.amo_user_id or 0, payment_id=number
-                ).pack(),
-            )
-            if manager.amo_user_id is not None
-            else None
-        )
+        shown.append(manager)
         for held in manager.payments:
             lines.append("  " + texts.held_line(held))
-            buttons.append(keyboards.accept_payment_button(held.payment, texts, page=number))
+            shown.append(held.payment)
     page = paginate(
         lines,
         number,
@@ -127,6 +119,18 @@ def _pending_page(
         footer=texts.page_of,
         max_items=PENDING_PER_PAGE,
     )
+    # Made once the page is known: a button redraws the page it is on (not a forged number).
+    buttons: list[tuple[str, str] | None] = []
+    for item in shown:
+        if isinstance(item, PaymentLine):
+            buttons.append(keyboards.accept_payment_button(item, texts, page=page.number))
+        elif item.amo_user_id is not None:
+            data = DeskCallback(
+                action=DeskAction.MANAGER, ident=item.amo_user_id, payment_id=page.number
+            ).pack()
+            buttons.append((texts.btn_accept_manager(item), data))
+        else:
+            buttons.append(None)
     return page.text, keyboards.pending_cash(buttons, page, texts)
 
 
