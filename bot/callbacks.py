@@ -109,6 +109,8 @@ class Listing(StrEnum):
 
     DEALS = "d"
     USERS = "u"
+    CASH = "c"  # a manager's /cash
+    PENDING = "p"  # the cash desk's /pending
 
 
 class PageCallback(CallbackData, prefix="pg"):
@@ -118,10 +120,48 @@ class PageCallback(CallbackData, prefix="pg"):
     page: Int64
 
 
+class HandOverAction(StrEnum):
+    ALL = "all"  # all the cash the manager holds
+    ONE = "one"  # one payment of it
+
+
+class HandOverCallback(CallbackData, prefix="ho"):
+    """A manager's «Сдать в кассу» under /cash."""
+
+    action: HandOverAction
+    payment_id: Int64 = 0
+
+
+class DeskAction(StrEnum):
+    PAYMENT = "p"  # accept one cash payment, no hand-over needed
+    MANAGER = "m"  # accept all of this manager's cash (`ident`: the manager's user id)
+    HANDOVER = "h"  # accept all of a hand-over (`ident`: the hand-over)
+    ITEM = "i"  # accept one payment of a hand-over
+    LESS = "l"  # «получено меньше»: ask the amount really received
+
+
+class DeskCallback(CallbackData, prefix="dk"):
+    """The cash desk's buttons (/pending, a hand-over, a payment link)."""
+
+    action: DeskAction
+    # The hand-over (HANDOVER, ITEM, LESS), the manager's amoCRM user (MANAGER), or for
+    # PAYMENT the /pending page the button is on (-1: the card of a payment's link).
+    ident: Int64 = 0
+    payment_id: Int64 = 0  # the payment (PAYMENT, ITEM), or for MANAGER the /pending page
+    version: Int64 = 0
+
+
 class InviteCallback(CallbackData, prefix="inv"):
     role: str
     # The amoCRM user a manager is: -1 not chosen yet, 0 none, else amoCRM's user id.
     crm: Int64 = -1
+
+
+class CrmLinkCallback(CallbackData, prefix="cl"):
+    """/users → a manager → the amoCRM user they are."""
+
+    user_id: Int64
+    crm: Int64 = -1  # -1: show the choices; 0: none; else amoCRM's user id
 
 
 class RevokeCallback(CallbackData, prefix="rv"):

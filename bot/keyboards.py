@@ -13,10 +13,15 @@ from bot.callbacks import (
     BatchCallback,
     CategoryAction,
     CategoryCallback,
+    CrmLinkCallback,
+    DeskAction,
+    DeskCallback,
     DraftAction,
     DraftCallback,
     EntryAction,
     EntryCallback,
+    HandOverAction,
+    HandOverCallback,
     HistoryCallback,
     HistoryView,
     InviteCallback,
@@ -30,7 +35,9 @@ from bot.callbacks import (
 )
 from bot.paging import ListPage
 from bot.texts import Texts
+from ledger.cash import Handover, HeldCash, ItemStatus
 from ledger.categories import ArchivedCategory, Category
+from ledger.confirmations import PaymentLine
 from ledger.entries import Entry, EntryFilter, Options, Page
 from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
@@ -302,19 +309,39 @@ def list_page(page: ListPage, listing: Listing, texts: Texts) -> InlineKeyboardM
 
 
 def revoke_roles(
-    users: list[UserView], page: ListPage, texts: Texts
+    users: list[UserView], page: ListPage, texts: Texts, *, crm_on: bool = False
 ) -> InlineKeyboardMarkup | None:
-    """A revoke button for each role of the people on `page` of /users, and its ◀/▶."""
-    buttons = [
-        (
-            texts.revoke_button(user, role),
-            RevokeCallback(user_id=user.user_id, role=role.value, page=page.number).pack(),
-        )
-        for user in (users[index] for index in page.items)
-        for role in sorted(user.roles - {Role.OWNER})
-    ]
+    """A revoke button for each role of the people on `page` of /users, for a manager (when
+    amoCRM's users are known) the amoCRM user they are, and its ◀/▶."""
+    buttons: Row = []
+    for user in (users[index] for index in page.items):
+        buttons += [
+            (
+                texts.revoke_button(user, role),
+                RevokeCallback(user_id=user.user_id, role=role.value, page=page.number).pack(),
+            )
+            for role in sorted(user.roles - {Role.OWNER})
+        ]
+        if crm_on and Role.MANAGER in user.roles:
+            link = CrmLinkCallback(user_id=user.user_id).pack()
+            buttons.append((texts.btn_link_crm(user.name), link))
     rows = [*_in_rows(buttons, 1), page_turns(page, Listing.USERS, texts)]
     return _markup(rows) if any(rows) else None
+
+
+# amoCRM users offered for a manager: a keyboard holds at most 100 buttons.
+CRM_CHOICES = 90
+
+
+def crm_link_choices(
+    user_id: int, people: list[tuple[int, str]], texts: Texts
+) -> InlineKeyboardMarkup:
+    buttons = [
+        (name[:40], CrmLinkCallback(user_id=user_id, crm=amo_id).pack())
+        for amo_id, name in people[:CRM_CHOICES]
+    ]
+    buttons.append((texts.invite_without_crm, CrmLinkCallback(user_id=user_id, crm=0).pack()))
+    return _markup(_in_rows(buttons, 2))
 
 
 def confirm_revoke(
@@ -486,3 +513,78 @@ def profit_values(
         ProfitCallback(action=ProfitAction.SHOW, filters=pack_filters(chosen, lists)).pack(),
     )
     return _markup([[everything], *_in_rows(values, 2), [back]])
+
+
+# -- cash -------------------------------------------------------------------------------------
+
+
+def held_cash(held: list[HeldCash], page: ListPage, texts: Texts) -> InlineKeyboardMarkup | None:
+    """A manager's /cash: hand over one payment of the page, or all of it, and ◀/▶."""
+    rows: list[Row] = [
+        [
+            (
+                texts.btn_hand_over_one(held[index]),
+                HandOverCallback(
+                    action=HandOverAction.ONE, payment_id=held[index].payment.payment_id
+                ).pack(),
+            )
+        ]
+        for index in page.items
+        if held[index].handover_id is None
+    ]
+    if any(h.handover_id is None for h in held):
+        rows.append([(texts.btn_hand_over_all, HandOverCallback(action=HandOverAction.ALL).pack())])
+    rows.append(page_turns(page, Listing.CASH, texts))
+    return _markup(rows) if any(rows) else None
+
+
+def accept_payment_button(line: PaymentLine, texts: Texts, *, page: int = -1) -> tuple[str, str]:
+    """Accept one cash payment: from page `page` of /pending, or (-1) from a link's card."""
+    data = DeskCallback(
+        action=DeskAction.PAYMENT, ident=page, payment_id=line.payment_id, version=line.version
+    ).pack()
+    return texts.btn_accept_payment(line), data
+
+
+def payment_card(line: PaymentLine, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup([[accept_payment_button(line, texts)]])
+
+
+def pending_cash(
+    buttons: list[tuple[str, str] | None], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """/pending: the buttons of the items on `page` (a manager's "accept all", a payment's
+    accept), one a row, and ◀/▶."""
+    rows: list[Row] = []
+    for index in page.items:
+        button = buttons[index]
+        if button is not None:
+            rows.append([button])
+    rows.append(page_turns(page, Listing.PENDING, texts))
+    return _markup(rows) if any(rows) else None
+
+
+# A keyboard holds at most 100 buttons: beyond these, "accept all" or the amount received.
+HANDOVER_BUTTONS = 20
+
+
+def handover(handover: Handover, texts: Texts) -> InlineKeyboardMarkup:
+    """A hand-over for the cash desk: accept all, each pending payment, "получено меньше"."""
+    ident = handover.id
+    rows: list[Row] = [
+        [
+            (
+                texts.btn_accept_handover,
+                DeskCallback(action=DeskAction.HANDOVER, ident=ident).pack(),
+            )
+        ]
+    ]
+    pending = [item for item in handover.items if item.status is ItemStatus.PENDING]
+    for item in pending[:HANDOVER_BUTTONS]:
+        if item.status is ItemStatus.PENDING:
+            data = DeskCallback(
+                action=DeskAction.ITEM, ident=ident, payment_id=item.payment.payment_id
+            ).pack()
+            rows.append([(texts.btn_accept_payment(item.payment), data)])
+    rows.append([(texts.btn_accept_less, DeskCallback(action=DeskAction.LESS, ident=ident).pack())])
+    return _markup(rows)

@@ -33,6 +33,8 @@ from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
+from ledger.cash import Accepted, Handover, HeldCash, ManagerCash
+from ledger.confirmations import Confirmation, PaymentLine
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry, Page
@@ -157,6 +159,9 @@ class Texts:
         "income": N_("Записать доход"),
         "history": N_("Последние записи"),
         "deals": N_("Сделки и ожидаемые оплаты"),
+        "cash": N_("Наличные у меня: сдать в кассу"),
+        "pending": N_("Принять наличные у менеджеров"),
+        "kassa": N_("Сколько должно быть в кассе"),
         "profit": N_("Прибыль по месяцам"),
         "report": N_("Таблица учёта (XLSX)"),
         "categories": N_("Категории расходов"),
@@ -170,7 +175,10 @@ class Texts:
 
     def help(self, roles: frozenset[Role]) -> str:
         _ = self._
-        lines = ["<b>" + _("Что я умею") + "</b>"]
+        title = "<b>" + _("Что я умею") + "</b>"
+        if Role.OWNER not in roles:  # staff see whose help it is: their roles
+            title += " (" + self.roles(roles) + ")"
+        lines = [title]
         if Role.OWNER in roles:
             lines += [
                 _(
@@ -202,9 +210,29 @@ class Texts:
                 "/profit — " + _("прибыль по месяцам, с отбором и графиком"),
                 "/report — " + _("таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц"),
             ]
+        if Role.OWNER in roles or Role.CASHIER in roles:
+            lines += [
+                "/pending — "
+                + _(
+                    "наличные у менеджеров, сначала самые давние: принять платёж или всё у "
+                    "менеджера, даже если сдачу не начинали"
+                ),
+                _(
+                    "Когда менеджер сдаёт деньги, я пришлю сдачу со ссылкой: «Принять всё», "
+                    "по одному платежу или «Получено меньше» с суммой, что пришла на самом деле."
+                ),
+                "/kassa — " + _("сколько должно быть в кассе: принятые наличные минус выданные"),
+            ]
         if Role.MANAGER in roles and Role.OWNER not in roles:
-            lines.append("/deals — " + _("ваши сделки: сколько ждём и сколько уже подтверждено"))
-        other = roles - {Role.OWNER, Role.MANAGER}
+            lines += [
+                "/deals — " + _("ваши сделки: сколько ждём и сколько уже подтверждено"),
+                "/cash — "
+                + _(
+                    "наличные у вас на руках по сделкам и сколько дней; «Сдать в кассу» — все "
+                    "или по одному платежу, кассир получит список"
+                ),
+            ]
+        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER}
         if other and Role.OWNER not in roles:
             lines.append(
                 _(
@@ -680,6 +708,31 @@ class Texts:
     )
     invite_without_crm = Phrase("Без привязки к amoCRM")
 
+    def btn_link_crm(self, name: str) -> str:
+        return self._("🔗 {name} в amoCRM", name=name[:40])
+
+    def link_choose_crm_user(self, name: str) -> str:
+        return self._(
+            "Кто {name} в amoCRM? По этому пользователю найдутся сделки и наличные менеджера.",
+            name=escape(name),
+        )
+
+    def crm_linked(self, name: str, crm_name: str | None) -> str:
+        if crm_name is None:
+            return self._("{name} больше не связан(а) с amoCRM.", name=escape(name))
+        return self._(
+            "Готово: {name} — это «{crm}» в amoCRM. Сделки и наличные теперь видны в /deals "
+            "и /cash.",
+            name=escape(name),
+            crm=escape(crm_name),
+        )
+
+    def crm_user_taken(self, name: str) -> str:
+        return self._(
+            "Этот пользователь amoCRM уже связан с другим человеком: {name}. Сначала отвяжите его.",
+            name=escape(name),
+        )
+
     def invite_link(self, role: Role, link: str, expires: str) -> str:
         return self._(
             "Приглашение для роли «{role}». Перешлите ссылку сотруднику — "
@@ -778,7 +831,7 @@ class Texts:
     deals_empty = Phrase("Сделок с ожидаемыми оплатами нет.")
     deals_not_linked = Phrase(
         "Ваш аккаунт ещё не связан с пользователем amoCRM — попросите владельца "
-        "прислать новое приглашение менеджера с вашим именем из amoCRM."
+        "связать вас в /users."
     )
 
     def _deal_name(self, deal: str, contract: str | None) -> str:
@@ -1049,6 +1102,159 @@ class Texts:
             received=money(Money.from_minor_units(facts.received_minor, facts.currency)),
             name=escape(facts.by_name),
             short=money(Money.from_minor_units(short, facts.currency)),
+        )
+
+    # -- cash: the manager's /cash, the desk's /pending, hand-overs, /kassa ---------------
+    def _days(self, days: int) -> str:
+        if days <= 0:
+            return self._("сегодня")
+        return self._n("{n} день", "{n} дня", days)
+
+    def cash_title(self, cash: ManagerCash) -> str:
+        return self._n(
+            "<b>Наличные у вас: {total}</b> ({n} платёж), сначала самые давние:",
+            "<b>Наличные у вас: {total}</b> ({n} платежа), сначала самые давние:",
+            len(cash.payments),
+            total=money(cash.total),
+        )
+
+    cash_empty = Phrase("У вас нет наличных, которые нужно сдать в кассу.")
+
+    def held_line(self, held: HeldCash) -> str:
+        line = self._(
+            "{amount} — «{deal}», «{slot}», на руках {days}",
+            amount=money(held.amount),
+            deal=self._deal_name(held.payment.deal, held.payment.contract),
+            slot=escape(held.payment.slot),
+            days=self._days(held.days),
+        )
+        if held.handover_id is not None:
+            line += " " + self._("(в сдаче, ждёт кассира)")
+        return line
+
+    btn_hand_over_all = Phrase("Сдать в кассу всё")
+
+    def btn_hand_over_one(self, held: HeldCash) -> str:
+        return self._(
+            "Сдать {amount}: {deal}", amount=money(held.amount), deal=held.payment.deal[:24]
+        )
+
+    def handover_sent(self, handover: Handover) -> str:
+        return self._n(
+            "💵 Сдача на {total} ({n} платёж) отправлена в кассу. Когда кассир примет деньги, "
+            "я напишу.",
+            "💵 Сдача на {total} ({n} платежа) отправлена в кассу. Когда кассир примет деньги, "
+            "я напишу.",
+            len(handover.items),
+            total=money(handover.total),
+        )
+
+    pending_title = Phrase("<b>Наличные у менеджеров</b>, сначала самые давние:")
+    pending_empty = Phrase("Все наличные у менеджеров подтверждены: принимать нечего.")
+
+    def pending_manager(self, cash: ManagerCash) -> str:
+        return self._(
+            "<b>{name}</b>: {total}, самый давний платёж — {days}",
+            name=escape(cash.name),
+            total=money(cash.total),
+            days=self._days(cash.oldest_days),
+        )
+
+    def btn_accept_payment(self, line: PaymentLine) -> str:
+        return self._("✅ {amount}: {deal}", amount=money(line.remaining), deal=line.deal[:24])
+
+    def btn_accept_manager(self, cash: ManagerCash) -> str:
+        return self._("✅ Принять всё у {name}", name=cash.name[:30])
+
+    def handover_card(self, handover: Handover) -> str:
+        return self._n(
+            "<b>{manager} сдаёт в кассу {total}</b> ({n} платёж):",
+            "<b>{manager} сдаёт в кассу {total}</b> ({n} платежа):",
+            len(handover.items),
+            manager=escape(handover.manager),
+            total=money(handover.total),
+        )
+
+    def handover_item(self, line: PaymentLine, amount: Money, done: bool) -> str:
+        text = self._(
+            "{amount} — «{deal}», «{slot}»",
+            amount=money(amount),
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+        )
+        return ("✅ " if done else "") + text
+
+    btn_accept_handover = Phrase("✅ Принять всё")
+    btn_accept_less = Phrase("Получено меньше")
+
+    def handover_accepted(self, handover: Handover) -> str:
+        received = handover.received if handover.received is not None else handover.total
+        if received < handover.total:
+            return self._(
+                "Принято {received} из {total} от {manager}. Разница {short} остаётся на "
+                "менеджере, владелец уведомлён.",
+                received=money(received),
+                total=money(handover.total),
+                manager=escape(handover.manager),
+                short=money(handover.total - received),
+            )
+        return self._(
+            "✅ Сдача от {manager} принята: {total}.",
+            manager=escape(handover.manager),
+            total=money(handover.total),
+        )
+
+    def ask_received(self, handed: Money) -> str:
+        return self._(
+            "Сколько получено на самом деле? В сдаче {amount}. Напишите сумму, например "
+            "<code>12 000</code>, или /cancel, чтобы не менять ничего.",
+            amount=money(handed),
+        )
+
+    def cash_accepted(self, confirmation: Confirmation) -> str:
+        return self._(
+            "✅ Принято {amount}: «{deal}», «{slot}».",
+            amount=money(confirmation.amount),
+            deal=self._deal_name(confirmation.payment.deal, confirmation.payment.contract),
+            slot=escape(confirmation.payment.slot),
+        )
+
+    def cash_accepted_many(self, accepted: Accepted) -> str:
+        if not accepted.confirmed:
+            return self._("Принимать нечего: эти наличные уже подтверждены.")
+        total = accepted.confirmed[0].amount
+        for confirmation in accepted.confirmed[1:]:
+            total += confirmation.amount
+        text = self._n(
+            "✅ Принято {total}: {n} платёж.",
+            "✅ Принято {total}: {n} платежа.",
+            len(accepted.confirmed),
+            total=money(total),
+        )
+        if accepted.skipped:
+            text += " " + self._n(
+                "Ещё {n} уже подтвердили до вас.",
+                "Ещё {n} уже подтвердили до вас.",
+                len(accepted.skipped),
+            )
+        return text
+
+    def payment_card(self, line: PaymentLine) -> str:
+        return self._(
+            "<b>Наличные по сделке «{deal}»</b>\nПлатёж «{slot}»: {amount}, менеджер {manager}.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            amount=money(line.remaining),
+            manager=escape(line.manager or "—"),
+        )
+
+    def kassa(self, balances: list[Money]) -> str:
+        if not balances:
+            return self._("В кассе должно быть 0 ₽: подтверждённых наличных ещё нет.")
+        return self._(
+            "<b>В кассе должно быть: {amounts}</b>\n"
+            "Это подтверждённые наличные минус выданные из кассы.",
+            amounts=", ".join(money(balance) for balance in balances),
         )
 
     stuck_effects = {

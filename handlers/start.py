@@ -1,4 +1,4 @@
-"""/start (with an invite deep link or without) and /help per role."""
+"""/start (with an invite or a cash-desk deep link, or without) and /help per role."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.texts import Texts
 from handlers.access import PUBLIC
+from handlers.cash import open_link
 from handlers.errors import answer_error
+from ledger.cash import HANDOVER_LINK, PAYMENT_LINK, CashService
 from ledger.errors import InviteRefused
 from ledger.invites import INVITE_KIND, InviteService
 from ledger.roles import Actor
@@ -22,9 +24,14 @@ async def start_with_link(
     command: CommandObject,
     actor: Actor | None,
     invites: InviteService,
+    cash: CashService,
     texts: Texts,
 ) -> None:
+    """An invite, or a cash-desk link (a hand-over or one payment to accept)."""
     payload = command.args or ""
+    if payload.startswith((f"{HANDOVER_LINK}_", f"{PAYMENT_LINK}_")):
+        await open_link(message, payload, actor, cash, texts)
+        return
     if not payload.startswith(f"{INVITE_KIND}_") or message.from_user is None:
         await _greet(message, actor, texts)
         return

@@ -5,18 +5,26 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import InviteCallback, Listing, PageCallback, RevokeCallback
+from bot.callbacks import (
+    CrmLinkCallback,
+    InviteCallback,
+    Listing,
+    PageCallback,
+    RevokeCallback,
+)
 from bot.paging import paginate
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
 from handlers.errors import answer_error
 from handlers.replies import replace_card, replace_markup
-from ledger.errors import CannotRevokeOwner, NotAllowed
+from ledger.errors import CannotRevokeOwner, CrmUserTaken, NotAllowed
 from ledger.invites import InviteService
 from ledger.roles import GRANTABLE_ROLES, Actor, Role
 from ledger.users import UserService, UserView
@@ -59,7 +67,7 @@ USERS_PER_PAGE = 15
 
 
 def _users_page(
-    people: list[UserView], number: int, texts: Texts
+    people: list[UserView], number: int, texts: Texts, *, crm_on: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     page = paginate(
         [texts.user_line(person) for person in people],
@@ -71,11 +79,14 @@ def _users_page(
     text = page.text
     if not any(person.roles - {Role.OWNER} for person in people):
         text += "\n\n" + texts.users_empty
-    return text, keyboards.revoke_roles(people, page, texts)
+    return text, keyboards.revoke_roles(people, page, texts, crm_on=crm_on)
 
 
-async def list_users(message: Message, actor: Actor, users: UserService, texts: Texts) -> None:
-    text, markup = _users_page(await users.list_users(actor), 0, texts)
+async def list_users(
+    message: Message, actor: Actor, users: UserService, invites: InviteService, texts: Texts
+) -> None:
+    crm_on = bool(await invites.crm_users(actor))
+    text, markup = _users_page(await users.list_users(actor), 0, texts, crm_on=crm_on)
     await message.answer(text, reply_markup=markup)
 
 
@@ -84,9 +95,12 @@ async def turn_users_page(
     callback_data: PageCallback,
     actor: Actor,
     users: UserService,
+    invites: InviteService,
     texts: Texts,
 ) -> None:
-    text, markup = _users_page(await users.list_users(actor), callback_data.page, texts)
+    crm_on = bool(await invites.crm_users(actor))
+    people = await users.list_users(actor)
+    text, markup = _users_page(people, callback_data.page, texts, crm_on=crm_on)
     await query.answer()
     await replace_card(query, text, markup)
 
@@ -116,6 +130,40 @@ async def revoke(
         await replace_card(query, texts.revoked(person, role))
 
 
+async def link_crm(
+    query: CallbackQuery,
+    callback_data: CrmLinkCallback,
+    actor: Actor,
+    users: UserService,
+    invites: InviteService,
+    texts: Texts,
+) -> None:
+    """/users → a manager: first the account's amoCRM users to pick from, then the link."""
+    if callback_data.crm < 0:
+        person = next(
+            (p for p in await users.list_users(actor) if p.user_id == callback_data.user_id),
+            None,
+        )
+        if person is None or Role.MANAGER not in person.roles:
+            raise NotAllowed
+        people = await invites.crm_users(actor)
+        await query.answer()
+        await replace_card(
+            query,
+            texts.link_choose_crm_user(person.name),
+            keyboards.crm_link_choices(person.user_id, people, texts),
+        )
+        return
+    amo_user_id = callback_data.crm or None
+    name, crm_name = await users.link_crm_user(actor, callback_data.user_id, amo_user_id)
+    await query.answer()
+    await replace_card(query, texts.crm_linked(name, crm_name))
+
+
+async def crm_user_taken(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.crm_user_taken(cast(CrmUserTaken, event.exception).name))
+
+
 def _grantable(value: str) -> Role:
     try:
         role = Role(value)
@@ -133,6 +181,8 @@ async def cannot_revoke_owner(event: ErrorEvent, texts: Texts) -> None:
 def create_router() -> Router:
     router = Router(name="users")
     router.errors.register(cannot_revoke_owner, ExceptionTypeFilter(CannotRevokeOwner))
+    router.errors.register(crm_user_taken, ExceptionTypeFilter(CrmUserTaken))
+    router.callback_query.register(link_crm, CrmLinkCallback.filter(), flags=OWNER_ONLY)
     router.message.register(invite, Command("invite"), flags=OWNER_ONLY)
     router.callback_query.register(invite_for_role, InviteCallback.filter(), flags=OWNER_ONLY)
     router.message.register(list_users, Command("users"), flags=OWNER_ONLY)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger import audit
@@ -42,6 +42,7 @@ from ledger.errors import (
     PaymentChanged,
     PaymentRefused,
 )
+from ledger.journal import MoneyAccount
 from ledger.money import Money
 from ledger.notices import HandoverShort, HandoverStarted, Notification
 from ledger.outbox import notify
@@ -49,6 +50,7 @@ from ledger.payments import PaymentKind, held_by_manager
 from ledger.roles import Actor, Role
 from ledger.storage.models import (
     DealRow,
+    EntryRow,
     ExpectedPaymentRow,
     HandoverItemRow,
     HandoverRow,
@@ -262,6 +264,18 @@ class CashService:
             )
             for key, (name, held) in by_manager.items()
         ]
+
+    async def desk_balance(self, actor: Actor) -> list[Money]:
+        """What the cash desk should hold, per currency: every entry on the cash-desk account
+        (confirmed cash in, cash paid out, reversals of either) summed."""
+        actor.require(Role.CASHIER, Role.OWNER)
+        rows = await self._session.execute(
+            select(EntryRow.currency, func.sum(EntryRow.amount_minor))
+            .where(EntryRow.account == MoneyAccount.CASH_DESK.value)
+            .group_by(EntryRow.currency)
+            .order_by(EntryRow.currency)
+        )
+        return [Money.from_minor_units(int(total or 0), currency) for currency, total in rows]
 
     # -- hand-overs --------------------------------------------------------------------------
 

@@ -127,3 +127,11 @@ class LinkRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"link refused: {reason}")
         self.reason = reason  # "invalid", "expired", "used"
+
+
+class CrmUserTaken(DomainError):
+    """The amoCRM user is already the one of another person in the bot."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"amoCRM user already linked to {name}")
+        self.name = name

@@ -13,9 +13,9 @@ from sqlalchemy import delete, exists, select
 from ledger import audit
 from ledger.clock import Clock
 from ledger.confirmation import check_in_time, deadline
-from ledger.errors import CannotRevokeOwner, NotFound
+from ledger.errors import CannotRevokeOwner, CrmUserTaken, NotAllowed, NotFound
 from ledger.roles import Actor, Role
-from ledger.storage.models import AuditRow, UserRoleRow, UserRow
+from ledger.storage.models import AmoUserRow, AuditRow, UserRoleRow, UserRow
 from ledger.storage.uow import UnitOfWork
 
 
@@ -208,6 +208,44 @@ class UserService:
         if user.telegram_id in self._owner_ids:
             roles.add(Role.OWNER)
         return UserView(user.id, user.telegram_id, user.name, user.username, frozenset(roles))
+
+    async def link_crm_user(
+        self, actor: Actor, user_id: int, amo_user_id: int | None
+    ) -> tuple[str, str | None]:
+        """The owner says which amoCRM user a manager is (None: none): their deals and the
+        cash they hold are found by it. Returns the person's name and the amoCRM user's."""
+        actor.require(Role.OWNER)
+        async with self._uow.write():
+            user = await self._session.get(UserRow, user_id)
+            if user is None:
+                raise NotFound("user", user_id)
+            if Role.MANAGER not in await self.roles_of(user_id):
+                raise NotAllowed
+            crm_name = None
+            if amo_user_id is not None:
+                crm_user = await self._session.get(AmoUserRow, amo_user_id)
+                if crm_user is None:
+                    raise NotFound("amo_user", amo_user_id)
+                crm_name = crm_user.name
+                holder = await self._session.scalar(
+                    select(UserRow).where(UserRow.amo_user_id == amo_user_id, UserRow.id != user_id)
+                )
+                if holder is not None:
+                    raise CrmUserTaken(holder.name)
+            before = user.amo_user_id
+            user.amo_user_id = amo_user_id
+            audit.record(
+                self._session,
+                at=self._clock.now(),
+                actor_user_id=actor.user_id,
+                action="user.crm_linked",
+                object_type="user",
+                object_id=user_id,
+                before={"amo_user_id": before},
+                after={"amo_user_id": amo_user_id},
+            )
+            await self._uow.commit()
+            return user.name, crm_name
 
     async def _revocable(self, actor: Actor, user_id: int, role: Role) -> UserRow:
         actor.require(Role.OWNER)

@@ -425,3 +425,31 @@ async def test_a_payment_link_from_its_manager_opens_the_payment_for_the_cashier
     assert opened.payment is not None
     assert opened.payment.payment_id == older
     assert len(token) <= MAX_DEEP_LINK_LENGTH
+
+
+# -- the cash desk's balance -----------------------------------------------------------------
+
+
+async def test_the_desk_should_hold_the_cash_accepted_less_what_was_undone(desk: Desk):
+    older, newer = await two_cash_deals(desk)
+    async with desk.services() as services:
+        assert await services.cash.desk_balance(desk.cashier) == []
+    async with desk.services() as services:
+        await services.cash.accept_payments(desk.cashier, [older, newer])
+    async with desk.services() as services:
+        question = await services.confirmations.ask_to_undo(desk.owner, newer)
+    async with desk.services() as services:
+        await services.confirmations.undo(
+            desk.owner, newer, confirmed_until=question.until, version=question.version
+        )
+
+    async with desk.services() as services:
+        balance = await services.cash.desk_balance(desk.owner)
+
+    assert balance == [rub("50000")]
+
+
+async def test_the_desk_balance_is_the_cash_desks_and_the_owners_to_see(desk: Desk):
+    async with desk.services() as services:
+        with pytest.raises(NotAllowed):
+            await services.cash.desk_balance(desk.manager)
