@@ -109,6 +109,7 @@ class Listing(StrEnum):
 
     DEALS = "d"
     USERS = "u"
+    BANK = "b"
 
 
 class PageCallback(CallbackData, prefix="pg"):
@@ -116,6 +117,25 @@ class PageCallback(CallbackData, prefix="pg"):
 
     listing: Listing
     page: Int64
+
+
+class BankAction(StrEnum):
+    OPEN = "o"  # a payment's card: when did the money come
+    DAY = "d"  # the date chosen (`day`): now the amount
+    OTHER_DATE = "t"  # the date will be typed
+    ALL = "a"  # confirm all the payment still owes, received on `day`
+    NOT_RECEIVED = "n"  # «не поступило»: a comment will be typed
+    BACK = "b"  # back to the list
+
+
+class BankCallback(CallbackData, prefix="bk"):
+    """A /bank button. It names the payment as it was shown (`version`): a payment that
+    changed since is not acted on."""
+
+    action: BankAction
+    payment_id: Int64 = 0
+    version: Int64 = 0
+    day: Int64 = 0  # the date's ordinal (`date.toordinal`), for DAY and ALL
 
 
 class InviteCallback(CallbackData, prefix="inv"):

@@ -9,6 +9,8 @@ from typing import TypeVar
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
+    BankAction,
+    BankCallback,
     BatchAction,
     BatchCallback,
     CategoryAction,
@@ -31,6 +33,7 @@ from bot.callbacks import (
 from bot.paging import ListPage
 from bot.texts import Texts
 from ledger.categories import ArchivedCategory, Category
+from ledger.confirmations import PaymentLine
 from ledger.entries import Entry, EntryFilter, Options, Page
 from ledger.expenses import Batch, Draft
 from ledger.profit import DIMENSIONS
@@ -486,3 +489,46 @@ def profit_values(
         ProfitCallback(action=ProfitAction.SHOW, filters=pack_filters(chosen, lists)).pack(),
     )
     return _markup([[everything], *_in_rows(values, 2), [back]])
+
+
+def _bank(action: BankAction, line: PaymentLine | None = None, day: date | None = None) -> str:
+    return BankCallback(
+        action=action,
+        payment_id=line.payment_id if line else 0,
+        version=line.version if line else 0,
+        day=day.toordinal() if day else 0,
+    ).pack()
+
+
+def bank_list(
+    numbered: list[tuple[int, PaymentLine]], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """For each payment on `page` of /bank: "поступило" and "не поступило"; and its ◀/▶."""
+    rows: list[Row] = [
+        [
+            (texts.btn_confirm_payment(number), _bank(BankAction.OPEN, line)),
+            (texts.btn_not_received(number), _bank(BankAction.NOT_RECEIVED, line)),
+        ]
+        for number, line in numbered
+    ]
+    rows.append(page_turns(page, Listing.BANK, texts))
+    return _markup(rows) if any(rows) else None
+
+
+def bank_dates(
+    line: PaymentLine, today: date, yesterday: date, texts: Texts
+) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [
+                (texts.btn_today, _bank(BankAction.DAY, line, today)),
+                (texts.btn_yesterday, _bank(BankAction.DAY, line, yesterday)),
+            ],
+            [(texts.btn_other_date, _bank(BankAction.OTHER_DATE, line))],
+            [(texts.btn_back, _bank(BankAction.BACK))],
+        ]
+    )
+
+
+def bank_amount(line: PaymentLine, day: date, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup([[(texts.btn_all_received, _bank(BankAction.ALL, line, day))]])

@@ -33,6 +33,7 @@ from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
+from ledger.confirmations import Confirmation, PaymentLine
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry, Page
@@ -157,6 +158,7 @@ class Texts:
         "income": N_("Записать доход"),
         "history": N_("Последние записи"),
         "deals": N_("Сделки и ожидаемые оплаты"),
+        "bank": N_("Безналичные поступления: подтвердить"),
         "profit": N_("Прибыль по месяцам"),
         "report": N_("Таблица учёта (XLSX)"),
         "categories": N_("Категории расходов"),
@@ -202,9 +204,18 @@ class Texts:
                 "/profit — " + _("прибыль по месяцам, с отбором и графиком"),
                 "/report — " + _("таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц"),
             ]
+        if Role.OWNER in roles or Role.ACCOUNTANT in roles:
+            lines.append(
+                "/bank — "
+                + _(
+                    "безналичные платежи, которые ждём (на счёт, на карту, терминал, кредит): "
+                    "подтвердить поступление с датой и суммой, частично — меньшей суммой, или "
+                    "отметить «не поступило» с комментарием для владельца"
+                )
+            )
         if Role.MANAGER in roles and Role.OWNER not in roles:
             lines.append("/deals — " + _("ваши сделки: сколько ждём и сколько уже подтверждено"))
-        other = roles - {Role.OWNER, Role.MANAGER}
+        other = roles - {Role.OWNER, Role.MANAGER, Role.ACCOUNTANT}
         if other and Role.OWNER not in roles:
             lines.append(
                 _(
@@ -941,6 +952,97 @@ class Texts:
         return f"{head}\n{now}"
 
     # -- confirmations -------------------------------------------------------------------
+    bank_title = Phrase("<b>Безналичные платежи, которые ждём</b>")
+    bank_empty = Phrase("Безналичных платежей, которые ждут подтверждения, нет.")
+    btn_all_received = Phrase("Вся сумма")
+
+    def bank_group(self, kind: str) -> str:
+        name = self._payment_kind(kind)
+        return f"<b>{escape(name[:1].upper() + name[1:])}</b>"
+
+    def bank_line(self, number: int, line: PaymentLine) -> str:
+        text = self._(
+            "{number}. {deal} — {slot}: {amount}, с {date}",
+            number=number,
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            amount=money(line.amount),
+            date=self.date(line.since),
+        )
+        if line.confirmed.to_minor_units():
+            text += "\n   " + self._(
+                "получено {confirmed}, ждём ещё {rest}",
+                confirmed=money(line.confirmed),
+                rest=money(line.remaining),
+            )
+        if line.not_received:
+            text += "\n   " + self._("⚠ не поступило: {comment}", comment=escape(line.not_received))
+        return text
+
+    def btn_confirm_payment(self, number: int) -> str:
+        return self._("✓ {number}: поступило", number=number)
+
+    def btn_not_received(self, number: int) -> str:
+        return self._("✖ {number}: не поступило", number=number)
+
+    def bank_card(self, line: PaymentLine) -> str:
+        head = self._(
+            "<b>{deal}</b> — {slot}, {kind}: ждём {rest}",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            kind=self._payment_kind(line.kind),
+            rest=money(line.remaining),
+        )
+        return head + "\n" + self._("Когда деньги поступили?")
+
+    bank_ask_date = Phrase(
+        "Напишите дату поступления, например <code>21.11</code> или <code>21.11.2026</code>. "
+        "/cancel — не подтверждать."
+    )
+
+    def bank_ask_amount(self, line: PaymentLine, day: date) -> str:
+        return self._(
+            "<b>{deal}</b> — {slot}, поступление {date}.\nСколько поступило? «Вся сумма» — "
+            "{rest}; для частичной оплаты напишите меньшую сумму, остаток останется "
+            "ожидаемым. /cancel — не подтверждать.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            date=self.date(day),
+            rest=money(line.remaining),
+        )
+
+    def bank_ask_comment(self, line: PaymentLine) -> str:
+        return self._(
+            "<b>{deal}</b> — {slot}: {rest} не поступили.\nНапишите одним сообщением, что "
+            "не так (что проверили, что сказал клиент): владелец получит комментарий. "
+            "/cancel — не отмечать.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            rest=money(line.remaining),
+        )
+
+    def bank_confirmed(self, confirmation: Confirmation) -> str:
+        line = confirmation.payment
+        text = self._(
+            "✅ Подтверждено {amount} — {deal}, {slot}, поступление {date}.",
+            amount=money(confirmation.amount),
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            date=self.date(confirmation.received_on),
+        )
+        if line.remaining.to_minor_units():
+            text += " " + self._("Ждём ещё {rest}.", rest=money(line.remaining))
+        return text + "\n" + self._("/bank — что ещё ждём.")
+
+    def bank_not_received_saved(self, line: PaymentLine) -> str:
+        return self._(
+            "Отмечено «не поступило» — {deal}, {slot}; владелец получил ваш комментарий. "
+            "Платёж по-прежнему ждём.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+        )
+
+    bank_comment_not_text = Phrase("Комментарий нужен текстом, одним сообщением.")
     btn_open_handover = Phrase("Открыть сдачу")
 
     def already_confirmed(self, by_name: str, when: str) -> str:

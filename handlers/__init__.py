@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    bank,
     categories,
     deals,
     errors,
@@ -39,6 +40,7 @@ def create_root_router() -> Router:
         history.create_router(),
         reports.create_router(),
         deals.create_router(),
+        bank.create_router(),
         categories.create_router(),
         expenses.create_router(),
         fallback.create_router(),

@@ -88,6 +88,13 @@ DEFAULT_ACCOUNTS: dict[PaymentKind, MoneyAccount] = {
     PaymentKind.TERMINAL: MoneyAccount.TERMINAL,
     PaymentKind.CREDIT: MoneyAccount.BANK_ACCOUNT,
 }
+# The accountant's /bank: money that comes other than as cash, in this order of groups.
+NON_CASH_KINDS = (
+    PaymentKind.BANK_TRANSFER,
+    PaymentKind.CARD_TRANSFER,
+    PaymentKind.TERMINAL,
+    PaymentKind.CREDIT,
+)
 CASH_CONFIRMERS = frozenset({Role.CASHIER, Role.OWNER})
 BANK_CONFIRMERS = frozenset({Role.ACCOUNTANT, Role.OWNER})
 _SOURCE_ROLE = {
@@ -234,6 +241,30 @@ class ConfirmationService:
         )
         lines = [payment_line(payment, deal, self._clock) for payment, deal in rows]
         return sorted(lines, key=lambda line: (line.since, line.payment_id))
+
+    async def awaiting_non_cash(self, actor: Actor) -> list[PaymentLine]:
+        """Non-cash money still owed, grouped by kind (`NON_CASH_KINDS`' order), oldest first
+        in each group: the accountant's /bank."""
+        lines = await self.awaiting(actor, NON_CASH_KINDS)
+        order = {kind: index for index, kind in enumerate(NON_CASH_KINDS)}
+        return sorted(lines, key=lambda line: (order[line.kind], line.since, line.payment_id))
+
+    async def to_confirm(self, actor: Actor, payment_id: int, version: int) -> PaymentLine:
+        """The payment a button names, if this person may act on it as it was shown: refused
+        (`NotAllowed`) for a role that does not confirm its kind, `AlreadyConfirmed` or
+        `PaymentChanged` if it moved since, `PaymentRefused` if it is no longer owed."""
+        await self._check_role(actor, payment_id)
+        payment = await self._session.get(ExpectedPaymentRow, payment_id, populate_existing=True)
+        assert payment is not None
+        if PaymentStatus(payment.status) is PaymentStatus.CONFIRMED:
+            raise await self._already(payment)
+        if payment.version != version:
+            raise await self._changed_since(payment, version)
+        line = await self.line(payment_id)
+        deal = await self._session.get(DealRow, line.deal_id)
+        if line.status not in OWING or deal is None or deal.state != DealState.CLOSED:
+            raise PaymentRefused("not_owed")
+        return line
 
     async def line(self, payment_id: int) -> PaymentLine:
         payment = await self._session.get(ExpectedPaymentRow, payment_id, populate_existing=True)
@@ -781,6 +812,7 @@ def _who(actor: Actor, source: Source) -> str:
 
 
 __all__ = [
+    "NON_CASH_KINDS",
     "Confirmation",
     "ConfirmationService",
     "PaymentLine",
