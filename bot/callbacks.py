@@ -110,6 +110,7 @@ class Listing(StrEnum):
     DEALS = "d"
     USERS = "u"
     BANK = "b"
+    OUTBOX = "o"
 
 
 class PageCallback(CallbackData, prefix="pg"):
@@ -136,6 +137,13 @@ class BankCallback(CallbackData, prefix="bk"):
     payment_id: Int64 = 0
     version: Int64 = 0
     day: Int64 = 0  # the date's ordinal (`date.toordinal`), for DAY and ALL
+
+
+class RetryCallback(CallbackData, prefix="ob"):
+    """/outbox: put a dead row (`row_id`, 0: all of them) back in line; `page` to redraw."""
+
+    row_id: Int64 = 0
+    page: Int64 = 0
 
 
 class InviteCallback(CallbackData, prefix="inv"):

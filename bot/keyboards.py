@@ -26,6 +26,7 @@ from bot.callbacks import (
     PageCallback,
     ProfitAction,
     ProfitCallback,
+    RetryCallback,
     RevokeCallback,
     month_code,
     pack_filters,
@@ -532,3 +533,19 @@ def bank_dates(
 
 def bank_amount(line: PaymentLine, day: date, texts: Texts) -> InlineKeyboardMarkup:
     return _markup([[(texts.btn_all_received, _bank(BankAction.ALL, line, day))]])
+
+
+def outbox(
+    numbered: list[tuple[int, int]], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """A retry button for each (number, row id) on `page` of /outbox, "retry all", ◀/▶."""
+    retry = [
+        (texts.btn_retry(number), RetryCallback(row_id=row_id, page=page.number).pack())
+        for number, row_id in numbered
+    ]
+    rows: list[Row] = [
+        *_in_rows(retry, 5),
+        [(texts.btn_retry_all, RetryCallback(row_id=0, page=page.number).pack())],
+        page_turns(page, Listing.OUTBOX, texts),
+    ]
+    return _markup(rows)

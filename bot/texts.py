@@ -59,6 +59,7 @@ from ledger.notices import (
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
 from ledger.roles import Role
+from ledger.stuck import StuckEffect
 from ledger.users import UserView
 
 LOCALES = Path(__file__).parent / "locales"
@@ -159,6 +160,7 @@ class Texts:
         "history": N_("Последние записи"),
         "deals": N_("Сделки и ожидаемые оплаты"),
         "bank": N_("Безналичные поступления: подтвердить"),
+        "outbox": N_("Что застряло по пути в amoCRM и Telegram"),
         "profit": N_("Прибыль по месяцам"),
         "report": N_("Таблица учёта (XLSX)"),
         "categories": N_("Категории расходов"),
@@ -201,6 +203,7 @@ class Texts:
                 "/invite — " + _("пригласить сотрудника с ролью"),
                 "/users — " + _("люди и роли, отзыв доступа"),
                 "/deals — " + _("сделки, по которым ждём оплату"),
+                "/outbox — " + _("что не удалось отправить в amoCRM или Telegram: повторить"),
                 "/profit — " + _("прибыль по месяцам, с отбором и графиком"),
                 "/report — " + _("таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц"),
             ]
@@ -1159,16 +1162,19 @@ class Texts:
         "move": N_("этап сделки amoCRM"),
     }
 
-    def outbox_dead(self, facts: OutboxDead) -> str:
-        words = self.stuck_effects.get(facts.effect)
+    def _stuck_what(self, effect: str, topic: str, amo_lead_id: int | None) -> str:
+        words = self.stuck_effects.get(effect)
         if words is not None:
             what = self._(words)
-            if facts.amo_lead_id is not None:
-                what += f" #{facts.amo_lead_id}"
-        elif facts.topic == "notify":
-            what = self._("уведомление в Telegram")
-        else:
-            what = escape(facts.topic)
+            if amo_lead_id is not None:
+                what += f" #{amo_lead_id}"
+            return what
+        if topic == "notify":
+            return self._("уведомление в Telegram")
+        return escape(topic)
+
+    def outbox_dead(self, facts: OutboxDead) -> str:
+        what = self._stuck_what(facts.effect, facts.topic, facts.amo_lead_id)
         return self._(
             "⛔ Не удалось после {attempts} попыток: {what}. Ошибка: {error}. "
             "Что застряло и повтор: /outbox",
@@ -1176,6 +1182,30 @@ class Texts:
             what=what,
             error=escape(facts.error),
         )
+
+    outbox_empty = Phrase("Ничего не застряло: всё, что бот отправляет, доставлено.")
+    btn_retry_all = Phrase("↻ Повторить всё")
+
+    def outbox_title(self, total: int) -> str:
+        return self._("<b>Застряло: {count}</b> — повторите, когда причина устранена:", count=total)
+
+    def outbox_line(self, number: int, effect: StuckEffect) -> str:
+        return self._(
+            "{number}. {what} — попыток: {attempts}, с {date}\n   {error}",
+            number=number,
+            what=self._stuck_what(effect.effect, effect.topic, effect.amo_lead_id),
+            attempts=effect.attempts,
+            date=self.date(effect.created_at.date()),
+            error=escape((effect.last_error or "—")[:200]),
+        )
+
+    def btn_retry(self, number: int) -> str:
+        return self._("↻ {number}", number=number)
+
+    def outbox_retried(self, count: int) -> str:
+        if not count:
+            return self._("Уже повторено — ничего не изменилось.")
+        return self._("Снова в очереди: {count}.", count=count)
 
     # -- profit and the workbook ------------------------------------------------------
     dimension_names = {
