@@ -127,6 +127,7 @@ class BankAction(StrEnum):
     ALL = "a"  # confirm all the payment still owes, received on `day`
     NOT_RECEIVED = "n"  # «не поступило»: a comment will be typed
     BACK = "b"  # back to the list
+    RECENT = "r"  # the owner: the latest confirmations, to undo one
 
 
 class BankCallback(CallbackData, prefix="bk"):
@@ -137,6 +138,16 @@ class BankCallback(CallbackData, prefix="bk"):
     payment_id: Int64 = 0
     version: Int64 = 0
     day: Int64 = 0  # the date's ordinal (`date.toordinal`), for DAY and ALL
+
+
+class UndoPaymentCallback(CallbackData, prefix="up"):
+    """The owner's undo of a payment's last confirmation: "ask" (the first tap), "yes"
+    (until `until`, for the payment as it was asked about: `version`), "no"."""
+
+    payment_id: Int64
+    step: str = "ask"
+    until: Int64 = 0
+    version: Int64 = 0
 
 
 class RetryCallback(CallbackData, prefix="ob"):

@@ -28,6 +28,7 @@ from bot.callbacks import (
     ProfitCallback,
     RetryCallback,
     RevokeCallback,
+    UndoPaymentCallback,
     month_code,
     pack_filters,
 )
@@ -502,9 +503,10 @@ def _bank(action: BankAction, line: PaymentLine | None = None, day: date | None 
 
 
 def bank_list(
-    numbered: list[tuple[int, PaymentLine]], page: ListPage, texts: Texts
+    numbered: list[tuple[int, PaymentLine]], page: ListPage, texts: Texts, *, owner: bool = False
 ) -> InlineKeyboardMarkup | None:
-    """For each payment on `page` of /bank: "поступило" and "не поступило"; and its ◀/▶."""
+    """For each payment on `page` of /bank: "поступило" and "не поступило"; its ◀/▶; and
+    for the owner, the way to undo a confirmation."""
     rows: list[Row] = [
         [
             (texts.btn_confirm_payment(number), _bank(BankAction.OPEN, line)),
@@ -513,7 +515,26 @@ def bank_list(
         for number, line in numbered
     ]
     rows.append(page_turns(page, Listing.BANK, texts))
+    if owner:
+        rows.append([(texts.btn_undo_confirmations, _bank(BankAction.RECENT))])
     return _markup(rows) if any(rows) else None
+
+
+def recent_confirmations(payment_ids: list[int], texts: Texts) -> InlineKeyboardMarkup:
+    undo = [
+        (texts.btn_undo_confirmation(number), UndoPaymentCallback(payment_id=payment_id).pack())
+        for number, payment_id in enumerate(payment_ids, start=1)
+    ]
+    return _markup([*_in_rows(undo, 5), [(texts.btn_back, _bank(BankAction.BACK))]])
+
+
+def confirm_payment_undo(
+    payment_id: int, until: int, version: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    """Undo's second tap: "no" where the first button stood (a double tap lands on it)."""
+    yes = UndoPaymentCallback(payment_id=payment_id, step="yes", until=until, version=version)
+    no = UndoPaymentCallback(payment_id=payment_id, step="no")
+    return _markup([[(texts.btn_keep, no.pack()), (texts.btn_undo_yes, yes.pack())]])
 
 
 def bank_dates(

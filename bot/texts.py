@@ -33,7 +33,13 @@ from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
-from ledger.confirmations import Confirmation, PaymentLine
+from ledger.confirmations import (
+    Confirmation,
+    PaymentLine,
+    RecentConfirmation,
+    Undone,
+    UndoQuestion,
+)
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry, Page
@@ -1043,6 +1049,44 @@ class Texts:
             "Платёж по-прежнему ждём.",
             deal=self._deal_name(line.deal, line.contract),
             slot=escape(line.slot),
+        )
+
+    btn_undo_confirmations = Phrase("↩ Отменить подтверждение…")
+    btn_undo_yes = Phrase("Да, отменить")
+    recent_empty = Phrase("Подтверждённых платежей пока нет.")
+    recent_title = Phrase("<b>Последние подтверждения</b> — какое отменить?")
+
+    def btn_undo_confirmation(self, number: int) -> str:
+        return self._("↩ {number}", number=number)
+
+    def recent_line(self, number: int, recent: RecentConfirmation, when: str) -> str:
+        return self._(
+            "{number}. {deal} — {slot}: {amount}, {name}, {when}",
+            number=number,
+            deal=self._deal_name(recent.payment.deal, recent.payment.contract),
+            slot=escape(recent.payment.slot),
+            amount=money(recent.amount),
+            name=escape(recent.by_name),
+            when=when,
+        )
+
+    def undo_payment_question(self, question: UndoQuestion, when: str) -> str:
+        return self._(
+            "Отменить подтверждение {amount} — {deal}, {slot} ({name}, {when})? Доход будет "
+            "сторнирован, платёж снова станет ожидаемым, в amoCRM появится примечание.",
+            amount=money(question.amount),
+            deal=self._deal_name(question.payment.deal, question.payment.contract),
+            slot=escape(question.payment.slot),
+            name=escape(question.by_name),
+            when=when,
+        )
+
+    def payment_undone(self, undone: Undone) -> str:
+        return self._(
+            "↩ Подтверждение {amount} отменено — {deal}, {slot}: платёж снова ждём.",
+            amount=money(undone.amount),
+            deal=self._deal_name(undone.payment.deal, undone.payment.contract),
+            slot=escape(undone.payment.slot),
         )
 
     bank_comment_not_text = Phrase("Комментарий нужен текстом, одним сообщением.")

@@ -10,7 +10,7 @@ told who confirmed it and when), a role that does not confirm its kind, a paymen
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import F, Router
@@ -20,9 +20,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
-from bot.callbacks import BankAction, BankCallback, Listing, PageCallback
+from bot.callbacks import BankAction, BankCallback, Listing, PageCallback, UndoPaymentCallback
 from bot.paging import paginate
 from bot.texts import Texts
+from handlers.access import OWNER_ONLY
 from handlers.replies import replace_card
 from ledger.amounts import AmountError, parse_amount
 from ledger.clock import Clock
@@ -44,7 +45,7 @@ class BankInput(StatesGroup):
 
 
 def _bank_page(
-    lines: list[PaymentLine], number: int, texts: Texts
+    lines: list[PaymentLine], number: int, texts: Texts, *, owner: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The list with a group title before each kind's first payment (repeated on the page
     where a kind continues, so every page says what it shows)."""
@@ -64,17 +65,19 @@ def _bank_page(
         max_items=PAYMENTS_PER_PAGE,
     )
     numbered = [(index + 1, lines[index]) for index in page.items]
-    return page.text, keyboards.bank_list(numbered, page, texts)
+    return page.text, keyboards.bank_list(numbered, page, texts, owner=owner)
 
 
 async def show_bank(
     message: Message, actor: Actor, confirmations: ConfirmationService, texts: Texts
 ) -> None:
     lines = await confirmations.awaiting_non_cash(actor)
-    if not lines:
+    if not lines and not actor.is_owner:
         await message.answer(texts.bank_empty)
         return
-    text, markup = _bank_page(lines, 0, texts)
+    text, markup = _bank_page(lines, 0, texts, owner=actor.is_owner)
+    if not lines:
+        text = texts.bank_empty
     await message.answer(text, reply_markup=markup)
 
 
@@ -83,10 +86,11 @@ async def _redraw(
 ) -> None:
     lines = await confirmations.awaiting_non_cash(actor)
     await query.answer()
+    text, markup = _bank_page(lines, page, texts, owner=actor.is_owner)
     if not lines:
-        await replace_card(query, texts.bank_empty)
-        return
-    await replace_card(query, *_bank_page(lines, page, texts))
+        text = texts.bank_empty
+        markup = markup if actor.is_owner else None
+    await replace_card(query, text, markup)
 
 
 async def turn_bank_page(
@@ -107,11 +111,15 @@ async def bank_button(
     confirmations: ConfirmationService,
     texts: Texts,
     clock: Clock,
+    tz: tzinfo,
 ) -> None:
     action = callback_data.action
     if action is BankAction.BACK:
         await state.clear()
         await _redraw(query, actor, confirmations, texts, 0)
+        return
+    if action is BankAction.RECENT:
+        await _show_recent(query, actor, confirmations, texts, tz)
         return
     # Checked before anything is shown or asked: a forged or stale button gets its refusal.
     line = await confirmations.to_confirm(actor, callback_data.payment_id, callback_data.version)
@@ -174,6 +182,59 @@ async def _ask_amount(
         await replace_card(target, text, markup)
     else:
         await target.answer(text, reply_markup=markup)
+
+
+# -- the owner's undo of a confirmation ----------------------------------------------------
+
+
+def _when(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+async def _show_recent(
+    query: CallbackQuery, actor: Actor, confirmations: ConfirmationService, texts: Texts, tz: tzinfo
+) -> None:
+    recent = await confirmations.recent(actor)
+    await query.answer()
+    if not recent:
+        await replace_card(query, texts.recent_empty)
+        return
+    lines = [texts.recent_line(n, r, _when(r.at, tz)) for n, r in enumerate(recent, start=1)]
+    # Ten short lines: the one pager only guards the length.
+    text = paginate(lines, 0, title=texts.recent_title, footer=texts.page_of).text
+    ids = [r.payment.payment_id for r in recent]
+    await replace_card(query, text, keyboards.recent_confirmations(ids, texts))
+
+
+async def undo_button(
+    query: CallbackQuery,
+    callback_data: UndoPaymentCallback,
+    actor: Actor,
+    confirmations: ConfirmationService,
+    texts: Texts,
+    tz: tzinfo,
+) -> None:
+    """Two taps: the payment's "↩" asks, "Да, отменить" (for a while) undoes."""
+    if callback_data.step == "ask":
+        question = await confirmations.ask_to_undo(actor, callback_data.payment_id)
+        markup = keyboards.confirm_payment_undo(
+            callback_data.payment_id, question.until, question.version, texts
+        )
+        await query.answer()
+        await replace_card(
+            query, texts.undo_payment_question(question, _when(question.at, tz)), markup
+        )
+    elif callback_data.step == "no":
+        await _show_recent(query, actor, confirmations, texts, tz)
+    else:
+        undone = await confirmations.undo(
+            actor,
+            callback_data.payment_id,
+            confirmed_until=callback_data.until,
+            version=callback_data.version,
+        )
+        await query.answer()
+        await replace_card(query, texts.payment_undone(undone))
 
 
 async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
@@ -282,6 +343,7 @@ def create_router() -> Router:
         turn_bank_page, PageCallback.filter(F.listing == Listing.BANK), flags=BANK_ROLES
     )
     router.callback_query.register(bank_button, BankCallback.filter(), flags=BANK_ROLES)
+    router.callback_query.register(undo_button, UndoPaymentCallback.filter(), flags=OWNER_ONLY)
     waiting = (BankInput.date, BankInput.amount, BankInput.comment)
     for prompt in waiting:
         router.message.register(cancel_input, Command("cancel"), prompt, flags=BANK_ROLES)

@@ -162,6 +162,14 @@ class Confirmation:
 
 
 @dataclass(frozen=True, slots=True)
+class RecentConfirmation:
+    payment: PaymentLine
+    amount: Money
+    by_name: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UndoQuestion:
     """The first tap of undo: what would be undone, and what the "yes" must carry."""
 
@@ -248,6 +256,35 @@ class ConfirmationService:
         lines = await self.awaiting(actor, NON_CASH_KINDS)
         order = {kind: index for index, kind in enumerate(NON_CASH_KINDS)}
         return sorted(lines, key=lambda line: (order[line.kind], line.since, line.payment_id))
+
+    async def recent(self, actor: Actor, *, limit: int = 10) -> list[RecentConfirmation]:
+        """The owner's choice of what to undo: the latest confirmations still standing,
+        newest first, each the last of its payment (undo takes back the last one first)."""
+        actor.require(Role.OWNER)
+        rows = await self._session.execute(
+            select(PaymentConfirmationRow, UserRow.name, ExpectedPaymentRow, DealRow)
+            .join(UserRow, UserRow.id == PaymentConfirmationRow.confirmed_by)
+            .join(ExpectedPaymentRow, ExpectedPaymentRow.id == PaymentConfirmationRow.payment_id)
+            .join(DealRow, DealRow.id == PaymentConfirmationRow.deal_id)
+            .where(PaymentConfirmationRow.undone_at.is_(None))
+            .order_by(PaymentConfirmationRow.confirmed_at.desc(), PaymentConfirmationRow.id.desc())
+            .limit(limit * 4)
+        )
+        found: list[RecentConfirmation] = []
+        seen: set[int] = set()
+        for row, name, payment, deal in rows:
+            if payment.id in seen:
+                continue
+            seen.add(payment.id)
+            found.append(
+                RecentConfirmation(
+                    payment=payment_line(payment, deal, self._clock),
+                    amount=Money.from_minor_units(row.amount_minor, row.currency),
+                    by_name=name,
+                    at=row.confirmed_at,
+                )
+            )
+        return found[:limit]
 
     async def to_confirm(self, actor: Actor, payment_id: int, version: int) -> PaymentLine:
         """The payment a button names, if this person may act on it as it was shown: refused
@@ -816,6 +853,7 @@ __all__ = [
     "Confirmation",
     "ConfirmationService",
     "PaymentLine",
+    "RecentConfirmation",
     "Source",
     "UndoQuestion",
     "Undone",

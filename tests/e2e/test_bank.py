@@ -194,3 +194,35 @@ async def test_forged_buttons_change_nothing(crm: Crm, manager: FakeUser):
     async with crm.context.database.read() as session:
         statuses = set(await session.scalars(select(ExpectedPaymentRow.status)))
     assert statuses == {"expected"}
+
+
+async def test_the_owner_undoes_a_confirmation_with_two_taps_once(crm: Crm):
+    accountant = await bank_deal(crm)
+    await accountant.send("/bank")
+    await accountant.tap("✓ 1: поступило")
+    await accountant.tap("Сегодня")
+    await accountant.tap("Вся сумма")
+    assert await income_total(crm) == 5_000_000
+    # The accountant has no undo.
+    assert "↩ Отменить подтверждение…" not in accountant.buttons()
+
+    owner = crm.owner
+    await owner.send("/bank")
+    await owner.tap("↩ Отменить подтверждение…")
+    assert "Анна" in said(owner)
+    await owner.tap("↩ 1")
+    assert "Отменить подтверждение 50 000,00 ₽" in said(owner)
+    question = owner.last_message()
+    yes = button_data(question, "Да, отменить")
+    await owner.tap("Да, отменить")
+    assert "снова ждём" in said(owner)
+    await owner.tap_data(yes, message_id=question.message_id)
+    assert owner.answers()[-1].startswith("Уже отменено")
+
+    assert await income_total(crm) == 0  # the income and its reversal
+    payments = await crm.payments()
+    assert payments["Предоплата"].status == "expected"
+    assert await crm.integration.perform_effects() > 0
+    notes = [n for n in crm.amo.notes if n["entity_id"] == LEAD_ID]
+    assert len(notes) == 2
+    assert float(paid_field(crm)) == 0
