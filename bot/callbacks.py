@@ -111,6 +111,8 @@ class Listing(StrEnum):
     USERS = "u"
     CASH = "c"  # a manager's /cash
     PENDING = "p"  # the cash desk's /pending
+    BANK = "b"
+    OUTBOX = "o"
 
 
 class PageCallback(CallbackData, prefix="pg"):
@@ -149,6 +151,43 @@ class DeskCallback(CallbackData, prefix="dk"):
     ident: Int64 = 0
     payment_id: Int64 = 0  # the payment (PAYMENT, ITEM), or for MANAGER the /pending page
     version: Int64 = 0
+
+
+class BankAction(StrEnum):
+    OPEN = "o"  # a payment's card: when did the money come
+    DAY = "d"  # the date chosen (`day`): now the amount
+    OTHER_DATE = "t"  # the date will be typed
+    ALL = "a"  # confirm all the payment still owes, received on `day`
+    NOT_RECEIVED = "n"  # «не поступило»: a comment will be typed
+    BACK = "b"  # back to the list
+    RECENT = "r"  # the owner: the latest confirmations, to undo one
+
+
+class BankCallback(CallbackData, prefix="bk"):
+    """A /bank button. It names the payment as it was shown (`version`): a payment that
+    changed since is not acted on."""
+
+    action: BankAction
+    payment_id: Int64 = 0
+    version: Int64 = 0
+    day: Int64 = 0  # the date's ordinal (`date.toordinal`), for DAY and ALL
+
+
+class UndoPaymentCallback(CallbackData, prefix="up"):
+    """The owner's undo of a payment's last confirmation: "ask" (the first tap), "yes"
+    (until `until`, for the payment as it was asked about: `version`), "no"."""
+
+    payment_id: Int64
+    step: str = "ask"
+    until: Int64 = 0
+    version: Int64 = 0
+
+
+class RetryCallback(CallbackData, prefix="ob"):
+    """/outbox: put a dead row (`row_id`, 0: all of them) back in line; `page` to redraw."""
+
+    row_id: Int64 = 0
+    page: Int64 = 0
 
 
 class InviteCallback(CallbackData, prefix="inv"):

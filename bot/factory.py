@@ -77,7 +77,9 @@ def create_dispatcher(
     The router comes from the caller (`handlers.create_root_router()`): handlers use the bot's
     texts and keyboards, so the bot package does not import them back.
     """
-    dispatcher = Dispatcher(storage=storage or create_storage(context), tz=context.clock.tz)
+    dispatcher = Dispatcher(
+        storage=storage or create_storage(context), tz=context.clock.tz, clock=context.clock
+    )
     # Outer middlewares on the update run before routing; the role check runs per handler.
     dispatcher.update.outer_middleware(CleanInputMiddleware())
     dispatcher.update.outer_middleware(DatabaseMiddleware(context))

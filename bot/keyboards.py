@@ -9,6 +9,8 @@ from typing import TypeVar
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
+    BankAction,
+    BankCallback,
     BatchAction,
     BatchCallback,
     CategoryAction,
@@ -29,7 +31,9 @@ from bot.callbacks import (
     PageCallback,
     ProfitAction,
     ProfitCallback,
+    RetryCallback,
     RevokeCallback,
+    UndoPaymentCallback,
     month_code,
     pack_filters,
 )
@@ -587,4 +591,83 @@ def handover(handover: Handover, texts: Texts) -> InlineKeyboardMarkup:
             ).pack()
             rows.append([(texts.btn_accept_payment(item.payment), data)])
     rows.append([(texts.btn_accept_less, DeskCallback(action=DeskAction.LESS, ident=ident).pack())])
+    return _markup(rows)
+
+
+def _bank(action: BankAction, line: PaymentLine | None = None, day: date | None = None) -> str:
+    return BankCallback(
+        action=action,
+        payment_id=line.payment_id if line else 0,
+        version=line.version if line else 0,
+        day=day.toordinal() if day else 0,
+    ).pack()
+
+
+def bank_list(
+    numbered: list[tuple[int, PaymentLine]], page: ListPage, texts: Texts, *, owner: bool = False
+) -> InlineKeyboardMarkup | None:
+    """For each payment on `page` of /bank: "поступило" and "не поступило"; its ◀/▶; and
+    for the owner, the way to undo a confirmation."""
+    rows: list[Row] = [
+        [
+            (texts.btn_confirm_payment(number), _bank(BankAction.OPEN, line)),
+            (texts.btn_not_received(number), _bank(BankAction.NOT_RECEIVED, line)),
+        ]
+        for number, line in numbered
+    ]
+    rows.append(page_turns(page, Listing.BANK, texts))
+    if owner:
+        rows.append([(texts.btn_undo_confirmations, _bank(BankAction.RECENT))])
+    return _markup(rows) if any(rows) else None
+
+
+def recent_confirmations(payment_ids: list[int], texts: Texts) -> InlineKeyboardMarkup:
+    undo = [
+        (texts.btn_undo_confirmation(number), UndoPaymentCallback(payment_id=payment_id).pack())
+        for number, payment_id in enumerate(payment_ids, start=1)
+    ]
+    return _markup([*_in_rows(undo, 5), [(texts.btn_back, _bank(BankAction.BACK))]])
+
+
+def confirm_payment_undo(
+    payment_id: int, until: int, version: int, texts: Texts
+) -> InlineKeyboardMarkup:
+    """Undo's second tap: "no" where the first button stood (a double tap lands on it)."""
+    yes = UndoPaymentCallback(payment_id=payment_id, step="yes", until=until, version=version)
+    no = UndoPaymentCallback(payment_id=payment_id, step="no")
+    return _markup([[(texts.btn_keep, no.pack()), (texts.btn_undo_yes, yes.pack())]])
+
+
+def bank_dates(
+    line: PaymentLine, today: date, yesterday: date, texts: Texts
+) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [
+                (texts.btn_today, _bank(BankAction.DAY, line, today)),
+                (texts.btn_yesterday, _bank(BankAction.DAY, line, yesterday)),
+            ],
+            [(texts.btn_other_date, _bank(BankAction.OTHER_DATE, line))],
+            [(texts.btn_back, _bank(BankAction.BACK))],
+        ]
+    )
+
+
+def bank_amount(line: PaymentLine, day: date, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup([[(texts.btn_all_received, _bank(BankAction.ALL, line, day))]])
+
+
+def outbox(
+    numbered: list[tuple[int, int]], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """A retry button for each (number, row id) on `page` of /outbox, "retry all", ◀/▶."""
+    retry = [
+        (texts.btn_retry(number), RetryCallback(row_id=row_id, page=page.number).pack())
+        for number, row_id in numbered
+    ]
+    rows: list[Row] = [
+        *_in_rows(retry, 5),
+        [(texts.btn_retry_all, RetryCallback(row_id=0, page=page.number).pack())],
+        page_turns(page, Listing.OUTBOX, texts),
+    ]
     return _markup(rows)

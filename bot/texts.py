@@ -34,7 +34,13 @@ from babel.numbers import format_percent
 
 from ledger.amounts import AmountError, AmountProblem
 from ledger.cash import Accepted, Handover, HeldCash, ManagerCash
-from ledger.confirmations import Confirmation, PaymentLine
+from ledger.confirmations import (
+    Confirmation,
+    PaymentLine,
+    RecentConfirmation,
+    Undone,
+    UndoQuestion,
+)
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry, Page
@@ -60,6 +66,7 @@ from ledger.notices import (
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
 from ledger.roles import Role
+from ledger.stuck import StuckEffect
 from ledger.users import UserView
 
 LOCALES = Path(__file__).parent / "locales"
@@ -162,6 +169,8 @@ class Texts:
         "cash": N_("Наличные у меня: сдать в кассу"),
         "pending": N_("Принять наличные у менеджеров"),
         "kassa": N_("Сколько должно быть в кассе"),
+        "bank": N_("Безналичные поступления: подтвердить"),
+        "outbox": N_("Что застряло по пути в amoCRM и Telegram"),
         "profit": N_("Прибыль по месяцам"),
         "report": N_("Таблица учёта (XLSX)"),
         "categories": N_("Категории расходов"),
@@ -207,6 +216,7 @@ class Texts:
                 "/invite — " + _("пригласить сотрудника с ролью"),
                 "/users — " + _("люди и роли, отзыв доступа"),
                 "/deals — " + _("сделки, по которым ждём оплату"),
+                "/outbox — " + _("что не удалось отправить в amoCRM или Telegram: повторить"),
                 "/profit — " + _("прибыль по месяцам, с отбором и графиком"),
                 "/report — " + _("таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц"),
             ]
@@ -232,7 +242,16 @@ class Texts:
                     "или по одному платежу, кассир получит список"
                 ),
             ]
-        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER}
+        if Role.OWNER in roles or Role.ACCOUNTANT in roles:
+            lines.append(
+                "/bank — "
+                + _(
+                    "безналичные платежи, которые ждём (на счёт, на карту, терминал, кредит): "
+                    "подтвердить поступление с датой и суммой, частично — меньшей суммой, или "
+                    "отметить «не поступило» с комментарием для владельца"
+                )
+            )
+        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER, Role.ACCOUNTANT}
         if other and Role.OWNER not in roles:
             lines.append(
                 _(
@@ -994,6 +1013,135 @@ class Texts:
         return f"{head}\n{now}"
 
     # -- confirmations -------------------------------------------------------------------
+    bank_title = Phrase("<b>Безналичные платежи, которые ждём</b>")
+    bank_empty = Phrase("Безналичных платежей, которые ждут подтверждения, нет.")
+    btn_all_received = Phrase("Вся сумма")
+
+    def bank_group(self, kind: str) -> str:
+        name = self._payment_kind(kind)
+        return f"<b>{escape(name[:1].upper() + name[1:])}</b>"
+
+    def bank_line(self, number: int, line: PaymentLine) -> str:
+        text = self._(
+            "{number}. {deal} — {slot}: {amount}, с {date}",
+            number=number,
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            amount=money(line.amount),
+            date=self.date(line.since),
+        )
+        if line.confirmed.to_minor_units():
+            text += "\n   " + self._(
+                "получено {confirmed}, ждём ещё {rest}",
+                confirmed=money(line.confirmed),
+                rest=money(line.remaining),
+            )
+        if line.not_received:
+            text += "\n   " + self._("⚠ не поступило: {comment}", comment=escape(line.not_received))
+        return text
+
+    def btn_confirm_payment(self, number: int) -> str:
+        return self._("✓ {number}: поступило", number=number)
+
+    def btn_not_received(self, number: int) -> str:
+        return self._("✖ {number}: не поступило", number=number)
+
+    def bank_card(self, line: PaymentLine) -> str:
+        head = self._(
+            "<b>{deal}</b> — {slot}, {kind}: ждём {rest}",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            kind=self._payment_kind(line.kind),
+            rest=money(line.remaining),
+        )
+        return head + "\n" + self._("Когда деньги поступили?")
+
+    bank_ask_date = Phrase(
+        "Напишите дату поступления, например <code>21.11</code> или <code>21.11.2026</code>. "
+        "/cancel — не подтверждать."
+    )
+
+    def bank_ask_amount(self, line: PaymentLine, day: date) -> str:
+        return self._(
+            "<b>{deal}</b> — {slot}, поступление {date}.\nСколько поступило? «Вся сумма» — "
+            "{rest}; для частичной оплаты напишите меньшую сумму, остаток останется "
+            "ожидаемым. /cancel — не подтверждать.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            date=self.date(day),
+            rest=money(line.remaining),
+        )
+
+    def bank_ask_comment(self, line: PaymentLine) -> str:
+        return self._(
+            "<b>{deal}</b> — {slot}: {rest} не поступили.\nНапишите одним сообщением, что "
+            "не так (что проверили, что сказал клиент): владелец получит комментарий. "
+            "/cancel — не отмечать.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            rest=money(line.remaining),
+        )
+
+    def bank_confirmed(self, confirmation: Confirmation) -> str:
+        line = confirmation.payment
+        text = self._(
+            "✅ Подтверждено {amount} — {deal}, {slot}, поступление {date}.",
+            amount=money(confirmation.amount),
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+            date=self.date(confirmation.received_on),
+        )
+        if line.remaining.to_minor_units():
+            text += " " + self._("Ждём ещё {rest}.", rest=money(line.remaining))
+        return text + "\n" + self._("/bank — что ещё ждём.")
+
+    def bank_not_received_saved(self, line: PaymentLine) -> str:
+        return self._(
+            "Отмечено «не поступило» — {deal}, {slot}; владелец получил ваш комментарий. "
+            "Платёж по-прежнему ждём.",
+            deal=self._deal_name(line.deal, line.contract),
+            slot=escape(line.slot),
+        )
+
+    btn_undo_confirmations = Phrase("↩ Отменить подтверждение…")
+    btn_undo_yes = Phrase("Да, отменить")
+    recent_empty = Phrase("Подтверждённых платежей пока нет.")
+    recent_title = Phrase("<b>Последние подтверждения</b> — какое отменить?")
+
+    def btn_undo_confirmation(self, number: int) -> str:
+        return self._("↩ {number}", number=number)
+
+    def recent_line(self, number: int, recent: RecentConfirmation, when: str) -> str:
+        return self._(
+            "{number}. {deal} — {slot}: {amount}, {name}, {when}",
+            number=number,
+            deal=self._deal_name(recent.payment.deal, recent.payment.contract),
+            slot=escape(recent.payment.slot),
+            amount=money(recent.amount),
+            name=escape(recent.by_name),
+            when=when,
+        )
+
+    def undo_payment_question(self, question: UndoQuestion, when: str) -> str:
+        return self._(
+            "Отменить подтверждение {amount} — {deal}, {slot} ({name}, {when})? Доход будет "
+            "сторнирован, платёж снова станет ожидаемым, в amoCRM появится примечание.",
+            amount=money(question.amount),
+            deal=self._deal_name(question.payment.deal, question.payment.contract),
+            slot=escape(question.payment.slot),
+            name=escape(question.by_name),
+            when=when,
+        )
+
+    def payment_undone(self, undone: Undone) -> str:
+        return self._(
+            "↩ Подтверждение {amount} отменено — {deal}, {slot}: платёж снова ждём.",
+            amount=money(undone.amount),
+            deal=self._deal_name(undone.payment.deal, undone.payment.contract),
+            slot=escape(undone.payment.slot),
+        )
+
+    bank_comment_not_text = Phrase("Комментарий нужен текстом, одним сообщением.")
     btn_open_handover = Phrase("Открыть сдачу")
 
     def already_confirmed(self, by_name: str, when: str) -> str:
@@ -1263,16 +1411,19 @@ class Texts:
         "move": N_("этап сделки amoCRM"),
     }
 
-    def outbox_dead(self, facts: OutboxDead) -> str:
-        words = self.stuck_effects.get(facts.effect)
+    def _stuck_what(self, effect: str, topic: str, amo_lead_id: int | None) -> str:
+        words = self.stuck_effects.get(effect)
         if words is not None:
             what = self._(words)
-            if facts.amo_lead_id is not None:
-                what += f" #{facts.amo_lead_id}"
-        elif facts.topic == "notify":
-            what = self._("уведомление в Telegram")
-        else:
-            what = escape(facts.topic)
+            if amo_lead_id is not None:
+                what += f" #{amo_lead_id}"
+            return what
+        if topic == "notify":
+            return self._("уведомление в Telegram")
+        return escape(topic)
+
+    def outbox_dead(self, facts: OutboxDead) -> str:
+        what = self._stuck_what(facts.effect, facts.topic, facts.amo_lead_id)
         return self._(
             "⛔ Не удалось после {attempts} попыток: {what}. Ошибка: {error}. "
             "Что застряло и повтор: /outbox",
@@ -1280,6 +1431,30 @@ class Texts:
             what=what,
             error=escape(facts.error),
         )
+
+    outbox_empty = Phrase("Ничего не застряло: всё, что бот отправляет, доставлено.")
+    btn_retry_all = Phrase("↻ Повторить всё")
+
+    def outbox_title(self, total: int) -> str:
+        return self._("<b>Застряло: {count}</b> — повторите, когда причина устранена:", count=total)
+
+    def outbox_line(self, number: int, effect: StuckEffect) -> str:
+        return self._(
+            "{number}. {what} — попыток: {attempts}, с {date}\n   {error}",
+            number=number,
+            what=self._stuck_what(effect.effect, effect.topic, effect.amo_lead_id),
+            attempts=effect.attempts,
+            date=self.date(effect.created_at.date()),
+            error=escape((effect.last_error or "—")[:200]),
+        )
+
+    def btn_retry(self, number: int) -> str:
+        return self._("↻ {number}", number=number)
+
+    def outbox_retried(self, count: int) -> str:
+        if not count:
+            return self._("Уже повторено — ничего не изменилось.")
+        return self._("Снова в очереди: {count}.", count=count)
 
     # -- profit and the workbook ------------------------------------------------------
     dimension_names = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    bank,
     cash,
     categories,
     deals,
@@ -12,6 +13,7 @@ from handlers import (
     expenses,
     fallback,
     history,
+    outbox,
     prompts,
     reports,
     start,
@@ -41,6 +43,8 @@ def create_root_router() -> Router:
         reports.create_router(),
         deals.create_router(),
         cash.create_router(),
+        bank.create_router(),
+        outbox.create_router(),
         categories.create_router(),
         expenses.create_router(),
         fallback.create_router(),

@@ -88,6 +88,13 @@ DEFAULT_ACCOUNTS: dict[PaymentKind, MoneyAccount] = {
     PaymentKind.TERMINAL: MoneyAccount.TERMINAL,
     PaymentKind.CREDIT: MoneyAccount.BANK_ACCOUNT,
 }
+# The accountant's /bank: money that comes other than as cash, in this order of groups.
+NON_CASH_KINDS = (
+    PaymentKind.BANK_TRANSFER,
+    PaymentKind.CARD_TRANSFER,
+    PaymentKind.TERMINAL,
+    PaymentKind.CREDIT,
+)
 CASH_CONFIRMERS = frozenset({Role.CASHIER, Role.OWNER})
 BANK_CONFIRMERS = frozenset({Role.ACCOUNTANT, Role.OWNER})
 _SOURCE_ROLE = {
@@ -152,6 +159,14 @@ class Confirmation:
     received_on: date
     entry_id: int
     by_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecentConfirmation:
+    payment: PaymentLine
+    amount: Money
+    by_name: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +249,59 @@ class ConfirmationService:
         )
         lines = [payment_line(payment, deal, self._clock) for payment, deal in rows]
         return sorted(lines, key=lambda line: (line.since, line.payment_id))
+
+    async def awaiting_non_cash(self, actor: Actor) -> list[PaymentLine]:
+        """Non-cash money still owed, grouped by kind (`NON_CASH_KINDS`' order), oldest first
+        in each group: the accountant's /bank."""
+        lines = await self.awaiting(actor, NON_CASH_KINDS)
+        order = {kind: index for index, kind in enumerate(NON_CASH_KINDS)}
+        return sorted(lines, key=lambda line: (order[line.kind], line.since, line.payment_id))
+
+    async def recent(self, actor: Actor, *, limit: int = 10) -> list[RecentConfirmation]:
+        """The owner's choice of what to undo: the latest confirmations still standing,
+        newest first, each the last of its payment (undo takes back the last one first)."""
+        actor.require(Role.OWNER)
+        rows = await self._session.execute(
+            select(PaymentConfirmationRow, UserRow.name, ExpectedPaymentRow, DealRow)
+            .join(UserRow, UserRow.id == PaymentConfirmationRow.confirmed_by)
+            .join(ExpectedPaymentRow, ExpectedPaymentRow.id == PaymentConfirmationRow.payment_id)
+            .join(DealRow, DealRow.id == PaymentConfirmationRow.deal_id)
+            .where(PaymentConfirmationRow.undone_at.is_(None))
+            .order_by(PaymentConfirmationRow.confirmed_at.desc(), PaymentConfirmationRow.id.desc())
+            .limit(limit * 4)
+        )
+        found: list[RecentConfirmation] = []
+        seen: set[int] = set()
+        for row, name, payment, deal in rows:
+            if payment.id in seen:
+                continue
+            seen.add(payment.id)
+            found.append(
+                RecentConfirmation(
+                    payment=payment_line(payment, deal, self._clock),
+                    amount=Money.from_minor_units(row.amount_minor, row.currency),
+                    by_name=name,
+                    at=row.confirmed_at,
+                )
+            )
+        return found[:limit]
+
+    async def to_confirm(self, actor: Actor, payment_id: int, version: int) -> PaymentLine:
+        """The payment a button names, if this person may act on it as it was shown: refused
+        (`NotAllowed`) for a role that does not confirm its kind, `AlreadyConfirmed` or
+        `PaymentChanged` if it moved since, `PaymentRefused` if it is no longer owed."""
+        await self._check_role(actor, payment_id)
+        payment = await self._session.get(ExpectedPaymentRow, payment_id, populate_existing=True)
+        assert payment is not None
+        if PaymentStatus(payment.status) is PaymentStatus.CONFIRMED:
+            raise await self._already(payment)
+        if payment.version != version:
+            raise await self._changed_since(payment, version)
+        line = await self.line(payment_id)
+        deal = await self._session.get(DealRow, line.deal_id)
+        if line.status not in OWING or deal is None or deal.state != DealState.CLOSED:
+            raise PaymentRefused("not_owed")
+        return line
 
     async def line(self, payment_id: int) -> PaymentLine:
         payment = await self._session.get(ExpectedPaymentRow, payment_id, populate_existing=True)
@@ -781,9 +849,11 @@ def _who(actor: Actor, source: Source) -> str:
 
 
 __all__ = [
+    "NON_CASH_KINDS",
     "Confirmation",
     "ConfirmationService",
     "PaymentLine",
+    "RecentConfirmation",
     "Source",
     "UndoQuestion",
     "Undone",
