@@ -54,7 +54,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,8 +62,6 @@ from typing import Any
 # `python bench/confirmations.py` puts bench/ on the path; the fakes live in tests/ at the root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 
 from amocrm_client.snapshots import snapshot_from_lead
@@ -73,7 +70,7 @@ from app.context import AppContext
 from app.runtime import create_amocrm
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
-from bench.processes import spawned
+from bench.processes import fake_amocrm_process, serve_amocrm_control
 from config.settings import Settings
 from ledger.clock import SystemClock
 from ledger.crm_effects import TOPIC_CRM
@@ -113,7 +110,6 @@ def serve_fake_amocrm(deals: int, ready: Connection) -> None:
 
 
 async def _serve_fake_amocrm(deals: int, ready: Connection) -> None:
-    stopped = asyncio.Event()
     async with FakeAmoCRM() as fake:
         account.install(fake)
         for n in range(deals):
@@ -128,10 +124,7 @@ async def _serve_fake_amocrm(deals: int, ready: Connection) -> None:
                 contract=f"Д-{lead_id}",
             )
 
-        async def code(_: web.Request) -> web.Response:
-            return web.json_response({"code": fake.issue_code()})
-
-        async def stats(_: web.Request) -> web.Response:
+        def stats() -> dict[str, Any]:
             notes: dict[str, list[str]] = {}
             for note in fake.notes:
                 text = note["params"]["text"]
@@ -150,61 +143,16 @@ async def _serve_fake_amocrm(deals: int, ready: Connection) -> None:
                 }
                 for lead_id, lead in fake.leads.items()
             }
-            return web.json_response(
-                {
-                    "requests": dict(Counter(f"{r.method} {r.path}" for r in fake.requests)),
-                    "total": len(fake.requests),
-                    "rate_limited": fake.rate_limited,
-                    "max_per_second": fake.max_requests_per_second(),
-                    "notes": notes,
-                    "leads": leads,
-                }
-            )
+            return {
+                "requests": dict(Counter(f"{r.method} {r.path}" for r in fake.requests)),
+                "total": len(fake.requests),
+                "rate_limited": fake.rate_limited,
+                "max_per_second": fake.max_requests_per_second(),
+                "notes": notes,
+                "leads": leads,
+            }
 
-        async def stop(_: web.Request) -> web.Response:
-            stopped.set()
-            return web.json_response({"ok": True})
-
-        control = web.Application()
-        control.router.add_post("/code", code)
-        control.router.add_get("/stats", stats)
-        control.router.add_post("/stop", stop)
-        from tests.fakes.server import serve_locally
-
-        runner, control_url = await serve_locally(control)
-        try:
-            ready.send((fake.base_url, control_url))
-            ready.close()
-            await stopped.wait()
-        finally:
-            await runner.cleanup()
-
-
-@dataclass
-class FakeAmoProcess:
-    base_url: str
-    control: aiohttp.ClientSession
-
-    async def issue_code(self) -> str:
-        async with self.control.post("/code") as response:
-            response.raise_for_status()
-            return (await response.json())["code"]
-
-    async def stats(self) -> dict[str, Any]:
-        async with self.control.get("/stats") as response:
-            response.raise_for_status()
-            return await response.json()
-
-
-@contextlib.asynccontextmanager
-async def fake_amocrm_process(deals: int) -> AsyncIterator[FakeAmoProcess]:
-    async with (
-        spawned(serve_fake_amocrm, deals, name="fake amoCRM") as (base_url, control_url),
-        aiohttp.ClientSession(control_url) as control,
-    ):
-        yield FakeAmoProcess(base_url, control)
-        with contextlib.suppress(aiohttp.ClientError):
-            await control.post("/stop")
+        await serve_amocrm_control(ready, fake.base_url, fake.issue_code, stats)
 
 
 # -- the product ---------------------------------------------------------------------------------
@@ -331,7 +279,7 @@ async def run_once(target: Target, args: argparse.Namespace) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="kopeyka-bench-") as tmp:
         folder = Path(tmp)
         async with (
-            fake_amocrm_process(args.deals) as amo,
+            fake_amocrm_process(serve_fake_amocrm, args.deals) as amo,
             fresh_database(target, folder) as (url, engine),
         ):
             settings = make_settings(amo.base_url, url, folder)

@@ -6,7 +6,12 @@ import asyncio
 import contextlib
 import multiprocessing
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
+
+import aiohttp
+from aiohttp import web
 
 
 @contextlib.asynccontextmanager
@@ -32,3 +37,68 @@ async def spawned(
         if process.is_alive():
             process.terminate()
             await asyncio.to_thread(process.join, 5)
+
+
+# -- the fake amoCRM of the benchmarks, with a control app beside it -------------------------------
+
+
+async def serve_amocrm_control(
+    ready: Connection, base_url: str, issue_code: Callable[[], str], stats: Callable[[], Any]
+) -> None:
+    """In the fake's process: serve /code (an OAuth code), /stats (what the benchmark reads
+    back) and /stop; send the parent both addresses and return when told to stop."""
+    from tests.fakes.server import serve_locally
+
+    stopped = asyncio.Event()
+
+    async def code(_: web.Request) -> web.Response:
+        return web.json_response({"code": issue_code()})
+
+    async def figures(_: web.Request) -> web.Response:
+        return web.json_response(stats())
+
+    async def stop(_: web.Request) -> web.Response:
+        stopped.set()
+        return web.json_response({"ok": True})
+
+    control = web.Application()
+    control.router.add_post("/code", code)
+    control.router.add_get("/stats", figures)
+    control.router.add_post("/stop", stop)
+    runner, control_url = await serve_locally(control)
+    try:
+        ready.send((base_url, control_url))
+        ready.close()
+        await stopped.wait()
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class FakeAmoProcess:
+    base_url: str
+    control: aiohttp.ClientSession
+
+    async def issue_code(self) -> str:
+        async with self.control.post("/code") as response:
+            response.raise_for_status()
+            return (await response.json())["code"]
+
+    async def stats(self) -> dict[str, Any]:
+        async with self.control.get("/stats") as response:
+            response.raise_for_status()
+            return await response.json()
+
+
+@contextlib.asynccontextmanager
+async def fake_amocrm_process(
+    serve: Callable[[int, Connection], None], leads: int
+) -> AsyncIterator[FakeAmoProcess]:
+    """`serve(leads, ready)` in a spawned process (it ends in `serve_amocrm_control`)."""
+    async with (
+        spawned(serve, leads, name="fake amoCRM") as (base_url, control_url),
+        aiohttp.ClientSession(control_url) as control,
+    ):
+        yield FakeAmoProcess(base_url, control)
+        with contextlib.suppress(aiohttp.ClientError):
+            await control.post("/stop")

@@ -79,7 +79,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -100,7 +100,7 @@ from app.runtime import AmoRuntime, create_amocrm
 from app.webapp import create_web_app
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
-from bench.processes import spawned
+from bench.processes import fake_amocrm_process, serve_amocrm_control
 from bot.factory import create_dispatcher
 from config.settings import Settings
 from handlers import create_root_router
@@ -124,7 +124,6 @@ from tests.fakes.amocrm_deals import (
     PIPELINE,
     PREPAY,
 )
-from tests.fakes.server import serve_locally
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 25.0
@@ -229,16 +228,12 @@ def serve_fake_amocrm(leads: int, ready: Connection) -> None:
 
 
 async def _serve_fake_amocrm(leads: int, ready: Connection) -> None:
-    stopped = asyncio.Event()
     async with FakeAmoCRM() as fake:
         fake.custom_fields.extend(CUSTOM_FIELDS)
         for n in range(leads):
             fake.leads[FIRST_LEAD_ID + n] = closed_lead(FIRST_LEAD_ID + n)
 
-        async def code(_: web.Request) -> web.Response:
-            return web.json_response({"code": fake.issue_code()})
-
-        async def stats(_: web.Request) -> web.Response:
+        def stats() -> dict[str, Any]:
             by_path = Counter(f"{r.method} {r.path}" for r in fake.requests)
             ids_asked = sum(
                 1
@@ -247,59 +242,16 @@ async def _serve_fake_amocrm(leads: int, ready: Connection) -> None:
                 for key, _value in r.query
                 if key == "filter[id][]"
             )
-            return web.json_response(
-                {
-                    "requests": dict(by_path),
-                    "total": len(fake.requests),
-                    "rate_limited": fake.rate_limited,
-                    "ids_asked": ids_asked,
-                    "max_per_second": fake.max_requests_per_second(),
-                    "cpu_seconds": time.process_time(),
-                }
-            )
+            return {
+                "requests": dict(by_path),
+                "total": len(fake.requests),
+                "rate_limited": fake.rate_limited,
+                "ids_asked": ids_asked,
+                "max_per_second": fake.max_requests_per_second(),
+                "cpu_seconds": time.process_time(),
+            }
 
-        async def stop(_: web.Request) -> web.Response:
-            stopped.set()
-            return web.json_response({"ok": True})
-
-        control = web.Application()
-        control.router.add_post("/code", code)
-        control.router.add_get("/stats", stats)
-        control.router.add_post("/stop", stop)
-        runner, control_url = await serve_locally(control)
-        try:
-            ready.send((fake.base_url, control_url))
-            ready.close()
-            await stopped.wait()
-        finally:
-            await runner.cleanup()
-
-
-@dataclass
-class FakeAmoProcess:
-    base_url: str
-    control: aiohttp.ClientSession
-
-    async def issue_code(self) -> str:
-        async with self.control.post("/code") as response:
-            response.raise_for_status()
-            return (await response.json())["code"]
-
-    async def stats(self) -> dict[str, Any]:
-        async with self.control.get("/stats") as response:
-            response.raise_for_status()
-            return await response.json()
-
-
-@contextlib.asynccontextmanager
-async def fake_amocrm_process(leads: int) -> AsyncIterator[FakeAmoProcess]:
-    async with (
-        spawned(serve_fake_amocrm, leads, name="fake amoCRM") as (base_url, control_url),
-        aiohttp.ClientSession(control_url) as control,
-    ):
-        yield FakeAmoProcess(base_url, control)
-        with contextlib.suppress(aiohttp.ClientError):
-            await control.post("/stop")
+        await serve_amocrm_control(ready, fake.base_url, fake.issue_code, stats)
 
 
 # -- the posting clients, in their own process --------------------------------------------------
@@ -512,7 +464,7 @@ async def run_once(
     with tempfile.TemporaryDirectory(prefix="kopeyka-bench-") as tmp:
         folder = Path(tmp)
         async with (
-            fake_amocrm_process(args.leads) as amo,
+            fake_amocrm_process(serve_fake_amocrm, args.leads) as amo,
             fresh_database(target, folder) as (url, engine),
         ):
             settings = make_settings(amo.base_url, url, folder, args.worker)
