@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -49,8 +50,10 @@ def _environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, s
 
 
 @pytest.fixture
-def cli(tmp_path: Path, database_url: str):
-    """Run `python run.py ARGS…` in an empty folder (no `.env` to pick up)."""
+def cli(tmp_path: Path, database_url: str, engine: Any):
+    """Run `python run.py ARGS…` in an empty folder (no `.env` to pick up), over a database
+    emptied first (`engine` empties the shared PostgreSQL one: an amoCRM token another test
+    left there would change what doctor says)."""
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     data_dir = tmp_path / "data"
