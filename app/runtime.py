@@ -56,12 +56,25 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     async def prune_outbox() -> None:
         await worker.queue.prune(context.clock.now() - OUTBOX_DONE_KEPT)
 
+    async def evening_cash_round() -> None:
+        async with context.database.unit_of_work() as uow:
+            await context.services(uow).cash.evening_round()
+
     scheduler = AsyncIOScheduler(timezone=context.settings.tz)
     scheduler.add_job(
         worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
     )
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
     scheduler.add_job(prune_outbox, "interval", hours=12, max_instances=1)
+    # A loop busy at that very second delays the round rather than skipping the day's.
+    scheduler.add_job(
+        evening_cash_round,
+        "cron",
+        hour=context.settings.evening_summary_hour,
+        max_instances=1,
+        misfire_grace_time=3600,
+        coalesce=True,
+    )
     if context.settings.sheets_configured:
         from sheets.health import DAILY_REPORT_HOUR
 

@@ -28,6 +28,8 @@ class Notice(StrEnum):
     HANDOVER_STARTED = "handover_started"
     HANDOVER_SHORT = "handover_short"
     OUTBOX_DEAD = "outbox_dead"
+    EVENING_CASH = "evening_cash"
+    CASH_REMINDER = "cash_reminder"
 
 
 class SheetsProblem(StrEnum):
@@ -190,6 +192,31 @@ class OutboxDead:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class EveningCash:
+    """Told to the owners at the evening hour: who holds how much cash (the longest held
+    first; `more` managers left out of a long list) and what the desk should hold."""
+
+    kind: ClassVar[Notice] = Notice.EVENING_CASH
+    # Each (name, total in minor units, currency, payments, days the oldest is held).
+    holders: tuple[tuple[str, int, str, int, int], ...]
+    more: int
+    # Each (minor units, currency): the desk's balance per currency.
+    desk: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CashReminder:
+    """Told to a manager at the evening hour: cash of their deals is still with them."""
+
+    kind: ClassVar[Notice] = Notice.CASH_REMINDER
+    total_minor: int
+    currency: str
+    payments: int
+    oldest_days: int
+    in_handover: int  # of `payments`, already handed over and waiting for the cashier
+
+
 NoticeFacts = (
     InviteAccepted
     | DealDiscrepancy
@@ -204,6 +231,8 @@ NoticeFacts = (
     | HandoverStarted
     | HandoverShort
     | OutboxDead
+    | EveningCash
+    | CashReminder
 )
 
 _TYPES: dict[Notice, type[NoticeFacts]] = {
@@ -222,6 +251,8 @@ _TYPES: dict[Notice, type[NoticeFacts]] = {
         HandoverStarted,
         HandoverShort,
         OutboxDead,
+        EveningCash,
+        CashReminder,
     )
 }
 
@@ -235,10 +266,7 @@ class Notification:
     language: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        args = asdict(self.facts)
-        for name, value in args.items():
-            if isinstance(value, tuple):
-                args[name] = list(value)
+        args = {name: _to_json(value) for name, value in asdict(self.facts).items()}
         return {
             "chat_id": self.chat_id,
             "notice": self.facts.kind.value,
@@ -253,8 +281,15 @@ class Notification:
         facts_type = _TYPES[kind]
         known = {field.name for field in fields(facts_type)}
         args = {name: value for name, value in payload.get("args", {}).items() if name in known}
-        if "problems" in args:
-            args["problems"] = tuple(args["problems"])
+        args = {name: _to_tuple(value) for name, value in args.items()}
         if "role" in args:
             args["role"] = Role(args["role"])
         return cls(payload["chat_id"], facts_type(**args), payload.get("language"))
+
+
+def _to_json(value: Any) -> Any:
+    return [_to_json(item) for item in value] if isinstance(value, tuple) else value
+
+
+def _to_tuple(value: Any) -> Any:
+    return tuple(_to_tuple(item) for item in value) if isinstance(value, list) else value
