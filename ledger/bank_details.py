@@ -65,7 +65,7 @@ class DetailProblem(StrEnum):
     NOT_CORRESPONDENT = "not_correspondent"  # a correspondent account not starting with 301
     KEY_MISMATCH = "key_mismatch"  # an account whose control key does not fit the БИК
     OTHER_BANK = "other_bank"  # a correspondent account not ending in the БИК's last 3 digits
-    BIK_UNUSABLE = "bik_unusable"  # the account cannot be checked: its БИК is itself invalid
+    BIK_UNUSABLE = "bik_unusable"  # the account cannot be checked: no valid БИК to check it by
 
 
 class DetailRefused(DomainError):
@@ -147,7 +147,8 @@ def check_correspondent_account(value: str, bik: str) -> str:
 
 
 def problem_of(detail: Detail, value: str, *, bik: str | None = None) -> DetailProblem | None:
-    """What is wrong with `value` as `detail` (None: nothing). Accounts need the `bik`."""
+    """What is wrong with `value` as `detail` (None: nothing). An account is checked against
+    `bik`; without one, only its format is, and a well-formed one is BIK_UNUSABLE."""
     try:
         match detail:
             case Detail.INN:
@@ -158,11 +159,23 @@ def problem_of(detail: Detail, value: str, *, bik: str | None = None) -> DetailP
                 check_bik(value)
             case Detail.ACCOUNT | Detail.CORRESPONDENT_ACCOUNT:
                 if bik is None:
-                    raise TypeError(f"checking a {detail} needs the БИК")
+                    # Its own format is still checked; then it cannot be believed, since its
+                    # key fits some bank or other.
+                    return _account_format_problem(detail, value) or DetailProblem.BIK_UNUSABLE
                 check = check_account if detail is Detail.ACCOUNT else check_correspondent_account
                 check(value, bik)
     except DetailRefused as refused:
         return refused.problem
+    return None
+
+
+def _account_format_problem(detail: Detail, value: str) -> DetailProblem | None:
+    try:
+        account = _digits(detail, value, lengths=(ACCOUNT_DIGITS,))
+    except DetailRefused as refused:
+        return refused.problem
+    if detail is Detail.CORRESPONDENT_ACCOUNT and not account.startswith(CORRESPONDENT_PREFIX):
+        return DetailProblem.NOT_CORRESPONDENT
     return None
 
 

@@ -133,9 +133,11 @@ def test_a_correspondent_account_must_start_with_301() -> None:
     assert problem is DetailProblem.NOT_CORRESPONDENT
 
 
-def test_checking_an_account_without_its_bik_is_a_programming_error() -> None:
-    with pytest.raises(TypeError):
-        problem_of(Detail.ACCOUNT, "40702810740000432537")
+def test_an_account_without_a_bik_is_checked_for_format_and_not_believed() -> None:
+    assert problem_of(Detail.ACCOUNT, "40702810740000432537") is DetailProblem.BIK_UNUSABLE
+    assert problem_of(Detail.ACCOUNT, "4070281074000043253") is DetailProblem.WRONG_LENGTH
+    problem = problem_of(Detail.CORRESPONDENT_ACCOUNT, "40702810740000432537")
+    assert problem is DetailProblem.NOT_CORRESPONDENT
 
 
 def test_grouped_digits_are_read_as_digits() -> None:
