@@ -15,7 +15,6 @@ read is passed over: what the rest gives is still read.
 from __future__ import annotations
 
 import io
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,9 +36,6 @@ _LIMITS = {
     "jbig2dec_binary": None,  # never run an outside program on a stranger's file
     "disable_legacy_handling": True,
 }
-
-# pypdf reports each oddity of a malformed file on its logger; they are not our errors.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class PdfUnreadable(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 from PIL import Image, ImageOps
@@ -90,13 +91,7 @@ def _read_pdf(data: bytes) -> InvoiceReading:
         raise InvoiceRefused(InvoiceProblem.CORRUPT) from None
     text = read_text(content.text) if content.text.strip() else {}
     reading = _reading(PDF, text, _payment_qrs(content.images))
-    return _with_pages(reading, content.pages_read, content.pages_skipped)
-
-
-def _with_pages(reading: InvoiceReading, read: int, skipped: int) -> InvoiceReading:
-    values = {name: getattr(reading, name) for name in reading.__slots__}
-    values.update(pages_read=read, pages_skipped=skipped)
-    return InvoiceReading(**values)
+    return replace(reading, pages_read=content.pages_read, pages_skipped=content.pages_skipped)
 
 
 def _load_photo(data: bytes) -> Image.Image | None:
@@ -111,7 +106,7 @@ def _load_photo(data: bytes) -> Image.Image | None:
         image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
     except Image.DecompressionBombError:
         return None
-    except (OSError, ValueError, SyntaxError, EOFError):  # what Pillow raises on broken bytes
+    except Exception:  # broken or hostile bytes fail in any way Pillow's decoders can fail
         raise InvoiceRefused(InvoiceProblem.CORRUPT) from None
     return image
 
@@ -122,7 +117,7 @@ def _payment_qrs(images: list[Image.Image]) -> list[PaymentQr]:
         try:
             grey = image if image.mode in ("L", "RGB", "RGBA") else image.convert("L")
             found = qr_payloads(grey)
-        except (OSError, ValueError, RuntimeError):  # an image pypdf decoded into nonsense
+        except Exception:  # a picture pypdf decoded into something no reader takes
             continue
         payloads.extend(p for p in found if p not in payloads)
     return [qr for qr in map(parse_payment_qr, payloads) if qr is not None]

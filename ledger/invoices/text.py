@@ -243,7 +243,7 @@ def _date(match: re.Match[str]) -> date | None:
         return None
 
 
-def amount(match: re.Match[str]) -> Decimal:
+def _amount(match: re.Match[str]) -> Decimal:
     """The amount an _AMOUNT match wrote: "15 000,00" is 15000.00."""
     whole = re.sub(r"\D", "", match["int"])
     fraction = (match["frac"] or "").ljust(2, "0")
@@ -253,13 +253,13 @@ def amount(match: re.Match[str]) -> Decimal:
 def _total(text: str) -> Decimal | None:
     # "к оплате" is the amount to pay; a bare "Итого" may be a page's subtotal, so its last
     # one counts; "на сумму" (1C's line under the table) is the last resort.
-    to_pay = [amount(m) for m in _TO_PAY_RE.finditer(text)]
+    to_pay = [_amount(m) for m in _TO_PAY_RE.finditer(text)]
     if to_pay:
         return to_pay[-1]
     for pattern in (_TOTAL_RE, _SUM_RE):
         matches = list(pattern.finditer(text))
         if matches:
-            return amount(matches[-1])
+            return _amount(matches[-1])
     return None
 
 
@@ -270,10 +270,10 @@ def _vat(text: str) -> Vat | None:
         last = rated[-1]
         rate = Decimal(last["rate"].replace(",", "."))
         if last["int"] is not None:
-            return Vat(rate=rate, amount=amount(last))
-        return Vat(rate=rate, amount=amount(amounts[-1]) if amounts else None)
+            return Vat(rate=rate, amount=_amount(last))
+        return Vat(rate=rate, amount=_amount(amounts[-1]) if amounts else None)
     if amounts:
-        return Vat(rate=None, amount=amount(amounts[-1]))
+        return Vat(rate=None, amount=_amount(amounts[-1]))
     if _VAT_EXEMPT_RE.search(text):
         return VAT_EXEMPT
     return None

@@ -3,12 +3,13 @@ each value with its source, checked by its check digits before it is believed.""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
 from ledger.bank_details import DetailProblem
-from ledger.invoices import VAT_EXEMPT, InvoiceReading, Source, read_invoice
+from ledger.invoices import VAT_EXEMPT, Field, InvoiceReading, Source, read_invoice
 from tests import invoices_factory as make
 from tests.invoices_factory import SOLE_TRADER, Invoice, Made
 
@@ -193,3 +194,13 @@ def test_a_qr_that_is_not_a_payment_is_passed_over() -> None:
     made = make.photo_of_qr(b"https://example.com/pay?invoice=123")
 
     assert read_invoice(made.data).is_empty
+
+
+def test_every_field_of_a_reading_is_listed_for_the_form() -> None:
+    empty = InvoiceReading("application/pdf")
+    declared = {
+        f.name for f in dataclasses.fields(empty) if isinstance(getattr(empty, f.name), Field)
+    }
+
+    assert set(empty.fields()) == declared
+    assert empty.is_empty
