@@ -17,6 +17,8 @@ against itself. `MALFORMED` holds the broken files every reader must refuse.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -730,3 +732,89 @@ def malformed() -> dict[str, tuple[bytes, int, StatementProblem]]:
 
 def with_style(rendered: Rendered, **changes: object) -> Rendered:
     return render(rendered.truth, replace(rendered.style, **changes))  # type: ignore[arg-type]
+
+
+# --- the same truth as a bank's CSV export ------------------------------------------------------
+
+
+def render_csv(
+    truth: TruthStatement,
+    *,
+    signed: bool = False,
+    encoding: str = "cp1251",
+    delimiter: str = ";",
+    newline: str = "\r\n",
+) -> bytes:
+    """The truth's documents as a table export: a preamble naming the account and period, a
+    header, one row per document (a signed amount, or debit and credit columns), and the
+    export's own totals row."""
+    account = truth.accounts[0]
+    first, last = truth.sections[0].start, truth.sections[-1].end
+    money = ["Сумма операции"] if signed else ["Дебет", "Кредит"]
+    header = ["Дата проводки", "№ документа", *money, "Контрагент", "ИНН контрагента"]
+    header += ["Счет контрагента", "Назначение платежа"]
+    rows = [
+        ["Выписка по счету", account],
+        ["Период", f"{_d(first)} - {_d(last)}"],
+        [],
+        header,
+    ]
+    for document in truth.documents:
+        amount = f"{document.amount:.2f}".replace(".", ",")
+        if signed:
+            cells = [amount if document.direction is Direction.IN else f"-{amount}"]
+        elif document.direction is Direction.IN:
+            cells = ["", amount]
+        else:
+            cells = [amount, ""]
+        party = document.counterparty
+        rows.append(
+            [
+                _d(document.booked),
+                document.number,
+                *cells,
+                party.name,
+                party.inn or "",
+                party.account,
+                document.purpose,
+            ]
+        )
+    rows.append(["Итого", "", *([""] * len(money)), "", "", "", ""])
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def expected_table_documents(truth: TruthStatement) -> list[tuple[object, ...]]:
+    return [
+        (
+            d.number,
+            Money(d.amount),
+            d.direction,
+            d.booked,
+            d.counterparty.name,
+            d.counterparty.inn,
+            d.counterparty.account,
+            d.purpose,
+            d.account,
+        )
+        for d in truth.documents
+    ]
+
+
+def read_table_documents(statement: Statement) -> list[tuple[object, ...]]:
+    return [
+        (
+            d.number,
+            d.amount,
+            d.direction,
+            d.booked,
+            d.counterparty.name,
+            d.counterparty.inn,
+            d.counterparty.account,
+            d.purpose,
+            d.account,
+        )
+        for d in statement.documents
+    ]
