@@ -58,12 +58,3 @@ def decode(data: bytes, *, fallback: str = CP1251) -> Decoded:
             return Decoded(data.decode(encoding, errors="replace"), encoding)
     # cp1251 leaves a few bytes undefined; a stray one becomes U+FFFD, not a refusal of the file.
     return Decoded(data.decode(fallback, errors="replace"), fallback)
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines ended by CRLF or LF. Not `str.splitlines`, which also breaks at form feeds and
-    Unicode separators that may sit inside a purpose, and would shift every line number."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
+from types import MappingProxyType
 from typing import TypeVar
 
 from ledger.money import Money
@@ -63,18 +64,17 @@ T = TypeVar("T")
 class Errors(list[LineError]):
     def read(self, section: RawSection, key: str, read: Callable[[str], T]) -> T | None:
         """The key's value read, or None with the error noted (a missing key is None too)."""
-        found = section.fields.get(key)
-        if found is None or not found[0]:
+        value = section.fields.get(key)
+        if not value:
             return None
         try:
-            return read(found[0])
+            return read(value)
         except BadValue as bad:
-            self.append(LineError(found[1], bad.problem, key, found[0][:60], bad.expected))
+            self.append(LineError(section.line_of(key), bad.problem, key, value[:60], bad.expected))
             return None
 
     def require(self, section: RawSection, key: str, read: Callable[[str], T]) -> T | None:
-        found = section.fields.get(key)
-        if found is None or not found[0]:
+        if not section.fields.get(key):
             self.append(LineError(section.line, StatementProblem.MISSING_KEY, key=key))
             return None
         return self.read(section, key, read)
@@ -135,7 +135,7 @@ def read_exchange_statement(raw: RawExchange, *, encoding: str, sha256: str) -> 
         documents=tuple(documents),
         sender=header.value("Отправитель") or None,
         receiver=header.value("Получатель") or None,
-        header={key: value for key, (value, _) in header.fields.items()},
+        header=MappingProxyType(header.fields),
     )
     if errors:
         ordered = tuple(sorted(errors, key=lambda e: e.line))
@@ -187,51 +187,71 @@ def _section(raw: RawSection, header_end: date | None, errors: Errors) -> _Secti
     return _Section(raw, account, start, end, opening, total_in, total_out, closing)
 
 
-def _party(raw: RawSection, prefix: str, errors: Errors) -> Party:
-    written = raw.fields.get(prefix)
-    name, inn_text, kpp_text = split_name(written[0]) if written else ("", None, None)
-    name = raw.value(prefix + "1") or name
-    inn = (
-        errors.read(raw, prefix + "ИНН", read_inn)
-        if raw.value(prefix + "ИНН")
-        else _read_in_name(inn_text, read_inn, written, prefix, errors)
-    )
-    if prefix + "КПП" in raw.fields:
-        kpp = errors.read(raw, prefix + "КПП", read_kpp)
+class _Keys:
+    """The key names of one side of a document, made once rather than for every document."""
+
+    def __init__(self, prefix: str) -> None:
+        self.name = prefix
+        self.name1 = prefix + "1"
+        self.inn = prefix + "ИНН"
+        self.kpp = prefix + "КПП"
+        self.account = prefix + "Счет"
+        self.settlement = prefix + "РасчСчет"
+        self.bank = prefix + "Банк1"
+        self.bik = prefix + "БИК"
+        self.corr = prefix + "Корсчет"
+
+
+PAYER = _Keys("Плательщик")
+PAYEE = _Keys("Получатель")
+
+
+def _party(raw: RawSection, keys: _Keys, errors: Errors) -> Party:
+    get = raw.fields.get
+    written = get(keys.name, "")
+    name, inn_text, kpp_text = split_name(written) if written else ("", None, None)
+    if get(keys.inn):
+        inn = errors.read(raw, keys.inn, read_inn)
     else:
-        kpp = _read_in_name(kpp_text, read_kpp, written, prefix, errors)
-    account = errors.read(raw, prefix + "Счет", read_account) or errors.read(
-        raw, prefix + "РасчСчет", read_account
+        inn = _read_in_name(raw, keys.name, inn_text, read_inn, errors)
+    if keys.kpp in raw.fields:
+        kpp = errors.read(raw, keys.kpp, read_kpp)
+    else:
+        kpp = _read_in_name(raw, keys.name, kpp_text, read_kpp, errors)
+    account = errors.read(raw, keys.account, read_account) or errors.read(
+        raw, keys.settlement, read_account
     )
     return Party(
-        name=name,
+        name=get(keys.name1) or name,
         inn=inn,
         kpp=kpp,
         account=account,
-        bank_name=raw.value(prefix + "Банк1") or None,
-        bik=raw.value(prefix + "БИК") or None,
-        corr_account=raw.value(prefix + "Корсчет") or None,
+        bank_name=get(keys.bank) or None,
+        bik=get(keys.bik) or None,
+        corr_account=get(keys.corr) or None,
     )
 
 
 def _read_in_name(
+    raw: RawSection,
+    key: str,
     text: str | None,
     read: Callable[[str], str | None],
-    written: tuple[str, int] | None,
-    key: str,
     errors: Errors,
 ) -> str | None:
-    if not text or written is None:
+    """An ИНН or КПП written in the name (`ИНН 7701234567 ООО Ромашка`), read."""
+    if not text:
         return None
     try:
         return read(text)
     except BadValue as bad:
-        errors.append(LineError(written[1], bad.problem, key, written[0][:60], bad.expected))
+        written = raw.value(key)
+        errors.append(LineError(raw.line_of(key), bad.problem, key, written[:60], bad.expected))
         return None
 
 
-def _accounts_of(raw: RawSection, prefix: str) -> set[str]:
-    return {raw.value(prefix + "Счет"), raw.value(prefix + "РасчСчет")} - {""}
+def _accounts_of(raw: RawSection, keys: _Keys) -> set[str]:
+    return {raw.value(keys.account), raw.value(keys.settlement)} - {""}
 
 
 def _documents(raw: RawSection, own: set[str], errors: Errors) -> list[BankDocument]:
@@ -243,10 +263,10 @@ def _documents(raw: RawSection, own: set[str], errors: Errors) -> list[BankDocum
         errors.append(LineError(raw.line, StatementProblem.MISSING_KEY, key="Номер"))
     written = errors.require(raw, "Дата", read_date)
     amount = errors.require(raw, "Сумма", read_amount)
-    payer = _party(raw, "Плательщик", errors)
-    payee = _party(raw, "Получатель", errors)
-    ours_pays = _accounts_of(raw, "Плательщик") & own
-    ours_gets = _accounts_of(raw, "Получатель") & own
+    payer = _party(raw, PAYER, errors)
+    payee = _party(raw, PAYEE, errors)
+    ours_pays = _accounts_of(raw, PAYER) & own
+    ours_gets = _accounts_of(raw, PAYEE) & own
 
     sides: list[tuple[Direction, str | None]] = []
     if ours_pays:
@@ -285,7 +305,7 @@ def _documents(raw: RawSection, own: set[str], errors: Errors) -> list[BankDocum
                 payee=payee,
                 purpose=purpose,
                 line=raw.line,
-                fields={key: value for key, (value, _) in raw.fields.items()},
+                fields=MappingProxyType(raw.fields),
             )
         )
     return result if len(errors) == before else []

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from ledger.money import Money
-from ledger.statements.decoding import decode, sniff, split_lines
+from ledger.statements.decoding import decode, sniff
 from ledger.statements.exchange import (
     DOCUMENT_END,
     DOCUMENT_START,
@@ -288,10 +288,9 @@ def read_payment_orders(data: bytes) -> PaymentOrders | Refused:
     if problem is not None:
         return Refused((LineError(1, problem),))
     decoded = decode(data)
-    lines = split_lines(decoded.text)
-    if not is_exchange(lines):
+    if not is_exchange(decoded.text):
         return Refused((LineError(1, StatementProblem.NOT_A_STATEMENT),))
-    raw = parse_exchange(lines)
+    raw = parse_exchange(decoded.text)
     errors = Errors(raw.errors)
     version = check_header(raw.header, errors)
     if raw.accounts:

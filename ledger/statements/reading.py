@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ledger.statements.decoding import decode, sniff, split_lines
+from ledger.statements.decoding import decode, sniff
 from ledger.statements.exchange import is_exchange, parse_exchange
 from ledger.statements.model import LineError, Refused, Statement, StatementProblem
 from ledger.statements.onec import read_exchange_statement
@@ -32,9 +32,8 @@ def read_statement(data: bytes, *, mapping: ColumnMapping | None = None) -> Stat
     if problem is not None:
         return Refused((LineError(1, problem),))
     decoded = decode(data)
-    lines = split_lines(decoded.text)
-    if is_exchange(lines):
-        raw = parse_exchange(lines)
+    if is_exchange(decoded.text):
+        raw = parse_exchange(decoded.text)
         return read_exchange_statement(raw, encoding=decoded.encoding, sha256=file_hash(data))
     table = read_csv(decoded, file_hash(data))
     if mapping is None and find_header_row(table) is None and not _looks_tabular(table):

@@ -416,3 +416,29 @@ def test_the_statement_summary_adds_the_sections_of_an_account_up() -> None:
         assert summary.closing == Money(own[-1].closing)
         assert summary.total_in == Money(sum((s.total_in for s in own), Decimal(0)))
         assert (summary.date_start, summary.date_end) == (own[0].start, own[-1].end)
+
+
+def test_spaces_around_keys_values_and_markers_and_a_missing_last_newline_change_nothing() -> None:
+    truth = make_statement(random.Random(6), documents=6, sections=2)
+    rendered = render(truth, Style(newline="\n"))
+    padded = []
+    for number, line in enumerate(rendered.lines):
+        key, sep, value = line.partition("=")
+        if number % 3 == 0:
+            line = f"  {key} {sep}\t{value}  " if sep else f" {line}\t"
+        padded.append(line)
+    data = "\n".join(padded).encode("cp1251")  # no newline after КонецФайла
+
+    statement = read(data)
+
+    assert read_documents(statement, truth) == expected_documents(truth)
+    assert read_sections(statement) == expected_sections(truth)
+
+
+def test_errors_in_padded_lines_still_name_their_line() -> None:
+    rendered = render(make_statement(random.Random(6), documents=3))
+    lines = list(rendered.lines)
+    line = rendered.where[("document", 1, "Сумма")]
+    lines[line - 1] = "   Сумма =  abc  "
+
+    assert (line, StatementProblem.BAD_AMOUNT) in problems(refused(encode(lines, Style())))
