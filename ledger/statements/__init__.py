@@ -8,7 +8,8 @@ payment orders out as the bytes of a 1C file.
 Modules, one job each: `model` (the types), `values` (amounts, dates, accounts, ИНН as banks
 write them), `decoding` (bytes → text, by the bytes), `exchange` (the 1C file's structure and
 line numbers), `onec` (what a 1C statement means: direction, booking date, balances),
-`tables` (CSV/XLSX rows and column mappings), `reading` (which reader a file needs).
+`tables` (CSV/XLSX rows and column mappings), `reading` (which reader a file needs),
+`payment_orders` (the 1C file going the other way, to the bank).
 """
 
 from ledger.statements.model import (

@@ -143,7 +143,8 @@ def parse_exchange(text: str) -> RawExchange:
             )
 
     for marker in _MARKER_RE.finditer(text, position):
-        _keys(text[position : marker.start()], position, current, lines, errors)
+        if marker.start() > position:  # else two markers on consecutive lines: no keys between
+            _keys(text[position : marker.start()], position, current, lines, errors)
         line = lines.at(marker.start() + 1)
         position = marker.end()
         name = marker["marker"]

@@ -20,8 +20,6 @@ from itertools import pairwise
 
 from ledger.money import Money
 
-ZERO = Money.from_minor_units(0)
-
 
 class SourceFormat(StrEnum):
     ONE_C = "1c"  # «1CClientBankExchange», the text every Russian bank's client exports
