@@ -334,7 +334,7 @@ class RequestPayments:
         assert row.amount_minor is not None
         # The entry's id names the payment to the outside: the note's key, found on a retry.
         key = f"p{entry_id}"
-        whole = row.paid_minor == paid.to_minor_units()
+        whole = paid.to_minor_units() == row.amount_minor
         text = request_paid_note(
             request_id=row.id,
             what_for=row.what_for or "",
