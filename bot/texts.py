@@ -58,6 +58,11 @@ from ledger.notices import (
     OutboxDead,
     PaymentConfirmed,
     PaymentNotReceived,
+    RequestsDigest,
+    RequestsOverdue,
+    RequestStatusChanged,
+    RequestSubmitted,
+    RequestToPay,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -801,6 +806,22 @@ class Texts:
                 return self.handover_short(facts)
             case OutboxDead():
                 return self.outbox_dead(facts)
+            case RequestSubmitted():
+                return self.request_submitted(facts)
+            case RequestStatusChanged():
+                return self.request_status_changed(facts)
+            case RequestToPay():
+                return self.request_to_pay(facts)
+            case RequestsOverdue():
+                return self.requests_overdue(facts)
+            case RequestsDigest():
+                return self.requests_digest(facts)
+
+    def notice_button(self, facts: NoticeFacts) -> str:
+        """The words on the button that opens what a notice's link opens."""
+        if isinstance(facts, RequestSubmitted | RequestStatusChanged | RequestToPay):
+            return self.btn_open_request
+        return self.btn_open_handover
 
     def invite_accepted(self, name: str, role: str) -> str:
         return self._(
@@ -1251,6 +1272,143 @@ class Texts:
             name=escape(facts.by_name),
             short=money(Money.from_minor_units(short, facts.currency)),
         )
+
+    # -- payment requests: notices -----------------------------------------------------
+    btn_open_request = Phrase("Открыть заявку")
+
+    def _request_name(self, request_id: int, what_for: str) -> str:
+        return self._("№{id} «{what_for}»", id=request_id, what_for=escape(what_for))
+
+    def _totals(self, totals: tuple[tuple[int, str], ...]) -> str:
+        return ", ".join(money(Money.from_minor_units(minor, code)) for minor, code in totals)
+
+    def request_submitted(self, facts: RequestSubmitted) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "counterparty": escape(facts.counterparty),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "pay_by": format_date(date.fromisoformat(facts.pay_by)),
+            "requester": escape(facts.requester),
+        }
+        if facts.steps > 1:
+            return self._(
+                "📝 Заявка {request} ждёт вашего согласования (шаг {step} из {steps}): "
+                "{counterparty}, {amount}, оплатить до {pay_by}. Заявитель: {requester}.",
+                step=facts.step,
+                steps=facts.steps,
+                **values,
+            )
+        return self._(
+            "📝 Заявка {request} ждёт вашего согласования: {counterparty}, {amount}, "
+            "оплатить до {pay_by}. Заявитель: {requester}.",
+            **values,
+        )
+
+    def request_status_changed(self, facts: RequestStatusChanged) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "name": escape(facts.by_name) if facts.by_name else self._("автоматически"),
+            "note": escape(facts.note or ""),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "paid": money(Money.from_minor_units(facts.paid_minor, facts.currency)),
+        }
+        match facts.status:
+            case "approved":
+                return self._("✅ Заявка {request} одобрена ({name}).", **values)
+            case "rejected":
+                return self._("❌ Заявка {request} отклонена ({name}): «{note}».", **values)
+            case "returned":
+                return self._(
+                    "↩️ Заявка {request} возвращена на доработку ({name}): «{note}». "
+                    "Исправьте её и отправьте снова.",
+                    **values,
+                )
+            case "partly_paid":
+                return self._(
+                    "💸 По заявке {request} оплачено {paid} из {amount} ({name}).", **values
+                )
+            case "paid":
+                return self._("💸 Заявка {request} оплачена: {paid} ({name}).", **values)
+            case "cancelled":
+                return self._("🚫 Заявка {request} отозвана ({name}).", **values)
+        return self._("Заявка {request} изменилась ({name}).", **values)
+
+    def request_to_pay(self, facts: RequestToPay) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "counterparty": escape(facts.counterparty),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "pay_by": format_date(date.fromisoformat(facts.pay_by)),
+        }
+        if facts.by_name is None:
+            return self._(
+                "💳 К оплате: заявка {request}, {counterparty}, {amount}, до {pay_by}. "
+                "Одобрена автоматически.",
+                **values,
+            )
+        return self._(
+            "💳 К оплате: заявка {request}, {counterparty}, {amount}, до {pay_by}. "
+            "Одобрил(а) {name}.",
+            name=escape(facts.by_name),
+            **values,
+        )
+
+    def requests_overdue(self, facts: RequestsOverdue) -> str:
+        lines = [
+            self._(
+                "⏰ Заявки, срок оплаты которых прошёл (самая давняя — с {oldest}):",
+                oldest=format_date(date.fromisoformat(facts.oldest)),
+            )
+        ]
+        if facts.count:
+            lines.append(
+                self._n(
+                    "• {n} одобренная заявка не оплачена, осталось {totals}",
+                    "• {n} одобренные заявки не оплачены, осталось {totals}",
+                    facts.count,
+                    totals=self._totals(facts.totals),
+                )
+            )
+        if facts.waiting:
+            lines.append(
+                self._n(
+                    "• {n} заявка ещё ждёт согласования",
+                    "• {n} заявки ещё ждут согласования",
+                    facts.waiting,
+                )
+            )
+        return "\n".join(lines)
+
+    def requests_digest(self, facts: RequestsDigest) -> str:
+        lines = [self._("☀️ Заявки на сегодня:")]
+        if facts.due_today:
+            lines.append(
+                self._n(
+                    "• к оплате сегодня {n} заявка на {totals}",
+                    "• к оплате сегодня {n} заявки на {totals}",
+                    facts.due_today,
+                    totals=self._totals(facts.due_today_totals),
+                )
+            )
+        if facts.overdue:
+            lines.append(
+                self._n(
+                    "• просрочена {n} заявка на {totals}",
+                    "• просрочены {n} заявки на {totals}",
+                    facts.overdue,
+                    totals=self._totals(facts.overdue_totals),
+                )
+            )
+        if facts.approved:
+            lines.append(
+                self._n(
+                    "• за сутки одобрена {n} заявка",
+                    "• за сутки одобрены {n} заявки",
+                    facts.approved,
+                )
+            )
+        lines.append(self._("Реестр: /registry"))
+        return "\n".join(lines)
 
     # -- cash: the manager's /cash, the desk's /pending, hand-overs, /kassa ---------------
     def _days(self, days: int) -> str:

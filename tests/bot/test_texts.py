@@ -41,6 +41,11 @@ from ledger.notices import (
     OutboxDead,
     PaymentConfirmed,
     PaymentNotReceived,
+    RequestsDigest,
+    RequestsOverdue,
+    RequestStatusChanged,
+    RequestSubmitted,
+    RequestToPay,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -190,6 +195,38 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
         HandoverStarted("Ivan", 3, 15_000_000, "RUB", 8),
     ],
     Notice.HANDOVER_SHORT: [HandoverShort("Ivan", 5_000_000, 4_500_000, "RUB", "Kira")],
+    Notice.REQUEST_SUBMITTED: [
+        RequestSubmitted(
+            12, "Masha", "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", 1, 1
+        ),
+        RequestSubmitted(
+            12, "Masha", "Banners", "Romashka LLC", 1_000, "USD", "2026-11-26", 2, 2, "rq_c_x_y"
+        ),
+    ],
+    Notice.REQUEST_STATUS: [
+        RequestStatusChanged(12, "Banners", "approved", "Olga", 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "approved", None, 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "rejected", "Olga", 1_200_000, 0, "RUB", "too dear"),
+        RequestStatusChanged(12, "Banners", "returned", "Gleb", 1_200_000, 0, "RUB", "a stamp"),
+        RequestStatusChanged(12, "Banners", "partly_paid", "Ann", 1_200_000, 500_000, "RUB"),
+        RequestStatusChanged(12, "Banners", "paid", "Ann", 1_200_000, 1_200_000, "RUB"),
+        RequestStatusChanged(12, "Banners", "cancelled", "Olga", 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "submitted", "Olga", 1_200_000, 0, "RUB"),
+    ],
+    Notice.REQUEST_TO_PAY: [
+        RequestToPay(12, "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", "Olga"),
+        RequestToPay(12, "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", None, "rq"),
+    ],
+    Notice.REQUESTS_OVERDUE: [
+        RequestsOverdue(2, ((100_000, "RUB"), (5_000, "USD")), 1, "2026-11-19"),
+        RequestsOverdue(1, ((100_000, "RUB"),), 0, "2026-11-19"),
+        RequestsOverdue(0, (), 5, "2026-11-19"),
+    ],
+    Notice.REQUESTS_DIGEST: [
+        RequestsDigest(1, ((300_000, "RUB"),), 2, ((200_000, "RUB"),), 3),
+        RequestsDigest(0, (), 0, (), 1),
+        RequestsDigest(5, ((300_000, "RUB"),), 0, (), 0),
+    ],
     Notice.OUTBOX_DEAD: [
         OutboxDead(41, "crm", "add_note", 19620, 20, "amoCRM answered 404 Not Found"),
         OutboxDead(42, "notify", "payment_confirmed", None, 20, "Bad Request: chat not found"),
@@ -200,6 +237,8 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
 # Codes the text turns into words (or, for a link's token, into a button), and ids.
 NOT_QUOTED = {"currency", "state", "role", "problem", "sheet_id", "payment_kind", "topic"}
 NOT_QUOTED |= {"effect", "token"}
+# A request's status is said in words; its dates (ISO in the notice) the Russian way.
+NOT_QUOTED |= {"status", "pay_by", "oldest"}
 
 
 def test_every_notice_has_a_sample() -> None:
