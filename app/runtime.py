@@ -66,6 +66,10 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         async with context.database.unit_of_work() as uow:
             await request_alerts(context, uow).tell_overdue()
 
+    async def evening_cash_round() -> None:
+        async with context.database.unit_of_work() as uow:
+            await context.services(uow).cash.evening_round()
+
     scheduler = AsyncIOScheduler(timezone=context.settings.tz)
     scheduler.add_job(
         worker.run_once, "interval", seconds=OUTBOX_INTERVAL_SECONDS, max_instances=1, coalesce=True
@@ -75,6 +79,15 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     hours = context.mappings.requests
     scheduler.add_job(requests_digest, "cron", hour=hours.digest_hour, max_instances=1)
     scheduler.add_job(requests_overdue, "cron", hour=hours.overdue_hour, max_instances=1)
+    # A loop busy at that very second delays the round rather than skipping the day's.
+    scheduler.add_job(
+        evening_cash_round,
+        "cron",
+        hour=context.settings.evening_summary_hour,
+        max_instances=1,
+        misfire_grace_time=3600,
+        coalesce=True,
+    )
     if context.settings.sheets_configured:
         from sheets.health import DAILY_REPORT_HOUR
 

@@ -48,9 +48,11 @@ from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
     AmoDailySummary,
+    CashReminder,
     ConfirmationUndone,
     DealDiscrepancy,
     DealProblems,
+    EveningCash,
     HandoverShort,
     HandoverStarted,
     InviteAccepted,
@@ -224,6 +226,10 @@ class Texts:
                 "/outbox — " + _("что не удалось отправить в amoCRM или Telegram: повторить"),
                 "/profit — " + _("прибыль по месяцам, с отбором и графиком"),
                 "/report — " + _("таблица учёта (XLSX); <code>/report 2026-11</code> — за месяц"),
+                _(
+                    "Каждый вечер пришлю, у кого из менеджеров сколько наличных и сколько должно "
+                    "быть в кассе; менеджерам с наличными на руках — напоминание сдать их."
+                ),
             ]
         if Role.OWNER in roles or Role.CASHIER in roles:
             lines += [
@@ -244,7 +250,8 @@ class Texts:
                 "/cash — "
                 + _(
                     "наличные у вас на руках по сделкам и сколько дней; «Сдать в кассу» — все "
-                    "или по одному платежу, кассир получит список"
+                    "или по одному платежу, кассир получит список; вечером напомню, если "
+                    "наличные ещё у вас"
                 ),
             ]
         if Role.OWNER in roles or Role.ACCOUNTANT in roles:
@@ -816,6 +823,10 @@ class Texts:
                 return self.requests_overdue(facts)
             case RequestsDigest():
                 return self.requests_digest(facts)
+            case EveningCash():
+                return self.evening_cash(facts)
+            case CashReminder():
+                return self.cash_reminder(facts)
 
     def notice_button(self, facts: NoticeFacts) -> str:
         """The words on the button that opens what a notice's link opens."""
@@ -1552,6 +1563,61 @@ class Texts:
             slot=escape(line.slot),
             amount=money(line.remaining),
             manager=escape(line.manager or "—"),
+        )
+
+    def evening_cash(self, facts: EveningCash) -> str:
+        desk = ", ".join(
+            money(Money.from_minor_units(minor, currency)) for minor, currency in facts.desk
+        ) or money(Money.from_minor_units(0))
+        if not facts.holders:
+            return self._(
+                "🌙 Все наличные по сделкам сданы в кассу. В кассе должно быть: {desk}.",
+                desk=desk,
+            )
+        lines = [self._("🌙 <b>Наличные у менеджеров на вечер</b>, дольше всех — сверху:")]
+        for name, total_minor, currency, payments, oldest_days in facts.holders:
+            lines.append(
+                self._n(
+                    "• {name}: {total}, {n} платёж, самый давний на руках {days}",
+                    "• {name}: {total}, {n} платежа, самый давний на руках {days}",
+                    payments,
+                    name=escape(name),
+                    total=money(Money.from_minor_units(total_minor, currency)),
+                    days=self._days(oldest_days),
+                )
+            )
+        if facts.more:
+            lines.append(
+                self._n(
+                    "…и ещё {n} менеджер: /pending",
+                    "…и ещё {n} менеджера: /pending",
+                    facts.more,
+                )
+            )
+        lines.append(self._("В кассе должно быть: {desk}.", desk=desk))
+        return "\n".join(lines)
+
+    def cash_reminder(self, facts: CashReminder) -> str:
+        values = {
+            "total": money(Money.from_minor_units(facts.total_minor, facts.currency)),
+            "days": self._days(facts.oldest_days),
+        }
+        if facts.in_handover >= facts.payments:
+            return self._n(
+                "💵 Напоминание: {total} ({n} платёж) уже в сдаче и ждёт кассира; "
+                "самый давний на руках {days}. Передайте деньги в кассу.",
+                "💵 Напоминание: {total} ({n} платежа) уже в сдаче и ждут кассира; "
+                "самый давний на руках {days}. Передайте деньги в кассу.",
+                facts.payments,
+                **values,
+            )
+        return self._n(
+            "💵 Напоминание: у вас наличные по сделкам, {total} ({n} платёж), самый давний "
+            "на руках {days}. Сдайте их в кассу: /cash",
+            "💵 Напоминание: у вас наличные по сделкам, {total} ({n} платежа), самый давний "
+            "на руках {days}. Сдайте их в кассу: /cash",
+            facts.payments,
+            **values,
         )
 
     def kassa(self, balances: list[Money]) -> str:

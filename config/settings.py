@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     mappings_file: Path = Path("config/mappings.toml")
     default_language: str = "ru"
     amount_limit: Decimal = Field(default=Decimal("1000000000"), gt=0)
+    # The hour (in TIMEZONE) the owners hear who holds cash and managers still holding it
+    # are reminded to hand it in.
+    evening_summary_hour: int = Field(default=20, ge=0, le=23)
     log_level: str = "INFO"
     # SQL statements in the log (at INFO), their values always hidden; off: never logged.
     log_sql: bool = False

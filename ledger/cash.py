@@ -44,7 +44,7 @@ from ledger.errors import (
 )
 from ledger.journal import MoneyAccount
 from ledger.money import Money
-from ledger.notices import HandoverShort, HandoverStarted, Notification
+from ledger.notices import CashReminder, EveningCash, HandoverShort, HandoverStarted, Notification
 from ledger.outbox import notify
 from ledger.payments import PaymentKind, held_by_manager
 from ledger.roles import Actor, Role
@@ -54,6 +54,7 @@ from ledger.storage.models import (
     ExpectedPaymentRow,
     HandoverItemRow,
     HandoverRow,
+    OutboxRow,
     UsedLinkRow,
     UserRoleRow,
     UserRow,
@@ -62,6 +63,8 @@ from ledger.storage.uow import UnitOfWork
 from ledger.tokens import TokenError, sign, verify
 from ledger.transitions import Lost, StateMachine, transition
 
+# The owners' evening summary names this many managers; the rest are counted (see /pending).
+EVENING_HOLDERS_SHOWN = 30
 HANDOVER_LINK = "ho"
 PAYMENT_LINK = "pay"
 LINK_TTL = timedelta(days=3)
@@ -127,6 +130,14 @@ class ManagerCash:
     @property
     def oldest_days(self) -> int:
         return max((held.days for held in self.payments), default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class EveningRound:
+    """What the evening round told: the owners (always) and the managers reminded."""
+
+    holders: int
+    reminded: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +223,7 @@ class CashService:
     async def pending(self, actor: Actor) -> list[ManagerCash]:
         """Every manager's unconfirmed cash, the manager holding the oldest first."""
         actor.require(*CASH_CONFIRMERS)
-        held = await self._held()
-        return sorted(held, key=lambda cash: (-cash.oldest_days, cash.name))
+        return await self.pending_all()
 
     async def _held(self, amo_user_id: int | None = None) -> list[ManagerCash]:
         query = (
@@ -265,10 +275,90 @@ class CashService:
             for key, (name, held) in by_manager.items()
         ]
 
+    async def evening_round(self) -> EveningRound:
+        """The day's end: the owners hear who holds how much cash and what the desk should
+        hold; every manager (linked in the bot) still holding cash is reminded. Once a day per
+        person, however often it runs."""
+        held = await self.pending_all()
+        desk = await self._desk_totals()
+        today = self._clock.today().isoformat()
+        now = self._clock.now()
+        summary = EveningCash(
+            holders=tuple(
+                (
+                    cash.name,
+                    cash.total.to_minor_units(),
+                    cash.total.currency,
+                    len(cash.payments),
+                    cash.oldest_days,
+                )
+                for cash in held[:EVENING_HOLDERS_SHOWN]
+            ),
+            more=max(0, len(held) - EVENING_HOLDERS_SHOWN),
+            desk=tuple((money.to_minor_units(), money.currency) for money in desk),
+        )
+        managers = await self._managers_by_user([cash.user_id for cash in held])
+        told: list[tuple[str, Notification]] = [
+            (f"cash-evening:{today}:{chat_id}", Notification(chat_id, summary))
+            for chat_id in self._owners
+        ]
+        for cash in held:
+            user = managers.get(cash.user_id)
+            if user is None:
+                continue
+            reminder = CashReminder(
+                total_minor=cash.total.to_minor_units(),
+                currency=cash.total.currency,
+                payments=len(cash.payments),
+                oldest_days=cash.oldest_days,
+                in_handover=sum(1 for h in cash.payments if h.handover_id is not None),
+            )
+            told.append(
+                (
+                    f"cash-reminder:{today}:{user.telegram_id}",
+                    Notification(user.telegram_id, reminder, user.language),
+                )
+            )
+        async with self._uow.write():
+            already = set(
+                await self._session.scalars(
+                    select(OutboxRow.dedupe_key).where(
+                        OutboxRow.dedupe_key.in_([key for key, _ in told])
+                    )
+                )
+            )
+            for key, notification in told:
+                if key not in already:
+                    notify(self._session, notification, now=now, dedupe_key=key)
+            await self._uow.commit()
+        reminded = sum(1 for key, _ in told if key.startswith("cash-reminder:"))
+        return EveningRound(holders=len(held), reminded=reminded)
+
+    async def pending_all(self) -> list[ManagerCash]:
+        """Every manager's unconfirmed cash, the longest held first: for the system's own
+        rounds (a screen asks `pending`, which checks who is asking)."""
+        held = await self._held()
+        return sorted(held, key=lambda cash: (-cash.oldest_days, cash.name))
+
+    async def _managers_by_user(self, user_ids: Iterable[int | None]) -> dict[int, UserRow]:
+        """Those of `user_ids` who are managers right now (a revoked one is not reminded)."""
+        wanted = {user_id for user_id in user_ids if user_id is not None}
+        if not wanted:
+            return {}
+        rows = await self._session.scalars(
+            select(UserRow)
+            .join(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+            .where(UserRow.id.in_(wanted), UserRoleRow.role == Role.MANAGER.value)
+        )
+        return {row.id: row for row in rows}
+
     async def desk_balance(self, actor: Actor) -> list[Money]:
         """What the cash desk should hold, per currency: every entry on the cash-desk account
         (confirmed cash in, cash paid out, reversals of either) summed."""
         actor.require(Role.CASHIER, Role.OWNER)
+        return await self._desk_totals()
+
+    async def _desk_totals(self) -> list[Money]:
         rows = await self._session.execute(
             select(EntryRow.currency, func.sum(EntryRow.amount_minor))
             .where(EntryRow.account == MoneyAccount.CASH_DESK.value)

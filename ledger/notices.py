@@ -33,6 +33,8 @@ class Notice(StrEnum):
     REQUEST_TO_PAY = "request_to_pay"
     REQUESTS_OVERDUE = "requests_overdue"
     REQUESTS_DIGEST = "requests_digest"
+    EVENING_CASH = "evening_cash"
+    CASH_REMINDER = "cash_reminder"
 
 
 class SheetsProblem(StrEnum):
@@ -277,6 +279,31 @@ class RequestsDigest:
     approved: int
 
 
+@dataclass(frozen=True, slots=True)
+class EveningCash:
+    """Told to the owners at the evening hour: who holds how much cash (the longest held
+    first; `more` managers left out of a long list) and what the desk should hold."""
+
+    kind: ClassVar[Notice] = Notice.EVENING_CASH
+    # Each (name, total in minor units, currency, payments, days the oldest is held).
+    holders: tuple[tuple[str, int, str, int, int], ...]
+    more: int
+    # Each (minor units, currency): the desk's balance per currency.
+    desk: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CashReminder:
+    """Told to a manager at the evening hour: cash of their deals is still with them."""
+
+    kind: ClassVar[Notice] = Notice.CASH_REMINDER
+    total_minor: int
+    currency: str
+    payments: int
+    oldest_days: int
+    in_handover: int  # of `payments`, already handed over and waiting for the cashier
+
+
 NoticeFacts = (
     InviteAccepted
     | DealDiscrepancy
@@ -296,6 +323,8 @@ NoticeFacts = (
     | RequestToPay
     | RequestsOverdue
     | RequestsDigest
+    | EveningCash
+    | CashReminder
 )
 
 _TYPES: dict[Notice, type[NoticeFacts]] = {
@@ -319,6 +348,8 @@ _TYPES: dict[Notice, type[NoticeFacts]] = {
         RequestToPay,
         RequestsOverdue,
         RequestsDigest,
+        EveningCash,
+        CashReminder,
     )
 }
 

@@ -92,6 +92,13 @@ def test_the_sheets_sync_benchmark_pushes_every_entry_in_order() -> None:
     assert "FAILED" not in output
 
 
+def test_the_invoice_benchmark_reads_every_kind_to_the_truth() -> None:
+    output = run_bench("invoices.py", "--runs", "2", "--warmup", "0")
+
+    assert "correctness          OK" in output
+    assert "one-page PDF, text + QR" in output
+
+
 def test_the_newcomer_benchmark_times_a_start_and_a_test_run(tmp_path: Path) -> None:
     args = newcomer.parse_args(["--repo", str(tmp_path), "--warm-caches", "--keep"])
     assert (args.repo, args.warm_caches, args.keep) == (tmp_path, True, True)

@@ -30,9 +30,11 @@ from ledger.expenses import Draft
 from ledger.money import Money
 from ledger.notices import (
     AmoDailySummary,
+    CashReminder,
     ConfirmationUndone,
     DealDiscrepancy,
     DealProblems,
+    EveningCash,
     HandoverShort,
     HandoverStarted,
     InviteAccepted,
@@ -231,6 +233,14 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
         OutboxDead(41, "crm", "add_note", 19620, 20, "amoCRM answered 404 Not Found"),
         OutboxDead(42, "notify", "payment_confirmed", None, 20, "Bad Request: chat not found"),
         OutboxDead(43, "sheets", "", None, 20, "quota"),
+    ],
+    Notice.EVENING_CASH: [
+        EveningCash((("Ivan", 5_000_000, "RUB", 2, 3), ("Petr", 100, "RUB", 1, 0)), 4, ()),
+        EveningCash((), 0, ((8_000_000, "RUB"),)),
+    ],
+    Notice.CASH_REMINDER: [
+        CashReminder(5_000_000, "RUB", 2, 3, 0),
+        CashReminder(5_000_000, "RUB", 1, 0, 1),
     ],
 }
 # Facts the words stand for rather than repeat (a problem's kind, where the sheet is).

@@ -63,8 +63,15 @@ UPDATE_BODY = (
 SECRET = "amo-hook-secret_42"
 
 
-def closed_lead(*, price: int = 150_000, prepayment: str = "50000", **changes: Any) -> dict:
-    """The deal of the webhook fixture, as amoCRM shows it once the manager closed it."""
+def closed_lead(
+    *,
+    price: int = 150_000,
+    prepayment: str = "50000",
+    pay_type: str = "Наличные",
+    **changes: Any,
+) -> dict:
+    """The deal of the webhook fixture, as amoCRM shows it once the manager closed it;
+    `changes` replace the lead's own keys (`status_id`, `updated_at`, …)."""
     updated_at = changes.pop("updated_at", int(wall.time()))
     lead = account.closed_lead(
         LEAD_ID,
@@ -73,7 +80,10 @@ def closed_lead(*, price: int = 150_000, prepayment: str = "50000", **changes: A
         prepayment=prepayment,
         updated_at=updated_at,
         account_id=ACCOUNT_ID,
+        pay_type=pay_type,
     )
+    unknown = set(changes) - set(lead)
+    assert not unknown, f"not keys of a lead: {unknown}"
     lead.update(changes)
     return lead
 

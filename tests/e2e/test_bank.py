@@ -5,7 +5,6 @@ the outbox worker; and what /bank refuses.
 
 from __future__ import annotations
 
-import time as wall
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +14,7 @@ from ledger.storage.models import EntryRow, ExpectedPaymentRow
 from tests.e2e import test_amocrm_deals as amocrm_deals
 from tests.e2e.conftest import button_data
 from tests.e2e.personas import ACCOUNTANT_ID, join
-from tests.e2e.test_amocrm_deals import ACCOUNT_ID, LEAD_ID, STATUS_BODY, Crm
+from tests.e2e.test_amocrm_deals import LEAD_ID, STATUS_BODY, Crm, closed_lead
 from tests.fakes import amocrm_deals as account
 from tests.fakes.telegram_user import FakeUser
 
@@ -28,15 +27,7 @@ PAID_STATUS = 142  # the mapping's default paid_status: "won"
 async def bank_deal(crm: Crm) -> FakeUser:
     """A deal of 150 000 ₽ closed with a 50 000 ₽ prepayment, both by bank transfer, and
     Анна the accountant."""
-    crm.amo.leads[LEAD_ID] = account.closed_lead(
-        LEAD_ID,
-        name="Кухня Ивановых",
-        price=150_000,
-        prepayment="50000",
-        updated_at=int(wall.time()),
-        account_id=ACCOUNT_ID,
-        pay_type="Безнал",
-    )
+    crm.amo.leads[LEAD_ID] = closed_lead(price=150_000, prepayment="50000", pay_type="Безнал")
     assert await crm.post(STATUS_BODY) == 200
     assert await crm.process() == 1
     return await join(

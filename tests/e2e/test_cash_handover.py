@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.runtime import create_scheduler
 from bot.callbacks import (
     CrmLinkCallback,
     DeskAction,
@@ -261,3 +262,36 @@ async def test_a_forged_link_button_for_someone_who_is_no_manager_changes_nothin
     assert crm.owner.answers()[-1]
     await manager.send("/cash")
     assert "нет наличных" in manager.last_message().body
+
+
+async def evening_round(crm: Crm) -> None:
+    """The scheduler's evening job, run once as the running bot would at its hour."""
+    scheduler = create_scheduler(crm.context, crm.bot)
+    [job] = [job for job in scheduler.get_jobs() if job.func.__name__ == "evening_cash_round"]
+    assert str(job.trigger.fields[5]) == str(crm.context.settings.evening_summary_hour)
+    await job.func()
+    await crm.deliver_notifications()
+
+
+async def test_at_the_evening_hour_the_owner_hears_who_holds_cash_and_the_holder_is_reminded(
+    crm: Crm, manager: FakeUser
+):
+    cashier = await cashier_of(crm)
+    await deal_with_cash(crm)
+
+    await evening_round(crm)
+    [summary] = [m.body for m in crm.telegram.chat(crm.owner.id) if "на вечер" in m.body]
+    assert f"Иван: {PREPAYMENT}, 1 платёж" in summary
+    [reminder] = [m.body for m in crm.telegram.chat(manager.id) if "Напоминание" in m.body]
+    assert PREPAYMENT in reminder
+    assert "/cash" in reminder
+    await evening_round(crm)  # a second run the same day tells nobody again
+    assert sum("Напоминание" in m.body for m in crm.telegram.chat(manager.id)) == 1
+
+    await hand_over_all(manager)
+    await cashier.open_deep_link(await handover_link(crm, cashier))
+    await cashier.tap("✅ Принять всё")
+    crm.clock.advance(timedelta(days=1))
+    await evening_round(crm)
+    assert "Все наличные по сделкам сданы в кассу" in crm.telegram.chat(crm.owner.id)[-1].body
+    assert sum("Напоминание" in m.body for m in crm.telegram.chat(manager.id)) == 1

@@ -20,7 +20,13 @@ from ledger.errors import (
     NotLinkedToCrm,
     NotYours,
 )
-from ledger.notices import HandoverShort, HandoverStarted, Notification
+from ledger.notices import (
+    CashReminder,
+    EveningCash,
+    HandoverShort,
+    HandoverStarted,
+    Notification,
+)
 from ledger.payments import PaymentStatus
 from ledger.roles import Role
 from ledger.storage.models import EntryRow, PaymentConfirmationRow
@@ -453,3 +459,78 @@ async def test_the_desk_balance_is_the_cash_desks_and_the_owners_to_see(desk: De
     async with desk.services() as services:
         with pytest.raises(NotAllowed):
             await services.cash.desk_balance(desk.manager)
+
+
+# -- the evening round -----------------------------------------------------------------------
+
+
+async def test_the_evening_round_tells_the_owner_who_holds_what_and_reminds_each_holder(
+    desk: Desk,
+):
+    await desk.deal(LEAD + 2, responsible=OTHER_MANAGER_AMO, due=date(2026, 11, 10))
+    older, _ = await two_cash_deals(desk)
+    async with desk.services() as services:
+        await services.cash.start_handover(desk.manager, [older])
+        [handover] = await services.cash.open_handovers(desk.cashier)
+        await services.cash.accept_handover(desk.cashier, handover.id)
+        done = await services.cash.evening_round()
+
+    assert (done.holders, done.reminded) == (2, 2)
+    [summary] = told(await desk.outbox("notify"), EveningCash)
+    assert summary.chat_id == OWNER_ID
+    assert summary.facts.holders == (
+        ("Пётр", 5_000_000, "RUB", 1, 13),
+        ("Иван", 3_000_000, "RUB", 1, 3),
+    )
+    assert summary.facts.desk == ((5_000_000, "RUB"),)
+    reminders = {n.chat_id: n.facts for n in told(await desk.outbox("notify"), CashReminder)}
+    assert reminders == {
+        desk.other_manager.telegram_id: CashReminder(5_000_000, "RUB", 1, 13, 0),
+        desk.manager.telegram_id: CashReminder(3_000_000, "RUB", 1, 3, 0),
+    }
+
+
+async def test_the_evening_round_tells_each_person_once_a_day(desk: Desk):
+    await two_cash_deals(desk)
+    async with desk.services() as services:
+        await services.cash.evening_round()
+        await services.cash.evening_round()
+    assert len(told(await desk.outbox("notify"), EveningCash)) == 1
+    assert len(told(await desk.outbox("notify"), CashReminder)) == 1
+
+    desk.clock.advance(timedelta(days=1))
+    async with desk.services() as services:
+        await services.cash.evening_round()
+    reminders = told(await desk.outbox("notify"), CashReminder)
+    assert [n.facts.oldest_days for n in reminders] == [5, 6]
+
+
+async def test_cash_already_handed_over_is_a_reminder_to_bring_it(desk: Desk):
+    await two_cash_deals(desk)
+    async with desk.services() as services:
+        await services.cash.start_handover(desk.manager)
+        await services.cash.evening_round()
+    [reminder] = told(await desk.outbox("notify"), CashReminder)
+    assert (reminder.facts.payments, reminder.facts.in_handover) == (2, 2)
+
+
+async def test_with_all_cash_at_the_desk_the_owner_hears_so_and_nobody_is_reminded(desk: Desk):
+    async with desk.services() as services:
+        done = await services.cash.evening_round()
+    assert (done.holders, done.reminded) == (0, 0)
+    [summary] = told(await desk.outbox("notify"), EveningCash)
+    assert (summary.facts.holders, summary.facts.more, summary.facts.desk) == ((), 0, ())
+    assert told(await desk.outbox("notify"), CashReminder) == []
+
+
+async def test_a_manager_whose_role_was_revoked_is_not_reminded_but_still_counted(desk: Desk):
+    await two_cash_deals(desk)
+    async with desk.services() as services:
+        until = await services.users.ask_to_revoke(desk.owner, desk.manager.user_id, Role.MANAGER)
+        await services.users.revoke(
+            desk.owner, desk.manager.user_id, Role.MANAGER, confirmed_until=until
+        )
+        done = await services.cash.evening_round()
+    assert (done.holders, done.reminded) == (1, 0)
+    [summary] = told(await desk.outbox("notify"), EveningCash)
+    assert [holder[0] for holder in summary.facts.holders] == ["Иван"]
