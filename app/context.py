@@ -19,6 +19,7 @@ from ledger.expenses import ExpenseService
 from ledger.invites import InviteService
 from ledger.money import Money
 from ledger.profit import ProfitService
+from ledger.requests.filing import RequestFiling
 from ledger.requests.links import RequestLinks
 from ledger.requests.paying import RequestPayments, RequestWriteBack
 from ledger.requests.registry import RequestRegistry
@@ -52,6 +53,7 @@ class Services:
     request_payments: RequestPayments
     registry: RequestRegistry
     request_links: RequestLinks
+    request_filing: RequestFiling
 
     def handler_data(self) -> dict[str, object]:
         """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
@@ -132,6 +134,7 @@ class AppContext:
             ),
             registry=RequestRegistry(uow, self.clock),
             request_links=RequestLinks(uow, self.clock, requests, secret_key=self.secret_key),
+            request_filing=RequestFiling(uow, self.clock, requests),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:
