@@ -168,16 +168,17 @@ class RequestFiling:
         return None
 
     async def editable(self, actor: Actor, request_id: int, version: int | None) -> RequestView:
-        """The request, if the actor may still fill it as they saw it (`version`): else the
-        service's refusals (`NotYours`, `RequestRefused("not_editable")`, `RequestMoved`)."""
+        """The request, if the actor may still fill it as they saw it (`version`, a button's):
+        else `NotYours`, `RequestMoved` (a button drawn before a change or a submission: who
+        made it, when) or `RequestRefused("not_editable")`."""
         request = await self._requests.get(actor, request_id)
         if request.requester_id != actor.user_id and not actor.is_owner:
             raise NotYours
         actor.require(*FILERS)
+        if version is not None and (request.status not in EDITABLE or request.version != version):
+            raise await self._moved(request_id)  # a button drawn before: who moved it, when
         if request.status not in EDITABLE:
             raise RequestRefused("not_editable", status=request.status.value)
-        if version is not None and request.version != version:
-            raise await self._moved(request_id)
         return request
 
     async def offer(

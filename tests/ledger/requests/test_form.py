@@ -174,8 +174,10 @@ async def test_a_draft_is_editable_only_by_its_requester_as_they_saw_it(office: 
             await filing.editable(office.requester2, draft.id, draft.version)
         with pytest.raises(RequestMoved):
             await filing.editable(office.requester, draft.id, draft.version - 1)
+        with pytest.raises(RequestMoved):  # a second tap of «Отправить»
+            await filing.editable(office.requester, request.id, request.version - 1)
         with pytest.raises(RequestRefused) as refused:
-            await filing.editable(office.requester, request.id, request.version)
+            await filing.editable(office.requester, request.id, None)
 
     assert refused.value.reason == "not_editable"
 
