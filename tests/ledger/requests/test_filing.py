@@ -25,7 +25,7 @@ from ledger.requests.edits import (
 from ledger.requests.files import StoredFile
 from ledger.requests.states import RequestStatus, VatMode
 from ledger.storage.models import AuditRow, CounterpartyRow, RequestHistoryRow
-from tests.ledger.requests.conftest import (
+from tests.office import (
     ACCOUNT,
     BIK,
     CORR,

@@ -16,7 +16,7 @@ from ledger.notices import RequestStatusChanged
 from ledger.requests.states import RequestStatus
 from ledger.storage.models import AuditRow, CategoryRow, EntryRow, RequestPaymentRow
 from tests.conftest import NOW
-from tests.ledger.requests.conftest import ORDER, REQUEST_PAID_STATUS, TODAY, Office, rub
+from tests.office import ORDER, REQUEST_PAID_STATUS, TODAY, Office, rub
 
 LEAD = 19620
 
