@@ -20,7 +20,8 @@ from bot.callbacks import (
 )
 from bot.texts import Texts
 from ledger.categories import Category
-from ledger.requests.filing import FORM_ORDER, DealChoice
+from ledger.contracts import DealRef
+from ledger.requests.filing import FORM_ORDER
 from ledger.requests.links import FilingLink
 from ledger.requests.offer import VALUES, InvoiceOffer, vat_included
 from ledger.requests.states import CANCELLABLE, EDITABLE, RequestStatus
@@ -62,7 +63,7 @@ def form(
     known: bool = False,
     manager: bool = False,
     categories: Sequence[Category] = (),
-    deals: Sequence[DealChoice] = (),
+    deals: Sequence[DealRef] = (),
 ) -> InlineKeyboardMarkup:
     """The form card's buttons: quick answers to the question asked and «Пропустить», a
     button to (re)fill each part, «Отправить на согласование»."""
@@ -87,7 +88,7 @@ def _quick(
     known: bool,
     manager: bool,
     categories: Sequence[Category],
-    deals: Sequence[DealChoice],
+    deals: Sequence[DealRef],
 ) -> list[Row]:
     match asked:
         case "name" if known:

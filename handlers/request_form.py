@@ -35,6 +35,7 @@ from handlers.errors import answer_error
 from ledger.amounts import AmountError, AmountProblem
 from ledger.categories import CategoryService
 from ledger.clock import Clock
+from ledger.contracts import DealRef
 from ledger.dates import DateError, parse_date
 from ledger.errors import DetailsRefused, DomainError, NotAllowed, RequestMoved, RequestRefused
 from ledger.money import Money
@@ -56,7 +57,6 @@ from ledger.requests.edits import (
 from ledger.requests.filing import (
     FORM_ORDER,
     Blocker,
-    DealChoice,
     RequestFiling,
     blockers,
     read_amount,
@@ -272,7 +272,7 @@ async def card_markup(desk: Desk, view: RequestView, form: Form) -> InlineKeyboa
     if form.asked == "name" and "inn" in form.pending:
         known = await desk.requests.remembered(desk.actor, form.pending["inn"]) is not None
     categories = await desk.categories.active() if form.asked == "category" else []
-    deals = [DealChoice(*deal) for deal in form.deals] if form.asked == "deal" else []
+    deals = [DealRef(*deal) for deal in form.deals] if form.asked == "deal" else []
     return keyboards.form(
         view,
         form.asked,
@@ -516,13 +516,10 @@ async def _answer(
         case "vat":
             view = await requests.edit(actor, rid, _typed_vat(text, view))
         case "deal_or_category" | "contract" | "deal":
-            deals = await desk.filing.deals_by_contract(actor, text)
-            if not deals:
+            deal = await requests.deal_by_contract(actor, text)
+            if deal is None:
                 raise _NoDeal(text)
-            if len(deals) > 1:
-                form.deals = [[d.id, d.name, d.contract] for d in deals]
-                return view, "deal"
-            view = await _for_deal(desk, view, deals[0].id, None)
+            view = await _for_deal(desk, view, deal.id, None)
             return view, next_question(view, form, "place")
         case "place":
             salon, _, city = text.partition(",")
@@ -696,7 +693,9 @@ async def _tapped(
                 return view, "category"
             if cb.value == 2:
                 return view, "contract"
-            deals = await desk.filing.deals_to_pick(actor)
+            deals = []
+            if Role.MANAGER in actor.roles:
+                deals = await requests.own_deals(actor, limit=keyboards.MAX_CHOICES)
             if not deals:
                 return view, "contract"
             form.deals = [[d.id, d.name, d.contract] for d in deals]

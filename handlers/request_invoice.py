@@ -70,9 +70,8 @@ async def invoice_file(message: Message, **data: Any) -> None:
     except InvoiceRefused as refused:
         await message.answer(texts.invoice_refused(refused.problem.value, refused.limit))
         return
-    stored = StoredFile(
-        file_id, kind, reading.file_type, len(content), hashlib.sha256(content).hexdigest(), name
-    )
+    digest = hashlib.sha256(content).hexdigest()
+    stored = StoredFile(file_id, kind, reading.file_type, len(content), digest, name)
     form = await _form_to_join(desk)
     if form is None:
         view = await desk.requests.start(desk.actor)

@@ -1,7 +1,7 @@
 """What the requester's form needs beside `RequestService`: reading what was typed with
 /request and as an amount, what an invoice offers (with what is remembered of its supplier),
-applying it in one edit, the deals a request may be for, and what still stops a draft from
-being sent.
+applying it in one edit, and what still stops a draft from being sent (the deals a request
+may be for are the service's: `deal_by_contract`, `own_deals`).
 
 The form asks its questions in `FORM_ORDER`; `REQUIRED` (`ledger.requests.views`) are the
 ones submitting needs. Applying an offer is one edit of the service's: all of it, checked,
@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from ledger.amounts import AmountError, AmountProblem, extract_amount, parse_amount
 from ledger.clock import Clock
@@ -23,7 +23,6 @@ from ledger.errors import DomainError, NotYours, RequestRefused
 from ledger.invoices import InvoiceReading
 from ledger.journal import EntryKind
 from ledger.money import Money
-from ledger.payments import DealState
 from ledger.requests import counterparties
 from ledger.requests.access import FILERS
 from ledger.requests.details import check_details, normalised
@@ -31,8 +30,8 @@ from ledger.requests.offer import InvoiceOffer, Option, Origin, offer_from
 from ledger.requests.service import RequestService, moved_error
 from ledger.requests.states import EDITABLE, RequestStatus, VatMode
 from ledger.requests.views import RequestView
-from ledger.roles import Actor, Role
-from ledger.storage.models import CategoryRow, DealRow, PaymentRequestRow, UserRow
+from ledger.roles import Actor
+from ledger.storage.models import CategoryRow, PaymentRequestRow
 from ledger.storage.uow import UnitOfWork
 
 # The form's parts in the order it asks them: the required ones (`REQUIRED`) and the two
@@ -49,8 +48,6 @@ FORM_ORDER = (
     "deal_or_category",
     "place",
 )
-MAX_DEALS = 20  # a manager's deals to pick from: the latest ones; older ones by contract
-MAX_CONTRACT = 200
 
 _CURRENCIES = {
     "USD": r"\$|usd|долл(?:\.|ар(?:ов|а|ы)?)?",
@@ -72,13 +69,6 @@ class LineReading:
 
     amount: Money | None
     what_for: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DealChoice:
-    id: int
-    name: str
-    contract: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,51 +226,6 @@ class RequestFiling:
         return await self._requests.edit(
             actor, request_id, *offer.edits(leave_out), version=version
         )
-
-    async def deals_to_pick(self, actor: Actor) -> list[DealChoice]:
-        """A manager's own deals (by their amoCRM user), the latest first: what a request
-        for a deal is most often for. Nobody else has deals of their own."""
-        actor.require(*FILERS)
-        if Role.MANAGER not in actor.roles:
-            return []
-        amo_user = await self._session.scalar(
-            select(UserRow.amo_user_id).where(UserRow.id == actor.user_id)
-        )
-        if amo_user is None:
-            return []
-        rows = await self._session.execute(
-            select(DealRow.id, DealRow.name, DealRow.contract)
-            .where(
-                DealRow.responsible_amo_user_id == amo_user,
-                DealRow.state.in_([DealState.OPEN.value, DealState.CLOSED.value]),
-            )
-            .order_by(DealRow.updated_at.desc(), DealRow.id.desc())
-            .limit(MAX_DEALS)
-        )
-        return [DealChoice(*row) for row in rows]
-
-    async def deals_by_contract(self, actor: Actor, contract: str) -> list[DealChoice]:
-        """The deals whose contract number is `contract` (case and spaces aside), deleted
-        ones left out: usually one; several only if amoCRM holds the number twice."""
-        actor.require(*FILERS)
-        cleaned = " ".join(contract.split())
-        if not cleaned or len(cleaned) > MAX_CONTRACT:
-            return []
-        number = func.trim(DealRow.contract)
-        rows = await self._session.execute(
-            select(DealRow.id, DealRow.name, DealRow.contract)
-            .where(
-                # SQLite's lower() and upper() know no Cyrillic: one of the two still
-                # matches a number written all in one case.
-                or_(
-                    func.lower(number) == cleaned.casefold(), func.upper(number) == cleaned.upper()
-                ),
-                DealRow.state != DealState.DELETED.value,
-            )
-            .order_by(DealRow.id.desc())
-            .limit(MAX_DEALS)
-        )
-        return [DealChoice(*row) for row in rows]
 
     async def expense_category(self, category_id: int) -> str | None:
         """An active expense category's name (None: no such category to file under)."""

@@ -1,6 +1,6 @@
 """What the requester's form needs beside the service: amounts and /request's words read,
-an invoice's offer completed from what is remembered and applied in one edit, the deals a
-request may be for, and what still stops a draft from being sent."""
+an invoice's offer completed from what is remembered and applied in one edit, and what still
+stops a draft from being sent."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ledger.requests.filing import Blocker, LineReading, blockers, read_amount, 
 from ledger.requests.offer import Origin
 from ledger.requests.states import VatMode
 from tests import invoices_factory as made
-from tests.ledger.requests.conftest import BIK, CORR, INN, KPP, TODAY, Office, rub
+from tests.office import BIK, CORR, INN, KPP, TODAY, Office, rub
 
 # An invoice that names its supplier and total in words only: no bank details, no QR.
 TEXT_ONLY = made.text_only(
@@ -180,31 +180,3 @@ async def test_a_draft_is_editable_only_by_its_requester_as_they_saw_it(office: 
             await filing.editable(office.requester, request.id, None)
 
     assert refused.value.reason == "not_editable"
-
-
-async def test_a_deal_is_found_by_its_contract_number_however_it_is_typed(
-    office: Office,
-) -> None:
-    await office.desk.deal(7001)
-    async with office.services() as services:
-        filing = services.request_filing
-        found = await filing.deals_by_contract(office.requester, "Д-7001")
-        typed_low = await filing.deals_by_contract(office.requester, " д-7001 ")
-        missing = await filing.deals_by_contract(office.requester, "Д-7002")
-
-    assert [(deal.contract, deal.name) for deal in found] == [("Д-7001", "Кухня Ивановых")]
-    assert typed_low == found
-    assert missing == []
-
-
-async def test_a_manager_picks_from_their_own_deals_and_a_requester_has_none(
-    office: Office,
-) -> None:
-    await office.desk.deal(7001)
-    await office.desk.deal(7002, name="Шкаф Петровых", responsible=504142)
-    async with office.services() as services:
-        own = await services.request_filing.deals_to_pick(office.manager)
-        none = await services.request_filing.deals_to_pick(office.requester)
-
-    assert [deal.name for deal in own] == ["Кухня Ивановых"]
-    assert none == []
