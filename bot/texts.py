@@ -1780,11 +1780,13 @@ class Texts:
 
     def form_date_error(self, error: DateError) -> str:
         if error.problem is DateProblem.NO_SUCH_DAY:
-            return self._("Такого дня нет в календаре. Пример: <code>25.11</code>.")
-        return self._(
-            "Не понял дату. Напишите <code>25.11</code>, <code>25.11.2026</code> или "
-            "<code>завтра</code>."
-        )
+            text = self._("Такого дня нет в календаре. Пример: <code>25.11</code>.")
+        else:
+            text = self._(
+                "Не понял дату. Напишите <code>25.11</code>, <code>25.11.2026</code> или "
+                "<code>завтра</code>."
+            )
+        return text + " " + self._("Ничего не изменено.")
 
     def form_amount_error(self, error: AmountError) -> str:
         if error.problem in (AmountProblem.NOT_A_NUMBER, AmountProblem.EMPTY):
