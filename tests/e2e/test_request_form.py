@@ -289,3 +289,43 @@ async def test_a_comment_joins_the_requests_thread(kopeyka: Running) -> None:
     await masha.tap("← К заявке")
     await masha.tap("💬 Комментарии (1)")
     assert "Счёт действителен до пятницы" in said(masha)
+
+
+async def test_a_typed_inn_the_directory_knows_fills_the_payee_with_one_tap(
+    kopeyka: Running,
+) -> None:
+    masha = await filed_by_link(kopeyka)  # ООО «Ромашка», 7708123450, remembered on sending
+    await masha.send("/request 9000 листовки")
+    assert "❓ ИНН получателя" in said(masha)
+
+    await masha.send("7708123450")
+
+    card = said(masha)
+    assert "📒 Нашёл в справочнике: ООО «Ромашка», КПП 770801001; БИК 044525225" in card
+    await masha.tap("✅ Взять из справочника")
+    card = said(masha)
+    assert "Получатель и его реквизиты взяты из справочника" in card
+    assert "Получатель*: ООО «Ромашка», ИНН 7708123450, КПП 770801001" in card
+    assert "Реквизиты*: БИК 044525225, р/с 40702810538000123456" in card
+    assert "❓ Оплатить до какого числа?" in card  # the bank details are not asked
+
+
+async def test_a_category_is_picked_with_a_tap_and_its_salon_and_city_typed(
+    kopeyka: Running,
+) -> None:
+    masha = await marketer(kopeyka)
+    await masha.send("/request 9000 листовки")
+    await masha.tap("✏️ Сделка или категория")
+    assert "❓ К чему относится расход" in said(masha)
+    await masha.tap("📂 Категория")
+    assert "❓ Выберите категорию расхода" in said(masha)
+
+    await masha.tap("Маркетинг")
+    assert "❓ Салон и город через запятую" in said(masha)
+    await masha.send("Центральный, Казань")
+
+    card = said(masha)
+    assert "Сделка или категория*: Маркетинг" in card
+    assert "Салон, город: Центральный, Казань" in card
+    [row] = await requests(kopeyka)
+    assert (row.salon, row.city, row.deal_id) == ("Центральный", "Казань", None)
