@@ -8,8 +8,9 @@ database; the conversation (the card, what is asked, a typed ИНН or БИК wa
 of its part) in the bot's own state storage, so both survive a restart. Every button names
 the request as it was shown: a card that changed since, or someone else's, is refused.
 
-The rules are `ledger.requests`'s: the service checks each edit; `ledger.requests.filing`
-reads amounts and /request's words, finds deals and says what stops a draft from being sent.
+The rules are `ledger.requests`'s: the service checks each edit and finds deals;
+`ledger.requests.filing` reads amounts and /request's words and says what stops a draft from
+being sent.
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ class Desk:
         )
 
     async def form(self) -> Form | None:
+        """The form this chat is filling, if it is filling one (not typing a comment, say)."""
+        if await self.state.get_state() not in (RequestForm.asking.state, RequestForm.idle.state):
+            return None
         return Form.read(await self.state.get_data())
 
 
@@ -354,12 +358,12 @@ async def request_command(message: Message, command: CommandObject, **data: Any)
             try:
                 view = await desk.requests.edit(desk.actor, view.id, edit)
                 applied.append(edit)
-            except (RequestRefused, DetailsRefused):
-                continue  # too large, too long: the form asks it again
+            except RequestRefused as refused:  # too large, too long: said, and asked again
+                note.append(desk.texts.form_refused(refused.reason, refused.limit))
         amount = next((e.amount for e in applied if isinstance(e, SetAmount)), None)
         what_for = next((e.text for e in applied if isinstance(e, SetWhatFor)), None)
         if amount is not None or what_for:
-            note.append(desk.texts.form_read_from_command(amount, what_for))
+            note.insert(0, desk.texts.form_read_from_command(amount, what_for))
     await start_form(desk, view, note=note)
 
 
