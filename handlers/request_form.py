@@ -16,10 +16,10 @@ being sent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from html import escape
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -38,7 +38,7 @@ from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.contracts import DealRef
 from ledger.dates import DateError, parse_date
-from ledger.errors import DetailsRefused, DomainError, NotAllowed, RequestMoved, RequestRefused
+from ledger.errors import DetailsRefused, DomainError, NotAllowed, RequestRefused
 from ledger.money import Money
 from ledger.requests.access import FILERS
 from ledger.requests.details import check_details, normalised
@@ -765,54 +765,18 @@ async def _sent_card(desk: Desk, view: RequestView) -> str:
     return clip("\n".join(lines), PAGE_LIMIT)
 
 
-# -- errors -----------------------------------------------------------------------------------
-
-_OURS = ("rf:", "rm:", "rl:")
-_STATES = ("RequestForm:", "MineInput:", "LinkInput:")
-_COMMANDS = ("/request", "/reqlinks", "/start req_")
-
-
-def about_requests(event: ErrorEvent, raw_state: str | None = None) -> bool:
-    """Whether the failed update was one of the requester's screens (the approver's and the
-    accountant's answer their own refusals)."""
-    update = event.update
-    if update.callback_query is not None:
-        return (update.callback_query.data or "").startswith(_OURS)
-    if raw_state is not None and raw_state.startswith(_STATES):
-        return True
-    message = update.message
-    if message is None:
-        return False
-    return bool(message.document or message.photo) or (message.text or "").startswith(_COMMANDS)
-
-
-def _when(at: Any, tz: tzinfo) -> str:
-    return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-
-
-async def request_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(RequestMoved, event.exception)
-    await answer_error(event, texts.form_moved(error.status, error.by_name, _when(error.at, tz)))
-
-
-async def request_refused(event: ErrorEvent, texts: Texts) -> None:
-    error = cast(RequestRefused, event.exception)
-    await answer_error(event, texts.form_refused(error.reason, error.limit))
+# -- errors ---------------------------------------------------------------------------------
+# A request's refusals (`RequestMoved`, `RequestRefused`, `DetailsRefused`) have their words in
+# the shared error router; a typed answer's are said by the handler that took it, the card
+# keeping its question.
 
 
 async def forged_button(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.forged)
 
 
-async def details_refused(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, _details_refused(texts, cast(DetailsRefused, event.exception)))
-
-
 def create_router() -> Router:
     router = Router(name="request_form")
-    router.errors.register(request_moved, ExceptionTypeFilter(RequestMoved), about_requests)
-    router.errors.register(request_refused, ExceptionTypeFilter(RequestRefused), about_requests)
-    router.errors.register(details_refused, ExceptionTypeFilter(DetailsRefused), about_requests)
     router.errors.register(forged_button, ExceptionTypeFilter(ForgedButton))
     router.message.register(request_command, Command("request"), flags=FILING)
     invoice_actions = {FormAction.CONFIRM, FormAction.PICK, FormAction.FIX}

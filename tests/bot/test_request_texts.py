@@ -87,7 +87,6 @@ def renderings(texts: Texts) -> list[str]:
         *(texts.form_date_error(DateError(problem)) for problem in DateProblem),
         *(texts.form_amount_error(AmountError(problem)) for problem in AmountProblem),
         texts.form_no_deal("D-404"),
-        *(texts.form_moved(status, "Olga", "23.11.2026 12:00") for status in ("draft", "paid")),
         *(texts.invoice_refused(problem.value) for problem in InvoiceProblem),
         texts.invoice_title(1, "123", DAY),
         texts.invoice_title(1, None, None),

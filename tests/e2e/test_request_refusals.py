@@ -136,7 +136,7 @@ async def test_a_card_drawn_before_a_change_is_refused(kopeyka: Running) -> None
 
     await masha.tap_data(stale, message_id=card.message_id)
 
-    assert "Карточка устарела" in masha.answers()[-1]
+    assert "Заявку уже изменили: теперь она «черновик» (Маша" in masha.answers()[-1]
 
 
 async def test_a_second_tap_on_send_is_told_it_went_and_sends_once(kopeyka: Running) -> None:
@@ -153,7 +153,7 @@ async def test_a_second_tap_on_send_is_told_it_went_and_sends_once(kopeyka: Runn
     await masha.tap_data(send, message_id=card.message_id)
     await masha.tap_data(send, message_id=card.message_id)
 
-    assert "уже на согласовании (Маша" in masha.answers()[-1]
+    assert "теперь она «на согласовании» (Маша" in masha.answers()[-1]
     submitted = [n for n in await notices(kopeyka) if isinstance(n.facts, RequestSubmitted)]
     assert len(submitted) == 1
 
@@ -207,7 +207,7 @@ async def test_filing_links_refuse_who_files_nothing_and_links_expired_forged_or
     await kopeyka.owner.tap("Да, отозвать ссылку")
     assert "Действующих ссылок нет" in said(kopeyka.owner)
     await masha.open_deep_link(token)
-    assert "Эту ссылку отозвали" in said(masha)
+    assert "Эту ссылку владелец отозвал" in said(masha)
     assert await count_requests(kopeyka) == 0
 
     fresh = await filing_link(kopeyka.owner, "Маркетинг-2")

@@ -1,6 +1,6 @@
 """The form's order of questions: the next part still wanted after the one answered, round
 the form, skipped parts left for the person to come back to, a typed ИНН or БИК waiting for
-the rest of its part; and which failed updates the form's refusals answer."""
+the rest of its part."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import pytest
-from aiogram.types import Update
-
-from handlers.request_form import Form, about_requests, first_question, next_question
+from handlers.request_form import Form, first_question, next_question
 from ledger.money import Money
 from ledger.requests.states import RequestStatus, VatMode
 from ledger.requests.views import Counterparty, RequestView
@@ -102,37 +99,3 @@ def test_the_optional_parts_are_asked_once_and_the_place_only_for_a_category() -
         next_question(replace(full, salon="Центральный"), Form(1, skipped=["invoice"]), None)
         is None
     )
-
-
-def _update(**content: object) -> Update:
-    return Update.model_validate({"update_id": 1, **content})
-
-
-def _message(text: str) -> dict[str, object]:
-    return {
-        "message_id": 1,
-        "date": 0,
-        "chat": {"id": 5, "type": "private"},
-        "from": {"id": 5, "is_bot": False, "first_name": "Маша"},
-        "text": text,
-    }
-
-
-@pytest.mark.parametrize(
-    ("update", "raw_state", "ours"),
-    [
-        (_update(message=_message("/request 5000")), None, True),
-        (_update(message=_message("/start req_1_2_3")), None, True),
-        (_update(message=_message("ООО «Ромашка»")), "RequestForm:asking", True),
-        (_update(message=_message("Отказ: нет денег")), "DecisionInput:reason", False),
-        (_update(message=_message("/registry")), None, False),
-    ],
-)
-def test_the_forms_refusals_answer_the_forms_updates_only(
-    update: Update, raw_state: str | None, ours: bool
-) -> None:
-    from aiogram.types import ErrorEvent
-
-    event = ErrorEvent(update=update, exception=RuntimeError("x"))
-
-    assert about_requests(event, raw_state) is ours
