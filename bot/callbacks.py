@@ -250,7 +250,7 @@ class FilingLinkAction(StrEnum):
     CATEGORY = "c"  # the new link's category (`ident`: its id, 0: none)
     REVOKE = "r"  # revoke link `ident`: asks
     REVOKE_YES = "y"  # revoke link `ident`: yes
-    LIST = "l"  # the links again
+    LIST = "l"  # the links again, page `ident`
 
 
 class FilingLinkCallback(CallbackData, prefix="rl"):

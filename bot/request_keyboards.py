@@ -18,6 +18,7 @@ from bot.callbacks import (
     MineCallback,
     pick_code,
 )
+from bot.paging import ListPage
 from bot.texts import Texts
 from ledger.categories import Category
 from ledger.contracts import DealRef
@@ -263,12 +264,26 @@ def _link(action: FilingLinkAction, ident: int = 0) -> str:
     return FilingLinkCallback(action=action, ident=ident).pack()
 
 
-def filing_links(links: Sequence[FilingLink], texts: Texts) -> InlineKeyboardMarkup:
+def filing_links(
+    shown: Sequence[tuple[int, FilingLink]], page: ListPage, texts: Texts
+) -> InlineKeyboardMarkup:
+    """«➕ Новая ссылка», a revoke button for each link on the page (by its number in the
+    list), and ◀ ▶."""
     revokes = [
         (texts.btn_filing_link_revoke(number), _link(FilingLinkAction.REVOKE, link.id))
-        for number, link in enumerate(links, start=1)
+        for number, link in shown
     ]
+    turns: Row = []
+    if page.has_previous:
+        turns.append(
+            (texts.btn_page_previous(page.number), _link(FilingLinkAction.LIST, page.number - 1))
+        )
+    if page.has_next:
+        turns.append(
+            (texts.btn_page_next(page.number + 2), _link(FilingLinkAction.LIST, page.number + 1))
+        )
     rows = [[(texts.btn_filing_link_new, _link(FilingLinkAction.NEW))], *_in_rows(revokes, 3)]
+    rows.append(turns)
     return _markup(rows)
 
 

@@ -26,7 +26,7 @@ from ledger.errors import RequestRefused
 from ledger.requests.links import FilingLink, RequestLinks
 from ledger.roles import Actor
 
-MAX_LINKS_SHOWN = 30  # a revoke button each: well within a keyboard
+LINKS_PER_PAGE = 10  # a revoke button each
 
 
 class LinkInput(StatesGroup):
@@ -41,9 +41,11 @@ async def _url(bot: Bot, link: FilingLink) -> str:
 
 
 async def _listing(
-    actor: Actor, links: RequestLinks, bot: Bot, texts: Texts, clock: Clock
+    actor: Actor, links: RequestLinks, bot: Bot, texts: Texts, clock: Clock, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
-    found = (await links.filing_links(actor))[:MAX_LINKS_SHOWN]
+    """The links still good, in pages under Telegram's limit, each with its revoke button on
+    the page it stands on."""
+    found = await links.filing_links(actor)
     tz = clock.tz
     items = [
         texts.filing_link_line(
@@ -56,12 +58,16 @@ async def _listing(
         )
         for number, link in enumerate(found, start=1)
     ]
-    if not items:
-        items = [texts.filing_links_empty]
-    text = paginate(
-        items, 0, title=texts.filing_links_title, footer=texts.page_of, separator="\n\n"
+    listed = paginate(
+        items or [texts.filing_links_empty],
+        page,
+        title=texts.filing_links_title,
+        footer=texts.page_of,
+        separator="\n\n",
+        max_items=LINKS_PER_PAGE,
     )
-    return text.text, keyboards.filing_links(found, texts)
+    shown = [(index + 1, found[index]) for index in listed.items] if found else []
+    return listed.text, keyboards.filing_links(shown, listed, texts)
 
 
 async def show_links(
@@ -116,7 +122,8 @@ async def link_button(
             await replace_card(query, *await _listing(actor, request_links, bot, texts, clock))
         case FilingLinkAction.LIST:
             await query.answer()
-            await replace_card(query, *await _listing(actor, request_links, bot, texts, clock))
+            listing = await _listing(actor, request_links, bot, texts, clock, cb.ident)
+            await replace_card(query, *listing)
 
 
 async def typed_label(

@@ -74,3 +74,34 @@ async def test_the_owners_file_is_a_receipt_unless_a_request_is_being_filled(
 
     assert "Счёт № 123 от 22.11.2026 прочитан" in said(owner)
     assert await kopeyka.scalar(select(func.count(ExpenseDraftRow.id))) == 1
+
+
+async def test_the_owners_filing_links_come_in_pages_each_link_revocable(
+    kopeyka: Running,
+) -> None:
+    owner = kopeyka.owner
+    async with kopeyka.context.database.unit_of_work() as uow:
+        services = kopeyka.context.services(uow)
+        actor = await services.users.resolve(Person(owner.id, "Ольга"))
+        for number in range(12):
+            label = f"Команда {number} " + "с очень длинным названием " * 3
+            await services.request_links.create_filing_link(
+                actor, label, salon="Центральный", city="Казань"
+            )
+
+    await owner.send("/reqlinks")
+
+    first = owner.last_message()
+    assert utf16_len(first.body) < 4096
+    assert "Страница 1 из 2" in first.body
+    assert "🗑 Отозвать 10" in owner.buttons()
+    assert "🗑 Отозвать 11" not in owner.buttons()
+    await owner.tap("2 ▶")
+    assert "Страница 2 из 2" in said(owner)
+    assert owner.buttons()[1:3] == ["🗑 Отозвать 11", "🗑 Отозвать 12"]
+    await owner.tap("🗑 Отозвать 12")
+    await owner.tap("Да, отозвать ссылку")
+    assert "https://t.me/" in said(owner)
+    async with kopeyka.context.database.unit_of_work() as uow:
+        services = kopeyka.context.services(uow)
+        assert len(await services.request_links.filing_links(actor)) == 11
