@@ -5,6 +5,7 @@ and the use cases of one unit of work as a typed object.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from decimal import ROUND_DOWN, Decimal
 
 from config.mappings import Mappings
 from config.settings import Settings
@@ -16,12 +17,20 @@ from ledger.deal_views import DealBook
 from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
 from ledger.invites import InviteService
+from ledger.money import Money
 from ledger.profit import ProfitService
+from ledger.requests.filing import RequestFiling
+from ledger.requests.links import RequestLinks
+from ledger.requests.paying import RequestPayments, RequestWriteBack
+from ledger.requests.registry import RequestRegistry
+from ledger.requests.service import RequestService
 from ledger.storage.database import Database
 from ledger.storage.uow import UnitOfWork
 from ledger.stuck import StuckEffects
 from ledger.users import UserService
 from sheets.report import ReportService
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,11 @@ class Services:
     confirmations: ConfirmationService
     cash: CashService
     stuck: StuckEffects
+    requests: RequestService
+    request_payments: RequestPayments
+    registry: RequestRegistry
+    request_links: RequestLinks
+    request_filing: RequestFiling
 
     def handler_data(self) -> dict[str, object]:
         """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
@@ -66,6 +80,13 @@ class AppContext:
             paid_status=mapping.paid_status,
         )
 
+    @property
+    def request_write_back(self) -> RequestWriteBack | None:
+        """What paying a deal's request writes to amoCRM; None when amoCRM is off."""
+        if self.settings.amocrm_base_url is None:
+            return None
+        return RequestWriteBack(paid_status=self.mappings.amocrm.request_paid_status)
+
     def services(self, uow: UnitOfWork) -> Services:
         owners = self.settings.owner_telegram_ids
         confirmations = ConfirmationService(
@@ -77,6 +98,14 @@ class AppContext:
             self.clock,
             owner_ids=frozenset(self.settings.owner_telegram_ids),
             default_language=self.settings.default_language,
+        )
+        requests = RequestService(
+            uow,
+            self.clock,
+            policy=self.mappings.requests.policy(),
+            secret_key=self.secret_key,
+            owner_chat_ids=owners,
+            amount_limit=Money(self.settings.amount_limit.quantize(CENT, rounding=ROUND_DOWN)),
         )
         return Services(
             uow=uow,
@@ -99,6 +128,13 @@ class AppContext:
                 owner_chat_ids=owners,
             ),
             stuck=StuckEffects(uow, self.clock),
+            requests=requests,
+            request_payments=RequestPayments(
+                uow, self.clock, crm=self.request_write_back, secret_key=self.secret_key
+            ),
+            registry=RequestRegistry(uow, self.clock),
+            request_links=RequestLinks(uow, self.clock, requests, secret_key=self.secret_key),
+            request_filing=RequestFiling(uow, self.clock, requests),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:

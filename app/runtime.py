@@ -21,7 +21,9 @@ from app.webapp import TELEGRAM_WEBHOOK_PATH, create_runner, create_web_app
 from bot.notifier import create_notify_handler
 from bot.texts import SOURCE_LANGUAGE, catalogues, texts_for
 from ledger.outbox import TOPIC_NOTIFY, OutboxWorker
+from ledger.requests.alerts import RequestAlerts
 from ledger.storage.models import ProcessedUpdateRow
+from ledger.storage.uow import UnitOfWork
 
 # amoCRM and Google Sheets are imported where they are switched on: a bot without them
 # starts without loading their clients (gspread, openpyxl through the layout, …).
@@ -56,6 +58,14 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     async def prune_outbox() -> None:
         await worker.queue.prune(context.clock.now() - OUTBOX_DONE_KEPT)
 
+    async def requests_digest() -> None:
+        async with context.database.unit_of_work() as uow:
+            await request_alerts(context, uow).morning_digest()
+
+    async def requests_overdue() -> None:
+        async with context.database.unit_of_work() as uow:
+            await request_alerts(context, uow).tell_overdue()
+
     async def evening_cash_round() -> None:
         async with context.database.unit_of_work() as uow:
             await context.services(uow).cash.evening_round()
@@ -66,6 +76,9 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
     )
     scheduler.add_job(prune_processed_updates, "interval", hours=6, max_instances=1)
     scheduler.add_job(prune_outbox, "interval", hours=12, max_instances=1)
+    hours = context.mappings.requests
+    scheduler.add_job(requests_digest, "cron", hour=hours.digest_hour, max_instances=1)
+    scheduler.add_job(requests_overdue, "cron", hour=hours.overdue_hour, max_instances=1)
     # A loop busy at that very second delays the round rather than skipping the day's.
     scheduler.add_job(
         evening_cash_round,
@@ -88,6 +101,11 @@ def create_scheduler(context: AppContext, bot: Bot) -> AsyncIOScheduler:
         )
         scheduler.add_job(watch.report_day, "cron", hour=DAILY_REPORT_HOUR, max_instances=1)
     return scheduler
+
+
+def request_alerts(context: AppContext, uow: UnitOfWork) -> RequestAlerts:
+    """The payment requests' daily jobs over one unit of work."""
+    return RequestAlerts(uow, context.clock, owner_chat_ids=context.settings.owner_telegram_ids)
 
 
 def receipt_files(context: AppContext, bot: Bot) -> ReceiptFiles | None:

@@ -1,5 +1,6 @@
 """Delivers `notify` outbox rows as Telegram messages, in the recipient's language. A notice
-carrying a link's token (a hand-over for the cash desk) gets a button that opens it."""
+carrying a link's token (a hand-over for the cash desk, a payment request for its approver or
+the accountant) gets a button that opens it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def create_notify_handler(bot: Bot, default_language: str) -> OutboxHandler:
         if token:
             me = await bot.me()
             button = InlineKeyboardButton(
-                text=texts.btn_open_handover, url=f"https://t.me/{me.username}?start={token}"
+                text=texts.notice_button(notification.facts),
+                url=f"https://t.me/{me.username}?start={token}",
             )
             markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
         try:

@@ -60,6 +60,11 @@ from ledger.notices import (
     OutboxDead,
     PaymentConfirmed,
     PaymentNotReceived,
+    RequestsDigest,
+    RequestsOverdue,
+    RequestStatusChanged,
+    RequestSubmitted,
+    RequestToPay,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -172,12 +177,15 @@ class Texts:
         "pending": N_("Принять наличные у менеджеров"),
         "kassa": N_("Сколько должно быть в кассе"),
         "bank": N_("Безналичные поступления: подтвердить"),
+        "request": N_("Заявка на оплату счёта"),
+        "requests": N_("Мои заявки на оплату"),
         "outbox": N_("Что застряло по пути в amoCRM и Telegram"),
         "profit": N_("Прибыль по месяцам"),
         "report": N_("Таблица учёта (XLSX)"),
         "categories": N_("Категории расходов"),
         "users": N_("Люди и роли"),
         "invite": N_("Пригласить сотрудника"),
+        "reqlinks": N_("Ссылки для подачи заявок"),
     }
 
     def command_menu(self) -> list[tuple[str, str]]:
@@ -258,7 +266,9 @@ class Texts:
                     "отметить «не поступило» с комментарием для владельца"
                 )
             )
-        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER, Role.ACCOUNTANT}
+        if roles & {Role.OWNER, Role.MANAGER, Role.REQUESTER}:
+            lines += self._request_help(roles)
+        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER, Role.ACCOUNTANT, Role.REQUESTER}
         if other and Role.OWNER not in roles:
             lines.append(
                 _(
@@ -268,6 +278,35 @@ class Texts:
             )
         lines.append("/help — " + _("эта подсказка"))
         return "\n".join([lines[0], *(f"• {line}" for line in lines[1:])])
+
+    def _request_help(self, roles: frozenset[Role]) -> list[str]:
+        """/help's lines on payment requests: whoever files them (the owner hands out links)."""
+        _ = self._
+        lines = [
+            "/request — "
+            + _(
+                "заявка на оплату счёта: по шагам, любой шаг можно пропустить и вернуться; "
+                "<code>/request 5000 поставщику</code> — сразу с суммой"
+            )
+        ]
+        if Role.OWNER in roles:
+            lines.append(_("Начните /request и пришлите счёт (PDF или фото) — заполню из него."))
+            lines.append("/reqlinks — " + _("ссылки для подачи заявок: создать, отозвать"))
+        else:
+            lines.append(
+                _(
+                    "Пришлите счёт (PDF или фото) — начну заявку и заполню её из счёта: "
+                    "реквизиты, сумму, НДС; останется подтвердить."
+                )
+            )
+        lines.append(
+            "/requests — "
+            + _(
+                "мои заявки: статус, комментарии, история; возвращённую на доработку — "
+                "исправить и отправить снова"
+            )
+        )
+        return lines
 
     hint_owner = Phrase(
         "Не понял. Чтобы записать расход, напишите сумму и на что: <code>1500 такси</code>. "
@@ -808,10 +847,26 @@ class Texts:
                 return self.handover_short(facts)
             case OutboxDead():
                 return self.outbox_dead(facts)
+            case RequestSubmitted():
+                return self.request_submitted(facts)
+            case RequestStatusChanged():
+                return self.request_status_changed(facts)
+            case RequestToPay():
+                return self.request_to_pay(facts)
+            case RequestsOverdue():
+                return self.requests_overdue(facts)
+            case RequestsDigest():
+                return self.requests_digest(facts)
             case EveningCash():
                 return self.evening_cash(facts)
             case CashReminder():
                 return self.cash_reminder(facts)
+
+    def notice_button(self, facts: NoticeFacts) -> str:
+        """The words on the button that opens what a notice's link opens."""
+        if isinstance(facts, RequestSubmitted | RequestStatusChanged | RequestToPay):
+            return self.btn_open_request
+        return self.btn_open_handover
 
     def invite_accepted(self, name: str, role: str) -> str:
         return self._(
@@ -1192,6 +1247,8 @@ class Texts:
             return self._("Срок действия ссылки истёк. Попросите новую.")
         if reason == "used":
             return self._("Эта ссылка уже использована.")
+        if reason == "revoked":
+            return self._("Эту ссылку владелец отозвал. Попросите новую.")
         return self._("Ссылка недействительна.")
 
     def _payment_kind(self, kind: str) -> str:
@@ -1261,6 +1318,884 @@ class Texts:
             received=money(Money.from_minor_units(facts.received_minor, facts.currency)),
             name=escape(facts.by_name),
             short=money(Money.from_minor_units(short, facts.currency)),
+        )
+
+    # -- payment requests: refusals ----------------------------------------------------
+    request_statuses = {
+        "draft": N_("черновик"),
+        "submitted": N_("на согласовании"),
+        "returned": N_("на доработке"),
+        "rejected": N_("отклонена"),
+        "approved": N_("одобрена"),
+        "partly_paid": N_("оплачена частично"),
+        "paid": N_("оплачена"),
+        "cancelled": N_("отозвана"),
+    }
+    request_fields = {
+        "what_for": N_("на что"),
+        "counterparty": N_("контрагент"),
+        "amount": N_("сумма"),
+        "pay_by": N_("оплатить до"),
+        "bank_details": N_("банковские реквизиты"),
+        "purpose": N_("назначение платежа"),
+        "vat": N_("НДС"),
+        "deal_or_category": N_("сделка или категория"),
+    }
+    detail_names = {
+        "inn": N_("ИНН"),
+        "kpp": N_("КПП"),
+        "bik": N_("БИК"),
+        "account": N_("расчётный счёт"),
+        "corr_account": N_("корр. счёт"),
+    }
+    detail_problems = {
+        "format": N_("не тот формат"),
+        "checksum": N_("не сходится контрольное число"),
+        "not_for_bik": N_("не подходит к этому БИК"),
+        # As `ledger.requests.details` names them (`ledger.bank_details.DetailProblem`).
+        "wrong_length": N_("не то число цифр"),
+        "not_digits": N_("нужны только цифры"),
+        "not_russian": N_("БИК российского банка начинается с 04"),
+        "not_correspondent": N_("корр. счёт начинается с 301"),
+        "key_mismatch": N_("не подходит к этому БИК"),
+        "other_bank": N_("корр. счёт другого банка"),
+    }
+
+    def request_status(self, status: str) -> str:
+        words = self.request_statuses.get(status)
+        return self._(words) if words else escape(status)
+
+    def request_moved(self, status: str, by_name: str, when: str) -> str:
+        return self._(
+            "Заявку уже изменили: теперь она «{status}» ({name}, {when}). Откройте её заново.",
+            status=self.request_status(status),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def details_refused(self, problems: list[tuple[str, str]]) -> str:
+        """Every detail that failed its check, each with what is wrong with it."""
+        lines = [
+            self._(
+                "{field}: {problem}",
+                field=self._(self.detail_names.get(f, f)),
+                problem=self._(self.detail_problems.get(reason, self.detail_problems["format"])),
+            )
+            for f, reason in problems
+        ]
+        return self._("Проверьте реквизиты — ничего не сохранено:") + "\n" + "\n".join(lines)
+
+    def request_refused(
+        self,
+        reason: str,
+        *,
+        status: str | None = None,
+        missing: tuple[str, ...] = (),
+        amount: Money | None = None,
+        limit: int | None = None,
+    ) -> str:
+        if reason == "incomplete":
+            fields = ", ".join(self._(self.request_fields.get(f, f)) for f in missing)
+            return self._("Чтобы отправить заявку, заполните: {fields}.", fields=fields)
+        if reason == "more_than_left" and amount is not None:
+            return self._("Это больше, чем осталось оплатить: {amount}.", amount=money(amount))
+        if reason == "too_large" and amount is not None:
+            return self._("Сумма больше допустимой ({amount}).", amount=money(amount))
+        if reason == "too_long" and limit is not None:
+            return self._n(
+                "Слишком длинно: не больше {n} символа.",
+                "Слишком длинно: не больше {n} символов.",
+                limit,
+            )
+        if reason in ("not_editable", "not_submitted", "not_approved", "not_cancellable"):
+            values = {"status": self.request_status(status or "")}
+            words = {
+                "not_editable": N_(
+                    "Заявку в статусе «{status}» не изменить. После одобрения её можно только "
+                    "вернуть на доработку."
+                ),
+                "not_submitted": N_("Заявка ещё не отправлена на согласование («{status}»)."),
+                "not_approved": N_("Заявка не одобрена («{status}»): оплатить её нельзя."),
+                "not_cancellable": N_("Заявку в статусе «{status}» уже не отозвать."),
+            }
+            return self._(words[reason], **values)
+        words = {
+            "past_date": N_("Дата оплаты уже прошла: укажите сегодняшнюю или будущую."),
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "empty": N_("Пустой ответ: напишите хоть что-нибудь."),
+            "vat": N_("Укажите сумму НДС: она должна быть меньше суммы заявки."),
+            "currency": N_("Валюта не совпадает с валютой заявки."),
+            "category": N_("Такой категории расходов нет."),
+            "deal": N_("Такой сделки нет."),
+            "file": N_("Этот файл не подойдёт: нужен PDF или фото до 20 МБ."),
+            "self_approval": N_("Свою заявку одобрить нельзя: её одобряет другой человек."),
+            "no_reason": N_("Напишите причину: без неё не отклонить и не вернуть."),
+            "rejected": N_("Заявка отклонена: оплатить её нельзя."),
+            "rubles": N_("Укажите, сколько рублей ушло на оплату."),
+            "future_date": N_("Дата оплаты не может быть в будущем."),
+        }
+        return self._(words.get(reason, words["empty"]))
+
+    # -- payment requests: notices -----------------------------------------------------
+    btn_open_request = Phrase("Открыть заявку")
+
+    def _request_name(self, request_id: int, what_for: str) -> str:
+        return self._("№{id} «{what_for}»", id=request_id, what_for=escape(what_for))
+
+    def _totals(self, totals: tuple[tuple[int, str], ...]) -> str:
+        return ", ".join(money(Money.from_minor_units(minor, code)) for minor, code in totals)
+
+    def request_submitted(self, facts: RequestSubmitted) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "counterparty": escape(facts.counterparty),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "pay_by": format_date(date.fromisoformat(facts.pay_by)),
+            "requester": escape(facts.requester),
+        }
+        if facts.steps > 1:
+            return self._(
+                "📝 Заявка {request} ждёт вашего согласования (шаг {step} из {steps}): "
+                "{counterparty}, {amount}, оплатить до {pay_by}. Заявитель: {requester}.",
+                step=facts.step,
+                steps=facts.steps,
+                **values,
+            )
+        return self._(
+            "📝 Заявка {request} ждёт вашего согласования: {counterparty}, {amount}, "
+            "оплатить до {pay_by}. Заявитель: {requester}.",
+            **values,
+        )
+
+    def request_status_changed(self, facts: RequestStatusChanged) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "name": escape(facts.by_name) if facts.by_name else self._("автоматически"),
+            "note": escape(facts.note or ""),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "paid": money(Money.from_minor_units(facts.paid_minor, facts.currency)),
+        }
+        match facts.status:
+            case "approved":
+                return self._("✅ Заявка {request} одобрена ({name}).", **values)
+            case "rejected":
+                return self._("❌ Заявка {request} отклонена ({name}): «{note}».", **values)
+            case "returned":
+                return self._(
+                    "↩️ Заявка {request} возвращена на доработку ({name}): «{note}». "
+                    "Исправьте её и отправьте снова.",
+                    **values,
+                )
+            case "partly_paid":
+                return self._(
+                    "💸 По заявке {request} оплачено {paid} из {amount} ({name}).", **values
+                )
+            case "paid":
+                return self._("💸 Заявка {request} оплачена: {paid} ({name}).", **values)
+            case "cancelled":
+                return self._("🚫 Заявка {request} отозвана ({name}).", **values)
+        return self._("Заявка {request} изменилась ({name}).", **values)
+
+    def request_to_pay(self, facts: RequestToPay) -> str:
+        values = {
+            "request": self._request_name(facts.request_id, facts.what_for),
+            "counterparty": escape(facts.counterparty),
+            "amount": money(Money.from_minor_units(facts.amount_minor, facts.currency)),
+            "pay_by": format_date(date.fromisoformat(facts.pay_by)),
+        }
+        if facts.by_name is None:
+            return self._(
+                "💳 К оплате: заявка {request}, {counterparty}, {amount}, до {pay_by}. "
+                "Одобрена автоматически.",
+                **values,
+            )
+        return self._(
+            "💳 К оплате: заявка {request}, {counterparty}, {amount}, до {pay_by}. "
+            "Одобрил(а) {name}.",
+            name=escape(facts.by_name),
+            **values,
+        )
+
+    def requests_overdue(self, facts: RequestsOverdue) -> str:
+        lines = [
+            self._(
+                "⏰ Заявки, срок оплаты которых прошёл (самая давняя — с {oldest}):",
+                oldest=format_date(date.fromisoformat(facts.oldest)),
+            )
+        ]
+        if facts.count:
+            lines.append(
+                self._n(
+                    "• {n} одобренная заявка не оплачена, осталось {totals}",
+                    "• {n} одобренные заявки не оплачены, осталось {totals}",
+                    facts.count,
+                    totals=self._totals(facts.totals),
+                )
+            )
+        if facts.waiting:
+            lines.append(
+                self._n(
+                    "• {n} заявка ещё ждёт согласования",
+                    "• {n} заявки ещё ждут согласования",
+                    facts.waiting,
+                )
+            )
+        return "\n".join(lines)
+
+    def requests_digest(self, facts: RequestsDigest) -> str:
+        lines = [self._("☀️ Заявки на сегодня:")]
+        if facts.due_today:
+            lines.append(
+                self._n(
+                    "• к оплате сегодня {n} заявка на {totals}",
+                    "• к оплате сегодня {n} заявки на {totals}",
+                    facts.due_today,
+                    totals=self._totals(facts.due_today_totals),
+                )
+            )
+        if facts.overdue:
+            lines.append(
+                self._n(
+                    "• просрочена {n} заявка на {totals}",
+                    "• просрочены {n} заявки на {totals}",
+                    facts.overdue,
+                    totals=self._totals(facts.overdue_totals),
+                )
+            )
+        if facts.approved:
+            lines.append(
+                self._n(
+                    "• за сутки одобрена {n} заявка",
+                    "• за сутки одобрены {n} заявки",
+                    facts.approved,
+                )
+            )
+        lines.append(self._("Реестр: /registry"))
+        return "\n".join(lines)
+
+    # -- payment requests: the requester's form ---------------------------------------
+    form_parts = {
+        "what_for": N_("На что"),
+        "counterparty": N_("Получатель"),
+        "amount": N_("Сумма"),
+        "pay_by": N_("Оплатить до"),
+        "bank_details": N_("Реквизиты"),
+        "purpose": N_("Назначение платежа"),
+        "vat": N_("НДС"),
+        "invoice": N_("Счёт"),
+        "deal_or_category": N_("Сделка или категория"),
+        "place": N_("Салон, город"),
+    }
+    form_details = {
+        "inn": N_("ИНН"),
+        "kpp": N_("КПП"),
+        "bik": N_("БИК"),
+        "account": N_("р/с"),
+        "corr_account": N_("к/с"),
+    }
+    form_statuses = {
+        "draft": N_("черновик"),
+        "submitted": N_("на согласовании"),
+        "returned": N_("на доработке"),
+        "rejected": N_("отклонена"),
+        "approved": N_("одобрена, ждёт оплаты"),
+        "partly_paid": N_("оплачена частично"),
+        "paid": N_("оплачена"),
+        "cancelled": N_("отозвана"),
+    }
+    form_origins = {
+        "text": N_("счёт"),
+        "qr": N_("QR"),
+        "made": N_("по номеру и дате счёта"),
+        "known": N_("справочник"),
+        "previous": N_("как в прошлый раз"),
+    }
+    form_questions = {
+        "what_for": N_("На что нужны деньги? Коротко, например: <code>Баннеры для салона</code>."),
+        "inn": N_("ИНН получателя: 10 цифр у организации, 12 у ИП."),
+        "name": N_("Название получателя, как в счёте: <code>ООО «Ромашка»</code>."),
+        "kpp": N_("КПП получателя, 9 знаков. У ИП КПП нет — «Нет КПП»."),
+        "amount": N_("Сумма к оплате: в рублях или с валютой, например <code>1500 USD</code>."),
+        "pay_by": N_("Оплатить до какого числа? Выберите или напишите: <code>25.11</code>."),
+        "bik": N_("БИК банка получателя, 9 цифр."),
+        "account": N_("Расчётный счёт получателя, 20 цифр."),
+        "corr_account": N_("Корреспондентский счёт банка: 20 цифр, начинается с 301."),
+        "bank_name": N_("Название банка получателя."),
+        "purpose": N_(
+            "Назначение платежа, как в платёжке (до 210 знаков): "
+            "<code>Оплата по счёту № 17 от 20.11.2026</code>."
+        ),
+        "vat": N_("НДС в составе платежа: выберите или напишите сумму НДС."),
+        "invoice": N_("Пришлите счёт файлом — PDF или фото."),
+        "deal_or_category": N_("К чему относится расход: к сделке или к категории компании?"),
+        "category": N_("Выберите категорию расхода."),
+        "contract": N_("Номер договора сделки?"),
+        "deal": N_("Выберите сделку."),
+        "place": N_("Салон и город через запятую: <code>Центральный, Казань</code>."),
+    }
+    btn_form_skip = Phrase("⏭ Пропустить")
+    btn_form_submit = Phrase("📤 Отправить на согласование")
+    btn_form_close = Phrase("Заполню позже")
+    btn_form_no_kpp = Phrase("Нет КПП")
+    btn_form_known = Phrase("✅ Взять из справочника")
+    btn_form_without_vat = Phrase("Без НДС")
+    btn_form_categories = Phrase("📂 Категория")
+    btn_form_contract = Phrase("📄 Сделка по номеру договора")
+    btn_form_my_deals = Phrase("👤 Мои сделки")
+    btn_form_all_right = Phrase("✅ Всё верно")
+    btn_form_continue = Phrase("Продолжить черновик")
+    btn_form_new = Phrase("Новая заявка")
+    form_required_mark = Phrase("<i>* — обязательно</i>")
+    form_close_toast = Phrase("Черновик сохранён. Вернуться к нему — /request.")
+    form_closed = Phrase(
+        "Черновик сохранён — он никуда не денется. Вернуться к нему: /request, "
+        "все заявки: /requests."
+    )
+    form_not_text = Phrase("Здесь нужен ответ текстом — или нажмите «⏭ Пропустить» на карточке.")
+    form_need_file = Phrase(
+        "Жду файл счёта — PDF или фото. Или нажмите «⏭ Пропустить» на карточке."
+    )
+    form_nothing_asked = Phrase("Выберите на карточке, что заполнить.")
+    form_complete = Phrase("✅ Всё заполнено — можно отправлять на согласование.")
+    form_not_a_filer = Phrase(
+        "Заявки на оплату подают заявители, менеджеры и владелец. Попросите владельца "
+        "пригласить вас с ролью «заявитель»."
+    )
+
+    def btn_form_edit(self, part: str) -> str:
+        return "✏️ " + self._(self.form_parts[part])
+
+    def btn_form_date(self, day: date, today: date) -> str:
+        if day == today:
+            return self._("Сегодня")
+        if (day - today).days == 1:
+            return self._("Завтра")
+        return self.date(day)
+
+    def btn_form_vat_rate(self, rate: int, vat: Money) -> str:
+        return self._("НДС {rate}%: {amount}", rate=rate, amount=money(vat))
+
+    def btn_form_pick(self, shown: str, origins: str) -> str:
+        return f"{shown} ({origins})"
+
+    def btn_form_deal(self, deal: str, contract: str | None) -> str:
+        return f"{deal} · {contract}" if contract else deal
+
+    def form_origins_of(self, origins: tuple[str, ...]) -> str:
+        words = [self._(self.form_origins[origin]) for origin in origins]
+        conjunction = self._("и")
+        return f" {conjunction} ".join(words)
+
+    def form_status(self, status: str) -> str:
+        words = self.form_statuses.get(status)
+        return self._(words) if words else escape(status)
+
+    def form_part(self, part: str) -> str:
+        return self._(self.form_parts[part])
+
+    def form_question(self, asked: str) -> str:
+        return "❓ " + self._(self.form_questions[asked])
+
+    def form_counterparty(
+        self, name: str | None, inn: str | None, kpp: str | None, *, waiting: bool = False
+    ) -> str:
+        parts = [escape(name)] if name else []
+        if inn:
+            parts.append(self._("ИНН {inn}", inn=escape(inn)))
+        if kpp:
+            parts.append(self._("КПП {kpp}", kpp=escape(kpp)))
+        text = ", ".join(parts)
+        if waiting:
+            text += " " + self._("(ждёт названия)")
+        return text
+
+    def form_bank(
+        self,
+        bik: str | None,
+        account: str | None,
+        corr: str | None,
+        bank: str | None,
+        *,
+        waiting: bool = False,
+    ) -> str:
+        parts = []
+        if bik:
+            parts.append(self._("БИК {bik}", bik=escape(bik)))
+        if account:
+            parts.append(self._("р/с {account}", account=escape(account)))
+        if corr:
+            parts.append(self._("к/с {corr}", corr=escape(corr)))
+        if bank:
+            parts.append(escape(bank))
+        text = ", ".join(parts)
+        if waiting:
+            text += " " + self._("(ждёт р/с)")
+        return text
+
+    def form_vat(self, with_vat: bool | None, vat: Money | None) -> str:
+        if with_vat is None:
+            return "—"
+        if not with_vat:
+            return self._("без НДС")
+        return self._("в т.ч. НДС {amount}", amount=money(vat)) if vat else self._("с НДС")
+
+    def form_deal(self, deal: str, contract: str | None) -> str:
+        return self._("сделка «{deal}»", deal=self._deal_name(deal, contract))
+
+    def form_line(self, part: str, value: str | None, *, required: bool) -> str:
+        mark = "*" if required else ""
+        return f"{self._(self.form_parts[part])}{mark}: {value or '—'}"
+
+    def form_title(self, request_id: int, status: str) -> str:
+        return self._(
+            "<b>📝 Заявка №{id}</b> — {status}", id=request_id, status=self.form_status(status)
+        )
+
+    def form_read_from_command(self, amount: Money | None, what_for: str | None) -> str:
+        if amount is not None and what_for:
+            return self._(
+                "Из команды прочитал: сумма {amount}, на что — «{what_for}». Проверьте.",
+                amount=money(amount),
+                what_for=escape(what_for),
+            )
+        if amount is not None:
+            return self._("Из команды прочитал сумму {amount}. Проверьте.", amount=money(amount))
+        return self._(
+            "Из команды прочитал, на что — «{what_for}». Суммы в ней не нашёл.",
+            what_for=escape(what_for or ""),
+        )
+
+    def form_returned(self, by_name: str | None, comment: str) -> str:
+        return self._(
+            "↩️ Вернули на доработку ({name}): «{comment}». Исправьте и отправьте снова.",
+            name=escape(by_name or "—"),
+            comment=escape(comment),
+        )
+
+    def form_left(self, parts: list[str]) -> str:
+        return self._("Осталось заполнить: {parts}.", parts=", ".join(parts))
+
+    def form_found_known(self, name: str, kpp: str | None, bank: str) -> str:
+        text = self._("📒 Нашёл в справочнике: {name}", name=escape(name))
+        if kpp:
+            text += ", " + self._("КПП {kpp}", kpp=escape(kpp))
+        if bank:
+            text += "; " + bank
+        return text + "."
+
+    def form_filled_from_known(self) -> str:
+        return self._("Получатель и его реквизиты взяты из справочника.")
+
+    def form_blocker(self, kind: str, field: str, reason: str | None) -> str:
+        if kind == "missing":
+            return self._("не заполнено: {part}", part=self.form_part(field))
+        if kind == "past_date":
+            return self._("дата оплаты уже прошла — выберите новую")
+        if kind == "vat":
+            return self._("НДС должен быть меньше суммы")
+        return self.detail_problem(field, reason or "")
+
+    def form_not_sent(self, reasons: list[str]) -> str:
+        lines = [self._("Заявка не отправлена:")]
+        lines += [f"• {reason}" for reason in reasons]
+        return "\n".join(lines)
+
+    def form_not_sent_toast(self, count: int) -> str:
+        return self._("Не отправлено: что не так — на карточке ({count}).", count=count)
+
+    def form_submitted(self, request_id: int, status: str) -> str:
+        if status == "approved":
+            return self._(
+                "✅ Заявка №{id} одобрена автоматически и передана бухгалтеру. "
+                "Мои заявки: /requests.",
+                id=request_id,
+            )
+        return self._(
+            "📤 Заявка №{id} отправлена на согласование. Скажу, когда её рассмотрят. "
+            "Мои заявки: /requests.",
+            id=request_id,
+        )
+
+    def form_draft_open(self, request_id: int, what_for: str | None) -> str:
+        return self._(
+            "У вас есть незаконченный черновик №{id} ({what_for}). Продолжить его или "
+            "начать новую заявку?",
+            id=request_id,
+            what_for=escape(what_for) if what_for else "—",
+        )
+
+    def detail_name(self, field: str) -> str:
+        words = self.form_details.get(field)
+        return self._(words) if words else escape(field)
+
+    def detail_problem(self, field: str, reason: str) -> str:
+        """Which detail is wrong and why, in words a person can act on."""
+        name = self.detail_name(field)
+        match field, reason:
+            case "inn", "wrong_length":
+                return self._("ИНН — 10 цифр у организации или 12 у ИП.")
+            case "inn", "checksum":
+                return self._("ИНН не проходит проверку контрольных цифр — похоже на опечатку.")
+            case "kpp", "wrong_length":
+                return self._("КПП — 9 знаков.")
+            case "kpp", "format":
+                return self._(
+                    "КПП не по формату: 4 цифры, затем 2 цифры или латинские буквы, затем 3 цифры."
+                )
+            case "bik", "wrong_length":
+                return self._("БИК — 9 цифр.")
+            case "bik", "not_russian":
+                return self._("БИК российского банка начинается с 04.")
+            case "account" | "corr_account", "wrong_length":
+                return self._("{name} — 20 цифр.", name=name)
+            case "account", "key_mismatch":
+                return self._(
+                    "Р/с не подходит к этому БИК: контрольная цифра не сходится. Счёт может "
+                    "быть другого банка — проверьте и счёт, и БИК."
+                )
+            case "corr_account", "not_correspondent":
+                return self._("К/с начинается с 301.")
+            case "corr_account", "other_bank":
+                return self._(
+                    "К/с другого банка: он должен оканчиваться на те же 3 цифры, что и БИК."
+                )
+            case "corr_account", "key_mismatch":
+                return self._("К/с не подходит к этому БИК: контрольная цифра не сходится.")
+            case _, "not_digits" | "empty":
+                return self._("{name}: нужны только цифры.", name=name)
+        return self._("{name} не проходит проверку.", name=name)
+
+    def form_detail_refused(self, problems: list[str]) -> str:
+        return "⚠️ " + " ".join(problems) + " " + self._("Ничего не изменено.")
+
+    def form_refused(self, reason: str, limit: object | None = None) -> str:
+        """A value the form does not take (`RequestRefused`'s reasons for an edit)."""
+        words = {
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "past_date": N_("Эта дата уже прошла — выберите сегодняшнюю или позже."),
+            "empty": N_("Пустой ответ не подходит."),
+            "vat": N_("НДС должен быть больше нуля и меньше суммы платежа."),
+            "category": N_("Такой категории расходов нет."),
+            "deal": N_("Такой сделки нет."),
+            "file": N_("Такой файл не подойдёт как счёт: нужен PDF или фото до 20 МБ."),
+            "not_editable": N_(
+                "Заявка уже не черновик — изменить её нельзя. Если нужно исправить, попросите "
+                "вернуть её на доработку."
+            ),
+            "currency": N_("Валюта не та, что у заявки."),
+        }
+        if reason == "too_long" and isinstance(limit, int):
+            return self.text_too_long(limit) + " " + self._("Ничего не изменено.")
+        if reason == "too_large" and isinstance(limit, Money):
+            return self._(
+                "Слишком большая сумма (больше {limit}). Проверьте, не лишний ли ноль.",
+                limit=money(limit),
+            )
+        text = self._(words[reason]) if reason in words else self._("Не подходит.")
+        return text + " " + self._("Ничего не изменено.")
+
+    def form_date_error(self, error: DateError) -> str:
+        if error.problem is DateProblem.NO_SUCH_DAY:
+            text = self._("Такого дня нет в календаре. Пример: <code>25.11</code>.")
+        else:
+            text = self._(
+                "Не понял дату. Напишите <code>25.11</code>, <code>25.11.2026</code> или "
+                "<code>завтра</code>."
+            )
+        return text + " " + self._("Ничего не изменено.")
+
+    def form_amount_error(self, error: AmountError) -> str:
+        if error.problem in (AmountProblem.NOT_A_NUMBER, AmountProblem.EMPTY):
+            return self._(
+                "Это не сумма. Напишите цифрами: <code>15000</code>, <code>15 000,50</code> "
+                "или <code>1500 USD</code>. Ничего не изменено."
+            )
+        if error.problem is AmountProblem.NEGATIVE:
+            return self._("Сумма пишется без минуса. Ничего не изменено.")
+        return self.amount_error(error) + " " + self._("Ничего не изменено.")
+
+    def form_no_deal(self, contract: str) -> str:
+        return self._(
+            "Сделку с договором «{contract}» не нашёл. Проверьте номер или выберите категорию.",
+            contract=escape(contract),
+        )
+
+    # -- the invoice: what was read ---------------------------------------------------
+    invoice_reading_failed = Phrase(
+        "Не получилось прочитать счёт — заполним вручную. Файл приложен к заявке."
+    )
+    invoice_nothing_read = Phrase(
+        "В счёте не нашёл ни текста, ни QR-кода — заполним вручную. Файл приложен к заявке."
+    )
+    invoice_check = Phrase("Всё верно? Если что-то не так — исправьте одно поле, остальное возьму.")
+    invoice_downloading_failed = Phrase(
+        "Не удалось скачать файл из Telegram. Пришлите его ещё раз."
+    )
+
+    def invoice_refused(self, problem: str, limit: int | None = None) -> str:
+        match problem:
+            case "too_big":
+                return self._(
+                    "Файл больше 20 МБ — такой счёт не приложить. Пришлите PDF поменьше или "
+                    "фото. Ничего не изменено."
+                )
+            case "not_a_pdf":
+                return self._(
+                    "Файл назван PDF, но это не PDF. Пришлите настоящий PDF счёта или фото. "
+                    "Ничего не изменено."
+                )
+            case "corrupt":
+                return self._(
+                    "Файл повреждён и не открывается. Пришлите его заново. Ничего не изменено."
+                )
+            case "empty":
+                return self._("Файл пустой. Ничего не изменено.")
+        return self._(
+            "Такой файл не подойдёт как счёт: нужен PDF или фото (JPEG, PNG). Ничего не изменено."
+        )
+
+    def invoice_title(self, request_id: int, number: str | None, dated: date | None) -> str:
+        if number and dated:
+            return self._(
+                "<b>📎 Счёт № {number} от {date} прочитан</b> — заявка №{id}",
+                number=escape(number),
+                date=self.date(dated),
+                id=request_id,
+            )
+        return self._("<b>📎 Счёт прочитан</b> — заявка №{id}", id=request_id)
+
+    def invoice_value(self, label: str, shown: str, origins: str) -> str:
+        return f"{label}: {shown} <i>({origins})</i>"
+
+    def invoice_conflict(self, label: str, choices: list[str]) -> str:
+        conjunction = self._("или")
+        return self._(
+            "⚠️ {label}: в счёте и в QR разное — {choices}. Какое верно?",
+            label=label,
+            choices=f" {conjunction} ".join(choices),
+        )
+
+    def invoice_invalid(self, label: str, shown: str, origins: str, problem: str) -> str:
+        return self._(
+            "⚠️ Не взято — {label} {value} ({origins}): {problem}",
+            label=label,
+            value=escape(shown),
+            origins=origins,
+            problem=problem,
+        )
+
+    def invoice_value_label(self, name: str) -> str:
+        labels = {
+            "name": N_("Получатель"),
+            "inn": N_("ИНН"),
+            "kpp": N_("КПП"),
+            "bank_name": N_("Банк"),
+            "bik": N_("БИК"),
+            "account": N_("р/с"),
+            "corr_account": N_("к/с"),
+            "amount": N_("Сумма"),
+            "vat": N_("НДС"),
+            "purpose": N_("Назначение платежа"),
+            "what_for": N_("На что"),
+            "category": N_("Категория"),
+            "place": N_("Салон, город"),
+        }
+        return self._(labels[name])
+
+    def invoice_vat(self, exempt: bool, rate: str | None, amount: Money | None) -> str:
+        if exempt:
+            return self._("без НДС")
+        if amount is not None and rate:
+            return self._("в т.ч. {amount} ({rate}%)", amount=money(amount), rate=rate)
+        if amount is not None:
+            return self._("в т.ч. {amount}", amount=money(amount))
+        return self._("{rate}%", rate=rate or "?")
+
+    # -- the requester's /requests ----------------------------------------------------
+    mine_title = Phrase("<b>Мои заявки</b>")
+    mine_empty = Phrase("Заявок пока нет. Новая заявка — /request.")
+    btn_mine_comments = Phrase("💬 Комментарии")
+    btn_mine_history = Phrase("🕓 История")
+    btn_mine_edit = Phrase("✏️ Исправить и отправить снова")
+    btn_mine_fill = Phrase("✏️ Заполнить")
+    btn_mine_cancel = Phrase("🚫 Отозвать заявку")
+    btn_mine_cancel_yes = Phrase("Да, отозвать")
+    btn_mine_back = Phrase("← К заявке")
+    btn_mine_list = Phrase("← Мои заявки")
+    mine_ask_comment = Phrase(
+        "Напишите комментарий к заявке одним сообщением — его увидят все, кто видит заявку. "
+        "/cancel — не писать."
+    )
+    mine_comments_empty = Phrase("Комментариев пока нет.")
+    mine_cancel_question = Phrase(
+        "Отозвать заявку? Её не будут согласовывать и оплачивать; вернуть нельзя — только "
+        "подать новую."
+    )
+
+    def btn_mine_open(self, request_id: int) -> str:
+        return self._("№{id}", id=request_id)
+
+    def mine_line(
+        self,
+        request_id: int,
+        status: str,
+        what_for: str | None,
+        amount: Money | None,
+        pay_by: date | None,
+    ) -> str:
+        text = self._(
+            "<b>№{id}</b> {what_for} — {status}",
+            id=request_id,
+            what_for=escape(what_for) if what_for else "—",
+            status=self.form_status(status),
+        )
+        details = []
+        if amount is not None:
+            details.append(money(amount))
+        if pay_by is not None:
+            details.append(self._("до {date}", date=self.date(pay_by)))
+        return text + ("\n   " + ", ".join(details) if details else "")
+
+    def mine_card_title(self, request_id: int, status: str) -> str:
+        return self._(
+            "<b>Заявка №{id}</b> — {status}", id=request_id, status=self.form_status(status)
+        )
+
+    def mine_step(self, step: int, steps: int) -> str:
+        return self._("Ждёт согласования: шаг {step} из {steps}.", step=step, steps=steps)
+
+    def mine_approval(
+        self, decision: str, by_name: str | None, when: str, reason: str | None
+    ) -> str:
+        name = escape(by_name) if by_name else self._("автоматически")
+        words = {
+            "approved": N_("✅ одобрил(а) {name}, {when}"),
+            "auto": N_("✅ одобрена автоматически, {when}"),
+            "rejected": N_("❌ отклонил(а) {name}, {when}"),
+            "returned": N_("↩️ вернул(а) на доработку {name}, {when}"),
+        }
+        text = self._(words.get(decision, words["approved"]), name=name, when=when)
+        return text + (f": «{escape(reason)}»" if reason else "")
+
+    def mine_paid(self, paid: Money, amount: Money) -> str:
+        return self._("Оплачено {paid} из {amount}.", paid=money(paid), amount=money(amount))
+
+    def mine_comments_count(self, count: int) -> str:
+        return self._("Комментариев: {count}.", count=count)
+
+    def mine_comments_title(self, request_id: int) -> str:
+        return self._("<b>Комментарии к заявке №{id}</b>", id=request_id)
+
+    def mine_comment(self, by_name: str, when: str, text: str) -> str:
+        return f"<b>{escape(by_name)}</b>, {when}:\n{escape(text)}"
+
+    def mine_comment_added(self, request_id: int) -> str:
+        return self._("💬 Комментарий к заявке №{id} добавлен.", id=request_id)
+
+    def mine_history_title(self, request_id: int) -> str:
+        return self._("<b>История заявки №{id}</b>", id=request_id)
+
+    def mine_history_line(
+        self,
+        when: str,
+        by_name: str | None,
+        action: str,
+        field: str | None,
+        old: str | None,
+        new: str | None,
+        note: str | None,
+    ) -> str:
+        who = escape(by_name) if by_name else self._("автоматически")
+        if action == "created":
+            what = self._("создана")
+        elif action == "edited":
+            what = self._(
+                "изменено «{field}»: {old} → {new}",
+                field=escape(self._history_field(field)),
+                old=escape(old) if old else "—",
+                new=escape(new) if new else "—",
+            )
+        elif action == "step_approved":
+            what = self._("одобрен шаг согласования")
+        else:
+            what = self.form_status(action)
+        text = f"{when} — {who}: {what}"
+        return text + (f" («{escape(note)}»)" if note and action != "edited" else "")
+
+    def _history_field(self, field: str | None) -> str:
+        if field is None:
+            return "—"
+        if field in self.form_details:
+            return self._(self.form_details[field])
+        words = {
+            "what_for": N_("на что"),
+            "counterparty_name": N_("получатель"),
+            "amount": N_("сумма"),
+            "pay_by": N_("оплатить до"),
+            "bank_name": N_("банк"),
+            "purpose": N_("назначение"),
+            "vat_mode": N_("НДС"),
+            "vat": N_("сумма НДС"),
+            "invoice": N_("счёт"),
+            "deal": N_("сделка"),
+            "category": N_("категория"),
+            "salon": N_("салон"),
+            "city": N_("город"),
+        }
+        return self._(words[field]) if field in words else field
+
+    def mine_cancelled(self, request_id: int) -> str:
+        return self._("🚫 Заявка №{id} отозвана.", id=request_id)
+
+    # -- the owner's filing links -----------------------------------------------------
+    filing_links_title = Phrase(
+        "<b>Ссылки для подачи заявок</b>\nПо ссылке сотрудник с ролью «заявитель» (или "
+        "менеджер) начинает заявку; категория, салон и город подставятся сами."
+    )
+    filing_links_empty = Phrase("Действующих ссылок нет.")
+    btn_filing_link_new = Phrase("➕ Новая ссылка")
+    btn_filing_link_no_category = Phrase("Без категории")
+    btn_filing_link_revoke_yes = Phrase("Да, отозвать ссылку")
+    filing_link_ask_label = Phrase(
+        "Для кого ссылка? Напишите название, например <code>Маркетинг</code>. "
+        "/cancel — не создавать."
+    )
+    filing_link_ask_category = Phrase("Категория расходов для заявок по этой ссылке:")
+    filing_link_ask_place = Phrase(
+        "Салон и город для заявок по ссылке, через запятую: <code>Центральный, Казань</code>. "
+        "Или «-», если не нужно."
+    )
+    filing_link_revoke_question = Phrase(
+        "Отозвать ссылку? Она перестанет работать; начатые по ней заявки останутся."
+    )
+    filing_link_revoked = Phrase("Ссылка отозвана.")
+
+    def btn_filing_link_revoke(self, number: int) -> str:
+        return self._("🗑 Отозвать {number}", number=number)
+
+    def filing_link_line(
+        self,
+        number: int,
+        label: str,
+        url: str,
+        category: str | None,
+        place: str | None,
+        expires: date,
+    ) -> str:
+        text = f"{number}. <b>{escape(label)}</b>"
+        extra = [escape(value) for value in (category, place) if value]
+        if extra:
+            text += " — " + ", ".join(extra)
+        text += "\n" + escape(url)
+        return text + "\n" + self._("действует до {date}", date=self.date(expires))
+
+    def filing_link_created(self, label: str, url: str, expires: date) -> str:
+        return self._(
+            "🔗 Ссылка «{label}» для подачи заявок готова — отправьте её сотрудникам:\n{url}\n"
+            "Действует до {date}. Все ссылки: /reqlinks.",
+            label=escape(label),
+            url=escape(url),
+            date=self.date(expires),
         )
 
     # -- cash: the manager's /cash, the desk's /pending, hand-overs, /kassa ---------------

@@ -61,6 +61,8 @@ class AmoMapping(_Section):
     confirmed_status: AmoId | None = None
     paid_status: AmoId | None = SUCCESS_STATUS
     paid_field: AmoId | None = None
+    # The status a deal moves to once a payment request for it is paid (absent: left as is).
+    request_paid_status: AmoId | None = None
     contract_field: AmoId | None = None
     contract_date_field: AmoId | None = None
     product_field: AmoId | None = None

@@ -1,4 +1,5 @@
-"""The TOML mappings: categories with the words that suggest them, first-start roles, amoCRM ids.
+"""The TOML mappings: categories with the words that suggest them, first-start roles, amoCRM ids,
+who approves payment requests.
 
 Its shape is part of the contract with users (DESIGN.md): keys may be added, these stay.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.amocrm_mapping import AmoMapping
+from config.requests_mapping import RequestsMapping
 from config.settings import SettingsError
 from ledger.categories import (
     DEFAULT_CATEGORIES,
@@ -34,6 +36,8 @@ class Mappings(BaseModel):
     roles: dict[int, list[Role]] = Field(default_factory=dict)
     # Checked at load: a typo in an id's key would otherwise switch a payment slot off.
     amocrm: AmoMapping = Field(default_factory=AmoMapping)
+    # Who approves payment requests; checked like `amocrm` (unknown keys refused).
+    requests: RequestsMapping = Field(default_factory=RequestsMapping)
 
     @field_validator("categories")
     @classmethod

@@ -13,9 +13,13 @@ from handlers import (
     expenses,
     fallback,
     history,
+    my_requests,
     outbox,
     prompts,
     reports,
+    request_form,
+    request_invoice,
+    request_links,
     start,
     users,
 )
@@ -44,6 +48,12 @@ def create_root_router() -> Router:
         deals.create_router(),
         cash.create_router(),
         bank.create_router(),
+        # The requester's side of payment requests: before expenses, so that a file sent
+        # while a request is being filled is its invoice, not an expense's receipt.
+        request_form.create_router(),
+        request_invoice.create_router(),
+        my_requests.create_router(),
+        request_links.create_router(),
         outbox.create_router(),
         categories.create_router(),
         expenses.create_router(),

@@ -65,3 +65,27 @@ def crm_number(money: Money) -> int | str:
     if money.amount == money.amount.to_integral_value():
         return int(money.amount)
     return str(money.amount)
+
+
+def request_paid_note(
+    *,
+    request_id: int,
+    what_for: str,
+    counterparty: str,
+    amount: Money,
+    of: Money | None,
+    rubles: Money | None,
+    name: str,
+    on: date,
+    key: str,
+) -> str:
+    """«Оплачена заявка №12 «Фасады»: 12 000,00 ₽, ООО Ромашка. Бухгалтер Анна, 23.11.2026»; a
+    part says of how much (`of`), a payment in another currency what it cost in rubles."""
+    paid = format_money(amount)
+    if rubles is not None:
+        paid = f"{paid} ({format_money(rubles)})"
+    if of is None:
+        what = f"Оплачена заявка №{request_id} «{what_for}»: {paid}"
+    else:
+        what = f"Оплачено {paid} из {format_money(of)} по заявке №{request_id} «{what_for}»"
+    return f"{what}, {counterparty}. Бухгалтер {name}, {format_date(on)}\n{note_marker(key)}"

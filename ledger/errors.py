@@ -126,7 +126,7 @@ class HandoverRefused(DomainError):
 class LinkRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"link refused: {reason}")
-        self.reason = reason  # "invalid", "expired", "used"
+        self.reason = reason  # "invalid", "expired", "used", "revoked"
 
 
 class CrmUserTaken(DomainError):
@@ -135,3 +135,50 @@ class CrmUserTaken(DomainError):
     def __init__(self, name: str) -> None:
         super().__init__(f"amoCRM user already linked to {name}")
         self.name = name
+
+
+class RequestRefused(DomainError):
+    """A payment request cannot be filled, decided or paid as asked; nothing was changed."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: str | None = None,
+        missing: tuple[str, ...] = (),
+        remaining: object | None = None,
+        limit: object | None = None,
+    ) -> None:
+        super().__init__(f"request refused: {reason}")
+        # "not_editable" (its `status` allows no edit: after approval, return it for rework
+        # instead), "incomplete" (`missing` names the fields submission still needs),
+        # "past_date", "not_positive", "too_large" (`limit`), "empty", "too_long" (`limit`),
+        # "vat" (a VAT amount missing, or not less than the amount), "currency", "category",
+        # "deal", "file" (a file of a type or size a request does not keep), "self_approval",
+        # "no_reason", "not_submitted" (`status`), "not_approved" (`status`), "rejected",
+        # "more_than_left" (`remaining`), "rubles" (the rubles paid are missing or wrong),
+        # "future_date", "not_cancellable" (`status`)
+        self.reason = reason
+        self.status = status
+        self.missing = missing
+        self.remaining = remaining
+        self.limit = limit
+
+
+class RequestMoved(DomainError):
+    """Someone changed the request first (another approver or accountant, a double tap, a
+    button drawn before a change): it is now `status`, moved there by `by_name` at `at`."""
+
+    def __init__(self, status: str, by_name: str, at: datetime) -> None:
+        super().__init__(f"request is {status} since {at.isoformat()} by {by_name}")
+        self.status = status
+        self.by_name = by_name
+        self.at = at
+
+
+class DetailsRefused(DomainError):
+    """A counterparty's details failed their checks: every problem, each naming its field."""
+
+    def __init__(self, problems: tuple[object, ...]) -> None:
+        super().__init__(f"details refused: {problems}")
+        self.problems = problems  # `ledger.requests.details.DetailProblem`s

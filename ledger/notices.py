@@ -28,6 +28,11 @@ class Notice(StrEnum):
     HANDOVER_STARTED = "handover_started"
     HANDOVER_SHORT = "handover_short"
     OUTBOX_DEAD = "outbox_dead"
+    REQUEST_SUBMITTED = "request_submitted"
+    REQUEST_STATUS = "request_status"
+    REQUEST_TO_PAY = "request_to_pay"
+    REQUESTS_OVERDUE = "requests_overdue"
+    REQUESTS_DIGEST = "requests_digest"
     EVENING_CASH = "evening_cash"
     CASH_REMINDER = "cash_reminder"
 
@@ -192,6 +197,88 @@ class OutboxDead:
     error: str
 
 
+# Sums of several currencies travel as (minor units, currency) pairs.
+Totals = tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSubmitted:
+    """Told to a step's approvers: a payment request waits for their decision; `token` opens
+    it by a link (the notifier turns it into a button). `pay_by` is an ISO date."""
+
+    kind: ClassVar[Notice] = Notice.REQUEST_SUBMITTED
+    request_id: int
+    requester: str
+    what_for: str
+    counterparty: str
+    amount_minor: int
+    currency: str
+    pay_by: str
+    step: int
+    steps: int
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStatusChanged:
+    """Told to a requester: someone moved their request (`status`: approved, rejected with
+    the reason in `note`, returned for rework with the comment in `note`, partly paid, paid,
+    cancelled); `by_name` None: by rule (approved below the mapped amount)."""
+
+    kind: ClassVar[Notice] = Notice.REQUEST_STATUS
+    request_id: int
+    what_for: str
+    status: str
+    by_name: str | None
+    amount_minor: int
+    paid_minor: int
+    currency: str
+    note: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestToPay:
+    """Told to the accountants: a request was approved and waits to be paid by `pay_by` (an
+    ISO date); `by_name` None: approved by rule."""
+
+    kind: ClassVar[Notice] = Notice.REQUEST_TO_PAY
+    request_id: int
+    what_for: str
+    counterparty: str
+    amount_minor: int
+    currency: str
+    pay_by: str
+    by_name: str | None
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestsOverdue:
+    """Told to the owners each day while requests are past their date unpaid: `count`
+    approved ones (what is left of them: `totals`), `waiting` still awaiting approval, the
+    oldest date among them (ISO)."""
+
+    kind: ClassVar[Notice] = Notice.REQUESTS_OVERDUE
+    count: int
+    totals: Totals
+    waiting: int
+    oldest: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestsDigest:
+    """The accountant's morning: approved requests due today and overdue (with what is left
+    of them), and how many were approved since yesterday morning."""
+
+    kind: ClassVar[Notice] = Notice.REQUESTS_DIGEST
+    due_today: int
+    due_today_totals: Totals
+    overdue: int
+    overdue_totals: Totals
+    approved: int
+
+
 @dataclass(frozen=True, slots=True)
 class EveningCash:
     """Told to the owners at the evening hour: who holds how much cash (the longest held
@@ -231,6 +318,11 @@ NoticeFacts = (
     | HandoverStarted
     | HandoverShort
     | OutboxDead
+    | RequestSubmitted
+    | RequestStatusChanged
+    | RequestToPay
+    | RequestsOverdue
+    | RequestsDigest
     | EveningCash
     | CashReminder
 )
@@ -251,6 +343,11 @@ _TYPES: dict[Notice, type[NoticeFacts]] = {
         HandoverStarted,
         HandoverShort,
         OutboxDead,
+        RequestSubmitted,
+        RequestStatusChanged,
+        RequestToPay,
+        RequestsOverdue,
+        RequestsDigest,
         EveningCash,
         CashReminder,
     )
@@ -266,7 +363,7 @@ class Notification:
     language: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        args = {name: _to_json(value) for name, value in asdict(self.facts).items()}
+        args = {name: _listed(value) for name, value in asdict(self.facts).items()}
         return {
             "chat_id": self.chat_id,
             "notice": self.facts.kind.value,
@@ -280,16 +377,19 @@ class Notification:
         kind = Notice(payload.get("notice") or payload["text_key"])
         facts_type = _TYPES[kind]
         known = {field.name for field in fields(facts_type)}
-        args = {name: value for name, value in payload.get("args", {}).items() if name in known}
-        args = {name: _to_tuple(value) for name, value in args.items()}
+        args = {
+            name: _tupled(value) for name, value in payload.get("args", {}).items() if name in known
+        }
         if "role" in args:
             args["role"] = Role(args["role"])
         return cls(payload["chat_id"], facts_type(**args), payload.get("language"))
 
 
-def _to_json(value: Any) -> Any:
-    return [_to_json(item) for item in value] if isinstance(value, tuple) else value
+def _listed(value: Any) -> Any:
+    """A notice's value as JSON keeps it: tuples (of tuples) as lists."""
+    return [_listed(item) for item in value] if isinstance(value, tuple | list) else value
 
 
-def _to_tuple(value: Any) -> Any:
-    return tuple(_to_tuple(item) for item in value) if isinstance(value, list) else value
+def _tupled(value: Any) -> Any:
+    """A stored value back as the notice holds it: lists (of lists) as tuples."""
+    return tuple(_tupled(item) for item in value) if isinstance(value, list) else value

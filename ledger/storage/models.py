@@ -406,6 +406,218 @@ class UsedLinkRow(Base):
     used_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class CounterpartyRow(Base):
+    """Whom requests pay, remembered by ИНН (and КПП: a company's branches each have their
+    own; a sole trader has none, stored as ""), with the bank details last used: the next
+    request to the same ИНН gets them filled."""
+
+    __tablename__ = "counterparties"
+    __table_args__ = (UniqueConstraint("inn", "kpp"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    inn: Mapped[str] = mapped_column(String(12))
+    # "" rather than NULL: NULLs never collide, so the unique key would not hold for them.
+    kpp: Mapped[str] = mapped_column(String(9), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(500))
+    bik: Mapped[str | None] = mapped_column(String(9))
+    account: Mapped[str | None] = mapped_column(String(20))
+    corr_account: Mapped[str | None] = mapped_column(String(20))
+    bank_name: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RequestLinkRow(Base):
+    """A filing link the owner hands out (one for the marketing team, say): whoever holds
+    the requester role starts a request by it, as often as needed, until it expires or the
+    owner revokes it. What it names (a category, a salon and city) fills the new draft."""
+
+    __tablename__ = "request_links"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    label: Mapped[str] = mapped_column(String(100))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    salon: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PaymentRequestRow(Base):
+    """A payment request: a draft while its requester fills it (it survives the chat being
+    closed), then submitted, approved (in one or two steps), paid in one go or in parts.
+
+    Money is in the request's own currency (`amount_minor`, `paid_minor`); `paid_rub_minor`
+    is what the ledger was charged, the rubles actually paid. The counterparty's name, ИНН
+    and КПП are a snapshot as the request was filled; the bank details are the request's own.
+    `version` counts every change: a button drawn at one version acts only on it.
+    `moved_by`/`moved_at` say who changed it last and when: what the one who came second is
+    told.
+    """
+
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        # The accountant's registry: a status (or two), a range of due dates, in due order.
+        Index("ix_payment_requests_registry", "status", "pay_by", "id"),
+        # A bucket's totals by currency, read from the index alone.
+        Index(
+            "ix_payment_requests_sums",
+            "status",
+            "pay_by",
+            "currency",
+            "amount_minor",
+            "paid_minor",
+        ),
+        # A status's totals by currency, in currency order: summed without sorting.
+        Index(
+            "ix_payment_requests_currency_sums",
+            "status",
+            "currency",
+            "amount_minor",
+            "paid_minor",
+        ),
+        Index("ix_payment_requests_requester", "requester_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The approval step it waits for (1, 2…) of `steps`; 0 before it is submitted.
+    step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    what_for: Mapped[str | None] = mapped_column(String(500))
+    counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparties.id"), index=True)
+    counterparty_name: Mapped[str | None] = mapped_column(String(500))
+    counterparty_inn: Mapped[str | None] = mapped_column(String(12))
+    counterparty_kpp: Mapped[str | None] = mapped_column(String(9))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="RUB", server_default="RUB")
+    pay_by: Mapped[date | None] = mapped_column(Date)
+    bik: Mapped[str | None] = mapped_column(String(9))
+    account: Mapped[str | None] = mapped_column(String(20))
+    corr_account: Mapped[str | None] = mapped_column(String(20))
+    bank_name: Mapped[str | None] = mapped_column(String(300))
+    purpose: Mapped[str | None] = mapped_column(String(210))  # a payment order holds 210
+    vat_mode: Mapped[str | None] = mapped_column(String(12))  # "with_vat" or "without_vat"
+    vat_minor: Mapped[int | None] = mapped_column(BigInteger)
+    invoice_file_id: Mapped[str | None] = mapped_column(String(200))
+    invoice_kind: Mapped[str | None] = mapped_column(String(10))  # "photo" or "document"
+    invoice_name: Mapped[str | None] = mapped_column(String(255))
+    invoice_type: Mapped[str | None] = mapped_column(String(40))
+    invoice_size: Mapped[int | None] = mapped_column(BigInteger)
+    invoice_sha256: Mapped[str | None] = mapped_column(String(64))
+    # A purchase for a deal (its dimensions), or a company expense with a category and place.
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    salon: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("request_links.id"))
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_rub_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    moved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RequestApproverRow(Base):
+    """Who may approve a request's step, decided from the mappings when it was submitted (a
+    step with nobody here is the owners'); an approver sees the requests they approve."""
+
+    __tablename__ = "request_approvers"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("payment_requests.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class RequestApprovalRow(Base):
+    """One decision on a request's step: approved (by a person, or automatically below the
+    mapped amount: no approver), rejected with a reason, or returned with a comment.
+
+    Unique on (request, the request's version it was taken at, step): one decision per step
+    of what was shown, whatever races for it.
+    """
+
+    __tablename__ = "request_approvals"
+    __table_args__ = (UniqueConstraint("request_id", "request_version", "step"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    request_version: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(12))  # approved, auto, rejected, returned
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RequestCommentRow(Base):
+    """The comment thread of a request (a return's comment and a rejection's reason too)."""
+
+    __tablename__ = "request_comments"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(String(2000))
+
+
+class RequestHistoryRow(Base):
+    """A request's history as people read it: who, when, what changed (a field from → to) or
+    which way its status moved, with the reason or comment."""
+
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: by rule
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(30))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class RequestPaymentRow(Base):
+    """One payment of a request (all of it, or a part) and the expense entry it posted.
+
+    Unique on (request, the request's version it made): one payment per step, however many
+    accountants tap at once.
+    """
+
+    __tablename__ = "request_payments"
+    __table_args__ = (UniqueConstraint("request_id", "request_version"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    request_version: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # in the request's currency
+    currency: Mapped[str] = mapped_column(String(3))
+    rub_minor: Mapped[int] = mapped_column(BigInteger)  # what the ledger was charged
+    account: Mapped[str] = mapped_column(String(20))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    order_file_id: Mapped[str | None] = mapped_column(String(200))
+    order_kind: Mapped[str | None] = mapped_column(String(10))
+    order_name: Mapped[str | None] = mapped_column(String(255))
+    order_type: Mapped[str | None] = mapped_column(String(40))
+    order_size: Mapped[int | None] = mapped_column(BigInteger)
+    order_sha256: Mapped[str | None] = mapped_column(String(64))
+    paid_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class DiscrepancyRow(Base):
     """The CRM changed a payment after we confirmed it: history stays, a person decides.
 
@@ -523,6 +735,7 @@ __all__ = [
     "Base",
     "CategoryRow",
     "CategoryWordRow",
+    "CounterpartyRow",
     "DealRow",
     "DiscrepancyRow",
     "EntryRow",
@@ -534,7 +747,14 @@ __all__ = [
     "InviteRow",
     "OutboxRow",
     "PaymentConfirmationRow",
+    "PaymentRequestRow",
     "ProcessedUpdateRow",
+    "RequestApprovalRow",
+    "RequestApproverRow",
+    "RequestCommentRow",
+    "RequestHistoryRow",
+    "RequestLinkRow",
+    "RequestPaymentRow",
     "SheetRowRow",
     "SheetStateRow",
     "SyncMarkRow",

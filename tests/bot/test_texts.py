@@ -43,6 +43,11 @@ from ledger.notices import (
     OutboxDead,
     PaymentConfirmed,
     PaymentNotReceived,
+    RequestsDigest,
+    RequestsOverdue,
+    RequestStatusChanged,
+    RequestSubmitted,
+    RequestToPay,
     SheetsBroken,
     SheetsDailySummary,
     SheetsProblem,
@@ -192,6 +197,38 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
         HandoverStarted("Ivan", 3, 15_000_000, "RUB", 8),
     ],
     Notice.HANDOVER_SHORT: [HandoverShort("Ivan", 5_000_000, 4_500_000, "RUB", "Kira")],
+    Notice.REQUEST_SUBMITTED: [
+        RequestSubmitted(
+            12, "Masha", "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", 1, 1
+        ),
+        RequestSubmitted(
+            12, "Masha", "Banners", "Romashka LLC", 1_000, "USD", "2026-11-26", 2, 2, "rq_c_x_y"
+        ),
+    ],
+    Notice.REQUEST_STATUS: [
+        RequestStatusChanged(12, "Banners", "approved", "Olga", 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "approved", None, 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "rejected", "Olga", 1_200_000, 0, "RUB", "too dear"),
+        RequestStatusChanged(12, "Banners", "returned", "Gleb", 1_200_000, 0, "RUB", "a stamp"),
+        RequestStatusChanged(12, "Banners", "partly_paid", "Ann", 1_200_000, 500_000, "RUB"),
+        RequestStatusChanged(12, "Banners", "paid", "Ann", 1_200_000, 1_200_000, "RUB"),
+        RequestStatusChanged(12, "Banners", "cancelled", "Olga", 1_200_000, 0, "RUB"),
+        RequestStatusChanged(12, "Banners", "submitted", "Olga", 1_200_000, 0, "RUB"),
+    ],
+    Notice.REQUEST_TO_PAY: [
+        RequestToPay(12, "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", "Olga"),
+        RequestToPay(12, "Banners", "Romashka LLC", 1_200_000, "RUB", "2026-11-26", None, "rq"),
+    ],
+    Notice.REQUESTS_OVERDUE: [
+        RequestsOverdue(2, ((100_000, "RUB"), (5_000, "USD")), 1, "2026-11-19"),
+        RequestsOverdue(1, ((100_000, "RUB"),), 0, "2026-11-19"),
+        RequestsOverdue(0, (), 5, "2026-11-19"),
+    ],
+    Notice.REQUESTS_DIGEST: [
+        RequestsDigest(1, ((300_000, "RUB"),), 2, ((200_000, "RUB"),), 3),
+        RequestsDigest(0, (), 0, (), 1),
+        RequestsDigest(5, ((300_000, "RUB"),), 0, (), 0),
+    ],
     Notice.OUTBOX_DEAD: [
         OutboxDead(41, "crm", "add_note", 19620, 20, "amoCRM answered 404 Not Found"),
         OutboxDead(42, "notify", "payment_confirmed", None, 20, "Bad Request: chat not found"),
@@ -210,6 +247,8 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
 # Codes the text turns into words (or, for a link's token, into a button), and ids.
 NOT_QUOTED = {"currency", "state", "role", "problem", "sheet_id", "payment_kind", "topic"}
 NOT_QUOTED |= {"effect", "token"}
+# A request's status is said in words; its dates (ISO in the notice) the Russian way.
+NOT_QUOTED |= {"status", "pay_by", "oldest"}
 
 
 def test_every_notice_has_a_sample() -> None:
@@ -237,6 +276,59 @@ def test_every_notice_has_its_text_in_every_language(facts: NoticeFacts) -> None
 
 
 # -- English cards, with Latin data, show no Russian --------------------------------------------
+
+
+REQUEST_STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "rejected",
+    "approved",
+    "partly_paid",
+    "paid",
+    "cancelled",
+)
+# Every reason `RequestRefused` documents, with what its words need.
+REQUEST_REFUSALS = {
+    "not_editable": {"status": "approved"},
+    "incomplete": {"missing": ("what_for", "counterparty", "amount", "pay_by", "bank_details")},
+    "past_date": {},
+    "not_positive": {},
+    "too_large": {"amount": Money(Decimal("1000000000"))},
+    "empty": {},
+    "too_long": {"limit": 210},
+    "vat": {},
+    "currency": {},
+    "category": {},
+    "deal": {},
+    "file": {},
+    "self_approval": {},
+    "no_reason": {},
+    "not_submitted": {"status": "draft"},
+    "not_approved": {"status": "submitted"},
+    "rejected": {},
+    "more_than_left": {"amount": Money(Decimal("7000"))},
+    "rubles": {},
+    "future_date": {},
+    "not_cancellable": {"status": "paid"},
+}
+
+
+def request_refusals(texts: Texts) -> list[str]:
+    return [texts.request_refused(reason, **keys) for reason, keys in REQUEST_REFUSALS.items()]
+
+
+def test_every_refusal_of_a_request_has_words_of_its_own() -> None:
+    for language in LANGUAGES:
+        said = request_refusals(texts_for(language))
+        # Distinct words each: none fell through to another reason's (the fallback's).
+        assert len(set(said)) == len(said), language
+    russian = texts_for("ru")
+    missing = REQUEST_REFUSALS["incomplete"]["missing"]
+    assert "на что, контрагент, сумма" in russian.request_refused("incomplete", missing=missing)
+    left = russian.request_refused("more_than_left", amount=Money(Decimal("7000")))
+    assert "7\u00a0000,00\u00a0₽" in left
+    assert "«одобрена»" in russian.request_moved("approved", "Глеб", "23.11.2026 12:05")
 
 
 def english_renderings() -> list[str]:
@@ -358,7 +450,10 @@ def english_renderings() -> list[str]:
         ),
         texts.handover_refused("more_than_handed", Money(Decimal("100"))),
         *(texts.handover_refused(reason, None) for reason in ("empty", "not_positive")),
-        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used")),
+        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used", "revoked")),
+        *request_refusals(texts),
+        *(texts.request_moved(status, "Ann", "23.11.2026 12:05") for status in REQUEST_STATUSES),
+        texts.details_refused([("inn", "format"), ("account", "not_for_bik"), ("bik", "checksum")]),
     ]
     phrases = [
         getattr(texts, name) for name, value in vars(Texts).items() if isinstance(value, Phrase)
