@@ -538,6 +538,19 @@ class RequestService:
             per_page=per_page,
         )
 
+    async def check_decision(
+        self, actor: Actor, request_id: int, *, version: int | None = None
+    ) -> RequestView:
+        """Refuse now what a decision (approve, reject, return) would refuse, changing
+        nothing: a request not at a step the actor decides, or changed since `version`; so a
+        stale or forged button is refused before the reason is asked, not after."""
+        actor.require(*DECIDERS)
+        row = await self._session.get(PaymentRequestRow, request_id, populate_existing=True)
+        if row is None:
+            raise NotFound("request", request_id)
+        await self._decidable(actor, row, version)
+        return await self._view(request_id)
+
     async def abilities(self, actor: Actor, request_id: int) -> Abilities:
         """What the actor may do with the request now, for someone who may see it: decide it
         (not their own, unless the mappings allow it), pay it; and who its step waits for."""
@@ -595,7 +608,11 @@ class RequestService:
         step they approve, as they saw it."""
         actor.require(*DECIDERS)
         row = await self._locked(request_id)
-        if not await may_see(self._session, actor, request_id):
+        await self._decidable(actor, row, version)
+        return row
+
+    async def _decidable(self, actor: Actor, row: PaymentRequestRow, version: int | None) -> None:
+        if not await may_see(self._session, actor, row.id):
             raise NotYours
         status = RequestStatus(row.status)
         if status is RequestStatus.DRAFT:
@@ -605,7 +622,6 @@ class RequestService:
         await self._check_version(row, version)
         if not await may_decide(self._session, actor, row.id, row.step):
             raise NotAllowed
-        return row
 
     async def _covers(self, actor: Actor, row: PaymentRequestRow, step: int) -> bool:
         if actor.is_owner:

@@ -228,3 +228,27 @@ def test_a_file_that_is_no_pdf_or_picture_is_refused(data: bytes) -> None:
         described("BQAC-order", ReceiptKind.DOCUMENT, data, "order.pdf")
 
     assert refused.value.reason == "file"
+
+
+async def test_a_decision_is_checked_before_its_reason_is_asked(office: Office) -> None:
+    office.policy(approvers=[office.approver.telegram_id])
+    request = await office.submitted()
+
+    async with office.services() as services:
+        shown = await services.requests.check_decision(
+            office.approver, request.id, version=request.version
+        )
+        with pytest.raises(RequestMoved):
+            await services.requests.check_decision(
+                office.approver, request.id, version=request.version - 1
+            )
+        with pytest.raises(NotYours):
+            await services.requests.check_decision(office.approver2, request.id)
+        with pytest.raises(NotFound):
+            await services.requests.check_decision(office.approver, 999_999)
+        await services.requests.reject(office.approver, request.id, "Дорого")
+        with pytest.raises(RequestMoved) as moved:
+            await services.requests.check_decision(office.owner, request.id)
+
+    assert shown.id == request.id
+    assert (moved.value.status, moved.value.by_name) == ("rejected", "Глеб Руководитель")
