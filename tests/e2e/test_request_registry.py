@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.callbacks import RequestAction, RequestCallback
+from bot.callbacks import RegistryCallback, RegistryView, RequestAction, RequestCallback
 from ledger.money import Money
 from ledger.storage.models import PaymentRequestRow, RequestPaymentRow
 from tests.e2e import test_amocrm_deals as amocrm_deals
@@ -149,6 +149,10 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     assert "Жду файл платёжного поручения" in said(accountant)
     await accountant.send_document(b"not a pdf at all", "платёжка.pdf", "application/pdf")
     assert "Такой файл не подойдёт как платёжка" in said(accountant)
+    too_big = accountant.document_update(ORDER_PDF, "скан.pdf", "application/pdf")
+    too_big["message"]["document"]["file_size"] = 25 * 1024 * 1024
+    await accountant._act(too_big)
+    assert "Файл больше 20 МБ" in said(accountant)
     assert await office.payments() == 0
     await accountant.send_document(ORDER_PDF, "пп 341.pdf", "application/pdf")
 
@@ -299,6 +303,18 @@ async def test_what_may_not_be_paid_or_seen_is_refused_and_shows_nothing(
     ).pack()
     await accountant.tap_data(forged, message_id=accountant.last_message().message_id)
     assert accountant.answers()[-1] == "Этот вопрос уже закрыт — откройте заявку заново."
+    # A date no calendar holds; a list that is none of the registry's; one not the accountant's.
+    bad_day = RequestCallback(
+        action=RequestAction.REST, request_id=approved.id, version=approved.version, value=10**12
+    ).pack()
+    await accountant.tap_data(bad_day, message_id=accountant.last_message().message_id)
+    assert "в будущем" in accountant.answers()[-1]
+    for forged, says in (
+        (RegistryCallback(view=RegistryView.BUCKET, key="yesterday"), "Кнопка не распознана"),
+        (RegistryCallback(view=RegistryView.STATUS, key="submitted"), "недоступно"),
+    ):
+        await accountant.tap_data(forged.pack(), message_id=accountant.last_message().message_id)
+        assert says in accountant.answers()[-1]
     assert await office.payments() == 0
     assert await status_of(office, waiting.id) == "submitted"
 
