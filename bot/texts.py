@@ -45,7 +45,6 @@ from ledger.confirmations import (
 from ledger.dates import DateError, DateProblem, format_date
 from ledger.deal_views import DealView
 from ledger.entries import Entry, Page
-from ledger.errors import RequestMoved, RequestRefused
 from ledger.expenses import Batch, Draft
 from ledger.money import Money, format_money
 from ledger.notices import (
@@ -1229,6 +1228,8 @@ class Texts:
             return self._("Срок действия ссылки истёк. Попросите новую.")
         if reason == "used":
             return self._("Эта ссылка уже использована.")
+        if reason == "revoked":
+            return self._("Эту ссылку владелец отозвал. Попросите новую.")
         return self._("Ссылка недействительна.")
 
     def _payment_kind(self, kind: str) -> str:
@@ -1299,6 +1300,115 @@ class Texts:
             name=escape(facts.by_name),
             short=money(Money.from_minor_units(short, facts.currency)),
         )
+
+    # -- payment requests: refusals ----------------------------------------------------
+    request_statuses = {
+        "draft": N_("черновик"),
+        "submitted": N_("на согласовании"),
+        "returned": N_("на доработке"),
+        "rejected": N_("отклонена"),
+        "approved": N_("одобрена"),
+        "partly_paid": N_("оплачена частично"),
+        "paid": N_("оплачена"),
+        "cancelled": N_("отозвана"),
+    }
+    request_fields = {
+        "what_for": N_("на что"),
+        "counterparty": N_("контрагент"),
+        "amount": N_("сумма"),
+        "pay_by": N_("оплатить до"),
+        "bank_details": N_("банковские реквизиты"),
+        "purpose": N_("назначение платежа"),
+        "vat": N_("НДС"),
+        "deal_or_category": N_("сделка или категория"),
+    }
+    detail_names = {
+        "inn": N_("ИНН"),
+        "kpp": N_("КПП"),
+        "bik": N_("БИК"),
+        "account": N_("расчётный счёт"),
+        "corr_account": N_("корр. счёт"),
+    }
+    detail_problems = {
+        "format": N_("не тот формат"),
+        "checksum": N_("не сходится контрольное число"),
+        "not_for_bik": N_("не подходит к этому БИК"),
+    }
+
+    def request_status(self, status: str) -> str:
+        words = self.request_statuses.get(status)
+        return self._(words) if words else escape(status)
+
+    def request_moved(self, status: str, by_name: str, when: str) -> str:
+        return self._(
+            "Заявку уже изменили: теперь она «{status}» ({name}, {when}). Откройте её заново.",
+            status=self.request_status(status),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def details_refused(self, problems: list[tuple[str, str]]) -> str:
+        """Every detail that failed its check, each with what is wrong with it."""
+        lines = [
+            self._(
+                "{field}: {problem}",
+                field=self._(self.detail_names.get(f, f)),
+                problem=self._(self.detail_problems.get(reason, self.detail_problems["format"])),
+            )
+            for f, reason in problems
+        ]
+        return self._("Проверьте реквизиты — ничего не сохранено:") + "\n" + "\n".join(lines)
+
+    def request_refused(
+        self,
+        reason: str,
+        *,
+        status: str | None = None,
+        missing: tuple[str, ...] = (),
+        amount: Money | None = None,
+        limit: int | None = None,
+    ) -> str:
+        if reason == "incomplete":
+            fields = ", ".join(self._(self.request_fields.get(f, f)) for f in missing)
+            return self._("Чтобы отправить заявку, заполните: {fields}.", fields=fields)
+        if reason == "more_than_left" and amount is not None:
+            return self._("Это больше, чем осталось оплатить: {amount}.", amount=money(amount))
+        if reason == "too_large" and amount is not None:
+            return self._("Сумма больше допустимой ({amount}).", amount=money(amount))
+        if reason == "too_long" and limit is not None:
+            return self._n(
+                "Слишком длинно: не больше {n} символа.",
+                "Слишком длинно: не больше {n} символов.",
+                limit,
+            )
+        if reason in ("not_editable", "not_submitted", "not_approved", "not_cancellable"):
+            values = {"status": self.request_status(status or "")}
+            words = {
+                "not_editable": N_(
+                    "Заявку в статусе «{status}» не изменить. После одобрения её можно только "
+                    "вернуть на доработку."
+                ),
+                "not_submitted": N_("Заявка ещё не отправлена на согласование («{status}»)."),
+                "not_approved": N_("Заявка не одобрена («{status}»): оплатить её нельзя."),
+                "not_cancellable": N_("Заявку в статусе «{status}» уже не отозвать."),
+            }
+            return self._(words[reason], **values)
+        words = {
+            "past_date": N_("Дата оплаты уже прошла: укажите сегодняшнюю или будущую."),
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "empty": N_("Пустой ответ: напишите хоть что-нибудь."),
+            "vat": N_("Укажите сумму НДС: она должна быть меньше суммы заявки."),
+            "currency": N_("Валюта не совпадает с валютой заявки."),
+            "category": N_("Такой категории расходов нет."),
+            "deal": N_("Такой сделки нет."),
+            "file": N_("Этот файл не подойдёт: нужен PDF или фото до 20 МБ."),
+            "self_approval": N_("Свою заявку одобрить нельзя: её одобряет другой человек."),
+            "no_reason": N_("Напишите причину: без неё не отклонить и не вернуть."),
+            "rejected": N_("Заявка отклонена: оплатить её нельзя."),
+            "rubles": N_("Укажите, сколько рублей ушло на оплату."),
+            "future_date": N_("Дата оплаты не может быть в будущем."),
+        }
+        return self._(words.get(reason, words["empty"]))
 
     # -- payment requests: notices -----------------------------------------------------
     btn_open_request = Phrase("Открыть заявку")
@@ -2137,104 +2247,6 @@ class Texts:
     def desk_order_caption(self, request_id: int, paid_on: date) -> str:
         return self._(
             "📎 Платёжка по заявке №{id} от {day}", id=request_id, day=format_date(paid_on)
-        )
-
-    # Refusals.
-    def desk_refused(self, error: RequestRefused) -> str:
-        _ = self._
-        match error.reason:
-            case "self_approval":
-                return _(
-                    "Свою заявку согласовать нельзя — её согласует другой согласующий. "
-                    "Ничего не изменено."
-                )
-            case "not_submitted":
-                return _("Заявка ещё не подана — решать по ней нечего.")
-            case "not_approved":
-                status = RequestStatus(error.status) if error.status else RequestStatus.DRAFT
-                return _(
-                    "Заявка не согласована ({status}) — оплатить её нельзя.",
-                    status=self.desk_status(status),
-                )
-            case "rejected":
-                return _("Заявка отклонена — оплатить её нельзя.")
-            case "more_than_left":
-                rest = error.remaining if isinstance(error.remaining, Money) else None
-                if rest is not None:
-                    return _(
-                        "Это больше, чем осталось: по заявке осталось {rest}.", rest=money(rest)
-                    )
-                return _("Это больше, чем осталось оплатить.")
-            case "not_positive":
-                return _("Сумма должна быть больше нуля.")
-            case "currency":
-                return _("Напишите сумму в валюте заявки.")
-            case "rubles":
-                return _("Напишите, сколько рублей списано: сумму в рублях больше нуля.")
-            case "future_date":
-                return _("Дата оплаты не может быть в будущем.")
-            case "file":
-                return self.desk_file_refused(too_big=False)
-            case "no_reason":
-                return _("Без текста не отклонить и не вернуть — напишите причину.")
-            case "empty":
-                return _("Пустой комментарий — напишите текст.")
-            case "too_long":
-                return self.text_too_long(int(error.limit or 0))
-            case "too_large":
-                return _("Слишком большая сумма. Проверьте, не лишний ли ноль.")
-            case "past_date":
-                return _("Дата оплаты уже прошла — укажите сегодняшнюю или будущую.")
-            case "vat":
-                return _("Сумма НДС должна быть указана и быть меньше суммы заявки.")
-            case "category":
-                return _("Такой категории расходов нет (или она в архиве) — выберите другую.")
-            case "deal":
-                return _("Такой сделки нет — выберите другую.")
-            case "not_editable":
-                return _(
-                    "После подачи заявку не правят: согласующий может вернуть её на доработку."
-                )
-            case "not_cancellable":
-                return _("Заявку, по которой уже решено, отозвать нельзя.")
-            case "incomplete":
-                missing = ", ".join(self.desk_field(name) for name in error.missing)
-                return _("Заявка заполнена не вся — не хватает: {missing}.", missing=missing)
-        return _("С заявкой так нельзя — ничего не изменено.")
-
-    desk_field_names = {
-        "what_for": N_("на что"),
-        "counterparty": N_("контрагент и его ИНН"),
-        "amount": N_("сумма"),
-        "pay_by": N_("срок оплаты"),
-        "bank_details": N_("банковские реквизиты"),
-        "purpose": N_("назначение платежа"),
-        "vat": N_("НДС"),
-        "deal_or_category": N_("сделка или категория"),
-    }
-
-    def desk_field(self, name: str) -> str:
-        words = self.desk_field_names.get(name)
-        return self._(words) if words else escape(name)
-
-    def desk_moved(self, error: RequestMoved, tz: tzinfo) -> str:
-        values = {"name": escape(error.by_name), "when": self._when(error.at, tz)}
-        try:
-            status = RequestStatus(error.status)
-        except ValueError:
-            status = None
-        if status is RequestStatus.PAID:
-            return self._("Уже оплачено: {name}, {when}.", **values)
-        if status in (RequestStatus.APPROVED, RequestStatus.REJECTED, RequestStatus.RETURNED):
-            return self._(
-                "Уже решено: {name}, {when} — заявка {status}.",
-                status=self.desk_status(status),
-                **values,
-            )
-        return self._(
-            "Заявку уже изменил(а) {name}, {when}: сейчас она — {status}. Откройте её заново.",
-            status=self.desk_status(status) if status else escape(error.status),
-            **values,
         )
 
     # The lists.

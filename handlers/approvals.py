@@ -25,7 +25,7 @@ from bot.callbacks import RegistryCallback, RegistryView, RequestAction, Request
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts
 from handlers.replies import replace_card
-from handlers.request_card import link_of, render, send_card
+from handlers.request_card import link_of, refusal, render, send_card
 from ledger.clock import Clock
 from ledger.errors import RequestRefused
 from ledger.requests.access import DECIDERS
@@ -183,7 +183,7 @@ async def typed_reason(
             raise
         current = await requests.get(actor, request_id)
         again = texts.desk_ask_reason(current) if rejecting else texts.desk_ask_rework(current)
-        await message.answer(texts.desk_refused(error) + "\n\n" + again)
+        await message.answer(refusal(texts, error) + "\n\n" + again)
         return
     except Exception:
         await state.clear()  # moved meanwhile, or no longer theirs: the refusal says

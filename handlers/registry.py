@@ -31,7 +31,7 @@ from bot.callbacks import RegistryCallback, RegistryView, RequestAction, Request
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts
 from handlers.replies import replace_card
-from handlers.request_card import link_of, render
+from handlers.request_card import link_of, refusal, render
 from ledger.amounts import AmountError, parse_amount
 from ledger.attachments import ReceiptKind, check_receipt_size
 from ledger.clock import Clock
@@ -311,7 +311,7 @@ async def typed_date(
         await message.answer(texts.date_error(error) + "\n\n" + texts.desk_pay_ask_typed_date)
         return
     except RequestRefused as error:
-        await message.answer(texts.desk_refused(error) + "\n\n" + texts.desk_pay_ask_typed_date)
+        await message.answer(refusal(texts, error) + "\n\n" + texts.desk_pay_ask_typed_date)
         return
     await _ask_amount(message, state, request, rest, day, texts)
 
@@ -338,7 +338,7 @@ async def typed_amount(
         await message.answer(texts.amount_error(error) + "\n\n" + again, reply_markup=markup)
         return
     except RequestRefused as error:
-        await message.answer(texts.desk_refused(error) + "\n\n" + again, reply_markup=markup)
+        await message.answer(refusal(texts, error) + "\n\n" + again, reply_markup=markup)
         return
     await _after_amount(message, state, request, asked, amount, texts)
 
@@ -369,7 +369,7 @@ async def typed_rubles(
         await message.answer(texts.amount_error(error) + "\n\n" + again)
         return
     except RequestRefused as error:
-        await message.answer(texts.desk_refused(error) + "\n\n" + again)
+        await message.answer(refusal(texts, error) + "\n\n" + again)
         return
     asked = {**asked, "rubles": str(rubles.amount)}
     await _after_amount(message, state, request, asked, amount, texts)

@@ -15,24 +15,24 @@ The approver's buttons are `handlers.approvals`'; the accountant's `handlers.reg
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import keyboards
 from bot.callbacks import RequestAction, RequestCallback
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts
 from handlers.access import PUBLIC
-from handlers.errors import answer_error
 from handlers.replies import replace_card
 from ledger.attachments import ReceiptKind
 from ledger.clock import Clock
-from ledger.errors import NotFound, NotYours, RequestMoved, RequestRefused
+from ledger.errors import NotFound, NotYours, RequestRefused
+from ledger.money import Money
 from ledger.requests.files import StoredFile
 from ledger.requests.links import RequestLinks
 from ledger.requests.notify import REQUEST_LINK
@@ -212,7 +212,7 @@ async def typed_comment(
             await state.clear()
             raise
         request = await requests.get(actor, request_id)
-        await message.answer(texts.desk_refused(error) + "\n\n" + texts.desk_ask_comment(request))
+        await message.answer(refusal(texts, error) + "\n\n" + texts.desk_ask_comment(request))
         return
     except Exception:
         await state.clear()
@@ -241,20 +241,23 @@ async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> Non
     await message.answer(texts.input_cancelled)
 
 
-async def request_refused(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.desk_refused(cast(RequestRefused, event.exception)))
-
-
-async def request_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    await answer_error(event, texts.desk_moved(cast(RequestMoved, event.exception), tz))
+def refusal(texts: Texts, error: RequestRefused) -> str:
+    """A refusal's words where a question asks again (the shared error router words the
+    rest the same way)."""
+    amount = next(
+        (value for value in (error.remaining, error.limit) if isinstance(value, Money)), None
+    )
+    return texts.request_refused(
+        error.reason,
+        status=error.status,
+        missing=error.missing,
+        amount=amount,
+        limit=error.limit if isinstance(error.limit, int) else None,
+    )
 
 
 def create_router() -> Router:
     router = Router(name="request_card")
-    # Every screen's refusals of requests (this router comes first): `Texts.desk_refused`
-    # words each reason, the requester's form's too.
-    router.errors.register(request_refused, ExceptionTypeFilter(RequestRefused))
-    router.errors.register(request_moved, ExceptionTypeFilter(RequestMoved))
     router.message.register(
         open_by_link,
         CommandStart(deep_link=True, magic=F.args.startswith(f"{REQUEST_LINK}_")),

@@ -1,4 +1,4 @@
-"""An office for the approver's and the accountant's screens end to end: the bot with the
+"""A firm for the approver's and the accountant's screens end to end: the bot with the
 `[requests]` mappings naming an approver for the first step and another above 100 000 ₽ for
 the second, and the people who file, approve and pay, each joined by an invite as people do.
 
@@ -79,7 +79,7 @@ def requests_mappings(data_dir: Path, base: Path | None = None) -> Path:
 
 
 @dataclass
-class Office:
+class Firm:
     context: AppContext
     bot: Any
     telegram: FakeTelegram
@@ -239,15 +239,15 @@ def links_in(message: SentMessage) -> list[str]:
 
 
 @pytest.fixture
-async def office(
+async def firm(
     telegram: FakeTelegram,
     engine: AsyncEngine,
     database_url: str,
     clock: FrozenClock,
     tmp_path: Path,
-) -> AsyncIterator[Office]:
+) -> AsyncIterator[Firm]:
     settings = make_settings(telegram, database_url, tmp_path)
     settings = settings.model_copy(update={"mappings_file": requests_mappings(tmp_path)})
     async with start_app("polling", telegram, settings, engine, clock) as (context, _, bot):
         owner = telegram.user(OWNER_ID, "Ольга", username="owner_olga")
-        yield Office(context, bot, telegram, clock, owner)
+        yield Firm(context, bot, telegram, clock, owner)

@@ -14,42 +14,42 @@ from ledger.money import Money
 from ledger.storage.models import PaymentRequestRow
 from tests.e2e.conftest import button_data
 from tests.e2e.personas import invite_token
-from tests.e2e.requests_desk import APPROVER_ID, Office, office, opened_by, said
+from tests.e2e.requests_desk import APPROVER_ID, Firm, firm, opened_by, said
 from tests.fakes.telegram_user import FakeUser
 
-__all__ = ["office"]
+__all__ = ["firm"]
 
 CARD_BUTTONS = ["✅ Согласовать", "✖ Отклонить", "↩️ На доработку", "⬇️ Счёт", "💬 Комментарий"]
 
 
-async def status_of(office: Office, request_id: int) -> str:
-    async with office.context.database.read() as session:
+async def status_of(firm: Firm, request_id: int) -> str:
+    async with firm.context.database.read() as session:
         row = await session.get(PaymentRequestRow, request_id)
         return row.status
 
 
-async def opened_from_notice(office: Office, approver: FakeUser) -> None:
+async def opened_from_notice(firm: Firm, approver: FakeUser) -> None:
     """The approver taps «Открыть заявку» on the newest notice."""
-    await office.deliver()
-    notice = [m for m in office.telegram.chat(approver.id) if any("url" in b for b in m.buttons)]
+    await firm.deliver()
+    notice = [m for m in firm.telegram.chat(approver.id) if any("url" in b for b in m.buttons)]
     await approver.open_deep_link(opened_by(notice[-1]))
 
 
 async def test_the_notice_opens_the_card_with_the_invoice_and_approving_tells_everyone(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    approver = await office.approver()
-    accountant = await office.accountant()
-    requester = await office.requester()
-    request = await office.submitted()
+    approver = await firm.approver()
+    accountant = await firm.accountant()
+    requester = await firm.requester()
+    request = await firm.submitted()
 
-    await opened_from_notice(office, approver)
+    await opened_from_notice(firm, approver)
 
-    chat = office.telegram.chat(approver.id)
+    chat = firm.telegram.chat(approver.id)
     invoice, card = chat[-2], chat[-1]
     assert invoice.document is not None
     assert invoice.body == f"📎 Счёт к заявке №{request.id}"
-    assert office.telegram._files[invoice.document["file_id"]].data.startswith(b"%PDF")
+    assert firm.telegram._files[invoice.document["file_id"]].data.startswith(b"%PDF")
     text = said(approver)
     for detail in (
         f"Заявка №{request.id} «Баннеры на ноябрь»",
@@ -78,58 +78,58 @@ async def test_the_notice_opens_the_card_with_the_invoice_and_approving_tells_ev
     assert "согласована, к оплате" in said(approver)
     assert "✅ согласовал(а) Глеб" in said(approver)
     assert "✅ Согласовать" not in approver.buttons()
-    assert await status_of(office, request.id) == "approved"
+    assert await status_of(firm, request.id) == "approved"
 
-    await office.deliver()
+    await firm.deliver()
     assert f"К оплате: заявка №{request.id}" in said(accountant)
     assert "Одобрил(а) Глеб" in said(accountant)
     assert f"Заявка №{request.id} «Баннеры на ноябрь» одобрена (Глеб)" in said(requester)
 
 
-async def test_rejecting_asks_the_reason_and_returning_asks_what_to_fix(office: Office) -> None:
-    approver = await office.approver()
-    requester = await office.requester()
-    first = await office.submitted(what_for="Листовки")
-    second = await office.submitted(what_for="Визитки")
+async def test_rejecting_asks_the_reason_and_returning_asks_what_to_fix(firm: Firm) -> None:
+    approver = await firm.approver()
+    requester = await firm.requester()
+    first = await firm.submitted(what_for="Листовки")
+    second = await firm.submitted(what_for="Визитки")
 
-    await approver.open_deep_link(await office.link(first.id))
+    await approver.open_deep_link(await firm.link(first.id))
     await approver.tap("✖ Отклонить")
     assert f"Почему отклоняете заявку №{first.id} «Листовки»?" in said(approver)
     assert approver.buttons() == ["← К заявке"]
     await approver.send("   ")
-    assert "Без текста не отклонить" in said(approver)
+    assert "Напишите причину: без неё не отклонить и не вернуть." in said(approver)
     assert "Почему отклоняете" in said(approver)
-    assert await status_of(office, first.id) == "submitted"
+    assert await status_of(firm, first.id) == "submitted"
     await approver.send("Дорого, есть дешевле")
     assert f"✖ Заявка №{first.id} «Листовки» отклонена" in said(approver)
     assert "✖ отклонил(а) Глеб, 23.11.2026 12:00: «Дорого, есть дешевле»" in said(approver)
-    assert await status_of(office, first.id) == "rejected"
+    assert await status_of(firm, first.id) == "rejected"
 
-    await approver.open_deep_link(await office.link(second.id))
+    await approver.open_deep_link(await firm.link(second.id))
     await approver.tap("↩️ На доработку")
     assert "Что исправить в заявке" in said(approver)
     await approver.tap("← К заявке")  # changed their mind: the card again, nothing done
     assert "✅ Согласовать" in approver.buttons()
     await approver.send("Счёт на другое юрлицо")  # no question open: not taken as a comment
-    assert await status_of(office, second.id) == "submitted"
+    assert await status_of(firm, second.id) == "submitted"
     await approver.tap("↩️ На доработку")
     await approver.send("Нужен счёт с КПП филиала")
     assert "возвращена на доработку" in said(approver)
-    assert await status_of(office, second.id) == "returned"
+    assert await status_of(firm, second.id) == "returned"
 
-    await office.deliver()
-    told = [m.body for m in office.telegram.chat(requester.id)]
+    await firm.deliver()
+    told = [m.body for m in firm.telegram.chat(requester.id)]
     assert any("отклонена (Глеб): «Дорого, есть дешевле»" in body for body in told)
     assert any(
         "возвращена на доработку (Глеб): «Нужен счёт с КПП филиала»" in body for body in told
     )
 
 
-async def test_a_comment_joins_the_thread_on_the_card(office: Office) -> None:
-    approver = await office.approver()
-    request = await office.submitted()
+async def test_a_comment_joins_the_thread_on_the_card(firm: Firm) -> None:
+    approver = await firm.approver()
+    request = await firm.submitted()
 
-    await approver.open_deep_link(await office.link(request.id))
+    await approver.open_deep_link(await firm.link(request.id))
     await approver.tap("💬 Комментарий")
     assert "Напишите комментарий к заявке" in said(approver)
     await approver.send_photo(b"\xff\xd8\xff" + b"0" * 50)
@@ -140,12 +140,12 @@ async def test_a_comment_joins_the_thread_on_the_card(office: Office) -> None:
     assert "Глеб, 23.11.2026 12:00: Уточните, входит ли доставка" in said(approver)
 
 
-async def test_ones_own_request_is_not_approved_by_oneself(office: Office) -> None:
-    await office.approver()  # the mappings' approver: the owner's request is theirs
-    request = await office.submitted(office.owner)
+async def test_ones_own_request_is_not_approved_by_oneself(firm: Firm) -> None:
+    await firm.approver()  # the mappings' approver: the owner's request is theirs
+    request = await firm.submitted(firm.owner)
 
-    owner = office.owner
-    await owner.open_deep_link(await office.link(request.id))
+    owner = firm.owner
+    await owner.open_deep_link(await firm.link(request.id))
     assert "Это ваша заявка: согласовать свою нельзя" in said(owner)
     assert "✅ Согласовать" not in owner.buttons()
 
@@ -154,26 +154,26 @@ async def test_ones_own_request_is_not_approved_by_oneself(office: Office) -> No
         action=RequestAction.APPROVE, request_id=request.id, version=request.version
     ).pack()
     await owner.tap_data(forged, message_id=card.message_id)
-    assert owner.answers()[-1].startswith("Свою заявку согласовать нельзя")
-    assert await status_of(office, request.id) == "submitted"
+    assert owner.answers()[-1].startswith("Свою заявку одобрить нельзя")
+    assert await status_of(firm, request.id) == "submitted"
 
 
 async def test_above_the_amount_the_first_approval_sends_it_to_the_second_approver(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    approver, second = await office.approver(), await office.second_approver()
-    request = await office.submitted(amount=Money(Decimal("150000")))
+    approver, second = await firm.approver(), await firm.second_approver()
+    request = await firm.submitted(amount=Money(Decimal("150000")))
 
-    await opened_from_notice(office, approver)
+    await opened_from_notice(firm, approver)
     assert "шаг 1 из 2, ждёт: Глеб" in said(approver)
     await approver.tap("✅ Согласовать")
     answer = said(approver)
     assert "✅ Шаг 1 из 2 согласован. Заявка ушла следующему согласующему: Вера." in answer
     assert "шаг 2 из 2, ждёт: Вера" in answer
     assert "✅ Согласовать" not in approver.buttons()
-    assert await status_of(office, request.id) == "submitted"
+    assert await status_of(firm, request.id) == "submitted"
 
-    await office.deliver()
+    await firm.deliver()
     assert "(шаг 2 из 2)" in said(second)
     await second.send("/approve")
     assert f"№{request.id} «Баннеры на ноябрь»" in said(second)
@@ -182,12 +182,12 @@ async def test_above_the_amount_the_first_approval_sends_it_to_the_second_approv
     assert "согласована — бухгалтер получил её к оплате" in said(second)
     assert "шаг 1: ✅ согласовал(а) Глеб" in said(second)
     assert "шаг 2: ✅ согласовал(а) Вера" in said(second)
-    assert await status_of(office, request.id) == "approved"
+    assert await status_of(firm, request.id) == "approved"
 
 
-async def test_approve_lists_what_waits_for_this_person_in_pages(office: Office) -> None:
-    approver = await office.approver()
-    ids = [(await office.submitted(what_for=f"Закупка {n}")).id for n in range(1, 13)]
+async def test_approve_lists_what_waits_for_this_person_in_pages(firm: Firm) -> None:
+    approver = await firm.approver()
+    ids = [(await firm.submitted(what_for=f"Закупка {n}")).id for n in range(1, 13)]
 
     await approver.send("/approve")
     first = said(approver)
@@ -204,18 +204,18 @@ async def test_approve_lists_what_waits_for_this_person_in_pages(office: Office)
     assert f"Заявка №{ids[11]} «Закупка 12»" in said(approver)
 
     # Nothing waits for the second step's approver, nor for the accountant's role at all.
-    second = await office.second_approver()
+    second = await firm.second_approver()
     await second.send("/approve")
     assert "Заявок, которые ждут вашего решения, нет." in said(second)
-    accountant = await office.accountant()
+    accountant = await firm.accountant()
     await accountant.send("/approve")
     assert "недоступно для вашей роли" in said(accountant)
 
 
-async def test_forged_and_stale_decisions_change_nothing(office: Office) -> None:
-    approver, second = await office.approver(), await office.second_approver()
-    request = await office.submitted()
-    await approver.open_deep_link(await office.link(request.id))
+async def test_forged_and_stale_decisions_change_nothing(firm: Firm) -> None:
+    approver, second = await firm.approver(), await firm.second_approver()
+    request = await firm.submitted()
+    await approver.open_deep_link(await firm.link(request.id))
     card = approver.last_message()
     approve = button_data(card, "✅ Согласовать")
     reject = button_data(card, "✖ Отклонить")
@@ -227,20 +227,21 @@ async def test_forged_and_stale_decisions_change_nothing(office: Office) -> None
     missing = RequestCallback(action=RequestAction.APPROVE, request_id=999_999).pack()
     await approver.tap_data(missing, message_id=card.message_id)
     assert approver.answers()[-1]
-    requester = await office.requester()
+    requester = await firm.requester()
     await requester.send("/help")
     await requester.tap_data(approve, message_id=requester.last_message().message_id)
     assert "недоступно" in requester.answers()[-1]
-    assert await status_of(office, request.id) == "submitted"
+    assert await status_of(firm, request.id) == "submitted"
 
     # Approved; then the card's old buttons: the winner is named, no reason is asked.
     await approver.tap("✅ Согласовать")
     await approver.tap_data(approve, message_id=card.message_id)
-    assert approver.answers()[-1].startswith("Уже решено: Глеб, 23.11.2026 12:00")
+    moved = "Заявку уже изменили: теперь она «одобрена» (Глеб, 23.11.2026 12:00)."
+    assert approver.answers()[-1].startswith(moved)
     await approver.tap_data(reject, message_id=card.message_id)
-    assert approver.answers()[-1].startswith("Уже решено: Глеб")
+    assert approver.answers()[-1].startswith(moved)
     assert "Почему отклоняете" not in said(approver)
-    async with office.context.database.read() as session:
+    async with firm.context.database.read() as session:
         row = (
             await session.execute(
                 select(PaymentRequestRow).where(PaymentRequestRow.id == request.id)
@@ -250,9 +251,9 @@ async def test_forged_and_stale_decisions_change_nothing(office: Office) -> None
 
 
 async def test_help_tells_the_approver_the_accountant_and_the_owner_their_part(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    approver, accountant = await office.approver(), await office.accountant()
+    approver, accountant = await firm.approver(), await firm.accountant()
 
     await approver.send("/help")
     assert "/approve — заявки на оплату, которые ждут вашего решения" in said(approver)
@@ -262,24 +263,24 @@ async def test_help_tells_the_approver_the_accountant_and_the_owner_their_part(
     assert "/registry — реестр согласованных заявок" in said(accountant)
     assert "Каждое утро пришлю, что оплатить сегодня" in said(accountant)
     assert "/approve" not in said(accountant)
-    await office.owner.send("/help")
+    await firm.owner.send("/help")
     for line in ("/approve — ", "/registry — ", "О просроченных заявках сообщу отдельно."):
-        assert line in said(office.owner), line
-    assert len(office.owner.last_message().body) < 4096
+        assert line in said(firm.owner), line
+    assert len(firm.owner.last_message().body) < 4096
 
 
 async def test_the_longest_request_with_a_long_thread_still_fits_one_message(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    approver = await office.approver()
-    request = await office.submitted(what_for="Я" * 500)
-    actor = await office.actor(approver)
-    async with office.context.database.unit_of_work() as uow:
-        services = office.context.services(uow)
+    approver = await firm.approver()
+    request = await firm.submitted(what_for="Я" * 500)
+    actor = await firm.actor(approver)
+    async with firm.context.database.unit_of_work() as uow:
+        services = firm.context.services(uow)
         for n in range(8):
             await services.requests.comment(actor, request.id, f"{n} " + "слово " * 330)
 
-    await approver.open_deep_link(await office.link(request.id))
+    await approver.open_deep_link(await firm.link(request.id))
 
     card = approver.last_message()
     assert len(card.body.encode("utf-16-le")) // 2 <= 4096
@@ -287,12 +288,12 @@ async def test_the_longest_request_with_a_long_thread_still_fits_one_message(
     assert approver.buttons() == CARD_BUTTONS
 
 
-async def test_an_english_speaking_approver_decides_in_english(office: Office) -> None:
-    paul = office.telegram.user(APPROVER_ID, "Paul", language_code="en")
-    await paul.open_deep_link(await invite_token(office.owner, "согласующий"))
-    request = await office.submitted()
+async def test_an_english_speaking_approver_decides_in_english(firm: Firm) -> None:
+    paul = firm.telegram.user(APPROVER_ID, "Paul", language_code="en")
+    await paul.open_deep_link(await invite_token(firm.owner, "согласующий"))
+    request = await firm.submitted()
 
-    await opened_from_notice(office, paul)
+    await opened_from_notice(firm, paul)
     text = said(paul)
     assert f"Request No. {request.id} “Баннеры на ноябрь”" in text
     assert "Status: ⏳ awaiting approval (waiting for: Paul)" in text

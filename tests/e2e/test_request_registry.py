@@ -23,19 +23,22 @@ from tests.e2e.personas import ACCOUNTANT_ID, join
 from tests.e2e.requests_desk import (
     ORDER_PDF,
     REQUESTER_ID,
-    Office,
+    Firm,
+    firm,
     links_in,
-    office,
     opened_by,
     said,
 )
 from tests.e2e.test_amocrm_deals import LEAD_ID, STATUS_BODY, Crm, closed_lead
 
-__all__ = ["amo", "crm", "office"]
+__all__ = ["amo", "crm", "firm"]
 
 amo = amocrm_deals.amo
 crm = amocrm_deals.crm
 TODAY = date(2026, 11, 23)  # a Monday, as the tests' clock has it
+PAID_BY_ANNA = (
+    "Заявку уже изменили: теперь она «оплачена» (Анна, 23.11.2026 12:00). Откройте её заново."
+)
 
 
 def nb(label: str) -> str:
@@ -47,26 +50,26 @@ def rub(amount: str, currency: str = "RUB") -> Money:
     return Money(Decimal(amount), currency)
 
 
-async def status_of(office: Office, request_id: int) -> str:
-    async with office.context.database.read() as session:
+async def status_of(firm: Firm, request_id: int) -> str:
+    async with firm.context.database.read() as session:
         return (await session.get(PaymentRequestRow, request_id)).status
 
 
 async def test_the_registry_counts_each_bucket_and_status_and_its_lines_open_the_card(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    accountant = await office.accountant()
-    office.clock.advance(timedelta(days=-5))  # filed last week, some now past their date
-    late = await office.approved(
+    accountant = await firm.accountant()
+    firm.clock.advance(timedelta(days=-5))  # filed last week, some now past their date
+    late = await firm.approved(
         what_for="Аренда", amount=rub("50000"), pay_by=TODAY - timedelta(days=2)
     )
-    office.clock.advance(timedelta(days=5))
-    due_today = await office.approved(what_for="Печать", amount=rub("3000"), pay_by=TODAY)
-    await office.approved(what_for="Доставка", amount=rub("7000"), pay_by=TODAY + timedelta(days=6))
-    await office.approved(
+    firm.clock.advance(timedelta(days=5))
+    due_today = await firm.approved(what_for="Печать", amount=rub("3000"), pay_by=TODAY)
+    await firm.approved(what_for="Доставка", amount=rub("7000"), pay_by=TODAY + timedelta(days=6))
+    await firm.approved(
         what_for="Сервер", amount=rub("40", "USD"), pay_by=TODAY + timedelta(days=7)
     )
-    waiting = await office.submitted(what_for="Ещё не согласована")
+    waiting = await firm.submitted(what_for="Ещё не согласована")
 
     await accountant.send("/registry")
     summary = said(accountant)
@@ -103,19 +106,19 @@ async def test_the_registry_counts_each_bucket_and_status_and_its_lines_open_the
     assert f"№{due_today.id} «Печать»" in said(accountant, listing.message_id)
 
     # The owner sees every status, those awaiting approval too.
-    await office.owner.send("/registry")
-    assert "• На согласовании: 1 — 12 000,00 ₽" in said(office.owner)
-    await office.owner.tap("На согласовании · 1")
-    assert f"№{waiting.id} «Ещё не согласована»" in said(office.owner)
+    await firm.owner.send("/registry")
+    assert "• На согласовании: 1 — 12 000,00 ₽" in said(firm.owner)
+    await firm.owner.tap("На согласовании · 1")
+    assert f"№{waiting.id} «Ещё не согласована»" in said(firm.owner)
 
 
 async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_rest(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    accountant = await office.accountant()
-    requester = await office.requester()
-    request = await office.approved()
-    await office.deliver()
+    accountant = await firm.accountant()
+    requester = await firm.requester()
+    request = await firm.approved()
+    await firm.deliver()
     to_pay = accountant.last_message()
     assert "К оплате" in to_pay.body
 
@@ -124,7 +127,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     await accountant.tap("⬇️ Счёт")
     sent = accountant.last_message()
     assert sent.body == f"📎 Счёт к заявке №{request.id}"
-    assert office.telegram._files[sent.document["file_id"]].data.startswith(b"%PDF")
+    assert firm.telegram._files[sent.document["file_id"]].data.startswith(b"%PDF")
 
     await accountant.tap("💳 Оплачено", message_id=card.message_id)
     # The card, above the invoice, turns into the question.
@@ -138,7 +141,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     for bad, says in (
         ("пять тысяч", "Не вижу суммы"),
         ("0", "не может быть нулевой"),
-        ("12000,01", "Это больше, чем осталось: по заявке осталось 12 000,00 ₽"),
+        ("12000,01", "Это больше, чем осталось оплатить: 12 000,00 ₽."),
     ):
         await accountant.send(bad)
         assert says in said(accountant), bad
@@ -153,7 +156,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     too_big["message"]["document"]["file_size"] = 25 * 1024 * 1024
     await accountant._act(too_big)
     assert "Файл больше 20 МБ" in said(accountant)
-    assert await office.payments() == 0
+    assert await firm.payments() == 0
     await accountant.send_document(ORDER_PDF, "пп 341.pdf", "application/pdf")
 
     part_card = accountant.last_message()
@@ -166,7 +169,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     await accountant.tap("📎 Платёжка 1")
     order = accountant.last_message()
     assert order.body == f"📎 Платёжка по заявке №{request.id} от 20.11.2026"
-    assert office.telegram._files[order.document["file_id"]].data == ORDER_PDF
+    assert firm.telegram._files[order.document["file_id"]].data == ORDER_PDF
 
     # The rest, today, with a tap, without the payment order.
     await accountant.tap("💳 Оплачено")
@@ -179,22 +182,22 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     assert "• 23.11.2026 — 7 000,00 ₽ (Анна), ⚠️ без платёжки" in rest
     assert "💳 Оплачено" not in accountant.buttons()
 
-    expenses = await office.expenses()
+    expenses = await firm.expenses()
     assert [(e.amount_minor, e.entry_date) for e in expenses] == [
         (-500_000, date(2026, 11, 20)),
         (-700_000, TODAY),
     ]
-    await office.deliver()
-    told = [m.body.replace("\xa0", " ") for m in office.telegram.chat(requester.id)]
+    await firm.deliver()
+    told = [m.body.replace("\xa0", " ") for m in firm.telegram.chat(requester.id)]
     assert any("оплачено 5 000,00 ₽ из 12 000,00 ₽ (Анна)" in body for body in told)
     assert any("оплачена: 12 000,00 ₽ (Анна)" in body for body in told)
 
 
-async def test_a_request_in_dollars_asks_the_rubles_actually_paid(office: Office) -> None:
-    accountant = await office.accountant()
-    request = await office.approved(amount=rub("1000", "USD"))
+async def test_a_request_in_dollars_asks_the_rubles_actually_paid(firm: Firm) -> None:
+    accountant = await firm.accountant()
+    request = await firm.approved(amount=rub("1000", "USD"))
 
-    await accountant.open_deep_link(await office.link(request.id))
+    await accountant.open_deep_link(await firm.link(request.id))
     await accountant.tap("💳 Оплачено")
     await accountant.tap("Сегодня")
     await accountant.tap(nb("Весь остаток: 1 000,00 $"))
@@ -207,17 +210,17 @@ async def test_a_request_in_dollars_asks_the_rubles_actually_paid(office: Office
     answer = said(accountant)
     assert "💳 Оплата записана: 1 000,00 $ (92 150,40 ₽) от 23.11.2026." in answer
     assert "Статус: 💳 оплачена" in answer
-    [expense] = await office.expenses()
+    [expense] = await firm.expenses()
     assert (expense.amount_minor, expense.currency) == (-9_215_040, "RUB")
-    async with office.context.database.read() as session:
+    async with firm.context.database.read() as session:
         [payment] = list(await session.scalars(select(RequestPaymentRow)))
     assert (payment.order_kind, payment.order_type) == ("photo", "image/jpeg")
 
 
-async def test_paying_twice_and_two_accountants_at_once_make_one_payment(office: Office) -> None:
-    anna, lena = await office.accountant(), await office.accountant2()
-    request = await office.approved()
-    link = await office.link(request.id)
+async def test_paying_twice_and_two_accountants_at_once_make_one_payment(firm: Firm) -> None:
+    anna, lena = await firm.accountant(), await firm.accountant2()
+    request = await firm.approved()
+    link = await firm.link(request.id)
 
     # Both at the last question; Анна records it first, Лена is told who and when.
     for person in (anna, lena):
@@ -227,19 +230,19 @@ async def test_paying_twice_and_two_accountants_at_once_make_one_payment(office:
         await person.tap(nb("Весь остаток: 12 000,00 ₽"))
     await anna.tap("Без платёжки")
     await lena.tap("Без платёжки")
-    assert lena.answers()[-1] == "Уже оплачено: Анна, 23.11.2026 12:00."
-    assert await office.payments() == 1
+    assert lena.answers()[-1] == PAID_BY_ANNA
+    assert await firm.payments() == 1
 
     # Анна's card, tapped again: the payment is not asked for twice.
     stale = RequestCallback(
         action=RequestAction.PAY, request_id=request.id, version=request.version
     ).pack()
     await anna.tap_data(stale, message_id=anna.last_message().message_id)
-    assert anna.answers()[-1].startswith("Уже оплачено: Анна")
+    assert anna.answers()[-1] == PAID_BY_ANNA
 
     # Truly at once, on another request: exactly one payment.
-    other = await office.approved(what_for="Стенд")
-    other_link = await office.link(other.id)
+    other = await firm.approved(what_for="Стенд")
+    other_link = await firm.link(other.id)
     for person in (anna, lena):
         await person.open_deep_link(other_link)
         await person.tap("💳 Оплачено")
@@ -251,29 +254,30 @@ async def test_paying_twice_and_two_accountants_at_once_make_one_payment(office:
         anna.tap_data(no_order[0], message_id=cards[0].message_id),
         lena.tap_data(no_order[1], message_id=cards[1].message_id),
     )
-    assert await office.payments() == 2
-    assert len(await office.expenses()) == 2
-    refusals = [a for a in anna.answers() + lena.answers() if a.startswith("Уже оплачено")]
+    assert await firm.payments() == 2
+    assert len(await firm.expenses()) == 2
+    paid_first = "Заявку уже изменили: теперь она «оплачена»"
+    refusals = [a for a in anna.answers() + lena.answers() if a.startswith(paid_first)]
     # The earlier request's two (Лена's last question, Анна's old card), and one of these.
     assert len(refusals) == 3
 
 
 async def test_what_may_not_be_paid_or_seen_is_refused_and_shows_nothing(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    accountant = await office.accountant()
-    requester = await office.requester()
-    approver = await office.actor(await office.approver())
-    waiting = await office.submitted(what_for="Не согласована")
-    rejected = await office.submitted(what_for="Отклонена")
-    async with office.context.database.unit_of_work() as uow:
-        await office.context.services(uow).requests.reject(approver, rejected.id, "Нет")
+    accountant = await firm.accountant()
+    requester = await firm.requester()
+    approver = await firm.actor(await firm.approver())
+    waiting = await firm.submitted(what_for="Не согласована")
+    rejected = await firm.submitted(what_for="Отклонена")
+    async with firm.context.database.unit_of_work() as uow:
+        await firm.context.services(uow).requests.reject(approver, rejected.id, "Нет")
 
     # A link to a request the accountant may not see yet: refused like a forged one.
-    shown = len(office.telegram.chat(accountant.id))
-    await accountant.open_deep_link(await office.link(waiting.id))
+    shown = len(firm.telegram.chat(accountant.id))
+    await accountant.open_deep_link(await firm.link(waiting.id))
     assert said(accountant) == "Ссылка недействительна."
-    assert len(office.telegram.chat(accountant.id)) == shown + 1
+    assert len(firm.telegram.chat(accountant.id)) == shown + 1
     assert "Не согласована" not in said(accountant)
     # A forged or mangled link.
     await accountant.open_deep_link("rq_1_zzzzzz_AAAAAAAAAAAAAAAA")
@@ -281,15 +285,15 @@ async def test_what_may_not_be_paid_or_seen_is_refused_and_shows_nothing(
 
     # Paying what is not approved, or was rejected: the owner's card has no «Оплачено», and a
     # forged button is refused.
-    await office.owner.open_deep_link(await office.link(waiting.id))
-    assert "💳 Оплачено" not in office.owner.buttons()
-    card = office.owner.last_message()
-    for request, says in ((waiting, "не согласована"), (rejected, "отклонена")):
+    await firm.owner.open_deep_link(await firm.link(waiting.id))
+    assert "💳 Оплачено" not in firm.owner.buttons()
+    card = firm.owner.last_message()
+    for request, says in ((waiting, "не одобрена"), (rejected, "отклонена")):
         forged = RequestCallback(
             action=RequestAction.PAY, request_id=request.id, version=request.version
         ).pack()
-        await office.owner.tap_data(forged, message_id=card.message_id)
-        assert says in office.owner.answers()[-1], office.owner.answers()
+        await firm.owner.tap_data(forged, message_id=card.message_id)
+        assert says in firm.owner.answers()[-1], firm.owner.answers()
     # A requester may not pay at all, nor open the registry.
     await requester.send("/registry")
     assert "недоступно для вашей роли" in said(requester)
@@ -297,7 +301,7 @@ async def test_what_may_not_be_paid_or_seen_is_refused_and_shows_nothing(
     await requester.tap_data(forged, message_id=requester.last_message().message_id)
     assert "недоступно" in requester.answers()[-1]
     # A «Без платёжки» with no payment asked: nothing recorded.
-    approved = await office.approved()
+    approved = await firm.approved()
     forged = RequestCallback(
         action=RequestAction.NO_ORDER, request_id=approved.id, version=approved.version
     ).pack()
@@ -315,38 +319,38 @@ async def test_what_may_not_be_paid_or_seen_is_refused_and_shows_nothing(
     ):
         await accountant.tap_data(forged.pack(), message_id=accountant.last_message().message_id)
         assert says in accountant.answers()[-1]
-    assert await office.payments() == 0
-    assert await status_of(office, waiting.id) == "submitted"
+    assert await firm.payments() == 0
+    assert await status_of(firm, waiting.id) == "submitted"
 
 
 async def test_the_morning_digest_and_the_overdue_notice_reach_their_chats(
-    office: Office,
+    firm: Firm,
 ) -> None:
-    accountant = await office.accountant()
-    office.clock.advance(timedelta(days=-5))
-    await office.approved(what_for="Аренда", amount=rub("50000"), pay_by=TODAY - timedelta(days=1))
-    await office.submitted(what_for="Ждёт", pay_by=TODAY - timedelta(days=2))
-    office.clock.advance(timedelta(days=5))
-    await office.approved(what_for="Печать", amount=rub("3000"), pay_by=TODAY)
-    await office.deliver()
+    accountant = await firm.accountant()
+    firm.clock.advance(timedelta(days=-5))
+    await firm.approved(what_for="Аренда", amount=rub("50000"), pay_by=TODAY - timedelta(days=1))
+    await firm.submitted(what_for="Ждёт", pay_by=TODAY - timedelta(days=2))
+    firm.clock.advance(timedelta(days=5))
+    await firm.approved(what_for="Печать", amount=rub("3000"), pay_by=TODAY)
+    await firm.deliver()
 
-    await office.run_job("requests_digest")
+    await firm.run_job("requests_digest")
     digest = said(accountant)
     assert "☀️ Заявки на сегодня:" in digest
     assert "к оплате сегодня 1 заявка на 3 000,00 ₽" in digest
     assert "просрочена 1 заявка на 50 000,00 ₽" in digest
     assert "Реестр: /registry" in digest
 
-    await office.run_job("requests_overdue")
-    overdue = said(office.owner)
+    await firm.run_job("requests_overdue")
+    overdue = said(firm.owner)
     assert "⏰ Заявки, срок оплаты которых прошёл (самая давняя — с 21.11.2026)" in overdue
     assert "1 одобренная заявка не оплачена, осталось 50 000,00 ₽" in overdue
     assert "1 заявка ещё ждёт согласования" in overdue
 
     # A second run the same day tells nobody again.
-    count = len(office.telegram.chat(accountant.id))
-    await office.run_job("requests_digest")
-    assert len(office.telegram.chat(accountant.id)) == count
+    count = len(firm.telegram.chat(accountant.id))
+    await firm.run_job("requests_digest")
+    assert len(firm.telegram.chat(accountant.id)) == count
 
 
 async def test_paying_a_deals_request_notes_it_in_the_crm(crm: Crm) -> None:
@@ -356,7 +360,7 @@ async def test_paying_a_deals_request_notes_it_in_the_crm(crm: Crm) -> None:
     deal = await crm.deal()
     requester = await join(crm.telegram, crm.owner, "заявитель", REQUESTER_ID, "Маша")
     accountant = await join(crm.telegram, crm.owner, "бухгалтер", ACCOUNTANT_ID, "Анна")
-    desk = Office(crm.context, crm.bot, crm.telegram, crm.clock, crm.owner)
+    desk = Firm(crm.context, crm.bot, crm.telegram, crm.clock, crm.owner)
     desk.people["requester"] = requester
     request = await desk.submitted(what_for="Фасады для кухни", deal_id=deal.id)
 

@@ -16,7 +16,7 @@ from ledger.requests.files import described
 from ledger.requests.states import RequestStatus
 from ledger.tokens import verify
 from tests.conftest import NOW
-from tests.ledger.requests.conftest import TODAY, Office, rub
+from tests.office import TODAY, Office, rub
 
 
 async def test_the_approver_named_for_the_step_may_decide_and_the_owner_too(
