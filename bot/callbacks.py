@@ -367,3 +367,48 @@ def _unpack_slot(slot: str, values: Sequence[str]) -> int | None:
     if value_check(values[int(index)]) != check:
         raise StaleFilter(slot)
     return int(index)
+
+
+# -- payment requests: approvals and the registry ---------------------------------------------
+
+
+class RequestAction(StrEnum):
+    OPEN = "o"  # the request's card, sent anew (a list stays as it was)
+    BACK = "b"  # the card again in place of a question, the question dropped
+    INVOICE = "i"  # send the invoice as it came
+    ORDER = "f"  # send a payment's payment order (`value`: the payment)
+    COMMENT = "c"  # asks the comment
+    APPROVE = "a"
+    REJECT = "r"  # asks the reason
+    RETURN = "w"  # asks what to fix
+    PAY = "p"  # «Оплачено»: asks the date
+    DAY = "d"  # the date chosen (`value`: its ordinal): asks the amount
+    OTHER_DATE = "t"  # the date will be typed
+    REST = "l"  # all that is left, paid on `value` (an ordinal)
+    NO_ORDER = "n"  # record the payment asked without its payment order
+
+
+class RequestCallback(CallbackData, prefix="rqd"):
+    """A request card's button. It names the request as it was shown (`version`): the
+    services refuse a decision or a payment on a request that changed since."""
+
+    action: RequestAction
+    request_id: Int64
+    version: Int64 = 0
+    value: Int64 = 0
+
+
+class RegistryView(StrEnum):
+    SUMMARY = "s"  # /registry's menu
+    BUCKET = "b"  # a bucket's list (`key`: the bucket)
+    STATUS = "t"  # a status's list (`key`: the status)
+    TO_APPROVE = "a"  # /approve's list
+
+
+class RegistryCallback(CallbackData, prefix="rg"):
+    """A list of requests, page `page` (from 0) as the list is now. `key` is checked against
+    the buckets and statuses: anything else was forged."""
+
+    view: RegistryView
+    key: str = ""
+    page: Int64 = 0

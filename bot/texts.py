@@ -21,7 +21,8 @@ never by the catalogue. After adding or changing a phrase here:
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from html import escape
@@ -72,6 +73,17 @@ from ledger.notices import (
 )
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
+from ledger.requests.registry import Bucket, BucketSummary, StatusSummary
+from ledger.requests.states import Decision, RequestStatus, VatMode
+from ledger.requests.views import (
+    Abilities,
+    Approval,
+    Comment,
+    RegistryPage,
+    RequestCard,
+    RequestPayment,
+    RequestView,
+)
 from ledger.roles import Role
 from ledger.stuck import StuckEffect
 from ledger.users import UserView
@@ -185,6 +197,8 @@ class Texts:
         "categories": N_("Категории расходов"),
         "users": N_("Люди и роли"),
         "invite": N_("Пригласить сотрудника"),
+        "approve": N_("Заявки на оплату: согласовать"),
+        "registry": N_("Реестр заявок к оплате"),
         "reqlinks": N_("Ссылки для подачи заявок"),
     }
 
@@ -268,14 +282,7 @@ class Texts:
             )
         if roles & {Role.OWNER, Role.MANAGER, Role.REQUESTER}:
             lines += self._request_help(roles)
-        other = roles - {Role.OWNER, Role.MANAGER, Role.CASHIER, Role.ACCOUNTANT, Role.REQUESTER}
-        if other and Role.OWNER not in roles:
-            lines.append(
-                _(
-                    "Ваши разделы появятся здесь, как только они будут готовы: {roles}.",
-                    roles=self.roles(frozenset(other)),
-                )
-            )
+        lines += self.help_requests(roles)
         lines.append("/help — " + _("эта подсказка"))
         return "\n".join([lines[0], *(f"• {line}" for line in lines[1:])])
 
@@ -2572,6 +2579,440 @@ class Texts:
 
     def date(self, value: date) -> str:
         return format_date(value)
+
+    # -- payment requests: approvals and the registry ---------------------------------
+    desk_status_names = {
+        RequestStatus.DRAFT: N_("📝 черновик"),
+        RequestStatus.SUBMITTED: N_("⏳ на согласовании"),
+        RequestStatus.RETURNED: N_("↩️ на доработке"),
+        RequestStatus.REJECTED: N_("✖ отклонена"),
+        RequestStatus.APPROVED: N_("✅ согласована, к оплате"),
+        RequestStatus.PARTLY_PAID: N_("💸 оплачена частично"),
+        RequestStatus.PAID: N_("💳 оплачена"),
+        RequestStatus.CANCELLED: N_("🚫 отозвана"),
+    }
+    # The registry's buttons and lists, by status.
+    desk_status_lists = {
+        RequestStatus.SUBMITTED: N_("На согласовании"),
+        RequestStatus.APPROVED: N_("К оплате"),
+        RequestStatus.PARTLY_PAID: N_("Оплачены частично"),
+        RequestStatus.PAID: N_("Оплачены"),
+        RequestStatus.RETURNED: N_("На доработке"),
+        RequestStatus.REJECTED: N_("Отклонены"),
+        RequestStatus.CANCELLED: N_("Отозваны"),
+    }
+    registry_bucket_names = {
+        Bucket.TODAY: N_("📅 Сегодня"),
+        Bucket.WEEK: N_("🗓 До конца недели"),
+        Bucket.MONTH: N_("📆 До конца месяца"),
+        Bucket.OVERDUE: N_("⏰ Просрочено"),
+    }
+
+    _DESK_TITLE = 120  # characters of what a request is for, in its title
+    _DESK_COMMENT = 300  # of a comment or a reason on the card: the thread is not the card
+
+    @staticmethod
+    def _clipped(text: str, limit: int) -> str:
+        """Plain text (escaped after) cut to `limit` characters with "…"."""
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    btn_desk_approve = Phrase("✅ Согласовать")
+    btn_desk_reject = Phrase("✖ Отклонить")
+    btn_desk_return = Phrase("↩️ На доработку")
+    btn_desk_comment = Phrase("💬 Комментарий")
+    btn_desk_invoice = Phrase("⬇️ Счёт")
+    btn_desk_pay = Phrase("💳 Оплачено")
+    btn_desk_back = Phrase("← К заявке")
+    btn_desk_no_order = Phrase("Без платёжки")
+    btn_registry_back = Phrase("← Реестр")
+
+    def btn_desk_order(self, number: int) -> str:
+        return self._("📎 Платёжка {n}", n=number)
+
+    def btn_desk_rest(self, rest: Money) -> str:
+        return self._("Весь остаток: {rest}", rest=money(rest))
+
+    def btn_registry_open(self, number: int) -> str:
+        return f"📄 {number}"
+
+    def btn_registry_bucket(self, bucket: Bucket, count: int) -> str:
+        return f"{self._(self.registry_bucket_names[bucket])} · {count}"
+
+    def btn_registry_status(self, status: RequestStatus, count: int) -> str:
+        return f"{self._(self.desk_status_lists[status])} · {count}"
+
+    def desk_status(self, status: RequestStatus) -> str:
+        return self._(self.desk_status_names[status])
+
+    def _when(self, at: datetime, tz: tzinfo) -> str:
+        return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+    def _desk_name(self, request: RequestView) -> str:
+        what = self._clipped(request.what_for or "—", self._DESK_TITLE)
+        return self._("№{id} «{what_for}»", id=request.id, what_for=escape(what))
+
+    def desk_card(
+        self,
+        card: RequestCard,
+        comments: Sequence[Comment],
+        abilities: Abilities,
+        link: str,
+        today: date,
+        tz: tzinfo,
+    ) -> str:
+        """Everything about a request on one card: its status and whose step it waits at,
+        the counterparty and bank details, the money, the deal or category, the invoice, the
+        decisions, the payments, the latest comments, its link."""
+        _ = self._
+        r = card.request
+        status = self.desk_status(r.status)
+        if r.status is RequestStatus.SUBMITTED:
+            waiting = ", ".join(escape(name) for name in abilities.waiting_for)
+            step = (
+                _("шаг {step} из {steps}", step=r.step, steps=r.steps) + ", " if r.steps > 1 else ""
+            )
+            status += " (" + step + _("ждёт: {who}", who=waiting or _("владелец")) + ")"
+        lines = [
+            "📝 <b>" + _("Заявка {name}", name=self._desk_name(r)) + "</b>",
+            self._field(N_("Статус"), status),
+            self._field(N_("Заявитель"), escape(r.requester)),
+        ]
+        if r.submitted_at is not None:
+            lines[-1] += ", " + _("подана {when}", when=self._when(r.submitted_at, tz))
+        lines.append("")
+        cp = r.counterparty
+        if cp is not None:
+            lines.append(self._field(N_("Контрагент"), escape(self._clipped(cp.name, 200))))
+            ids = [_("ИНН {inn}", inn=escape(cp.inn))] if cp.inn else []
+            if cp.kpp:
+                ids.append(_("КПП {kpp}", kpp=escape(cp.kpp)))
+            if ids:
+                lines.append(", ".join(ids))
+            bank = [escape(self._clipped(cp.bank_name, 150))] if cp.bank_name else []
+            if cp.bik:
+                bank.append(_("БИК {bik}", bik=escape(cp.bik)))
+            if bank:
+                lines.append(self._field(N_("Банк"), ", ".join(bank)))
+            if cp.account:
+                lines.append(self._field(N_("Р/с"), f"<code>{escape(cp.account)}</code>"))
+            if cp.corr_account:
+                lines.append(self._field(N_("К/с"), f"<code>{escape(cp.corr_account)}</code>"))
+        lines.append("")
+        if r.amount is not None:
+            lines.append(self._field(N_("Сумма"), f"<b>{money(r.amount)}</b>"))
+        if r.paid.amount and r.remaining is not None:
+            paid = money(r.paid)
+            if r.paid.currency != "RUB":
+                paid += f" ({money(r.paid_rubles)})"
+            lines.append(
+                self._field(
+                    N_("Оплачено"),
+                    _("{paid}, осталось {rest}", paid=paid, rest=f"<b>{money(r.remaining)}</b>"),
+                )
+            )
+        if r.pay_by is not None:
+            due = format_date(r.pay_by)
+            if r.is_overdue(today):
+                due += " ⏰ " + _("просрочено")
+            lines.append(self._field(N_("Оплатить до"), due))
+        if r.purpose:
+            lines.append(self._field(N_("Назначение"), escape(r.purpose)))
+        if r.vat_mode is VatMode.WITH_VAT and r.vat is not None:
+            lines.append(self._field(N_("НДС"), _("в т.ч. {vat}", vat=money(r.vat))))
+        elif r.vat_mode is VatMode.WITHOUT_VAT:
+            lines.append(self._field(N_("НДС"), _("без НДС")))
+        if r.deal_id is not None:
+            deal = escape(self._clipped(r.deal or "—", 150))
+            if r.contract:
+                deal = _("«{name}», договор {contract}", name=deal, contract=escape(r.contract))
+            lines.append(self._field(N_("Сделка"), deal))
+        if r.category is not None:
+            lines.append(self._field(N_("Категория"), escape(r.category)))
+        place = ", ".join(escape(self._clipped(p, 100)) for p in (r.salon, r.city) if p)
+        if place:
+            lines.append(self._field(N_("Салон, город"), place))
+        if r.invoice is not None:
+            name = escape(self._clipped(r.invoice.name or _("файл"), 100))
+            lines.append(self._field(N_("Счёт"), f"📎 {name}"))
+        else:
+            lines.append(self._field(N_("Счёт"), "⚠️ " + _("не приложен")))
+        if card.approvals:
+            lines += ["", "<b>" + _("Согласование") + "</b>"]
+            lines += [self._desk_approval(a, r.steps, tz) for a in card.approvals]
+        if card.payments:
+            lines += ["", "<b>" + _("Оплаты") + "</b>"]
+            lines += [self._desk_payment(p) for p in card.payments]
+        if comments:
+            lines += ["", "<b>" + _("Комментарии ({n})", n=card.comments) + "</b>"]
+            for comment in comments:
+                words = escape(self._clipped(comment.text, self._DESK_COMMENT))
+                when = self._when(comment.at, tz)
+                lines.append(f"• {escape(comment.by_name)}, {when}: {words}")
+        lines += ["", f'🔗 <a href="{escape(link)}">' + _("Ссылка на заявку") + "</a>"]
+        if abilities.own:
+            lines += [
+                "",
+                "ℹ️ "
+                + _("Это ваша заявка: согласовать свою нельзя — её согласует другой согласующий."),
+            ]
+        return "\n".join(lines)
+
+    def _desk_approval(self, approval: Approval, steps: int, tz: tzinfo) -> str:
+        _ = self._
+        who = escape(approval.approver) if approval.approver else _("автоматически")
+        when = self._when(approval.at, tz)
+        step = _("шаг {step}", step=approval.step) + ": " if steps > 1 else ""
+        reason = escape(self._clipped(approval.reason or "", self._DESK_COMMENT))
+        match approval.decision:
+            case Decision.APPROVED:
+                return "• " + step + _("✅ согласовал(а) {who}, {when}", who=who, when=when)
+            case Decision.AUTO:
+                return "• " + step + _("✅ согласована автоматически (ниже порога)")
+            case Decision.REJECTED:
+                return "• " + _(
+                    "✖ отклонил(а) {who}, {when}: «{reason}»", who=who, when=when, reason=reason
+                )
+        return "• " + _(
+            "↩️ вернул(а) на доработку {who}, {when}: «{reason}»", who=who, when=when, reason=reason
+        )
+
+    def _desk_payment(self, payment: RequestPayment) -> str:
+        amount = money(payment.amount)
+        if payment.amount.currency != "RUB":
+            amount += f" ({money(payment.rubles)})"
+        order = "📎 " + self._("платёжка") if payment.order else "⚠️ " + self._("без платёжки")
+        return f"• {format_date(payment.paid_on)} — {amount} ({escape(payment.by_name)}), {order}"
+
+    # What a decision, a comment or a payment says above the card it redraws.
+    def desk_approved(self, request: RequestView) -> str:
+        return self._(
+            "✅ Заявка {name} согласована — бухгалтер получил её к оплате.",
+            name=self._desk_name(request),
+        )
+
+    def desk_step_approved(self, request: RequestView, waiting_for: Sequence[str]) -> str:
+        who = ", ".join(escape(name) for name in waiting_for) or self._("владелец")
+        return self._(
+            "✅ Шаг {step} из {steps} согласован. Заявка ушла следующему согласующему: {who}.",
+            step=request.step - 1,
+            steps=request.steps,
+            who=who,
+        )
+
+    def desk_rejected(self, request: RequestView) -> str:
+        return self._(
+            "✖ Заявка {name} отклонена — заявитель получил причину.",
+            name=self._desk_name(request),
+        )
+
+    def desk_returned(self, request: RequestView) -> str:
+        return self._(
+            "↩️ Заявка {name} возвращена на доработку — заявитель получил комментарий.",
+            name=self._desk_name(request),
+        )
+
+    desk_commented = Phrase("💬 Комментарий добавлен.")
+
+    def desk_paid(self, paid: RequestPayment, request: RequestView) -> str:
+        amount = money(paid.amount)
+        if paid.amount.currency != "RUB":
+            amount += f" ({money(paid.rubles)})"
+        text = self._(
+            "💳 Оплата записана: {amount} от {day}.", amount=amount, day=format_date(paid.paid_on)
+        )
+        if request.remaining is not None and request.remaining.amount > 0:
+            text += " " + self._("Осталось оплатить {rest}.", rest=money(request.remaining))
+        if paid.order is None:
+            text += " ⚠️ " + self._("Без платёжки.")
+        return text
+
+    # Questions.
+    def desk_ask_reason(self, request: RequestView) -> str:
+        return self._(
+            "Почему отклоняете заявку {name}? Напишите причину — её получит заявитель. "
+            "/cancel — отмена.",
+            name=self._desk_name(request),
+        )
+
+    def desk_ask_rework(self, request: RequestView) -> str:
+        return self._(
+            "Что исправить в заявке {name}? Напишите комментарий — заявка вернётся заявителю. "
+            "/cancel — отмена.",
+            name=self._desk_name(request),
+        )
+
+    def desk_ask_comment(self, request: RequestView) -> str:
+        return self._(
+            "Напишите комментарий к заявке {name}. /cancel — отмена.",
+            name=self._desk_name(request),
+        )
+
+    desk_text_wanted = Phrase("Напишите ответ текстом. /cancel — отмена.")
+    desk_prompt_stale = Phrase("Этот вопрос уже закрыт — откройте заявку заново.")
+
+    def desk_pay_ask_date(self, request: RequestView, rest: Money) -> str:
+        return self._(
+            "💳 Оплата заявки {name}: осталось {rest}. Когда оплачено?",
+            name=self._desk_name(request),
+            rest=f"<b>{money(rest)}</b>",
+        )
+
+    desk_pay_ask_typed_date = Phrase(
+        "Напишите дату оплаты: <code>22.11</code>, <code>22.11.2026</code> или "
+        "<code>вчера</code>. Будущая дата не подойдёт. /cancel — отмена."
+    )
+
+    def desk_pay_ask_amount(self, request: RequestView, rest: Money, day: date) -> str:
+        return self._(
+            "Сколько оплачено {day} по заявке {name}? Осталось {rest}: весь остаток — кнопкой, "
+            "часть — напишите сумму. /cancel — отмена.",
+            day=format_date(day),
+            name=self._desk_name(request),
+            rest=f"<b>{money(rest)}</b>",
+        )
+
+    def desk_pay_ask_rubles(self, amount: Money) -> str:
+        return self._(
+            "Сколько рублей списано со счёта за {amount}? Напишите сумму в рублях. "
+            "/cancel — отмена.",
+            amount=money(amount),
+        )
+
+    def desk_pay_ask_order(self, amount: Money, day: date) -> str:
+        return self._(
+            "Оплата {amount} от {day}. Пришлите платёжное поручение — PDF или фото. "
+            "Без файла — кнопкой «Без платёжки»: на карточке будет видно, что её нет. "
+            "/cancel — отмена.",
+            amount=money(amount),
+            day=format_date(day),
+        )
+
+    desk_pay_order_wanted = Phrase(
+        "Жду файл платёжного поручения (PDF или фото) — или нажмите «Без платёжки». "
+        "/cancel — отмена."
+    )
+
+    def desk_file_refused(self, too_big: bool) -> str:
+        if too_big:
+            return self._("Файл больше 20 МБ — пришлите платёжку поменьше (PDF или фото).")
+        return self._(
+            "Такой файл не подойдёт как платёжка: пришлите PDF или фото (JPEG, PNG) до 20 МБ."
+        )
+
+    def desk_invoice_caption(self, request_id: int) -> str:
+        return self._("📎 Счёт к заявке №{id}", id=request_id)
+
+    def desk_order_caption(self, request_id: int, paid_on: date) -> str:
+        return self._(
+            "📎 Платёжка по заявке №{id} от {day}", id=request_id, day=format_date(paid_on)
+        )
+
+    # The lists.
+    def _totals_of(self, totals: Sequence[Money]) -> str:
+        return ", ".join(money(total) for total in totals) or money(Money(Decimal(0)))
+
+    def registry_summary(
+        self, buckets: Sequence[BucketSummary], statuses: Sequence[StatusSummary]
+    ) -> str:
+        _ = self._
+        lines = ["📒 <b>" + _("Реестр заявок") + "</b>", "", _("К оплате, что осталось:")]
+        for bucket in buckets:
+            name = self._(self.registry_bucket_names[bucket.bucket])
+            lines.append(f"{name}: {bucket.count} — {self._totals_of(bucket.totals)}")
+        lines += ["", _("По статусам:")]
+        for status in statuses:
+            name = self._(self.desk_status_lists[status.status])
+            lines.append(f"• {name}: {status.count} — {self._totals_of(status.totals)}")
+        lines += ["", _("Откройте список кнопкой; заявка открывается номером или ссылкой.")]
+        return "\n".join(lines)
+
+    def registry_bucket_title(self, bucket: Bucket, page: RegistryPage) -> str:
+        return self._(
+            "<b>{name}</b>: {count}, осталось оплатить {totals}",
+            name=self._(self.registry_bucket_names[bucket]),
+            count=page.total,
+            totals=self._totals_of(page.totals),
+        )
+
+    def registry_status_title(self, status: RequestStatus, page: RegistryPage) -> str:
+        return self._(
+            "<b>{name}</b>: {count}, на сумму {totals}",
+            name=self._(self.desk_status_lists[status]),
+            count=page.total,
+            totals=self._totals_of(page.totals),
+        )
+
+    registry_empty = Phrase("Здесь заявок нет.")
+
+    def registry_line(
+        self, number: int, request: RequestView, link: str | None, today: date
+    ) -> str:
+        """One request of a list: its number opens it by link, its button by the number."""
+        name = self._desk_name(request)
+        if link is not None:
+            name = f'<a href="{escape(link)}">{name}</a>'
+        counterparty = request.counterparty.name if request.counterparty else "—"
+        parts = [f"{number}. {name}", escape(self._clipped(counterparty, 80))]
+        if request.amount is not None:
+            amount = money(request.amount)
+            rest = request.remaining
+            if request.paid.amount and rest is not None:
+                amount += " " + self._("(осталось {rest})", rest=money(rest))
+            parts.append(amount)
+        if request.pay_by is not None:
+            due = self._("до {day}", day=format_date(request.pay_by))
+            if request.is_overdue(today):
+                due += " ⏰"
+            parts.append(due)
+        return " — ".join(parts)
+
+    def approvals_title(self, page: RegistryPage) -> str:
+        return self._(
+            "🗂 <b>Ждут вашего решения</b>: {count}, на сумму {totals}",
+            count=page.total,
+            totals=self._totals_of(page.totals),
+        )
+
+    approvals_empty = Phrase("Заявок, которые ждут вашего решения, нет.")
+
+    def approval_line(
+        self, number: int, request: RequestView, link: str | None, today: date
+    ) -> str:
+        line = self.registry_line(number, request, link, today)
+        line += "; " + escape(self._clipped(request.requester, 60))
+        if request.steps > 1:
+            line += " " + self._("(шаг {step} из {steps})", step=request.step, steps=request.steps)
+        return line
+
+    def help_requests(self, roles: frozenset[Role]) -> list[str]:
+        """/help's lines for approving and paying requests."""
+        _ = self._
+        lines = []
+        if Role.OWNER in roles or Role.APPROVER in roles:
+            lines += [
+                "/approve — "
+                + _(
+                    "заявки на оплату, которые ждут вашего решения: карточка со счётом, "
+                    "«Согласовать», «Отклонить» с причиной, «На доработку» с комментарием"
+                ),
+                _(
+                    "Когда заявку подают, я пришлю её с кнопкой «Открыть заявку»; свою заявку "
+                    "согласует другой согласующий."
+                ),
+            ]
+        if Role.OWNER in roles or Role.ACCOUNTANT in roles:
+            lines += [
+                "/registry — "
+                + _(
+                    "реестр согласованных заявок: сегодня, до конца недели и месяца, "
+                    "просроченные и по статусам, с суммами; в карточке «⬇️ Счёт» и "
+                    "«💳 Оплачено» — дата, сумма (часть — меньшей суммой) и платёжка"
+                ),
+                _("Каждое утро пришлю, что оплатить сегодня, что просрочено и что согласовано."),
+            ]
+        if Role.OWNER in roles:
+            lines.append(_("О просроченных заявках сообщу отдельно."))
+        return lines
 
 
 @cache

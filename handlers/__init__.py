@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    approvals,
     bank,
     cash,
     categories,
@@ -16,7 +17,9 @@ from handlers import (
     my_requests,
     outbox,
     prompts,
+    registry,
     reports,
+    request_card,
     request_form,
     request_invoice,
     request_links,
@@ -41,6 +44,10 @@ def create_root_router() -> Router:
     # Order is routing priority: commands and conversations first, the catch-all last. Errors
     # go the same way: each router's own by type, then the shared fallback in `errors`.
     root.include_routers(
+        # A request's own link (`/start rq_…`) before /start's other links.
+        request_card.create_router(),
+        approvals.create_router(),
+        registry.create_router(),
         start.create_router(),
         users.create_router(),
         history.create_router(),
