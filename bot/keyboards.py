@@ -28,6 +28,8 @@ from bot.callbacks import (
     HistoryView,
     InviteCallback,
     Listing,
+    MineAction,
+    MineCallback,
     PageCallback,
     ProfitAction,
     ProfitCallback,
@@ -51,6 +53,7 @@ from ledger.expenses import Batch, Draft
 from ledger.money import Money
 from ledger.profit import DIMENSIONS
 from ledger.requests.registry import BucketSummary, StatusSummary
+from ledger.requests.states import RequestStatus
 from ledger.requests.views import Abilities, RegistryPage, RequestCard, RequestView
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView
@@ -696,10 +699,19 @@ def desk_card(
     card: RequestCard, abilities: Abilities, texts: Texts, *, orders: int = 5
 ) -> InlineKeyboardMarkup:
     """What the viewer may do now: decide (an approver of its step), pay (the accountant, the
-    owner), get the invoice and the payment orders back, comment (anyone who sees it). The
+    owner), fix and send again (its requester, when it came back for rework: the requester's
+    own form), get the invoice and the payment orders back, comment (anyone who sees it). The
     latest `orders` payment orders each get a button."""
     request = card.request
     rows: list[Row] = []
+    if abilities.edit:
+        label = (
+            texts.btn_mine_edit if request.status is RequestStatus.RETURNED else texts.btn_mine_fill
+        )
+        edit = MineCallback(
+            action=MineAction.EDIT, request_id=request.id, version=request.version
+        ).pack()
+        rows.append([(label, edit)])
     if abilities.decide:
         rows.append(
             [

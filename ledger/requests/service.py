@@ -589,7 +589,8 @@ class RequestService:
 
     async def abilities(self, actor: Actor, request_id: int) -> Abilities:
         """What the actor may do with the request now, for someone who may see it: decide it
-        (not their own, unless the mappings allow it), pay it; and who its step waits for."""
+        (not their own, unless the mappings allow it), pay it, fix their own draft or returned
+        request; and who its step waits for."""
         await self._seen(actor, request_id)
         row = await self._session.get(PaymentRequestRow, request_id, populate_existing=True)
         assert row is not None
@@ -611,7 +612,8 @@ class RequestService:
                 own = row.requester_id == actor.user_id and not self._policy.self_approval
                 decide = not own
         pay = status in PAYABLE and actor.has_any(PAYERS)
-        return Abilities(decide=decide, own=own, pay=pay, waiting_for=waiting)
+        edit = status in EDITABLE and row.requester_id == actor.user_id and actor.has_any(FILERS)
+        return Abilities(decide=decide, own=own, pay=pay, waiting_for=waiting, edit=edit)
 
     # -- shared ------------------------------------------------------------------------------
 

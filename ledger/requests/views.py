@@ -324,3 +324,5 @@ class Abilities:
     own: bool
     pay: bool  # it is to pay (what is left of it), and they pay
     waiting_for: tuple[str, ...]  # while submitted, who approves its step (empty: the owners)
+    # Their own draft, or their own request returned for rework: to fix and send (again).
+    edit: bool = False

@@ -252,3 +252,22 @@ async def test_a_decision_is_checked_before_its_reason_is_asked(office: Office) 
 
     assert shown.id == request.id
     assert (moved.value.status, moved.value.by_name) == ("rejected", "Глеб Руководитель")
+
+
+async def test_only_the_requester_may_fix_their_request_once_it_comes_back(
+    office: Office,
+) -> None:
+    request = await office.submitted()
+
+    async with office.services() as services:
+        waiting = await services.requests.abilities(office.requester, request.id)
+        await services.requests.return_for_rework(office.owner, request.id, "Сумма без скидки")
+        mine = await services.requests.abilities(office.requester, request.id)
+        owners = await services.requests.abilities(office.owner, request.id)
+        await services.requests.submit(office.requester, request.id)
+        again = await services.requests.abilities(office.requester, request.id)
+
+    assert not waiting.edit  # sent: it is the approver's now
+    assert mine.edit
+    assert not owners.edit  # the owner sees it, but fixing it is the requester's
+    assert not again.edit
