@@ -50,6 +50,8 @@ from ledger.requests.states import EDITABLE
 from ledger.requests.views import RequestView
 from ledger.roles import Role
 
+LABEL_LIMIT = 40  # a choice's value on its button (its origins follow it)
+
 
 async def invoice_file(message: Message, **data: Any) -> None:
     desk = Desk.of(message, data)
@@ -171,11 +173,22 @@ def offer_text(view: RequestView, offer: InvoiceOffer, texts: Texts) -> str:
     return clip("\n".join(lines), PAGE_LIMIT)
 
 
+def _label(value: str, limit: int = LABEL_LIMIT) -> str:
+    """A value short enough for a button; a longer one cut at a word's end where it can be,
+    with "…" saying it goes on (the card above shows it whole)."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 def offer_markup(view: RequestView, offer: InvoiceOffer, texts: Texts) -> InlineKeyboardMarkup:
     labels = {
         name: [
             texts.btn_form_pick(
-                _shown(name, option, texts, plain=True)[:40],
+                _label(_shown(name, option, texts, plain=True)),
                 texts.form_origins_of(option.origins),
             )
             for option in offer.choices(name)
