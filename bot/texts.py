@@ -2704,12 +2704,13 @@ class Texts:
             paid = money(r.paid)
             if r.paid.currency != "RUB":
                 paid += f" ({money(r.paid_rubles)})"
-            lines.append(
-                self._field(
-                    N_("Оплачено"),
-                    _("{paid}, осталось {rest}", paid=paid, rest=f"<b>{money(r.remaining)}</b>"),
+            if r.remaining.is_zero:  # all of it: nothing left to name
+                lines.append(self._field(N_("Оплачено"), paid))
+            else:
+                rest = f"<b>{money(r.remaining)}</b>"
+                lines.append(
+                    self._field(N_("Оплачено"), _("{paid}, осталось {rest}", paid=paid, rest=rest))
                 )
-            )
         if r.pay_by is not None:
             due = format_date(r.pay_by)
             if r.is_overdue(today):
