@@ -154,6 +154,13 @@ async def kopeyka(
         yield Running(mode, context, dispatcher, bot, telegram, owner)
 
 
+@pytest.fixture
+def amocrm_keys() -> str:
+    """Lines a test module adds to the `[amocrm]` mappings of the `crm` fixture
+    (test_amocrm_deals.py): none unless a module overrides this."""
+    return ""
+
+
 # -- personas --------------------------------------------------------------------------------
 
 

@@ -141,10 +141,16 @@ class Crm:
 
 
 def amo_settings(
-    telegram: FakeTelegram, amo: FakeAmoCRM, database_url: str, data_dir: Path
+    telegram: FakeTelegram,
+    amo: FakeAmoCRM,
+    database_url: str,
+    data_dir: Path,
+    amocrm_keys: str = "",
 ) -> Settings:
+    """The settings of the app with amoCRM on; `amocrm_keys`: lines added to `[amocrm]`."""
     mappings = data_dir / "mappings.toml"
-    mappings.write_text((REPO / "config" / "mappings.toml").read_text() + account.MAPPINGS)
+    section = account.MAPPINGS.replace("[amocrm]\n", "[amocrm]\n" + amocrm_keys, 1)
+    mappings.write_text((REPO / "config" / "mappings.toml").read_text() + section)
     return Settings(
         _env_file=None,
         bot_token=telegram.token,
@@ -178,9 +184,11 @@ async def crm(
     database_url: str,
     clock: FrozenClock,
     tmp_path: Path,
+    amocrm_keys: str,
 ) -> AsyncIterator[Crm]:
-    """Kopeyka as `run.py run` starts it in polling mode with amoCRM on, authorised once."""
-    settings = amo_settings(telegram, amo, database_url, tmp_path)
+    """Kopeyka as `run.py run` starts it in polling mode with amoCRM on, authorised once
+    (a module may add keys to its `[amocrm]` mappings by overriding `amocrm_keys`)."""
+    settings = amo_settings(telegram, amo, database_url, tmp_path, amocrm_keys)
     async with (
         start_app("polling", telegram, settings, engine, clock) as (context, dispatcher, bot),
         aiohttp.ClientSession() as http,

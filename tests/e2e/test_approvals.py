@@ -14,7 +14,7 @@ from ledger.money import Money
 from ledger.storage.models import PaymentRequestRow
 from tests.e2e.conftest import button_data
 from tests.e2e.personas import invite_token
-from tests.e2e.requests_desk import APPROVER_ID, Firm, firm, opened_by, said
+from tests.e2e.requests_desk import APPROVER_ID, INVOICE_PDF, Firm, firm, opened_by, said
 from tests.fakes.telegram_user import FakeUser
 
 __all__ = ["firm"]
@@ -49,7 +49,7 @@ async def test_the_notice_opens_the_card_with_the_invoice_and_approving_tells_ev
     invoice, card = chat[-2], chat[-1]
     assert invoice.document is not None
     assert invoice.body == f"📎 Счёт к заявке №{request.id}"
-    assert firm.telegram._files[invoice.document["file_id"]].data.startswith(b"%PDF")
+    assert approver.download(invoice) == INVOICE_PDF
     text = said(approver)
     for detail in (
         f"Заявка №{request.id} «Баннеры на ноябрь»",

@@ -21,6 +21,7 @@ from tests.e2e import test_amocrm_deals as amocrm_deals
 from tests.e2e.conftest import button_data
 from tests.e2e.personas import ACCOUNTANT_ID, join
 from tests.e2e.requests_desk import (
+    INVOICE_PDF,
     ORDER_PDF,
     REQUESTER_ID,
     Firm,
@@ -127,7 +128,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     await accountant.tap("⬇️ Счёт")
     sent = accountant.last_message()
     assert sent.body == f"📎 Счёт к заявке №{request.id}"
-    assert firm.telegram._files[sent.document["file_id"]].data.startswith(b"%PDF")
+    assert accountant.download(sent) == INVOICE_PDF
 
     await accountant.tap("💳 Оплачено", message_id=card.message_id)
     # The card, above the invoice, turns into the question.
@@ -169,7 +170,7 @@ async def test_the_accountant_downloads_the_invoice_and_pays_a_part_then_the_res
     await accountant.tap("📎 Платёжка 1")
     order = accountant.last_message()
     assert order.body == f"📎 Платёжка по заявке №{request.id} от 20.11.2026"
-    assert firm.telegram._files[order.document["file_id"]].data == ORDER_PDF
+    assert accountant.download(order) == ORDER_PDF
 
     # The rest, today, with a tap, without the payment order.
     await accountant.tap("💳 Оплачено")

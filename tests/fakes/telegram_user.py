@@ -175,6 +175,20 @@ class FakeUser:
             raise AssertionError(f"the bot has sent nothing to chat {self.id}")
         return messages[-1]
 
+    def download(self, message: SentMessage | None = None) -> bytes:
+        """The bytes of the file the bot sent in `message` (the newest file otherwise), as
+        tapping it would download them: a document, or a photo's largest size."""
+        if message is None:
+            sent = self.tg.chat(self.id)
+            message = next((m for m in reversed(sent) if m.document or m.photo), None)
+            if message is None:
+                raise AssertionError(f"the bot has sent no file to chat {self.id}")
+        if message.document is not None:
+            return self.tg.file_bytes(message.document["file_id"])
+        if message.photo:
+            return self.tg.file_bytes(message.photo[-1]["file_id"])
+        raise AssertionError(f"message {message.message_id} holds no file: {message.body!r}")
+
     def answers(self) -> list[str]:
         """Texts of the bot's answers to this user's callback queries ("" if no text)."""
         mine = set(self._query_ids)
