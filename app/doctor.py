@@ -410,6 +410,89 @@ async def check_queues(settings: Settings) -> tuple[str, str, str] | None:
     return (OK, "queues", text)
 
 
+def _named_approvers(settings: Settings) -> dict[int, list[str]]:
+    """Each Telegram id `[requests]` names as an approver, with the keys that name it; nothing
+    when the mappings cannot be read (check_static says why)."""
+    try:
+        section = load_mappings(settings.mappings_file).requests
+    except SettingsError:
+        return {}
+    keys = [
+        ("requests.approvers", section.approvers),
+        ("requests.deal_approvers", section.deal_approvers),
+        ("requests.second_approvers", section.second_approvers),
+        *(
+            (f"requests.category_approvers.{name}", ids)
+            for name, ids in section.category_approvers.items()
+        ),
+    ]
+    named: dict[int, list[str]] = {}
+    for key, ids in keys:
+        for telegram_id in ids:
+            if key not in named.setdefault(telegram_id, []):
+                named[telegram_id].append(key)
+    return named
+
+
+async def check_request_approvers(settings: Settings) -> list[tuple[str, str, str]]:
+    """Each approver `[requests]` names, against the people the bot knows: one who has not
+    joined, or holds no approver role, approves nothing (a step with nobody who does goes to
+    the owners), which the file alone does not show. An owner approves anything. Nothing when
+    the mappings name nobody, or the mappings or the database cannot be read (check_static and
+    check_database say why)."""
+    named = _named_approvers(settings)
+    if not named:
+        return []
+    from sqlalchemy import exists, select
+
+    from ledger.roles import Role
+    from ledger.storage.database import Database
+    from ledger.storage.models import AuditRow, UserRoleRow, UserRow
+
+    mappings = load_mappings(settings.mappings_file)
+    database = Database.connect(settings.effective_database_url, pooled=False)
+    try:
+        async with database.read() as session:
+            rows = await session.execute(
+                select(UserRow.telegram_id, UserRow.name, UserRoleRow.role)
+                .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+                .where(UserRow.telegram_id.in_(named))
+            )
+            seeded = await session.scalar(select(exists().where(AuditRow.action == "roles.seeded")))
+    except Exception:
+        return []
+    finally:
+        await database.dispose()
+    people: dict[int, tuple[str, set[str]]] = {}
+    for telegram_id, name, role in rows:
+        people.setdefault(telegram_id, (name, set()))[1].update([role] if role else [])
+    owners = set(settings.owner_telegram_ids)
+    found = []
+    for telegram_id, keys in named.items():
+        name, roles = people.get(telegram_id, (None, set()))
+        if telegram_id in owners or Role.APPROVER.value in roles:
+            continue
+        if not seeded and Role.APPROVER in mappings.roles.get(telegram_id, []):
+            continue  # [roles] gives it on the first start
+        if name is None:
+            who = f"{telegram_id} has not joined the bot"
+        else:
+            held = ", ".join(sorted(roles)) or "none"
+            who = f"{telegram_id} ({name}) does not hold the approver role (roles: {held})"
+        found.append(
+            (
+                WARN,
+                ", ".join(keys),
+                f"{who} — they approve nothing until the owner invites them as «согласующий» "
+                "(/invite); a step with no other approver who does goes to the owners",
+            )
+        )
+    if not found:
+        text = f"{len(named)} named, each holding the approver role or an owner"
+        found.append((OK, "requests approvers", text))
+    return found
+
+
 async def check_telegram(settings: Settings) -> tuple[str, str, str] | None:
     if settings.bot_token is None:
         return None
@@ -579,6 +662,7 @@ async def run_doctor(
     queues = await check_queues(settings)
     if queues:
         results.append(queues)
+    results.extend(await check_request_approvers(settings))
     telegram = await check_telegram(settings)
     if telegram:
         results.append(telegram)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from app.context import Services
 from app.doctor import (
     BAD,
     CONSTRAINTS,
@@ -20,13 +21,17 @@ from app.doctor import (
     WARN,
     check_ledger_role,
     check_queues,
+    check_request_approvers,
     check_static,
     check_versions,
 )
 from config.settings import Settings
 from ledger.clock import FrozenClock
 from ledger.outbox import OutboxWorker, enqueue
+from ledger.roles import Role
 from ledger.storage.database import Database
+from ledger.users import Person
+from tests.conftest import OWNER_ID, REPO
 
 AIOGRAM = metadata.version("aiogram")
 
@@ -184,3 +189,81 @@ async def test_a_ledger_trigger_left_switched_off_is_a_problem(
 
     assert (mark, name) == (BAD, "ledger")
     assert line.startswith("trigger(s) audit_log_append_only switched off")
+
+
+APPROVER, REQUESTER, STRANGER, SEEDED = 7770031, 7770033, 7770099, 7770077
+
+
+def _approvers_mappings(path: Path) -> Path:
+    """The product's mappings naming four approvers: one who holds the role, one who files
+    requests instead, one who never joined, the owner; and [roles] seeding another."""
+    text = (REPO / "config" / "mappings.toml").read_text(encoding="utf-8")
+    text = text.replace("approvers = []", f"approvers = [{APPROVER}, {OWNER_ID}]", 1)
+    text = text.replace("second_approvers = []", f"second_approvers = [{STRANGER}]", 1)
+    text = text.replace(
+        '# "Маркетинг" = [123456789]', f'"Маркетинг" = [{REQUESTER}, {APPROVER}, {SEEDED}]'
+    )
+    text = text.replace("[roles]", f'[roles]\n{SEEDED} = ["approver"]', 1)
+    mappings = path / "mappings.toml"
+    mappings.write_text(text, encoding="utf-8")
+    return mappings
+
+
+async def test_an_approver_named_who_is_no_approver_is_warned_of(
+    services: Services, database_url: str, tmp_path: Path
+) -> None:
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    for telegram_id, name, role in (
+        (APPROVER, "Глеб", Role.APPROVER),
+        (REQUESTER, "Маша", Role.REQUESTER),
+    ):
+        invite = await services.invites.create_invite(owner, role)
+        await services.invites.accept_invite(Person(telegram_id, name), invite.token)
+    settings = Settings(
+        _env_file=None,
+        owner_telegram_ids=[OWNER_ID],
+        database_url=database_url,
+        data_dir=tmp_path,
+        mappings_file=_approvers_mappings(tmp_path),
+    )
+
+    found = await check_request_approvers(settings)
+
+    assert {(mark, name) for mark, name, _ in found} == {
+        (WARN, "requests.second_approvers"),
+        (WARN, "requests.category_approvers.Маркетинг"),
+    }
+    lines = {name: text for _, name, text in found}
+    assert lines["requests.second_approvers"].startswith(f"{STRANGER} has not joined the bot")
+    assert lines["requests.category_approvers.Маркетинг"].startswith(
+        f"{REQUESTER} (Маша) does not hold the approver role (roles: requester)"
+    )
+    assert "«согласующий» (/invite)" in lines["requests.second_approvers"]
+
+
+async def test_approvers_who_hold_the_role_or_none_named_say_nothing_is_wrong(
+    services: Services, database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        owner_telegram_ids=[OWNER_ID],
+        database_url=database_url,
+        data_dir=tmp_path,
+        mappings_file=REPO / "config" / "mappings.toml",
+    )
+    assert await check_request_approvers(settings) == []  # nobody named: the owners'
+
+    owner = await services.users.resolve(Person(OWNER_ID, "Ольга"))
+    invite = await services.invites.create_invite(owner, Role.APPROVER)
+    await services.invites.accept_invite(Person(APPROVER, "Глеб"), invite.token)
+    mappings = tmp_path / "mappings.toml"
+    text = (REPO / "config" / "mappings.toml").read_text(encoding="utf-8")
+    mappings.write_text(
+        text.replace("approvers = []", f"approvers = [{APPROVER}, {OWNER_ID}]", 1),
+        encoding="utf-8",
+    )
+    settings = settings.model_copy(update={"mappings_file": mappings})
+
+    assert await check_request_approvers(settings) == [
+        (OK, "requests approvers", "2 named, each holding the approver role or an owner")
+    ]
