@@ -1461,18 +1461,22 @@ class Texts:
             "requester": escape(facts.requester),
         }
         if facts.steps > 1:
-            return self._(
+            text = self._(
                 "📝 Заявка {request} ждёт вашего согласования (шаг {step} из {steps}): "
                 "{counterparty}, {amount}, оплатить до {pay_by}. Заявитель: {requester}.",
                 step=facts.step,
                 steps=facts.steps,
                 **values,
             )
-        return self._(
-            "📝 Заявка {request} ждёт вашего согласования: {counterparty}, {amount}, "
-            "оплатить до {pay_by}. Заявитель: {requester}.",
-            **values,
-        )
+        else:
+            text = self._(
+                "📝 Заявка {request} ждёт вашего согласования: {counterparty}, {amount}, "
+                "оплатить до {pay_by}. Заявитель: {requester}.",
+                **values,
+            )
+        if facts.reworked:
+            text += " " + self._("Её вернули на доработку — заявитель исправил и отправил снова.")
+        return text
 
     def request_status_changed(self, facts: RequestStatusChanged) -> str:
         values = {

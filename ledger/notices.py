@@ -204,7 +204,8 @@ Totals = tuple[tuple[int, str], ...]
 @dataclass(frozen=True, slots=True)
 class RequestSubmitted:
     """Told to a step's approvers: a payment request waits for their decision; `token` opens
-    it by a link (the notifier turns it into a button). `pay_by` is an ISO date."""
+    it by a link (the notifier turns it into a button). `pay_by` is an ISO date; `reworked`:
+    it was returned for rework, and its requester fixed it and sent it again."""
 
     kind: ClassVar[Notice] = Notice.REQUEST_SUBMITTED
     request_id: int
@@ -217,6 +218,7 @@ class RequestSubmitted:
     step: int
     steps: int
     token: str | None = None
+    reworked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

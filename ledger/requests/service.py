@@ -282,7 +282,7 @@ class RequestService:
             if self._policy.approves_by_itself(amount):
                 await self._approve_by_rule(row)
             else:
-                await self._tell_step(row)
+                await self._tell_step(row, reworked=status is RequestStatus.RETURNED)
             await self._uow.commit()
         return await self._view(request_id)
 
@@ -797,8 +797,9 @@ class RequestService:
 
     # -- telling -----------------------------------------------------------------------------
 
-    async def _tell_step(self, row: PaymentRequestRow) -> None:
-        """The approvers of the step the request now waits for."""
+    async def _tell_step(self, row: PaymentRequestRow, *, reworked: bool = False) -> None:
+        """The approvers of the step the request now waits for (`reworked`: sent again after
+        it was returned for rework)."""
         now = self._clock.now()
         leave_out = None if self._policy.self_approval else row.requester_id
         recipients = await tell.step_approvers(
@@ -818,6 +819,7 @@ class RequestService:
             step=row.step,
             steps=row.steps,
             token=tell.request_token(self._key, row.id, now),
+            reworked=reworked,
         )
         tell.tell(self._session, recipients, facts, now=now, key=f"request:{row.id}:{row.version}")
 

@@ -204,6 +204,9 @@ NOTICE_SAMPLES: dict[Notice, list[NoticeFacts]] = {
         RequestSubmitted(
             12, "Masha", "Banners", "Romashka LLC", 1_000, "USD", "2026-11-26", 2, 2, "rq_c_x_y"
         ),
+        RequestSubmitted(
+            12, "Masha", "Banners", "Romashka LLC", 1_000, "RUB", "2026-11-26", 1, 1, None, True
+        ),
     ],
     Notice.REQUEST_STATUS: [
         RequestStatusChanged(12, "Banners", "approved", "Olga", 1_200_000, 0, "RUB"),

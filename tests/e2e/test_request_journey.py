@@ -151,9 +151,11 @@ async def test_a_marketers_invoice_returned_fixed_approved_and_paid_from_the_reg
     await masha.tap("📤 Отправить на согласование")
     assert "📤 Заявка №1 отправлена на согласование" in said(masha)
 
-    # The owner, asked again, approves.
+    # The owner, asked again (and told it is the fixed one), approves.
     await desk.deliver()
-    await owner.open_deep_link(opened_by(notice(owner)))
+    again = notice(owner)
+    assert "заявитель исправил и отправил снова" in again.body
+    await owner.open_deep_link(opened_by(again))
     assert "Сумма: 14 000,00 ₽" in said(owner)
     await owner.tap("✅ Согласовать")
     assert "согласована — бухгалтер получил её к оплате" in said(owner)

@@ -279,8 +279,10 @@ async def test_returned_edited_and_submitted_again_it_is_approved_afresh(office:
     assert approved.status is RequestStatus.APPROVED
     assert approved.amount == rub("12500")
     assert [a.decision for a in card.approvals] == [Decision.RETURNED, Decision.APPROVED]
-    asked = [n.chat_id for n in await office.notices() if isinstance(n.facts, RequestSubmitted)]
-    assert asked == [office.approver.telegram_id] * 2
+    asked = [n for n in await office.notices() if isinstance(n.facts, RequestSubmitted)]
+    assert [n.chat_id for n in asked] == [office.approver.telegram_id] * 2
+    # The second time the approver is told it is the fixed one.
+    assert [n.facts.reworked for n in asked] == [False, True]
 
 
 async def test_two_approvers_at_once_make_exactly_one_decision(office: Office) -> None:
