@@ -359,11 +359,13 @@ class AmoClient:
         headers = {"Accept": "application/hal+json, application/problem+json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.access_token.get_secret_value()}"
-        await self.limiter.acquire()
         try:
-            async with self.session.request(
-                method, self.base_url + path, params=params, json=json_body, headers=headers
-            ) as response:
+            async with (
+                self.limiter.slot(),
+                self.session.request(
+                    method, self.base_url + path, params=params, json=json_body, headers=headers
+                ) as response,
+            ):
                 raw = await response.read()
                 return Answer(response.status, _parse_body(raw))
         except aiohttp.ClientConnectorError as exc:

@@ -489,6 +489,38 @@ async def test_the_limiter_lets_at_most_seven_start_in_any_second_across_tasks()
     assert starts[-1] == pytest.approx(107.0)  # 50 requests: 8 windows, none wasted
 
 
+async def test_a_slow_request_holds_its_turn_until_answered_and_counts_from_the_answer():
+    clock = ManualClock()
+    limiter = RateLimiter(2, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    both_out, answered = asyncio.Event(), asyncio.Event()
+    starts: list[float] = []
+    answers: list[float] = []
+
+    async def slow() -> None:
+        async with limiter.slot():
+            starts.append(clock.now)
+            if len(starts) == 2:
+                both_out.set()
+            await answered.wait()  # the network took its time
+        answers.append(clock.now)
+
+    async def quick() -> None:
+        async with limiter.slot():
+            starts.append(clock.now)
+
+    slow_ones = [asyncio.create_task(slow()), asyncio.create_task(slow())]
+    await both_out.wait()
+    third = asyncio.create_task(quick())
+    clock.now += 5.0  # five seconds out: both turns still held
+    await asyncio.sleep(0)
+    assert len(starts) == 2
+    answered.set()
+    await asyncio.gather(*slow_ones, third)
+
+    assert starts[:2] == [100.0, 100.0]
+    assert starts[2] >= max(answers) + 1.0  # a window after the answers, not the starts
+
+
 def test_a_limiter_refuses_a_nonsense_rate():
     with pytest.raises(ValueError, match="rate"):
         RateLimiter(0)
