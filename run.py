@@ -12,6 +12,7 @@ python run.py amocrm auth CODE    authorise the amoCRM integration once
 python run.py amocrm fields       print the account's pipelines, statuses, users and fields
 python run.py amocrm sync         catch up with amoCRM now (leads updated since the last pass)
 python run.py amocrm worker       process amoCRM webhooks and scheduled passes in this process
+python run.py statement check F   read a bank statement file (1C, CSV, XLSX) without importing it
 """
 
 from __future__ import annotations
@@ -76,7 +77,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     _amocrm_parser(commands)
     _sheet_parser(commands)
+    _statement_parser(commands)
     return parser
+
+
+def _statement_parser(commands: argparse._SubParsersAction) -> None:
+    statement = commands.add_parser(
+        "statement",
+        help="bank statements: check a file",
+        description="Bank statements: 1C (1CClientBankExchange) text, CSV or XLSX exports.",
+    )
+    actions = statement.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="read a statement without importing it: balances, totals, every error",
+        description="Print the format, encoding, version, each account's period and balances "
+        "and whether they add up, the documents in and out, and every error with its line. "
+        "Exit status 0 for a good file, 1 for a refused one. Needs no settings or database.",
+    )
+    check.add_argument("file", type=Path, help="the statement file")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead")
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:
@@ -137,6 +157,11 @@ def _amocrm_parser(commands: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    if command == "statement":
+        # Reading a file needs no settings: it works anywhere, even before .env is written.
+        from app import cli
+
+        return cli.statement(args.action, args.file, as_json=args.json)
     try:
         settings = load_settings()
         from config.logging import configure_logging

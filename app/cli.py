@@ -227,6 +227,15 @@ async def sheet(settings: Settings, action: str) -> int:
     return 0
 
 
+def statement(action: str, path: Path, *, as_json: bool) -> int:
+    """`statement check FILE [--json]`: what a bank statement file holds, without importing it.
+    Needs no settings and no database; the statements package loads only here."""
+    from app.statement_report import check
+
+    assert action == "check"  # the parser allows no other
+    return check(path, as_json=as_json)
+
+
 async def migrate(settings: Settings) -> int:
     """Migrate as `DATABASE_MIGRATION_URL`'s role when set, granting `DATABASE_URL`'s role
     the application's rights; else as `DATABASE_URL`'s role."""

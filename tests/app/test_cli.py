@@ -28,7 +28,7 @@ from config.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_PY = REPO / "run.py"
-SUBCOMMANDS = ("run", "console", "migrate", "doctor", "export-xlsx")
+SUBCOMMANDS = ("run", "console", "migrate", "doctor", "export-xlsx", "statement")
 
 
 def _environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:

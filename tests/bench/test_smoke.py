@@ -99,6 +99,14 @@ def test_the_invoice_benchmark_reads_every_kind_to_the_truth() -> None:
     assert "one-page PDF, text + QR" in output
 
 
+def test_the_statements_benchmark_reads_the_generated_statement_as_its_truth() -> None:
+    output = run_bench("statements.py", "--lines", "200", "--runs", "1")
+
+    assert "correctness          OK" in output
+    assert "200 documents" in output
+    assert "lines (documents) a second" in output
+
+
 def test_the_newcomer_benchmark_times_a_start_and_a_test_run(tmp_path: Path) -> None:
     args = newcomer.parse_args(["--repo", str(tmp_path), "--warm-caches", "--keep"])
     assert (args.repo, args.warm_caches, args.keep) == (tmp_path, True, True)
