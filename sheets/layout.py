@@ -49,6 +49,7 @@ from sheets.projection import (
 )
 
 RUB_FORMAT = '#,##0.00 "₽";-#,##0.00 "₽"'
+AMOUNT_FORMAT = "#,##0.00"  # an amount whose currency is in the next column
 DATE_FORMAT = "DD.MM.YYYY"
 MONTH_FORMAT = "MM.YYYY"
 PERCENT_FORMAT = "0.0%"
@@ -72,9 +73,12 @@ REQUEST_STATUS_NAMES = {
     "approved": "одобрена",
     "returned": "на доработке",
     "rejected": "отклонена",
+    "partly_paid": "оплачена частично",
     "paid": "оплачена",
+    "cancelled": "отозвана",
 }
-CLOSED_REQUEST_STATUSES = ("paid", "rejected")
+# Never overdue: paid, closed, or (a draft) not yet asked for.
+CLOSED_REQUEST_STATUSES = ("paid", "rejected", "cancelled", "draft")
 
 HEADER_FILL = "DDE6F0"
 BAND_FILL = "F3F6FA"
@@ -602,7 +606,9 @@ def cash_held_sheet(projection: Projection) -> Sheet:
 
 
 def requests_sheet(projection: Projection) -> Sheet:
-    """Payment requests with a live «просрочена» column: due date passed, not paid or rejected."""
+    """Every payment request with its status and a live «просрочена» column (due date passed,
+    still to be paid); the amount in the request's currency, the rubles paid beside it (what
+    its expense entries took into «Прибыль»)."""
     closed = [REQUEST_STATUS_NAMES[status] for status in CLOSED_REQUEST_STATUSES]
     rows = []
     for r, q in enumerate(projection.requests, start=2):
@@ -623,6 +629,9 @@ def requests_sheet(projection: Projection) -> Sheet:
                 q.due,
                 REQUEST_STATUS_NAMES.get(q.status, q.status),
                 overdue,
+                q.currency,
+                q.paid,
+                q.category,
             )
         )
     last = max(len(rows) + 1, 2)
@@ -635,16 +644,19 @@ def requests_sheet(projection: Projection) -> Sheet:
             Column("Сделка", 14),
             Column("Контрагент", 20),
             Column("Назначение", 30),
-            Column("Сумма, ₽", 17, RUB_FORMAT),
+            Column("Сумма", 15, AMOUNT_FORMAT),
             Column("Оплатить до", 14, DATE_FORMAT),
             Column("Статус", 18),
             Column("Просрочена", 13),
+            Column("Валюта", 9),
+            Column("Оплачено, ₽", 17, RUB_FORMAT),
+            Column("Категория", 16),
         ),
         rows=rows,
         frozen_rows=1,
         filter=True,
         band_fill=BAND_FILL,
-        highlights=(Highlight(f"A2:J{last}", '=$J2="да"', OVERDUE_FILL),),
+        highlights=(Highlight(f"A2:M{last}", '=$J2="да"', OVERDUE_FILL),),
     )
 
 

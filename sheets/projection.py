@@ -2,8 +2,7 @@
 
 The layout (`sheets.layout`) renders these rows for both outputs (XLSX and Google Sheets), so
 they carry domain values only: Decimal rubles, dates, names. `load_projection` is the one place
-that reads the database; when deals, cash hand-overs and payment requests get their tables, they
-are loaded here and nothing downstream changes.
+that reads the database.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from ledger.storage.models import (
     DealRow,
     EntryRow,
     ExpectedPaymentRow,
+    PaymentRequestRow,
     SheetRowRow,
     UserRow,
 )
@@ -73,7 +73,11 @@ class CashHeldRow:
 
 @dataclass(frozen=True, slots=True)
 class RequestRow:
-    """A payment request; `status` is its code (draft, submitted, approved, paid, …)."""
+    """A payment request; `status` is its code (draft, submitted, approved, paid, …).
+
+    `amount` is in the request's `currency` (None: a draft not yet given one); `paid` is the
+    rubles paid so far, what its expense entries took from «Прибыль».
+    """
 
     request_id: int
     created: date
@@ -81,9 +85,12 @@ class RequestRow:
     deal: str | None
     counterparty: str | None
     purpose: str
-    amount: Decimal
+    amount: Decimal | None
     due: date | None
     status: str
+    currency: str = "RUB"
+    paid: Decimal = Decimal(0)
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,5 +326,62 @@ async def _load_cash_held(session: AsyncSession) -> list[CashHeldRow]:
 
 
 async def _load_requests(session: AsyncSession) -> list[RequestRow]:
-    """Payment requests: empty until they have their table."""
-    return []
+    """Every payment request, drafts too, in the order they were started."""
+    rows = await session.execute(
+        select(
+            PaymentRequestRow.id,
+            PaymentRequestRow.created_at,
+            UserRow.name,
+            DealRow.name,
+            DealRow.contract,
+            PaymentRequestRow.counterparty_name,
+            PaymentRequestRow.what_for,
+            PaymentRequestRow.purpose,
+            PaymentRequestRow.amount_minor,
+            PaymentRequestRow.currency,
+            PaymentRequestRow.pay_by,
+            PaymentRequestRow.status,
+            PaymentRequestRow.paid_rub_minor,
+            CategoryRow.name,
+        )
+        .join(UserRow, UserRow.id == PaymentRequestRow.requester_id)
+        .outerjoin(DealRow, DealRow.id == PaymentRequestRow.deal_id)
+        .outerjoin(CategoryRow, CategoryRow.id == PaymentRequestRow.category_id)
+        .order_by(PaymentRequestRow.id)
+    )
+    return [
+        RequestRow(
+            request_id=request_id,
+            created=created_at.date(),
+            requester=requester,
+            deal=(f"{deal} ({contract})" if contract else deal) if deal else None,
+            counterparty=counterparty,
+            purpose=what_for or purpose or "",
+            amount=(
+                Money.from_minor_units(amount_minor, currency).amount
+                if amount_minor is not None
+                else None
+            ),
+            due=pay_by,
+            status=status,
+            currency=currency,
+            paid=Money.from_minor_units(paid_minor or 0).amount,
+            category=category,
+        )
+        for (
+            request_id,
+            created_at,
+            requester,
+            deal,
+            contract,
+            counterparty,
+            what_for,
+            purpose,
+            amount_minor,
+            currency,
+            pay_by,
+            status,
+            paid_minor,
+            category,
+        ) in rows
+    ]

@@ -26,8 +26,9 @@ from ledger.clock import FrozenClock
 from ledger.storage.database import APPEND_ONLY_TABLES, Database, create_engine
 from ledger.storage.models import Base
 
-# The cash desk of the confirmation tests (`desk`), for the ledger and the amoCRM tests alike.
-pytest_plugins = ["tests.desk"]
+# The cash desk of the confirmation tests (`desk`), for the ledger and the amoCRM tests alike,
+# and the office of the payment requests' (`office`), for the ledger and the workbook.
+pytest_plugins = ["tests.desk", "tests.office"]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -38,7 +38,9 @@ class RequestAlerts:
         """The owners, of requests past their date and not paid: approved ones with what is
         left of them, and those still awaiting approval."""
         today = self._clock.today()
-        count, sums = await totals(self._session, due_between(None, today - timedelta(days=1)))
+        count, sums = await totals(
+            self._session, due_between(None, today - timedelta(days=1)), payable=True
+        )
         waiting = await self._session.scalar(
             select(func.count())
             .select_from(PaymentRequestRow)
@@ -64,8 +66,10 @@ class RequestAlerts:
         """The accountants (the owners, with none): approved requests due today and overdue,
         and how many were approved in the last day."""
         today = self._clock.today()
-        due, due_sums = await totals(self._session, due_between(today, today))
-        late, late_sums = await totals(self._session, due_between(None, today - timedelta(days=1)))
+        due, due_sums = await totals(self._session, due_between(today, today), payable=True)
+        late, late_sums = await totals(
+            self._session, due_between(None, today - timedelta(days=1)), payable=True
+        )
         approved = await self._session.scalar(
             select(func.count())
             .select_from(PaymentRequestRow)

@@ -69,22 +69,22 @@ def due_between(first: date | None, last: date | None) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _left_or_amount() -> ColumnElement[int]:
+def _counted(payable: bool | None) -> ColumnElement[int]:
     """A request's part of a list's totals: what is left to pay of a payable one, the amount
-    of any other."""
-    payable = PaymentRequestRow.status.in_([status.value for status in PAYABLE])
-    return case(
-        (payable, PaymentRequestRow.amount_minor - PaymentRequestRow.paid_minor),
-        else_=PaymentRequestRow.amount_minor,
-    )
+    of any other (`payable`: the list holds only payable requests, or none; None: either)."""
+    left = PaymentRequestRow.amount_minor - PaymentRequestRow.paid_minor
+    if payable is not None:
+        return left if payable else PaymentRequestRow.amount_minor
+    is_payable = PaymentRequestRow.status.in_([status.value for status in PAYABLE])
+    return case((is_payable, left), else_=PaymentRequestRow.amount_minor)
 
 
 async def totals(
-    session: AsyncSession, where: ColumnElement[bool]
+    session: AsyncSession, where: ColumnElement[bool], *, payable: bool | None = None
 ) -> tuple[int, tuple[Money, ...]]:
     """How many requests match, and their totals by currency (in currency order)."""
     rows = await session.execute(
-        select(PaymentRequestRow.currency, func.count(), func.sum(_left_or_amount()))
+        select(PaymentRequestRow.currency, func.count(), func.sum(_counted(payable)))
         .where(where)
         .group_by(PaymentRequestRow.currency)
         .order_by(PaymentRequestRow.currency)
@@ -104,11 +104,12 @@ async def paged(
     *,
     page: int,
     per_page: int,
+    payable: bool | None = None,
 ) -> RegistryPage:
     """Page `page` (from 0; past the end: the last) of the requests matching `where` in
-    `order`, with the list's size and totals."""
+    `order`, with the list's size and totals (see `totals`)."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    count, sums = await totals(session, where)
+    count, sums = await totals(session, where, payable=payable)
     last = max(0, (count - 1) // per_page)
     page = min(max(page, 0), last)
     ids = await session.scalars(
@@ -140,6 +141,7 @@ class RequestRegistry:
             (PaymentRequestRow.pay_by, PaymentRequestRow.id),
             page=page,
             per_page=per_page,
+            payable=True,
         )
 
     async def by_status(
@@ -162,6 +164,7 @@ class RequestRegistry:
             order,
             page=page,
             per_page=per_page,
+            payable=status in PAYABLE,
         )
 
     async def summary(self, actor: Actor) -> list[BucketSummary]:
@@ -170,6 +173,7 @@ class RequestRegistry:
         today = self._clock.today()
         found = []
         for bucket in Bucket:
-            count, sums = await totals(self._session, due_between(*bounds(bucket, today)))
+            where = due_between(*bounds(bucket, today))
+            count, sums = await totals(self._session, where, payable=True)
             found.append(BucketSummary(bucket, count, sums))
         return found

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from ledger import audit
 from ledger.clock import Clock
+from ledger.contracts import DealRef
 from ledger.errors import (
     DetailsRefused,
     NotAllowed,
@@ -478,6 +479,41 @@ class RequestService:
         if request.invoice is None:
             raise NotFound("invoice", request_id)
         return request.invoice
+
+    async def deal_by_contract(self, actor: Actor, contract: str) -> DealRef | None:
+        """The deal a request is for, by its contract number as the requester types it
+        ("Д-117", "д-117"); None when no deal (or more than one) has it."""
+        actor.require(*FILERS)
+        number = " ".join(contract.split())
+        if not number:
+            return None
+        # Contract numbers hold Cyrillic letters and SQLite folds only ASCII case: the
+        # candidates are fetched as written in a few cases and compared in Python.
+        variants = {number, number.upper(), number.lower()}
+        rows = await self._session.execute(
+            select(DealRow.id, DealRow.name, DealRow.contract).where(DealRow.contract.in_(variants))
+        )
+        found = [row for row in rows if (row.contract or "").casefold() == number.casefold()]
+        if len(found) != 1:
+            return None
+        return DealRef(found[0].id, found[0].name, found[0].contract or "")
+
+    async def own_deals(self, actor: Actor, *, limit: int = 10) -> list[DealRef]:
+        """A manager's deals (those amoCRM makes them responsible for), newest first: what a
+        request for a deal is picked from."""
+        actor.require(*FILERS)
+        amo_user_id = await self._session.scalar(
+            select(UserRow.amo_user_id).where(UserRow.id == actor.user_id)
+        )
+        if amo_user_id is None:
+            return []
+        rows = await self._session.execute(
+            select(DealRow.id, DealRow.name, DealRow.contract)
+            .where(DealRow.responsible_amo_user_id == amo_user_id)
+            .order_by(DealRow.updated_at.desc(), DealRow.id.desc())
+            .limit(limit)
+        )
+        return [DealRef(row.id, row.name, row.contract or "") for row in rows]
 
     async def drafts(self, actor: Actor) -> list[RequestView]:
         """The actor's requests still theirs to fill: drafts and those returned, newest first."""

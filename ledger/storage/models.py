@@ -463,11 +463,19 @@ class PaymentRequestRow(Base):
     __table_args__ = (
         # The accountant's registry: a status (or two), a range of due dates, in due order.
         Index("ix_payment_requests_registry", "status", "pay_by", "id"),
-        # Its totals by currency, read from the index alone.
+        # A bucket's totals by currency, read from the index alone.
         Index(
             "ix_payment_requests_sums",
             "status",
             "pay_by",
+            "currency",
+            "amount_minor",
+            "paid_minor",
+        ),
+        # A status's totals by currency, in currency order: summed without sorting.
+        Index(
+            "ix_payment_requests_currency_sums",
+            "status",
             "currency",
             "amount_minor",
             "paid_minor",

@@ -6,7 +6,7 @@ SQLAlchemy's session class and freeze the garbage collector for their measuremen
 not happen inside a test worker. Only their own checks count here (every entry landed once,
 nothing lost or processed twice); their goals are about speed at full size.
 
-The two that take a database run on the test database: SQLite, or the PostgreSQL of
+Those that take a database run on the test database: SQLite, or the PostgreSQL of
 TEST_DATABASE_URL (so CI's PostgreSQL pass runs them there too). newcomer.py clones and
 installs from scratch, minutes of work; only its cheap parts run here.
 """
@@ -148,3 +148,16 @@ def test_the_warm_start_benchmark_reads_and_ranks_import_times(
     listed = capsys.readouterr().out.splitlines()
     assert listed[2:4] == ["     0.001 s  aiogram", "     0.000 s  ledger"]
     assert listed[5:7] == ["     0.001 s  aiogram", "     0.001 s    aiogram.types"]
+
+
+def test_the_registry_benchmark_counts_every_bucket_as_the_rows_written(
+    owner_database_url: str,
+) -> None:
+    output = run_bench(
+        "registry.py",
+        *("--requests", "300", "--repeat", "3"),
+        *database_args(owner_database_url),
+    )
+
+    assert "correctness      OK" in output
+    assert "300 requests in the database" in output

@@ -245,7 +245,7 @@ def test_requests_mark_overdue_ones_and_cash_held_counts_days(workbook_path: Pat
         for ranges in requests.conditional_formatting
         for rule in ranges.rules
     }
-    overdue = rules[("A2:J4", '$J2="да"')]
+    overdue = rules[("A2:M4", '$J2="да"')]
     assert all(overdue < priority for priority in rules.values() if priority != overdue)
     cash = book["Деньги у менеджеров"]
     assert [c.value for c in cash[2]][:5] == [

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from ledger.notices import RequestsDigest, RequestsOverdue
 from ledger.requests.alerts import RequestAlerts
 from tests.conftest import OWNER_ID
-from tests.ledger.requests.conftest import Office, rub
+from tests.office import Office, rub
 
 
 async def alerts(office: Office, job: str):

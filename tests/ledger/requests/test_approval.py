@@ -17,7 +17,7 @@ from ledger.requests.states import Decision, RequestStatus
 from ledger.storage.models import AuditRow, RequestApprovalRow
 from ledger.tokens import verify
 from tests.conftest import NOW, OWNER_ID
-from tests.ledger.requests.conftest import TODAY, Office, rub
+from tests.office import TODAY, Office, rub
 
 
 def chats(notices, kind) -> list[int]:

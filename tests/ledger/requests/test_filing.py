@@ -25,7 +25,8 @@ from ledger.requests.edits import (
 from ledger.requests.files import StoredFile
 from ledger.requests.states import RequestStatus, VatMode
 from ledger.storage.models import AuditRow, CounterpartyRow, RequestHistoryRow
-from tests.ledger.requests.conftest import (
+from tests.desk import OTHER_MANAGER_AMO
+from tests.office import (
     ACCOUNT,
     BIK,
     CORR,
@@ -316,3 +317,19 @@ async def test_a_returned_requests_edits_are_its_history(office: Office) -> None
     assert edited.before == {"amount_minor": 1_200_000}
     assert edited.after == {"amount_minor": 1_150_000}
     assert kept is not None
+
+
+async def test_a_deal_is_found_by_its_contract_or_among_the_managers_own(office: Office) -> None:
+    await office.desk.deal(19620)
+    await office.desk.deal(19621, responsible=OTHER_MANAGER_AMO)
+
+    async with office.services() as services:
+        found = await services.requests.deal_by_contract(office.requester, " д-19620 ")
+        missing = await services.requests.deal_by_contract(office.requester, "Д-1")
+        own = await services.requests.own_deals(office.manager)
+        none = await services.requests.own_deals(office.requester)
+
+    assert (found.name, found.contract) == ("Кухня Ивановых", "Д-19620")
+    assert missing is None
+    assert [deal.contract for deal in own] == ["Д-19620"]
+    assert none == []

@@ -13,7 +13,7 @@ from ledger.requests.links import FILING_LINK
 from ledger.requests.states import RequestStatus
 from ledger.tokens import MAX_DEEP_LINK_LENGTH, sign
 from tests.conftest import NOW
-from tests.ledger.requests.conftest import Office
+from tests.office import Office
 
 
 async def test_a_filing_link_starts_a_draft_with_what_it_names(office: Office) -> None:

@@ -4,6 +4,7 @@ company; parts; refusals; two accountants at once; the CRM note for a deal's req
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from ledger.notices import RequestStatusChanged
 from ledger.requests.states import RequestStatus
 from ledger.storage.models import AuditRow, CategoryRow, EntryRow, RequestPaymentRow
 from tests.conftest import NOW
-from tests.ledger.requests.conftest import ORDER, REQUEST_PAID_STATUS, TODAY, Office, rub
+from tests.office import ORDER, REQUEST_PAID_STATUS, TODAY, Office, rub
 
 LEAD = 19620
 
@@ -303,3 +304,15 @@ async def test_the_payment_order_comes_back_to_whoever_may_see_the_request(
             await services.request_payments.payment_order(office.requester2, paid.payment.id)
 
     assert order == ORDER
+
+
+async def test_without_amocrm_a_deals_request_asks_nothing_of_it(office: Office) -> None:
+    request_id, _ = await deal_request(office)
+    settings = office.context.settings.model_copy(update={"amocrm_base_url": None})
+    office.context = dataclasses.replace(office.context, settings=settings)
+
+    async with office.services() as services:
+        paid = await services.request_payments.pay(office.accountant, request_id)
+
+    assert paid.request.status is RequestStatus.PAID
+    assert await office.outbox("crm") == []

@@ -10,7 +10,7 @@ import pytest
 from ledger.errors import NotAllowed
 from ledger.requests.registry import Bucket, bounds
 from ledger.requests.states import RequestStatus
-from tests.ledger.requests.conftest import TODAY, Office, rub
+from tests.office import TODAY, Office, rub
 
 
 def test_the_buckets_run_from_today_to_sunday_and_to_the_months_end() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from ledger.errors import NotFound, NotYours
 from ledger.requests.edits import SetInvoice
-from tests.ledger.requests.conftest import INVOICE, Office
+from tests.office import INVOICE, Office
 
 
 async def test_each_sees_what_their_role_allows(office: Office) -> None:

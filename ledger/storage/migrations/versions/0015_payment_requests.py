@@ -129,6 +129,11 @@ def upgrade() -> None:
         "payment_requests",
         ["status", "pay_by", "currency", "amount_minor", "paid_minor"],
     )
+    op.create_index(
+        "ix_payment_requests_currency_sums",
+        "payment_requests",
+        ["status", "currency", "amount_minor", "paid_minor"],
+    )
     op.create_index("ix_payment_requests_requester", "payment_requests", ["requester_id", "id"])
     op.create_index(
         op.f("ix_payment_requests_counterparty_id"), "payment_requests", ["counterparty_id"]
@@ -235,6 +240,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_payment_requests_deal_id"), "payment_requests")
     op.drop_index(op.f("ix_payment_requests_counterparty_id"), "payment_requests")
     op.drop_index("ix_payment_requests_requester", "payment_requests")
+    op.drop_index("ix_payment_requests_currency_sums", "payment_requests")
     op.drop_index("ix_payment_requests_sums", "payment_requests")
     op.drop_index("ix_payment_requests_registry", "payment_requests")
     op.drop_table("payment_requests")

@@ -1,6 +1,7 @@
 """An office to test payment requests against: the cash desk of `tests.desk` (the owner, an
 accountant, managers and their deals, amoCRM write-back on) with requesters, approvers and a
-second accountant invited as people are, and the `[requests]` mappings a test asks for."""
+second accountant invited as people are, and the `[requests]` mappings a test asks for. A
+pytest plugin: the `office` fixture, for the ledger's tests and the workbook's."""
 
 from __future__ import annotations
 
