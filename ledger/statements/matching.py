@@ -299,7 +299,9 @@ class _Matcher:
         self.deals_by_contract: dict[str, set[int]] = defaultdict(set)
         self.by_amount: dict[int, list[ExpectedPayment]] = defaultdict(list)
         self.terminal_by_day: dict[date, list[ExpectedPayment]] = defaultdict(list)
-        for payment in sorted(expectations.payments, key=lambda p: (p.day, p.id)):
+        # A deal's payments in the order it has them (prepayment, then the rest): a payment
+        # in parts pays the first one first.
+        for payment in sorted(expectations.payments, key=lambda p: p.id):
             if payment.remaining_minor <= 0:
                 continue
             self.left[(TargetKind.PAYMENT, payment.id)] = payment.remaining_minor

@@ -16,6 +16,7 @@ nothing to check them against; the documents are read as strictly as a 1C file's
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -249,6 +250,21 @@ def find_header_row(table: Table, *, within: int = 30) -> int | None:
         if _is_header(_match_columns(row.cells)):
             return index
     return None
+
+
+def table_layout(table: Table, header_row: int | None) -> str | None:
+    """What a bank's export looks like, as a key its saved mapping is found again by: the
+    hash of the header's titles (lower case, punctuation and spacing aside), or of the
+    number of columns for a table without a header. None when the table has no such row."""
+    if header_row is None:
+        shape = f"columns:{_typical_width(table)}"
+    elif header_row < len(table.rows):
+        shape = "\x1f".join(_normalized(cell) for cell in table.rows[header_row].cells)
+        if not shape.strip("\x1f"):
+            return None
+    else:
+        return None
+    return hashlib.sha256(shape.encode()).hexdigest()
 
 
 def guess_mapping(table: Table) -> ColumnMapping | None:
