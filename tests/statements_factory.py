@@ -991,10 +991,17 @@ def _spelled(contract: str, rng: random.Random) -> str:
 
 
 def pay_book(
-    rng: random.Random, book: Book, *, lines: int, first_day: date = FIRST_DAY, days: int = 5
+    rng: random.Random,
+    book: Book,
+    *,
+    lines: int,
+    first_day: date = FIRST_DAY,
+    days: int = 5,
+    in_parts: float = 0.04,
 ) -> PaidStatement:
     """A statement of about `lines` lines over `days` days (at least what pays the book:
-    nine in ten payments and three in four requests), in daily sections of one account."""
+    nine in ten payments, `in_parts` of them in two lines, and three in four requests), in
+    daily sections of one account."""
     documents: list[tuple[TruthDocument, Truth]] = []
     number = iter(range(1, 10**6))
 
@@ -1038,7 +1045,7 @@ def pay_book(
             chance = rng.random()
             if chance < 0.06:
                 continue  # not paid yet
-            if chance < 0.10 and payment is deal.payments[0]:
+            if chance < 0.06 + in_parts and payment is deal.payments[0]:
                 # In two parts: clients pay the first payment so, rarely a later one.
                 others = {p.amount for p in deal.payments}
                 part = (payment.amount * Decimal(rng.randint(30, 70)) / 100).quantize(
