@@ -20,6 +20,7 @@ from ledger.expenses import ExpenseService
 from ledger.invites import InviteService
 from ledger.money import Money
 from ledger.profit import ProfitService
+from ledger.requests.filing import RequestFiling
 from ledger.requests.links import RequestLinks
 from ledger.requests.paying import RequestPayments, RequestWriteBack
 from ledger.requests.registry import RequestRegistry
@@ -57,6 +58,7 @@ class Services:
     request_links: RequestLinks
     statements: StatementImports
     bank_orders: BankOrders
+    request_filing: RequestFiling
 
     def handler_data(self) -> dict[str, object]:
         """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
@@ -147,6 +149,7 @@ class AppContext:
                 read_workbook=_read_workbook,
             ),
             bank_orders=BankOrders(uow, self.clock, company=self.mappings.company.company()),
+            request_filing=RequestFiling(uow, self.clock, requests),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:

@@ -183,6 +183,83 @@ class UndoPaymentCallback(CallbackData, prefix="up"):
     version: Int64 = 0
 
 
+# -- payment requests: the requester's form ------------------------------------------------
+
+
+class FormAction(StrEnum):
+    ASK = "a"  # ask a part of the form (`value`: its index in `FORM_ORDER`)
+    SKIP = "s"  # skip the question asked: come back to it later
+    DATE = "t"  # pay by this date (`value`: its ordinal)
+    VAT = "v"  # without VAT (`value` 0), or with VAT at `value` percent of the amount shown
+    NO_KPP = "n"  # the counterparty has no КПП (a sole trader)
+    CHOOSE = "h"  # a deal or a category: 1 the categories, 2 a contract number, 3 my deals
+    KNOWN = "k"  # take the counterparty found in the directory by its ИНН
+    CATEGORY = "c"  # file under an expense category (`value`: its id)
+    DEAL = "d"  # for a deal (`value`: its id)
+    SUBMIT = "go"  # send for approval
+    CONFIRM = "ok"  # the invoice's values are right: fill the form with them
+    PICK = "p"  # one of two values read differently (`value`: `pick_code`)
+    FIX = "f"  # fill the invoice's values but one part, asked instead (`value`: its index)
+    CLOSE = "x"  # stop filling for now: the draft stays, /request brings it back
+    RESUME = "r"  # /request: go on with this draft
+    NEW = "new"  # /request: leave this draft, start another
+
+
+class FormCallback(CallbackData, prefix="rf"):
+    """A button of a request's form card. It names the request as it was shown (`version`):
+    a form that changed since is not acted on."""
+
+    request_id: Int64
+    version: Int64
+    action: FormAction
+    value: Int64 = 0
+
+
+def pick_code(value_index: int, choice: int) -> int:
+    """A conflict's choice as one number: which value (its index in the offer's `VALUES`)
+    and which of the values read for it."""
+    return value_index * 10 + choice
+
+
+def unpick_code(code: int) -> tuple[int, int]:
+    return divmod(code, 10)
+
+
+class MineAction(StrEnum):
+    PAGE = "p"  # a page of /requests (`page`)
+    OPEN = "o"  # a request's card
+    COMMENTS = "c"  # its comment thread (page `page`)
+    HISTORY = "h"  # its history (page `page`)
+    COMMENT = "m"  # write a comment
+    EDIT = "e"  # fill it again: a draft, or one returned for rework
+    CANCEL = "x"  # withdraw it: asks
+    CANCEL_YES = "y"  # withdraw it: yes (for the request as asked about: `version`)
+
+
+class MineCallback(CallbackData, prefix="rm"):
+    """A button of the requester's /requests and of a request's card there."""
+
+    action: MineAction
+    request_id: Int64 = 0
+    page: Int64 = 0
+    version: Int64 = 0
+
+
+class FilingLinkAction(StrEnum):
+    NEW = "n"  # make a new filing link: its name is asked
+    CATEGORY = "c"  # the new link's category (`ident`: its id, 0: none)
+    REVOKE = "r"  # revoke link `ident`: asks
+    REVOKE_YES = "y"  # revoke link `ident`: yes
+    LIST = "l"  # the links again, page `ident`
+
+
+class FilingLinkCallback(CallbackData, prefix="rl"):
+    """The owner's /reqlinks."""
+
+    action: FilingLinkAction
+    ident: Int64 = 0
+
+
 class RetryCallback(CallbackData, prefix="ob"):
     """/outbox: put a dead row (`row_id`, 0: all of them) back in line; `page` to redraw."""
 
@@ -290,3 +367,48 @@ def _unpack_slot(slot: str, values: Sequence[str]) -> int | None:
     if value_check(values[int(index)]) != check:
         raise StaleFilter(slot)
     return int(index)
+
+
+# -- payment requests: approvals and the registry ---------------------------------------------
+
+
+class RequestAction(StrEnum):
+    OPEN = "o"  # the request's card, sent anew (a list stays as it was)
+    BACK = "b"  # the card again in place of a question, the question dropped
+    INVOICE = "i"  # send the invoice as it came
+    ORDER = "f"  # send a payment's payment order (`value`: the payment)
+    COMMENT = "c"  # asks the comment
+    APPROVE = "a"
+    REJECT = "r"  # asks the reason
+    RETURN = "w"  # asks what to fix
+    PAY = "p"  # «Оплачено»: asks the date
+    DAY = "d"  # the date chosen (`value`: its ordinal): asks the amount
+    OTHER_DATE = "t"  # the date will be typed
+    REST = "l"  # all that is left, paid on `value` (an ordinal)
+    NO_ORDER = "n"  # record the payment asked without its payment order
+
+
+class RequestCallback(CallbackData, prefix="rqd"):
+    """A request card's button. It names the request as it was shown (`version`): the
+    services refuse a decision or a payment on a request that changed since."""
+
+    action: RequestAction
+    request_id: Int64
+    version: Int64 = 0
+    value: Int64 = 0
+
+
+class RegistryView(StrEnum):
+    SUMMARY = "s"  # /registry's menu
+    BUCKET = "b"  # a bucket's list (`key`: the bucket)
+    STATUS = "t"  # a status's list (`key`: the status)
+    TO_APPROVE = "a"  # /approve's list
+
+
+class RegistryCallback(CallbackData, prefix="rg"):
+    """A list of requests, page `page` (from 0) as the list is now. `key` is checked against
+    the buckets and statuses: anything else was forged."""
+
+    view: RegistryView
+    key: str = ""
+    page: Int64 = 0

@@ -31,6 +31,10 @@ from bot.callbacks import (
     PageCallback,
     ProfitAction,
     ProfitCallback,
+    RegistryCallback,
+    RegistryView,
+    RequestAction,
+    RequestCallback,
     RetryCallback,
     RevokeCallback,
     UndoPaymentCallback,
@@ -44,7 +48,10 @@ from ledger.categories import ArchivedCategory, Category
 from ledger.confirmations import PaymentLine
 from ledger.entries import Entry, EntryFilter, Options, Page
 from ledger.expenses import Batch, Draft
+from ledger.money import Money
 from ledger.profit import DIMENSIONS
+from ledger.requests.registry import BucketSummary, StatusSummary
+from ledger.requests.views import Abilities, RegistryPage, RequestCard, RequestView
 from ledger.roles import GRANTABLE_ROLES, Role
 from ledger.users import UserView
 
@@ -671,3 +678,137 @@ def outbox(
         page_turns(page, Listing.OUTBOX, texts),
     ]
     return _markup(rows)
+
+
+# -- payment requests: approvals and the registry ---------------------------------------------
+
+# A list's page: one button a request, five a row, under Telegram's hundred by far.
+REQUESTS_PER_PAGE = 10
+
+
+def _request(action: RequestAction, request: RequestView, value: int = 0) -> str:
+    return RequestCallback(
+        action=action, request_id=request.id, version=request.version, value=value
+    ).pack()
+
+
+def desk_card(
+    card: RequestCard, abilities: Abilities, texts: Texts, *, orders: int = 5
+) -> InlineKeyboardMarkup:
+    """What the viewer may do now: decide (an approver of its step), pay (the accountant, the
+    owner), get the invoice and the payment orders back, comment (anyone who sees it). The
+    latest `orders` payment orders each get a button."""
+    request = card.request
+    rows: list[Row] = []
+    if abilities.decide:
+        rows.append(
+            [
+                (texts.btn_desk_approve, _request(RequestAction.APPROVE, request)),
+                (texts.btn_desk_reject, _request(RequestAction.REJECT, request)),
+            ]
+        )
+        rows.append([(texts.btn_desk_return, _request(RequestAction.RETURN, request))])
+    first: Row = []
+    if abilities.pay:
+        first.append((texts.btn_desk_pay, _request(RequestAction.PAY, request)))
+    if request.invoice is not None:
+        first.append((texts.btn_desk_invoice, _request(RequestAction.INVOICE, request)))
+    rows.append(first)
+    numbered = [
+        (number, payment)
+        for number, payment in enumerate(card.payments, start=1)
+        if payment.order is not None
+    ][-orders:]
+    rows += _in_rows(
+        [
+            (texts.btn_desk_order(number), _request(RequestAction.ORDER, request, payment.id))
+            for number, payment in numbered
+        ],
+        3,
+    )
+    rows.append([(texts.btn_desk_comment, _request(RequestAction.COMMENT, request))])
+    return _markup(rows)
+
+
+def desk_back(request: RequestView, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup([[(texts.btn_desk_back, _request(RequestAction.BACK, request))]])
+
+
+def desk_pay_dates(
+    request: RequestView, today: date, yesterday: date, texts: Texts
+) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [
+                (texts.btn_today, _request(RequestAction.DAY, request, today.toordinal())),
+                (texts.btn_yesterday, _request(RequestAction.DAY, request, yesterday.toordinal())),
+            ],
+            [(texts.btn_other_date, _request(RequestAction.OTHER_DATE, request))],
+            [(texts.btn_desk_back, _request(RequestAction.BACK, request))],
+        ]
+    )
+
+
+def desk_pay_rest(
+    request: RequestView, rest: Money, day: date, texts: Texts
+) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [(texts.btn_desk_rest(rest), _request(RequestAction.REST, request, day.toordinal()))],
+            [(texts.btn_desk_back, _request(RequestAction.BACK, request))],
+        ]
+    )
+
+
+def desk_pay_order(request: RequestView, texts: Texts) -> InlineKeyboardMarkup:
+    return _markup(
+        [
+            [(texts.btn_desk_no_order, _request(RequestAction.NO_ORDER, request))],
+            [(texts.btn_desk_back, _request(RequestAction.BACK, request))],
+        ]
+    )
+
+
+def registry_summary(
+    buckets: list[BucketSummary], statuses: list[StatusSummary], texts: Texts
+) -> InlineKeyboardMarkup:
+    def listing(view: RegistryView, key: str) -> str:
+        return RegistryCallback(view=view, key=key).pack()
+
+    due = [
+        (texts.btn_registry_bucket(b.bucket, b.count), listing(RegistryView.BUCKET, b.bucket))
+        for b in buckets
+    ]
+    by_status = [
+        (texts.btn_registry_status(s.status, s.count), listing(RegistryView.STATUS, s.status))
+        for s in statuses
+    ]
+    return _markup([*_in_rows(due, 2), *_in_rows(by_status, 2)])
+
+
+def request_list(
+    page: RegistryPage, view: RegistryView, key: str, texts: Texts
+) -> InlineKeyboardMarkup | None:
+    """A button for each request on the page (by its number on the list), ◀/▶, and back to
+    the registry's menu for the registry's lists."""
+    first = page.page * page.per_page + 1
+    opening = [
+        (
+            texts.btn_registry_open(number),
+            RequestCallback(
+                action=RequestAction.OPEN, request_id=request.id, version=request.version
+            ).pack(),
+        )
+        for number, request in enumerate(page.rows, start=first)
+    ]
+    turns: Row = []
+    if page.has_previous:
+        back = RegistryCallback(view=view, key=key, page=page.page - 1).pack()
+        turns.append((texts.btn_page_previous(page.page), back))
+    if page.has_next:
+        on = RegistryCallback(view=view, key=key, page=page.page + 1).pack()
+        turns.append((texts.btn_page_next(page.page + 2), on))
+    rows = [*_in_rows(opening, 5), turns]
+    if view is not RegistryView.TO_APPROVE:
+        rows.append([(texts.btn_registry_back, RegistryCallback(view=RegistryView.SUMMARY).pack())])
+    return _markup(rows) if any(rows) else None

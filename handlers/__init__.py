@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    approvals,
     bank,
     cash,
     categories,
@@ -13,9 +14,15 @@ from handlers import (
     expenses,
     fallback,
     history,
+    my_requests,
     outbox,
     prompts,
+    registry,
     reports,
+    request_card,
+    request_form,
+    request_invoice,
+    request_links,
     start,
     users,
 )
@@ -37,6 +44,10 @@ def create_root_router() -> Router:
     # Order is routing priority: commands and conversations first, the catch-all last. Errors
     # go the same way: each router's own by type, then the shared fallback in `errors`.
     root.include_routers(
+        # A request's own link (`/start rq_…`) before /start's other links.
+        request_card.create_router(),
+        approvals.create_router(),
+        registry.create_router(),
         start.create_router(),
         users.create_router(),
         history.create_router(),
@@ -44,6 +55,12 @@ def create_root_router() -> Router:
         deals.create_router(),
         cash.create_router(),
         bank.create_router(),
+        # The requester's side of payment requests: before expenses, so that a file sent
+        # while a request is being filled is its invoice, not an expense's receipt.
+        request_form.create_router(),
+        request_invoice.create_router(),
+        my_requests.create_router(),
+        request_links.create_router(),
         outbox.create_router(),
         categories.create_router(),
         expenses.create_router(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
@@ -12,9 +12,11 @@ from bot.texts import Texts
 from handlers.access import PUBLIC
 from handlers.cash import open_link
 from handlers.errors import answer_error
+from handlers.request_form import open_filing_link
 from ledger.cash import HANDOVER_LINK, PAYMENT_LINK, CashService
 from ledger.errors import InviteRefused
 from ledger.invites import INVITE_KIND, InviteService
+from ledger.requests.links import FILING_LINK
 from ledger.roles import Actor
 from ledger.users import Person
 
@@ -26,11 +28,16 @@ async def start_with_link(
     invites: InviteService,
     cash: CashService,
     texts: Texts,
+    **data: Any,
 ) -> None:
-    """An invite, or a cash-desk link (a hand-over or one payment to accept)."""
+    """An invite, a cash-desk link (a hand-over or one payment to accept), or a link for
+    filing a payment request."""
     payload = command.args or ""
     if payload.startswith((f"{HANDOVER_LINK}_", f"{PAYMENT_LINK}_")):
         await open_link(message, payload, actor, cash, texts)
+        return
+    if payload.startswith(f"{FILING_LINK}_"):
+        await open_filing_link(message, payload, actor, texts, data)
         return
     if not payload.startswith(f"{INVITE_KIND}_") or message.from_user is None:
         await _greet(message, actor, texts)

@@ -1,10 +1,14 @@
 """The checks a counterparty's details pass before a request believes them: ИНН, КПП, БИК, the
 settlement and the correspondent account.
 
-These are format checks only (digits and lengths). `check_details` is the one function the
-services call, so the full checks (check digits, the accounts' control key against the БИК)
-replace it here without the services changing. It returns every problem at once, as data:
-the bot names each field that is wrong.
+`check_details` is the one function the services call. It applies `ledger.bank_details`: an
+ИНН's check digits (python-stdnum), a КПП's format, a Russian БИК, and both accounts' control
+key against the БИК by the Bank of Russia's rule. It returns every problem at once, as data:
+the bot names each field that is wrong and why. A `DetailProblem.reason` is one of
+`ledger.bank_details.DetailProblem`'s values: "wrong_length", "not_digits", "checksum" (an
+ИНН's check digits), "format" (a КПП), "not_russian" (a БИК), "not_correspondent",
+"key_mismatch" (an account well formed but whose control key does not fit this БИК: another
+bank's, or a typo), "other_bank" (a correspondent account of another bank).
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_INN = re.compile(r"\d{10}|\d{12}")  # an organisation's 10 digits, a person's 12
-_KPP = re.compile(r"\d{4}[0-9A-Z]{2}\d{3}")
-_BIK = re.compile(r"\d{9}")
-_ACCOUNT = re.compile(r"\d{20}")
-_CORR_ACCOUNT = re.compile(r"301\d{17}")  # correspondent accounts are on balance account 301
+from ledger.bank_details import Detail, problem_of
+from ledger.bank_details import DetailProblem as Problem
 
 
 @dataclass(frozen=True, slots=True)
 class DetailProblem:
     field: str  # "inn", "kpp", "bik", "account" or "corr_account"
-    reason: str  # "format" (the full checks add "checksum" and "not_for_bik")
+    reason: str  # a `ledger.bank_details.DetailProblem` value (see the module's docstring)
+
+
+_OWN = (("inn", Detail.INN), ("kpp", Detail.KPP), ("bik", Detail.BIK))
+_ACCOUNTS = (("account", Detail.ACCOUNT), ("corr_account", Detail.CORRESPONDENT_ACCOUNT))
 
 
 def normalised(value: str) -> str:
@@ -38,16 +43,23 @@ def check_details(
     account: str | None = None,
     corr_account: str | None = None,
 ) -> tuple[DetailProblem, ...]:
-    """Every problem with the details given (None: not given, not checked)."""
-    checks = (
-        ("inn", inn, _INN),
-        ("kpp", kpp, _KPP),
-        ("bik", bik, _BIK),
-        ("account", account, _ACCOUNT),
-        ("corr_account", corr_account, _CORR_ACCOUNT),
-    )
-    return tuple(
-        DetailProblem(name, "format")
-        for name, value, pattern in checks
-        if value is not None and pattern.fullmatch(value) is None
-    )
+    """Every problem with the details given (None: not given, not checked). An account is
+    checked against `bik`; without a valid БИК only its own format is (the БИК's problem is
+    the one to fix first)."""
+    values = {"inn": inn, "kpp": kpp, "bik": bik}
+    problems = [
+        DetailProblem(name, problem.value)
+        for name, detail in _OWN
+        if (value := values[name]) is not None
+        and (problem := problem_of(detail, value)) is not None
+    ]
+    usable = bik if bik is not None and problem_of(Detail.BIK, bik) is None else None
+    accounts = {"account": account, "corr_account": corr_account}
+    for name, detail in _ACCOUNTS:
+        value = accounts[name]
+        if value is None:
+            continue
+        problem = problem_of(detail, value, bik=usable)
+        if problem is not None and problem is not Problem.BIK_UNUSABLE:
+            problems.append(DetailProblem(name, problem.value))
+    return tuple(problems)

@@ -7,10 +7,17 @@ type as their first bytes tell it (`ledger.attachments.check_receipt`), size and
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
-from ledger.attachments import MAX_RECEIPT_BYTES, RECEIPT_TYPES, ReceiptKind
+from ledger.attachments import (
+    HEAD_BYTES,
+    MAX_RECEIPT_BYTES,
+    RECEIPT_TYPES,
+    ReceiptKind,
+    receipt_type,
+)
 from ledger.errors import RequestRefused
 
 MAX_NAME = 255
@@ -62,4 +69,14 @@ def stored(
         size or 0,
         sha256 or "",
         name,
+    )
+
+
+def described(file_id: str, kind: ReceiptKind, data: bytes, name: str | None = None) -> StoredFile:
+    """A file as downloaded from Telegram, described as a request keeps it: its type as its
+    first bytes tell it (not as its sender claimed), its size and SHA-256; refused
+    (`RequestRefused("file")`) when a request does not keep such a file."""
+    content_type = receipt_type(data[:HEAD_BYTES]) or "application/octet-stream"
+    return checked(
+        StoredFile(file_id, kind, content_type, len(data), hashlib.sha256(data).hexdigest(), name)
     )

@@ -15,6 +15,7 @@ would be: the link gives nobody more than their role.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from sqlalchemy import select, update
 from ledger import audit
 from ledger.clock import Clock
 from ledger.errors import LinkRefused, NotFound, RequestRefused
-from ledger.requests.access import FILERS
+from ledger.requests.access import FILERS, visible
 from ledger.requests.edits import MAX_PLACE, text
 from ledger.requests.notify import REQUEST_LINK, request_token
 from ledger.requests.service import Defaults, RequestService
@@ -194,6 +195,18 @@ class RequestLinks:
         it, for whoever else may."""
         await self._requests.get(actor, request_id)
         return request_token(self._key, request_id, self._clock.now())
+
+    async def request_links(self, actor: Actor, request_ids: Iterable[int]) -> dict[int, str]:
+        """Links for those of the requests the actor may see (one query): a list's lines,
+        each a link to keep. The others are left out."""
+        wanted = sorted(set(request_ids))
+        if not wanted:
+            return {}
+        seen = await self._session.scalars(
+            select(PaymentRequestRow.id).where(PaymentRequestRow.id.in_(wanted), visible(actor))
+        )
+        now = self._clock.now()
+        return {ident: request_token(self._key, ident, now) for ident in seen}
 
     async def open_request_link(self, actor: Actor, token: str) -> RequestCard:
         """The request a link names, for someone who may see it: `LinkRefused` for a forged

@@ -103,32 +103,10 @@ class RequestPayments:
         actor.require(*PAYERS)
         async with self._uow.write():
             row = await locked(self._uow, request_id)
-            status = RequestStatus(row.status)
-            if status is RequestStatus.PAID:
-                raise await moved_error(self._session, row)
-            if status is RequestStatus.REJECTED:
-                raise RequestRefused("rejected")
-            if status not in PAYABLE:
-                raise RequestRefused("not_approved", status=status.value)
-            if version is not None and row.version != version:
-                raise await moved_error(self._session, row)
-            assert row.amount_minor is not None
+            status, paid, paid_on = await self._checked(row, amount, on, version)
             currency = row.currency
-            if amount is not None and amount.currency != currency:
-                raise RequestRefused("currency")
-            left = row.amount_minor - row.paid_minor
-            minor = left if amount is None else amount.to_minor_units()
-            if minor <= 0:
-                raise RequestRefused("not_positive")
-            if minor > left:
-                raise RequestRefused(
-                    "more_than_left", remaining=Money.from_minor_units(left, currency)
-                )
-            paid = Money.from_minor_units(minor, currency)
+            minor = paid.to_minor_units()
             cost = self._rubles(paid, rubles)
-            paid_on = on or self._clock.today()
-            if paid_on > self._clock.today():
-                raise RequestRefused("future_date")
             file = checked(order) if order is not None else None
             total = row.paid_minor + minor
             to = RequestStatus.PAID if total == row.amount_minor else RequestStatus.PARTLY_PAID
@@ -201,6 +179,63 @@ class RequestPayments:
             await self._uow.commit()
         [request] = await load_views(self._session, [request_id])
         return Paid(request, payment_view(payment, actor.name))
+
+    async def check(
+        self,
+        actor: Actor,
+        request_id: int,
+        *,
+        amount: Money | None = None,
+        rubles: Money | None = None,
+        on: date | None = None,
+        version: int | None = None,
+    ) -> Money:
+        """Refuse now what `pay` would refuse with these values, changing nothing, so that
+        the accountant asked one thing at a time (the date, the amount, the rubles, the file)
+        is refused at the step that is wrong, not at the end. `rubles` None is not checked
+        (not asked yet). Returns what is left to pay."""
+        actor.require(*PAYERS)
+        row = await self._session.get(PaymentRequestRow, request_id, populate_existing=True)
+        if row is None:
+            raise NotFound("request", request_id)
+        _, paid, _ = await self._checked(row, amount, on, version)
+        if rubles is not None:
+            self._rubles(paid, rubles)
+        assert row.amount_minor is not None
+        return Money.from_minor_units(row.amount_minor - row.paid_minor, row.currency)
+
+    async def _checked(
+        self,
+        row: PaymentRequestRow,
+        amount: Money | None,
+        on: date | None,
+        version: int | None,
+    ) -> tuple[RequestStatus, Money, date]:
+        """The request's status, what this payment pays (in its currency) and its date, if
+        the request may be paid so; else the refusal `pay` documents."""
+        status = RequestStatus(row.status)
+        if status is RequestStatus.PAID:
+            raise await moved_error(self._session, row)
+        if status is RequestStatus.REJECTED:
+            raise RequestRefused("rejected")
+        if status not in PAYABLE:
+            raise RequestRefused("not_approved", status=status.value)
+        if version is not None and row.version != version:
+            raise await moved_error(self._session, row)
+        assert row.amount_minor is not None
+        currency = row.currency
+        if amount is not None and amount.currency != currency:
+            raise RequestRefused("currency")
+        left = row.amount_minor - row.paid_minor
+        minor = left if amount is None else amount.to_minor_units()
+        if minor <= 0:
+            raise RequestRefused("not_positive")
+        if minor > left:
+            raise RequestRefused("more_than_left", remaining=Money.from_minor_units(left, currency))
+        paid_on = on or self._clock.today()
+        if paid_on > self._clock.today():
+            raise RequestRefused("future_date")
+        return status, Money.from_minor_units(minor, currency), paid_on
 
     async def payments(self, actor: Actor, request_id: int) -> list[RequestPayment]:
         """A request's payments, oldest first, for someone who may see it."""

@@ -39,6 +39,24 @@ class Bucket(StrEnum):
     OVERDUE = "overdue"
 
 
+# What the owner's registry counts by status: everything filed (drafts are not yet requests),
+# the open ones first. The accountant's: `APPROVED_OR_LATER`.
+OWNER_STATUSES = (
+    RequestStatus.SUBMITTED,
+    *APPROVED_OR_LATER,
+    RequestStatus.RETURNED,
+    RequestStatus.REJECTED,
+    RequestStatus.CANCELLED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSummary:
+    status: RequestStatus
+    count: int
+    totals: tuple[Money, ...]  # what is left to pay of payable ones, the amounts of others
+
+
 @dataclass(frozen=True, slots=True)
 class BucketSummary:
     bucket: Bucket
@@ -177,3 +195,30 @@ class RequestRegistry:
             count, sums = await totals(self._session, where, payable=True)
             found.append(BucketSummary(bucket, count, sums))
         return found
+
+    async def statuses(self, actor: Actor) -> list[StatusSummary]:
+        """How many requests are in each status the actor's registry shows, with their totals
+        (zero for a status none is in), in one grouped query."""
+        actor.require(*PAYERS)
+        shown = OWNER_STATUSES if actor.is_owner else APPROVED_OR_LATER
+        rows = await self._session.execute(
+            select(
+                PaymentRequestRow.status,
+                PaymentRequestRow.currency,
+                func.count(),
+                func.sum(_counted(None)),
+            )
+            .where(PaymentRequestRow.status.in_([status.value for status in shown]))
+            .group_by(PaymentRequestRow.status, PaymentRequestRow.currency)
+            .order_by(PaymentRequestRow.status, PaymentRequestRow.currency)
+        )
+        counts: dict[str, int] = {}
+        sums: dict[str, list[Money]] = {}
+        for status, currency, number, minor in rows:
+            counts[status] = counts.get(status, 0) + int(number)
+            if minor is not None:
+                sums.setdefault(status, []).append(Money.from_minor_units(int(minor), currency))
+        return [
+            StatusSummary(status, counts.get(status.value, 0), tuple(sums.get(status.value, ())))
+            for status in shown
+        ]

@@ -37,7 +37,14 @@ from ledger.money import Money
 from ledger.notices import RequestStatusChanged, RequestSubmitted, RequestToPay
 from ledger.requests import counterparties, history
 from ledger.requests import notify as tell
-from ledger.requests.access import DECIDERS, FILERS, approvers_of, may_decide, may_see
+from ledger.requests.access import (
+    DECIDERS,
+    FILERS,
+    PAYERS,
+    approvers_of,
+    may_decide,
+    may_see,
+)
 from ledger.requests.details import normalised
 from ledger.requests.edits import (
     MAX_PLACE,
@@ -55,12 +62,14 @@ from ledger.requests.registry import paged
 from ledger.requests.states import (
     CANCELLABLE,
     EDITABLE,
+    PAYABLE,
     REQUESTS,
     Decision,
     RequestStatus,
     VatMode,
 )
 from ledger.requests.views import (
+    Abilities,
     Approval,
     Comment,
     Counterparty,
@@ -565,6 +574,45 @@ class RequestService:
             per_page=per_page,
         )
 
+    async def check_decision(
+        self, actor: Actor, request_id: int, *, version: int | None = None
+    ) -> RequestView:
+        """Refuse now what a decision (approve, reject, return) would refuse, changing
+        nothing: a request not at a step the actor decides, or changed since `version`; so a
+        stale or forged button is refused before the reason is asked, not after."""
+        actor.require(*DECIDERS)
+        row = await self._session.get(PaymentRequestRow, request_id, populate_existing=True)
+        if row is None:
+            raise NotFound("request", request_id)
+        await self._decidable(actor, row, version)
+        return await self._view(request_id)
+
+    async def abilities(self, actor: Actor, request_id: int) -> Abilities:
+        """What the actor may do with the request now, for someone who may see it: decide it
+        (not their own, unless the mappings allow it), pay it; and who its step waits for."""
+        await self._seen(actor, request_id)
+        row = await self._session.get(PaymentRequestRow, request_id, populate_existing=True)
+        assert row is not None
+        status = RequestStatus(row.status)
+        decide = own = False
+        waiting: tuple[str, ...] = ()
+        if status is RequestStatus.SUBMITTED:
+            names = await self._session.scalars(
+                select(UserRow.name)
+                .join(RequestApproverRow, RequestApproverRow.user_id == UserRow.id)
+                .where(
+                    RequestApproverRow.request_id == row.id,
+                    RequestApproverRow.step == row.step,
+                )
+                .order_by(UserRow.name)
+            )
+            waiting = tuple(names)
+            if actor.has_any(DECIDERS) and await may_decide(self._session, actor, row.id, row.step):
+                own = row.requester_id == actor.user_id and not self._policy.self_approval
+                decide = not own
+        pay = status in PAYABLE and actor.has_any(PAYERS)
+        return Abilities(decide=decide, own=own, pay=pay, waiting_for=waiting)
+
     # -- shared ------------------------------------------------------------------------------
 
     async def _view(self, request_id: int) -> RequestView:
@@ -596,7 +644,11 @@ class RequestService:
         step they approve, as they saw it."""
         actor.require(*DECIDERS)
         row = await self._locked(request_id)
-        if not await may_see(self._session, actor, request_id):
+        await self._decidable(actor, row, version)
+        return row
+
+    async def _decidable(self, actor: Actor, row: PaymentRequestRow, version: int | None) -> None:
+        if not await may_see(self._session, actor, row.id):
             raise NotYours
         status = RequestStatus(row.status)
         if status is RequestStatus.DRAFT:
@@ -606,7 +658,6 @@ class RequestService:
         await self._check_version(row, version)
         if not await may_decide(self._session, actor, row.id, row.step):
             raise NotAllowed
-        return row
 
     async def _covers(self, actor: Actor, row: PaymentRequestRow, step: int) -> bool:
         if actor.is_owner:

@@ -311,3 +311,16 @@ def payment_view(row: RequestPaymentRow, by_name: str) -> RequestPayment:
         by_name=by_name,
         at=row.created_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Abilities:
+    """What one person may do with a request as it is now: the buttons their card shows (the
+    services still refuse whatever a forged button asks)."""
+
+    decide: bool  # approve, reject, return: it waits at a step they approve
+    # It waits at a step they would approve, but it is their own and the mappings forbid
+    # approving one's own: their card says so instead of showing the buttons.
+    own: bool
+    pay: bool  # it is to pay (what is left of it), and they pay
+    waiting_for: tuple[str, ...]  # while submitted, who approves its step (empty: the owners)

@@ -148,12 +148,43 @@ async def test_details_that_fail_their_checks_are_all_named(office: Office) -> N
             )
 
     assert set(refused.value.problems) == {
-        DetailProblem("inn", "format"),
-        DetailProblem("kpp", "format"),
-        DetailProblem("bik", "format"),
-        DetailProblem("account", "format"),
-        DetailProblem("corr_account", "format"),
+        DetailProblem("inn", "wrong_length"),
+        DetailProblem("kpp", "wrong_length"),
+        DetailProblem("bik", "wrong_length"),
+        DetailProblem("account", "wrong_length"),
+        DetailProblem("corr_account", "not_correspondent"),
     }
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (SetCounterparty("ООО «Ромашка»", "7707083894", KPP), DetailProblem("inn", "checksum")),
+        (SetCounterparty("ООО «Ромашка»", INN, "7736Я1001"), DetailProblem("kpp", "format")),
+        (SetBankDetails("144525225", ACCOUNT, CORR), DetailProblem("bik", "not_russian")),
+        # Well formed, and keyed to some bank: not to this БИК's.
+        (
+            SetBankDetails(BIK, "40702810938000012346", CORR),
+            DetailProblem("account", "key_mismatch"),
+        ),
+        (
+            SetBankDetails(BIK, ACCOUNT, "30101810145250000974"),
+            DetailProblem("corr_account", "other_bank"),
+        ),
+    ],
+)
+async def test_details_are_checked_by_their_check_digits_and_against_the_bik(
+    office: Office, edit: object, problem: DetailProblem
+) -> None:
+    draft = await office.draft(bank=False)
+
+    async with office.services() as services:
+        with pytest.raises(DetailsRefused) as refused:
+            await services.requests.edit(office.requester, draft.id, edit)
+
+    assert refused.value.problems == (problem,)
+    async with office.services() as services:
+        assert await services.requests.get(office.requester, draft.id) == draft
 
 
 async def test_details_are_read_as_people_paste_them(office: Office) -> None:
@@ -223,7 +254,7 @@ async def test_a_counterparty_is_remembered_once_and_updated_by_the_next_request
     office: Office,
 ) -> None:
     await office.submitted()
-    other_account = "40702810100000000001"
+    other_account = "40702810740000432537"  # keyed to Сбербанк's БИК too
     draft = await office.draft(office.requester2, bank=False)
     async with office.services() as services:
         await services.requests.edit(
