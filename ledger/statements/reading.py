@@ -47,13 +47,13 @@ def open_statement(data: bytes, *, mapped: bool = False) -> Statement | Refused 
         raw = parse_exchange(decoded.text)
         return read_exchange_statement(raw, encoding=decoded.encoding, sha256=file_hash(data))
     table = read_csv(decoded, file_hash(data))
-    if not mapped and find_header_row(table) is None and not _looks_tabular(table):
+    if not mapped and find_header_row(table) is None and not looks_tabular(table):
         first = next((row.line for row in table.rows if any(row.cells)), 1)
         return Refused((LineError(first, StatementProblem.NOT_A_STATEMENT),))
     return table
 
 
-def _looks_tabular(table: Table) -> bool:
+def looks_tabular(table: Table) -> bool:
     """Whether most rows have several cells: a table whose header we do not know (the person
     is then asked which column is which), rather than some other text."""
     rows = [row for row in table.rows if any(row.cells)]

@@ -170,9 +170,12 @@ def as_text(cell: Cell) -> str:
 
 
 def preview_table(table: Table, *, header_row: int | None = None, size: int = 5) -> TablePreview:
-    """The header (the guessed one unless given) and the first `size` data rows, as text."""
+    """The header (the guessed one unless given: a header of known words, else the row just
+    before the first row that reads as an operation) and the first `size` data rows, as text."""
     if header_row is None:
         header_row = find_header_row(table)
+    if header_row is None:
+        header_row = header_before_data(table)
     width = max((len(row.cells) for row in table.rows), default=0)
     if header_row is None:
         header = tuple(str(n) for n in range(1, width + 1))
@@ -250,6 +253,44 @@ def find_header_row(table: Table, *, within: int = 30) -> int | None:
         if _is_header(_match_columns(row.cells)):
             return index
     return None
+
+
+def header_before_data(table: Table, *, within: int = 30) -> int | None:
+    """Where an unknown header stands: the row just before the first one that reads as an
+    operation (a date and a non-zero amount among its cells, as wide as most rows), so that a
+    preamble and a header of words we do not know are not taken for data. None when the
+    first row already reads as one, or no row does."""
+    width = _typical_width(table)
+    for index, row in enumerate(table.rows[:within]):
+        filled = [cell for cell in row.cells if as_text(cell).strip()]
+        if len(row.cells) < width or len(filled) < 2:
+            continue
+        if _has_date(row.cells) and _has_amount(row.cells):
+            return index - 1 if index > 0 else None
+    return None
+
+
+def _has_date(cells: Sequence[Cell]) -> bool:
+    for cell in cells:
+        try:
+            _read_table_date(cell)
+        except BadValue:
+            continue
+        return True
+    return False
+
+
+def _has_amount(cells: Sequence[Cell]) -> bool:
+    for cell in cells:
+        if isinstance(cell, date):
+            continue
+        try:
+            amount = _read_table_amount(cell)
+        except BadValue:
+            continue
+        if amount is not None and not amount.is_zero:
+            return True
+    return False
 
 
 def table_layout(table: Table, header_row: int | None) -> str | None:
