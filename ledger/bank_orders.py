@@ -127,6 +127,32 @@ def vat_purpose(purpose: str, vat_mode: str | None, vat_minor: int | None) -> st
     return f"{purpose.rstrip('.')}. {said}" if purpose else said
 
 
+@dataclass(frozen=True, slots=True)
+class Sendable:
+    """An approved request that may go out as a payment order: what is left of it."""
+
+    request_id: int
+    version: int
+    what_for: str
+    payee: str
+    amount: Money
+    pay_by: date | None
+    ready: bool  # its bank details are there: without them it would be left out
+
+
+@dataclass(frozen=True, slots=True)
+class SendablePage:
+    rows: tuple[Sendable, ...]
+    total: int
+    page: int  # from 0
+    per_page: int
+    due_today: int  # how many "everything due today" would send
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 class BankOrders:
     def __init__(self, uow: UnitOfWork, clock: Clock, *, company: Company | None) -> None:
         self._uow = uow
@@ -149,6 +175,50 @@ class BankOrders:
                 )
                 .order_by(PaymentRequestRow.pay_by, PaymentRequestRow.id)
             )
+        )
+
+    async def sendable(self, actor: Actor, *, page: int = 0, per_page: int = 8) -> SendablePage:
+        """The requests the accountant picks from: approved or partly paid, in rubles, not
+        sent yet; by due date (those without one last)."""
+        actor.require(*SENDERS)
+        where = (
+            PaymentRequestRow.status.in_([s.value for s in PAYABLE]),
+            PaymentRequestRow.currency == "RUB",
+            PaymentRequestRow.sent_at.is_(None),
+        )
+        total = await self._session.scalar(
+            select(func.count()).select_from(PaymentRequestRow).where(*where)
+        )
+        pages = max(1, -(-(total or 0) // per_page))
+        page = min(max(page, 0), pages - 1)
+        rows = await self._session.scalars(
+            select(PaymentRequestRow)
+            .where(*where)
+            .order_by(
+                PaymentRequestRow.pay_by.is_(None),
+                PaymentRequestRow.pay_by,
+                PaymentRequestRow.id,
+            )
+            .offset(page * per_page)
+            .limit(per_page)
+        )
+        return SendablePage(
+            rows=tuple(
+                Sendable(
+                    request_id=row.id,
+                    version=row.version,
+                    what_for=row.what_for or "",
+                    payee=row.counterparty_name or "",
+                    amount=Money.from_minor_units((row.amount_minor or 0) - row.paid_minor),
+                    pay_by=row.pay_by,
+                    ready=_unsendable(row, False) is None,
+                )
+                for row in rows
+            ),
+            total=total or 0,
+            page=page,
+            per_page=per_page,
+            due_today=len(await self.due_today(actor)),
         )
 
     async def make(
@@ -283,6 +353,8 @@ __all__ = [
     "Company",
     "NotSent",
     "OrdersFile",
+    "Sendable",
+    "SendablePage",
     "SentOrder",
     "vat_purpose",
 ]

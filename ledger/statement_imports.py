@@ -25,10 +25,11 @@ one (the bot edits a message over the network then).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ from sqlalchemy import func, insert, select, text, update
 from ledger import audit
 from ledger.clock import Clock
 from ledger.confirmations import ConfirmationService, Source
+from ledger.contracts import contract_key, contract_keys_in
 from ledger.errors import (
     AlreadyConfirmed,
     DomainError,
@@ -88,9 +90,12 @@ from ledger.statements.matching import (
     Proposal,
     Reason,
     TargetKind,
+    invoice_numbers,
     match,
     purpose_words,
 )
+from ledger.statements.reading import looks_tabular
+from ledger.statements.tables import find_header_row
 from ledger.storage.models import (
     CategoryRow,
     DealRow,
@@ -108,6 +113,8 @@ from ledger.storage.models import (
 from ledger.storage.uow import UnitOfWork
 
 IMPORTERS = (Role.ACCOUNTANT, Role.OWNER)
+# Telegram lets a bot download files up to 20 MB; a month of a busy account is well under it.
+MAX_STATEMENT_BYTES = 20 * 1024 * 1024
 # One import at a time on PostgreSQL (SQLite's write gate already does it): two overlapping
 # files at once must not both store a line, nor both claim a payment.
 IMPORT_LOCK = 0x4B6F_7065_5354  # "KopeST"
@@ -127,6 +134,32 @@ class LineState(StrEnum):
 
 OPEN = (LineState.UNMATCHED, LineState.PROPOSED, LineState.ASKED)
 DONE = (LineState.ACCEPTED, LineState.ASSIGNED, LineState.IGNORED)
+
+
+class FileKind(StrEnum):
+    """What a file someone sent is, before it is imported (`StatementImports.recognize`)."""
+
+    STATEMENT = "statement"  # a 1C exchange file, a table read before or by its header words
+    TABLE = "table"  # a table whose columns are not known: a statement if the person says so
+    OTHER = "other"  # no statement at all: a PDF, a picture, an archive, text of another kind
+
+
+# What the first bytes tell of a file that is not a statement: it is `OTHER` by them.
+_NOT_STATEMENTS = frozenset(
+    {
+        StatementProblem.EMPTY_FILE,
+        StatementProblem.PDF,
+        StatementProblem.ARCHIVE,
+        StatementProblem.BINARY,
+        StatementProblem.NOT_A_STATEMENT,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Recognized:
+    kind: FileKind
+    problem: StatementProblem | None = None  # for `OTHER`: what the file is instead
 
 
 class Stage(StrEnum):
@@ -214,6 +247,15 @@ class TargetView:
     amount: Money
     title: str  # the deal (contract, slot), the request, the category, as people know it
     deal_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Something a line could be assigned to by hand: a deal's payment (money in) or a
+    request (money out), `target.amount` what is left of it, and why it is offered."""
+
+    target: TargetView
+    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +450,29 @@ class StatementImports:
             except ValueError:
                 return _UNREAD_WORKBOOK
         return open_statement(data, mapped=mapped)
+
+    async def recognize(self, actor: Actor, data: bytes) -> Recognized:
+        """Whether `data` is a statement, by its bytes alone (not by the name or the type its
+        sender declared): a 1C exchange file (a statement, or refused as what else it is), a
+        file imported before, a table whose header or bank's saved mapping we know; a table
+        of unknown columns is one only if the person says so."""
+        actor.require(*IMPORTERS)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if await self._import_id(sha256) is not None:
+            return Recognized(FileKind.STATEMENT)
+        opened = self._open(data, sha256, mapped=True)
+        if isinstance(opened, Refused):
+            problems = {error.problem for error in opened.errors}
+            if len(problems) == 1 and problems <= _NOT_STATEMENTS:
+                return Recognized(FileKind.OTHER, problems.pop())
+            return Recognized(FileKind.STATEMENT)  # a 1C file with errors: it is told them
+        if isinstance(opened, Statement):
+            return Recognized(FileKind.STATEMENT)
+        if find_header_row(opened) is not None or await self._saved_mapping(opened) is not None:
+            return Recognized(FileKind.STATEMENT)
+        if opened.format is SourceFormat.XLSX or looks_tabular(opened):
+            return Recognized(FileKind.TABLE)
+        return Recognized(FileKind.OTHER, StatementProblem.NOT_A_STATEMENT)
 
     async def _import_id(self, sha256: str) -> int | None:
         return await self._session.scalar(
@@ -890,8 +955,20 @@ class StatementImports:
         self, targets: Sequence[StatementTargetRow]
     ) -> dict[tuple[str, int], tuple[str, int | None]]:
         """How each target is named to people: (kind, id) → (title, deal id)."""
+        return await self._titles_of(
+            payments={t.payment_id for t in targets if t.payment_id is not None},
+            requests={t.request_id for t in targets if t.request_id is not None},
+            categories={t.category_id for t in targets if t.category_id is not None},
+        )
+
+    async def _titles_of(
+        self,
+        *,
+        payments: Collection[int] = (),
+        requests: Collection[int] = (),
+        categories: Collection[int] = (),
+    ) -> dict[tuple[str, int], tuple[str, int | None]]:
         titles: dict[tuple[str, int], tuple[str, int | None]] = {}
-        payments = {t.payment_id for t in targets if t.payment_id is not None}
         if payments:
             for pid, slot, deal_id, name, contract in await self._session.execute(
                 select(
@@ -902,28 +979,160 @@ class StatementImports:
                     DealRow.contract,
                 )
                 .join(DealRow, DealRow.id == ExpectedPaymentRow.deal_id)
-                .where(ExpectedPaymentRow.id.in_(payments))
+                .where(ExpectedPaymentRow.id.in_(list(payments)))
             ):
                 named = f"{name} ({contract})" if contract else name
                 titles[("payment", pid)] = (f"{named}: {slot}", deal_id)
-        requests = {t.request_id for t in targets if t.request_id is not None}
         if requests:
             for rid, what_for, counterparty in await self._session.execute(
                 select(
                     PaymentRequestRow.id,
                     PaymentRequestRow.what_for,
                     PaymentRequestRow.counterparty_name,
-                ).where(PaymentRequestRow.id.in_(requests))
+                ).where(PaymentRequestRow.id.in_(list(requests)))
             ):
                 parts = [part for part in (what_for, counterparty) if part]
                 titles[("request", rid)] = (f"№{rid}: {', '.join(parts)}", None)
-        categories = {t.category_id for t in targets if t.category_id is not None}
         if categories:
             for cid, name in await self._session.execute(
-                select(CategoryRow.id, CategoryRow.name).where(CategoryRow.id.in_(categories))
+                select(CategoryRow.id, CategoryRow.name).where(CategoryRow.id.in_(list(categories)))
             ):
                 titles[("category", cid)] = (name, None)
         return titles
+
+    # -- what a line could be assigned to ----------------------------------------------------
+
+    async def candidates(self, actor: Actor, line_id: int, *, limit: int = 8) -> list[Candidate]:
+        """What else the line could be: for money in, deals' payments its purpose's contract
+        number, its payer or its amount point to; for money out, requests its recipient or its
+        amount point to. Each takes the line's whole amount (or is paid in part by it), none
+        is the line's own proposal; the likeliest first."""
+        actor.require(*IMPORTERS)
+        line = await self._open_line(line_id)
+        expected = await self._expected_for(line)
+        amount = line.amount_minor
+        scored: list[tuple[int, TargetKind, int, int, tuple[Reason, ...]]] = []
+        if line.direction == Direction.IN.value:
+            keys = set(contract_keys_in(line.purpose))
+            payer_deals = expected.learned.payer_deals.get(line.counterparty_inn or "", ())
+            for payment in expected.payments:
+                if payment.remaining_minor < amount:
+                    continue
+                reasons = []
+                if payment.contract and contract_key(payment.contract) in keys:
+                    reasons.append(Reason.CONTRACT)
+                if payment.deal_id in payer_deals:
+                    reasons.append(Reason.PAYER_KNOWN)
+                reasons.append(_amount_reason(payment.remaining_minor, amount))
+                scored.append(
+                    (0, TargetKind.PAYMENT, payment.id, payment.remaining_minor, (*reasons,))
+                )
+        else:
+            invoices = invoice_numbers(line.purpose)
+            for request in expected.requests:
+                if request.remaining_minor < amount:
+                    continue
+                reasons = []
+                if line.counterparty_inn and request.inn == line.counterparty_inn:
+                    reasons.append(Reason.RECIPIENT_INN)
+                if line.counterparty_account and request.account == line.counterparty_account:
+                    reasons.append(Reason.RECIPIENT_ACCOUNT)
+                if invoices & invoice_numbers(request.purpose):
+                    reasons.append(Reason.INVOICE_NUMBER)
+                reasons.append(_amount_reason(request.remaining_minor, amount))
+                scored.append(
+                    (0, TargetKind.REQUEST, request.id, request.remaining_minor, (*reasons,))
+                )
+        own = await self._own_targets(line.id)
+        found = [
+            (sum(_CANDIDATE_WEIGHTS.get(r, 0) for r in reasons), kind, ident, left, reasons)
+            for _, kind, ident, left, reasons in scored
+            if (kind, ident) not in own and set(reasons) - {Reason.AMOUNT_PARTIAL}
+        ]
+        found.sort(key=lambda c: (-c[0], c[2]))
+        return await self._candidate_views(found[:limit])
+
+    async def payments_of_contract(
+        self, actor: Actor, line_id: int, contract: str
+    ) -> list[Candidate]:
+        """The payments still owed by the deal of `contract` (as the accountant types it, in
+        any of its spellings), for a line of money in to be assigned to by hand."""
+        actor.require(*IMPORTERS)
+        line = await self._open_line(line_id)
+        if line.direction != Direction.IN.value:
+            raise StatementLineRefused("direction")
+        key = contract_key(contract)
+        if not key:
+            return []
+        expected = await self._expected_for(line)
+        found = [
+            (
+                0,
+                TargetKind.PAYMENT,
+                p.id,
+                p.remaining_minor,
+                (_amount_reason(p.remaining_minor, line.amount_minor),),
+            )
+            for p in expected.payments
+            if p.contract and contract_key(p.contract) == key and p.remaining_minor > 0
+        ]
+        found.sort(key=lambda c: c[2])
+        return await self._candidate_views(found)
+
+    async def _open_line(self, line_id: int) -> StatementLineRow:
+        line = await self._session.get(StatementLineRow, line_id, populate_existing=True)
+        if line is None:
+            raise NotFound("statement_line", line_id)
+        return line
+
+    async def _expected_for(self, line: StatementLineRow) -> Expectations:
+        """What is expected, with what the line's own open proposal claims given back."""
+        expected = await self.expectations()
+        own = await self._own_targets(line.id) if line.state == LineState.PROPOSED.value else {}
+        if not own:
+            return expected
+        payments = [
+            dataclasses.replace(
+                p, remaining_minor=p.remaining_minor + own.get((TargetKind.PAYMENT, p.id), 0)
+            )
+            for p in expected.payments
+        ]
+        requests = [
+            dataclasses.replace(
+                r, remaining_minor=r.remaining_minor + own.get((TargetKind.REQUEST, r.id), 0)
+            )
+            for r in expected.requests
+        ]
+        return dataclasses.replace(expected, payments=payments, requests=requests)
+
+    async def _own_targets(self, line_id: int) -> dict[tuple[TargetKind, int], int]:
+        """What the line's standing proposal names: (kind, id) → the amount it claims."""
+        own: dict[tuple[TargetKind, int], int] = {}
+        rows = await self._session.execute(
+            select(StatementTargetRow)
+            .join(StatementProposalRow, StatementProposalRow.id == StatementTargetRow.proposal_id)
+            .where(StatementProposalRow.line_id == line_id, StatementProposalRow.rank == 0)
+        )
+        for target in rows.scalars():
+            if target.payment_id is not None:
+                own[(TargetKind.PAYMENT, target.payment_id)] = target.amount_minor
+            elif target.request_id is not None:
+                own[(TargetKind.REQUEST, target.request_id)] = target.amount_minor
+        return own
+
+    async def _candidate_views(
+        self, found: Sequence[tuple[int, TargetKind, int, int, tuple[Reason, ...]]]
+    ) -> list[Candidate]:
+        titles = await self._titles_of(
+            payments=[ident for _, kind, ident, _, _ in found if kind is TargetKind.PAYMENT],
+            requests=[ident for _, kind, ident, _, _ in found if kind is TargetKind.REQUEST],
+        )
+        views = []
+        for _, kind, ident, left, reasons in found:
+            title, deal_id = titles.get((kind.value, ident), ("—", None))
+            target = TargetView(kind, ident, Money.from_minor_units(left), title, deal_id)
+            views.append(Candidate(target, reasons))
+        return views
 
     # -- accepting ---------------------------------------------------------------------------
 
@@ -1364,6 +1573,21 @@ def _upsert(dialect: str, model: Any, keys: tuple[str, ...]) -> Any:
     )
 
 
+_CANDIDATE_WEIGHTS = {
+    Reason.CONTRACT: 50,
+    Reason.PAYER_KNOWN: 35,
+    Reason.RECIPIENT_INN: 35,
+    Reason.RECIPIENT_ACCOUNT: 20,
+    Reason.INVOICE_NUMBER: 20,
+    Reason.AMOUNT_EXACT: 30,
+    Reason.AMOUNT_PARTIAL: 5,
+}
+
+
+def _amount_reason(left_minor: int, amount_minor: int) -> Reason:
+    return Reason.AMOUNT_EXACT if left_minor == amount_minor else Reason.AMOUNT_PARTIAL
+
+
 def _why(refused: DomainError) -> tuple[str, str | None, datetime | None]:
     if isinstance(refused, AlreadyConfirmed):
         return "already_confirmed", refused.by_name, refused.at
@@ -1526,11 +1750,14 @@ def _balance_ok(summaries: Sequence[AccountSummary]) -> bool | None:
 
 __all__ = [
     "DONE",
+    "MAX_STATEMENT_BYTES",
     "OPEN",
     "Accepted",
     "AccountBalance",
     "Assignment",
+    "Candidate",
     "CategoryNames",
+    "FileKind",
     "ImportOutcome",
     "Imported",
     "LineDone",
@@ -1541,6 +1768,7 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "ProposalView",
+    "Recognized",
     "Skipped",
     "Stage",
     "StatementImports",

@@ -86,6 +86,10 @@ class RequestView:
     approved_at: datetime | None
     moved_by: str | None
     moved_at: datetime | None
+    # Sent to the bank as payment order `sent_order` of `sent_on` (still approved: the
+    # statement that carries it marks it paid).
+    sent_order: int | None = None
+    sent_on: date | None = None
 
     @property
     def currency(self) -> str:
@@ -284,6 +288,8 @@ def view(
         approved_at=row.approved_at,
         moved_by=moved_by,
         moved_at=row.moved_at,
+        sent_order=row.order_number if row.sent_at is not None else None,
+        sent_on=row.order_date if row.sent_at is not None else None,
     )
 
 
