@@ -894,6 +894,16 @@ class StatementImports:
         [view] = await self._views([row])
         return view
 
+    async def open_line(self, actor: Actor, line_id: int, version: int) -> LineView:
+        """The line as it was shown (`version`), still waiting for a decision; else
+        `StatementLineMoved` says who dealt with it and when."""
+        actor.require(*IMPORTERS)
+        row = await self._open_line(line_id)
+        if LineState(row.state) not in OPEN or row.version != version:
+            raise await self._moved(row)
+        [view] = await self._views([row])
+        return view
+
     async def _views(self, rows: Sequence[StatementLineRow]) -> list[LineView]:
         if not rows:
             return []

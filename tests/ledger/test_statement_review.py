@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.errors import NotAllowed, StatementLineRefused
+from ledger.errors import NotAllowed, StatementLineMoved, StatementLineRefused
 from ledger.statement_imports import FileKind, LineState, NeedsMapping, ToPayment
 from ledger.statements import ColumnMapping, StatementProblem
 from ledger.statements.matching import Reason, TargetKind
@@ -167,3 +167,16 @@ async def test_the_requests_to_send_are_approved_rubles_not_sent_by_due_date(
     assert all(r.ready for r in before.rows)
     assert [r.request_id for r in after.rows] == [also_today.id, later.id]
     assert (after.page, after.due_today) == (0, 1)
+
+
+async def test_a_line_opened_as_shown_or_told_who_dealt_with_it(office: Office) -> None:
+    await imported(office, file_of(credit("20000", "Перевод")))
+    async with office.services() as services:
+        [line] = (await services.statements.lines(office.accountant)).lines
+        shown = await services.statements.open_line(office.accountant, line.id, line.version)
+        await services.statements.ignore(office.accountant, line.id, version=line.version)
+        with pytest.raises(StatementLineMoved) as moved:
+            await services.statements.open_line(office.accountant, line.id, line.version)
+
+    assert shown == line
+    assert (moved.value.state, moved.value.by_name) == ("ignored", office.accountant.name)
