@@ -1430,6 +1430,7 @@ class StatementImports:
             line = await self._claim_line(actor, line_id, version, OPEN)
             direction = Direction(line.direction)
             kind, ident, minor = self._assigned(line, direction, to)
+            await self._require_target(kind, ident)
             rank = await self._session.scalar(
                 select(func.coalesce(func.max(StatementProposalRow.rank), -1) + 1).where(
                     StatementProposalRow.line_id == line.id
@@ -1468,6 +1469,16 @@ class StatementImports:
             await self._finish(actor, line, LineState.ASSIGNED, proposal)
             await self._uow.commit()
         return await self._line_done(actor, line_id, done)
+
+    async def _require_target(self, kind: TargetKind, ident: int) -> None:
+        """What a hand assignment names must exist (a forged or stale id is `NotFound`,
+        before anything is written that would point at it)."""
+        model, what = {
+            TargetKind.PAYMENT: (ExpectedPaymentRow, "payment"),
+            TargetKind.REQUEST: (PaymentRequestRow, "request"),
+        }.get(kind, (CategoryRow, "category"))
+        if await self._session.get(model, ident) is None:
+            raise NotFound(what, ident)
 
     def _assigned(
         self, line: StatementLineRow, direction: Direction, to: Assignment

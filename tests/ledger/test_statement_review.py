@@ -9,8 +9,15 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.errors import NotAllowed, StatementLineMoved, StatementLineRefused
-from ledger.statement_imports import FileKind, LineState, NeedsMapping, ToPayment
+from ledger.errors import NotAllowed, NotFound, StatementLineMoved, StatementLineRefused
+from ledger.statement_imports import (
+    FileKind,
+    LineState,
+    NeedsMapping,
+    ToCategory,
+    ToPayment,
+    ToRequest,
+)
 from ledger.statements import ColumnMapping, StatementProblem
 from ledger.statements.matching import Reason, TargetKind
 from tests.ledger.test_statement_imports import (
@@ -180,3 +187,26 @@ async def test_a_line_opened_as_shown_or_told_who_dealt_with_it(office: Office) 
 
     assert shown == line
     assert (moved.value.state, moved.value.by_name) == ("ignored", office.accountant.name)
+
+
+async def test_a_hand_assignment_to_something_that_does_not_exist_changes_nothing(
+    office: Office,
+) -> None:
+    await imported(office, file_of(credit("20000", "Перевод"), debit("100", "Услуги")))
+    async with office.services() as services:
+        money_in, money_out = (await services.statements.lines(office.accountant)).lines
+        for line, to in (
+            (money_in, ToPayment(987654)),
+            (money_out, ToRequest(987654)),
+            (money_out, ToCategory(987654)),
+        ):
+            with pytest.raises(NotFound):
+                await services.statements.assign(
+                    office.accountant, line.id, to, version=line.version
+                )
+        after = (await services.statements.lines(office.accountant)).lines
+
+    assert [(line.state, line.version) for line in after] == [
+        (money_in.state, money_in.version),
+        (money_out.state, money_out.version),
+    ]
