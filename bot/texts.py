@@ -87,6 +87,7 @@ from ledger.requests.views import (
     RequestView,
 )
 from ledger.roles import Role
+from ledger.statement_imports import OPEN as OPEN_LINES
 from ledger.statement_imports import Accepted as LinesAccepted
 from ledger.statement_imports import (
     AccountBalance,
@@ -3367,6 +3368,8 @@ class Texts:
         return self._(words) if words else self._("не принята: {reason}", reason=escape(reason))
 
     def statement_line_moved(self, state: str, by_name: str, when: str) -> str:
+        if state in {s.value for s in OPEN_LINES}:
+            return self._("Строка изменилась с тех пор, как её показали — откройте её заново.")
         words = self.statement_states.get(LineState(state)) if state in set(LineState) else None
         return self._(
             "Эту строку уже разобрали: {state} ({who}, {when}). Ничего не изменено.",

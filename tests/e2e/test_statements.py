@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.callbacks import MappingCallback, StatementAction, StatementCallback
 from handlers import statements as statement_screens
 from ledger.statements import Direction, DocumentKind
 from ledger.storage.models import EntryRow, StatementImportRow, StatementLineRow
 from tests.e2e import test_amocrm_deals as amocrm_deals
-from tests.e2e.conftest import button_data
+from tests.e2e.conftest import Running, button_data
 from tests.e2e.personas import ACCOUNTANT_ID, join
 from tests.e2e.test_amocrm_deals import LEAD_ID, STATUS_BODY, Crm, closed_lead
 from tests.fakes import amocrm_deals as account
@@ -68,6 +69,7 @@ def document(
     *,
     number: str = "1",
     on: date = DAY,
+    account: str = OUR_ACCOUNT,
 ) -> TruthDocument:
     return TruthDocument(
         kind_text="Платежное поручение",
@@ -77,7 +79,7 @@ def document(
         booked=on,
         amount=Decimal(amount),
         direction=direction,
-        account=OUR_ACCOUNT,
+        account=account,
         counterparty=party,
         purpose=purpose,
     )
@@ -97,7 +99,11 @@ def statement_file(*documents: TruthDocument, opening: str = "1000000.00") -> by
     sections, balance, day = [], Decimal(opening), days[0]
     while day <= days[-1]:
         section = TruthSection(
-            OUR_ACCOUNT, day, day, balance, tuple(d for d in documents if d.booked == day)
+            documents[0].account,
+            day,
+            day,
+            balance,
+            tuple(d for d in documents if d.booked == day),
         )
         sections.append(section)
         balance, day = section.closing, day + timedelta(days=1)
@@ -198,3 +204,269 @@ async def test_the_sure_lines_accepted_with_one_tap_pay_the_deal_in_the_crm(
     assert await count(crm.context, StatementLineRow) == lines
     assert await count(crm.context, StatementImportRow) == 1
     assert await income_total(crm.context) == 15_000_000
+
+
+async def test_a_line_reviewed_and_others_assigned_by_hand(crm: Crm) -> None:
+    accountant = await bank_deal(crm)
+    data = statement_file(
+        credit("50000", "Оплата за кухню", number="21"),
+        credit("30000", "Частичная оплата", STRANGER, number="22"),
+        debit("1200", "Аренда за ноябрь", number="23"),
+        credit("10", "Возврат", STRANGER, number="24"),
+    )
+    await accountant.send_document(data, "выписка.txt", "application/octet-stream")
+    assert "🔍 На разбор: 1" in said(accountant)
+    assert "❓ Без пары: 3" in said(accountant)
+    card = accountant.last_message()
+
+    # The proposal, with its reasons, accepted as shown.
+    await accountant.tap("🔍 Разобрать (4)")
+    shown = said(accountant, card.message_id)
+    assert "🔍 Строка 1 из 4" in shown
+    assert "📥 Поступление 22.11.2026 — 50 000,00 ₽" in shown
+    assert "От кого: Иванов Иван Иванович, ИНН 770512345678" in shown
+    assert "Назначение: Оплата за кухню" in shown
+    assert "Предлагаю: Кухня Ивановых (Д-17): Предоплата — 50 000,00 ₽" in shown
+    assert "Почему: совпала только сумма" in shown
+    first = accountant.last_message()
+    accept = button_data(first, "✅ Принять")
+    await accountant.tap("✅ Принять")
+    shown = said(accountant, card.message_id)
+    assert "Кухня Ивановых (Д-17): Предоплата — 50 000,00 ₽" in shown.split("\n\n")[0]
+    assert "🔍 Строка 1 из 3" in shown
+    assert "Частичная оплата" in shown
+    assert "Пары не нашлось" in shown
+    # The same button again: the line was dealt with, and by whom.
+    await accountant.tap_data(accept, message_id=card.message_id)
+    assert accountant.answers()[-1].startswith("Эту строку уже разобрали: принята (Анна, ")
+
+    # Money in, to a deal named by its contract number.
+    await accountant.tap("✍️ Вручную")
+    assert "Куда отнести эту строку?" in said(accountant, card.message_id)
+    await accountant.tap("📄 Сделка по номеру договора")
+    assert "Напишите номер договора" in said(accountant, card.message_id)
+    await accountant.send("Д-18")
+    assert "По договору «Д-18» не жду безналичных оплат" in said(accountant)
+    await accountant.send("д 17")
+    listed = said(accountant)
+    assert "1. Кухня Ивановых (Д-17): Остаток — осталось 100 000,00 ₽ (часть суммы)" in listed
+    assert "Предоплата" not in listed  # paid in full above
+    await accountant.tap("✓ 1")
+    shown = said(accountant)
+    assert "Кухня Ивановых (Д-17): Остаток — 30 000,00 ₽" in shown
+    assert "🔍 Строка 1 из 2" in shown
+    assert "📤 Списание 22.11.2026 — 1 200,00 ₽" in shown
+
+    # Money out, as a company expense under a category.
+    await accountant.tap("✍️ Вручную")
+    assert "📄 Заявка по номеру" in accountant.buttons()
+    await accountant.tap("🔴 Расход компании")
+    assert "Категория: расход компании" in said(accountant)
+    await accountant.tap("Аренда")
+    shown = said(accountant)
+    assert "→ Аренда — 1 200,00 ₽" in shown
+    assert "🔍 Строка 1 из 1" in shown
+
+    # The last one: nothing to do for it.
+    await accountant.tap("🚫 Пропустить")
+    shown = said(accountant)
+    assert "🚫 Пропущена: 📥 22.11.2026 10,00 ₽ Петров Пётр Петрович" in shown
+    assert "🎉 Всё разобрано" in shown
+    assert "☑️ Уже решено: 4" in shown
+
+    assert await income_total(crm.context) == 8_000_000
+    async with crm.context.database.read() as session:
+        [rent] = await session.scalars(select(EntryRow).where(EntryRow.kind == "expense"))
+    assert rent.amount_minor == -120_000
+    payments = await crm.payments()
+    assert payments["Остаток"].confirmed_amount_minor == 3_000_000
+    assert await crm.integration.perform_effects() > 0
+    assert float(paid_field(crm)) == 80_000
+    assert len([n for n in crm.amo.notes if n["entity_id"] == LEAD_ID]) == 2
+
+
+# -- refused files -----------------------------------------------------------------------------
+
+
+async def test_a_refused_file_lists_every_error_and_imports_nothing(
+    kopeyka: Running, accountant: FakeUser
+) -> None:
+    good = statement_file(credit("100", "Оплата", number="1"), credit("200", "Оплата", number="2"))
+    broken = good.replace("Сумма=100.00".encode("cp1251"), "Сумма=abc".encode("cp1251"))
+    broken = broken.replace("КонецФайла".encode("cp1251"), b"")
+
+    await accountant.send_document(broken, "выписка.txt", "text/plain")
+    shown = said(accountant)
+    assert "⛔ Выписка не загружена — ничего не изменено." in shown
+    assert "Сумма=abc: это не сумма" in shown
+    assert "файл обрывается: нет строки КонецФайла" in shown
+    assert shown.count("строка ") >= 2
+    # A PDF named .txt, an empty file: not statements, and said what they are.
+    await accountant.send_document(b"%PDF-1.4\n%%EOF\n", "выписка.txt", "text/plain")
+    assert "Это не выписка: это PDF" in said(accountant)
+    await accountant.send_document(b"   \n", "пусто.txt", "text/plain")
+    assert "Это не выписка: файл пустой" in said(accountant)
+    assert await count(kopeyka.context, StatementImportRow) == 0
+    assert await count(kopeyka.context, StatementLineRow) == 0
+
+
+async def test_many_errors_come_in_pages_and_past_a_few_pages_as_a_file(
+    kopeyka: Running, accountant: FakeUser
+) -> None:
+    def with_bad_amounts(documents: int) -> bytes:
+        many = [credit("1", "Оплата", number=str(n)) for n in range(1, documents + 1)]
+        return statement_file(*many).replace(
+            "Сумма=1.00".encode("cp1251"), b"\xd1\xf3\xec\xec\xe0=x"
+        )
+
+    before = len(accountant.tg.chat(accountant.id))
+    await accountant.send_document(with_bad_amounts(300), "выписка.txt", "text/plain")
+    pages = [m.body for m in accountant.tg.chat(accountant.id)[before:]]
+    assert len(pages) > 1
+    assert all(len(page) < 4096 for page in pages)
+    assert all(page.startswith("⛔ Выписка не загружена") for page in pages)
+    # Every bad amount and the section's total that no longer adds up, each once.
+    listed = [line for page in pages for line in page.splitlines()[1:] if "строка" in line]
+    assert len(listed) == len(set(listed)) == 301
+
+    await accountant.send_document(with_bad_amounts(1000), "выписка.txt", "text/plain")
+    sent = accountant.last_message()
+    assert sent.document is not None
+    assert sent.upload is not None
+    assert len(sent.upload.data.decode().splitlines()) == 1001
+    first = accountant.tg.chat(accountant.id)[-2].body
+    assert "Полный список ошибок — в файле" in first
+    assert len(first) < 4096
+    assert await count(kopeyka.context, StatementImportRow) == 0
+
+
+# -- a bank's table --------------------------------------------------------------------------
+
+
+async def test_a_table_of_unknown_columns_asks_them_once_then_imports(
+    kopeyka: Running, accountant: FakeUser
+) -> None:
+    # Without a word it is not taken for a statement: the accountant is told how to say so.
+    await accountant.send_document(UNKNOWN_CSV, "export.csv", "text/csv")
+    assert "колонки мне незнакомы" in said(accountant)
+    assert await count(kopeyka.context, StatementImportRow) == 0
+
+    await accountant.send_document(UNKNOWN_CSV, "export.csv", "text/csv", caption="выписка")
+    card = accountant.last_message()
+    shown = said(accountant)
+    assert "Таблица банка, которую я ещё не знаю" in shown
+    assert "1. Operation date: 20.11.2026, 20.11.2026" in shown
+    assert "Какая колонка — дата операции?" in shown
+    stale = button_data(card, "2 · Doc")
+    await accountant.tap("1 · Operation date")
+    assert "одной колонке со знаком или в двух" in said(accountant, card.message_id)
+    # An answer to a question answered already, a column no table has: refused.
+    await accountant.tap_data(stale, message_id=card.message_id)
+    assert accountant.answers()[-1] == "Этот вопрос уже закрыт — пришлите файл ещё раз."
+    check = stale.rsplit(":", 1)[1]
+    forged = MappingCallback(step="money", column=7, check=check).pack()
+    await accountant.tap_data(forged, message_id=card.message_id)
+    assert accountant.answers()[-1] == "Кнопка не распознана — ничего не изменено."
+
+    await accountant.tap("Одна колонка со знаком")
+    assert "сумма (со знаком" in said(accountant, card.message_id)
+    assert "1 · Operation date" not in accountant.buttons()  # taken already
+    await accountant.tap("3 · Amount RUB")
+    await accountant.tap("4 · Details")
+    await accountant.tap("5 · Payer or payee")
+    await accountant.tap("6 · Tax ID")
+    assert "счёт контрагента" in said(accountant, card.message_id)
+    await accountant.tap("Нет такой колонки")
+    await accountant.tap("2 · Doc")
+    shown = said(accountant, card.message_id)
+    assert "• дата операции — 1 «Operation date»" in shown
+    assert "• номер документа — 2 «Doc»" in shown
+    await accountant.tap("✅ Верно, загрузить")
+    shown = said(accountant, card.message_id)
+    assert "Выписка загружена: CSV, 2 строки" in shown
+    assert "приход 50 000,00 ₽, расход 1 200,00 ₽; остатков в таблице нет" in shown
+    assert "❓ Без пары: 2" in shown
+
+    # The same bank's next export: known by its columns, imported without a question.
+    later = UNKNOWN_CSV.replace(b"20.11.2026;17", b"21.11.2026;19")
+    await accountant.send_document(later, "export (2).csv", "text/csv")
+    shown = said(accountant)
+    assert "Выписка загружена: CSV, 2 строки" in shown
+    assert "↩️ 1 строка уже была в прошлых выписках — пропущена" in shown
+    assert await count(kopeyka.context, StatementImportRow) == 2
+    assert await count(kopeyka.context, StatementLineRow) == 3
+
+
+# -- what is refused -------------------------------------------------------------------------
+
+
+async def test_forged_and_stale_buttons_and_a_manager_s_file_change_nothing(
+    crm: Crm, manager: FakeUser
+) -> None:
+    accountant = await bank_deal(crm)
+    data = statement_file(
+        credit("777", "Перевод по СБП", STRANGER, number="31"),
+        debit("1200", "Аренда за ноябрь", number="32"),
+    )
+
+    # A manager's file that reads as a statement is no statement of theirs to import.
+    await manager.send_document(data, "kl_to_1c.txt", "text/plain")
+    assert "Выписка" not in said(manager)
+    assert await count(crm.context, StatementImportRow) == 0
+    forged = StatementCallback(action=StatementAction.ACCEPT_SURE, scope=1).pack()
+    await manager.tap_data(forged, message_id=manager.last_message().message_id)
+    assert manager.answers()[-1] == "Это действие недоступно для вашей роли."
+
+    await accountant.send_document(data, "kl_to_1c.txt", "text/plain")
+    result = accountant.last_message()
+    await accountant.tap("🔍 Разобрать (2)")
+    shown = accountant.last_message()
+    ignore = button_data(shown, "🚫 Пропустить")
+    hand = button_data(shown, "✍️ Вручную")
+    line_id, version = (int(part) for part in ignore.split(":")[2:4])
+
+    def tap(action: StatementAction, **keys: int) -> StatementCallback:
+        values = {"ident": line_id, "version": version, "scope": 1, **keys}
+        return StatementCallback(action=action, **values)
+
+    for callback, says in (
+        (tap(StatementAction.ACCEPT, ident=987654), "Запись не найдена."),
+        (tap(StatementAction.IGNORE, version=version + 3), "Строка изменилась"),
+        (tap(StatementAction.REVIEW, page=-1), "Кнопка не распознана"),
+        # Money in filed under an expense category: refused by the service.
+        (tap(StatementAction.CATEGORY, value=await expense_category(crm)), "Так не получится"),
+        (tap(StatementAction.PICK, value=987654), "Запись не найдена."),
+    ):
+        await accountant.tap_data(callback.pack(), message_id=result.message_id)
+        assert accountant.answers()[-1].startswith(says), (callback, accountant.answers()[-1])
+    assert await count(crm.context, EntryRow) == 0
+
+    # Ignored once; the same tap again, and a card of it opened from an old button.
+    await accountant.tap_data(ignore, message_id=result.message_id)
+    assert "🚫 Пропущена" in said(accountant, result.message_id)
+    await accountant.tap_data(ignore, message_id=result.message_id)
+    assert accountant.answers()[-1].startswith("Эту строку уже разобрали: пропущена (Анна, ")
+    await accountant.tap_data(hand, message_id=result.message_id)
+    assert accountant.answers()[-1].startswith("Эту строку уже разобрали")
+    async with crm.context.database.read() as session:
+        states = sorted(await session.scalars(select(StatementLineRow.state)))
+    assert states == ["ignored", "unmatched"]
+
+
+async def expense_category(crm: Crm) -> int:
+    async with crm.context.database.unit_of_work() as uow:
+        active = await crm.context.services(uow).categories.active()
+    return active[0].id
+
+
+async def test_the_owner_imports_too_and_her_receipts_stay_receipts(
+    kopeyka: Running, owner: FakeUser
+) -> None:
+    receipt = b"%PDF-1.4\n% a receipt\n" + b"0" * 64 + b"\n%%EOF\n"
+    await owner.send_document(receipt, "чек.pdf", "application/pdf", caption="1500 такси")
+    assert "1 500,00 ₽" in said(owner)
+    assert "Выписка" not in said(owner)
+
+    await owner.send_document(statement_file(credit("100", "Оплата")), "1.txt", "text/plain")
+    assert "Выписка загружена: 1С, 1 строка" in said(owner)
+    assert await count(kopeyka.context, StatementImportRow) == 1
