@@ -33,7 +33,7 @@ from aiogram.utils.i18n import I18n
 from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 
-from bot.paging import clip
+from bot.paging import PAGE_LIMIT, clip
 from ledger.amounts import AmountError, AmountProblem
 from ledger.bank_orders import NotSent, OrdersFile, SendablePage
 from ledger.cash import Accepted, Handover, HeldCash, ManagerCash
@@ -3432,7 +3432,7 @@ class Texts:
             lines.append(
                 "⚠️ " + _("Не принята с верными: {why}", why=self.statement_refusal(line.problem))
             )
-        return "\n".join(lines)
+        return clip("\n".join(lines), PAGE_LIMIT)
 
     def _targets(self, targets: Sequence[TargetView]) -> str:
         return (
@@ -3472,7 +3472,7 @@ class Texts:
             if reasons:
                 item += " (" + "; ".join(reasons) + ")"
             lines.append(item)
-        return "\n".join(lines)
+        return clip("\n".join(lines), PAGE_LIMIT)
 
     def statement_hand(self, line: LineView) -> str:
         return self._line_short(line) + "\n\n" + self._("Куда отнести эту строку?")

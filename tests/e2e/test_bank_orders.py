@@ -174,3 +174,24 @@ async def test_what_the_bank_orders_screen_refuses(bank: Firm) -> None:
 def opened_by_message(person: FakeUser) -> int:
     """The id of the newest message the bot sent `person`, to tap a forged button on."""
     return person.last_message().message_id
+
+
+async def test_a_debit_is_assigned_to_a_request_by_its_number(bank: Firm) -> None:
+    accountant = await bank.accountant()
+    request = await bank.approved(what_for="Печать", amount=rub("12000"), pay_by=TODAY)
+    stranger = Counterparty("ИП Сидоров", "771234567897", None, "40802810500000000011")
+    data = statement_file(debit("5000", "Оплата по счёту 9", stranger, on=TODAY))
+
+    await accountant.send_document(data, "kl_to_1c.txt", "text/plain")
+    await accountant.tap("🔍 Разобрать (1)")
+    await accountant.tap("✍️ Вручную")
+    await accountant.tap("📄 Заявка по номеру")
+    await accountant.send("сорок два")
+    assert "Нужен номер заявки" in said(accountant)
+    await accountant.send(f"№{request.id}")
+    assert f"№{request.id} «Печать» — ✅ согласована, к оплате — ООО «Ромашка»" in said(accountant)
+    assert "осталось 12 000,00 ₽" in said(accountant)
+    await accountant.tap("✅ Отнести к этой заявке")
+    assert f"→ №{request.id}: Печать, ООО «Ромашка» — 5 000,00 ₽" in said(accountant)
+    assert "🎉 Всё разобрано" in said(accountant)
+    assert await status_of(bank, request.id) == "partly_paid"

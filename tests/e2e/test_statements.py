@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.callbacks import MappingCallback, StatementAction, StatementCallback
+from bot.texts import texts_for
 from handlers import statements as statement_screens
 from ledger.statements import Direction, DocumentKind
 from ledger.storage.models import EntryRow, StatementImportRow, StatementLineRow
@@ -470,3 +471,87 @@ async def test_the_owner_imports_too_and_her_receipts_stay_receipts(
     await owner.send_document(statement_file(credit("100", "Оплата")), "1.txt", "text/plain")
     assert "Выписка загружена: 1С, 1 строка" in said(owner)
     assert await count(kopeyka.context, StatementImportRow) == 1
+
+    # /help and the command menu name it; after it, a table of unknown columns is taken.
+    await owner.send("/help")
+    assert "/statement — банковская выписка" in said(owner)
+    assert "«🏦 Платёжки в банк»" in said(owner)
+    assert ("statement", "Загрузить банковскую выписку") in texts_for("ru").command_menu()
+    assert ("statement", "Import a bank statement") in texts_for("en").command_menu()
+    await owner.send("/statement")
+    assert "Банковская выписка" in said(owner)
+    assert "Ждут решения по всем выпискам: верных 0, на разбор 1." in said(owner)
+    assert owner.buttons() == ["🔍 Разобрать (1)"]
+    await owner.send_document(UNKNOWN_CSV, "export.csv", "text/csv")
+    assert "Какая колонка — дата операции?" in said(owner)
+    await owner.send("/cancel")
+    assert await count(kopeyka.context, StatementImportRow) == 1
+
+
+async def test_an_accountant_s_help_names_statements(
+    kopeyka: Running, accountant: FakeUser
+) -> None:
+    await accountant.send("/help")
+    assert "/statement — банковская выписка" in said(accountant)
+    await accountant.send("/statement")
+    assert "Строк выписок, ждущих решения, нет." in said(accountant)
+    assert accountant.buttons() == []
+
+
+async def test_a_line_confirmed_by_hand_meanwhile_is_reported_and_a_repeat_is_asked(
+    crm: Crm,
+) -> None:
+    accountant = await bank_deal(crm)
+    twice = credit("700", "Перевод по СБП", STRANGER, number="41")
+    data = statement_file(
+        credit("50000", "Предоплата по договору № Д-17", number="42"),
+        credit("100000", "Перевод за кухню", number="43"),
+        twice,
+        twice,
+    )
+    await accountant.send_document(data, "kl_to_1c.txt", "text/plain")
+    result = accountant.last_message()
+    shown = said(accountant)
+    assert "✅ Верных: 1" in shown
+    assert "⚠️ Одинаковых строк в файле: 1" in shown
+
+    # Before the tap, the prepayment is confirmed by hand on /bank.
+    await accountant.send("/bank")
+    await accountant.tap("✓ 1: поступило")
+    await accountant.tap("Сегодня")
+    await accountant.tap("Вся сумма")
+    await accountant.tap("✅ Принять верные (1)", message_id=result.message_id)
+    shown = said(accountant, result.message_id)
+    assert "Не принята 1 строка — осталась на разбор:" in shown
+    assert (
+        "📥 22.11.2026 50 000,00 ₽ Иванов Иван Иванович — платёж уже подтверждён (Анна, " in shown
+    )
+    assert await income_total(crm.context) == 5_000_000  # once, by hand
+
+    # Review: the line proposed for the rest, shown another candidate; the repeat asked.
+    await accountant.tap("🔍 Разобрать (4)", message_id=result.message_id)
+    shown = said(accountant, result.message_id)
+    assert "Не принята с верными: платёж уже подтверждён" in shown
+    await accountant.tap("🚫 Пропустить")
+    shown = said(accountant, result.message_id)
+    assert "Перевод за кухню" in shown
+    await accountant.tap("🔁 Другой вариант")
+    assert "Других вариантов не нашлось" in said(accountant, result.message_id)
+    await accountant.tap("← К строке")
+    await accountant.tap("✅ Принять")
+    assert "Кухня Ивановых (Д-17): Остаток — 100 000,00 ₽" in said(accountant, result.message_id)
+    shown = said(accountant, result.message_id)
+    assert "Перевод по СБП" in shown
+    await accountant.tap("⏭ Дальше")
+    shown = said(accountant, result.message_id)
+    assert "В файле две одинаковые строки" in shown
+    await accountant.tap("✅ Отдельный платёж")
+    shown = said(accountant, result.message_id)
+    assert "Отмечена как отдельный платёж: 📥 22.11.2026 700,00 ₽" in shown
+    await accountant.tap("🚫 Пропустить")
+    await accountant.tap("🚫 Пропустить")
+    assert "🎉 Всё разобрано" in said(accountant, result.message_id)
+    assert await income_total(crm.context) == 15_000_000
+    async with crm.context.database.read() as session:
+        states = sorted(await session.scalars(select(StatementLineRow.state)))
+    assert states == ["accepted", "ignored", "ignored", "ignored"]
