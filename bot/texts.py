@@ -1213,6 +1213,8 @@ class Texts:
             return self._("Срок действия ссылки истёк. Попросите новую.")
         if reason == "used":
             return self._("Эта ссылка уже использована.")
+        if reason == "revoked":
+            return self._("Эту ссылку владелец отозвал. Попросите новую.")
         return self._("Ссылка недействительна.")
 
     def _payment_kind(self, kind: str) -> str:
@@ -1283,6 +1285,115 @@ class Texts:
             name=escape(facts.by_name),
             short=money(Money.from_minor_units(short, facts.currency)),
         )
+
+    # -- payment requests: refusals ----------------------------------------------------
+    request_statuses = {
+        "draft": N_("черновик"),
+        "submitted": N_("на согласовании"),
+        "returned": N_("на доработке"),
+        "rejected": N_("отклонена"),
+        "approved": N_("одобрена"),
+        "partly_paid": N_("оплачена частично"),
+        "paid": N_("оплачена"),
+        "cancelled": N_("отозвана"),
+    }
+    request_fields = {
+        "what_for": N_("на что"),
+        "counterparty": N_("контрагент"),
+        "amount": N_("сумма"),
+        "pay_by": N_("оплатить до"),
+        "bank_details": N_("банковские реквизиты"),
+        "purpose": N_("назначение платежа"),
+        "vat": N_("НДС"),
+        "deal_or_category": N_("сделка или категория"),
+    }
+    detail_names = {
+        "inn": N_("ИНН"),
+        "kpp": N_("КПП"),
+        "bik": N_("БИК"),
+        "account": N_("расчётный счёт"),
+        "corr_account": N_("корр. счёт"),
+    }
+    detail_problems = {
+        "format": N_("не тот формат"),
+        "checksum": N_("не сходится контрольное число"),
+        "not_for_bik": N_("не подходит к этому БИК"),
+    }
+
+    def request_status(self, status: str) -> str:
+        words = self.request_statuses.get(status)
+        return self._(words) if words else escape(status)
+
+    def request_moved(self, status: str, by_name: str, when: str) -> str:
+        return self._(
+            "Заявку уже изменили: теперь она «{status}» ({name}, {when}). Откройте её заново.",
+            status=self.request_status(status),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def details_refused(self, problems: list[tuple[str, str]]) -> str:
+        """Every detail that failed its check, each with what is wrong with it."""
+        lines = [
+            self._(
+                "{field}: {problem}",
+                field=self._(self.detail_names.get(f, f)),
+                problem=self._(self.detail_problems.get(reason, self.detail_problems["format"])),
+            )
+            for f, reason in problems
+        ]
+        return self._("Проверьте реквизиты — ничего не сохранено:") + "\n" + "\n".join(lines)
+
+    def request_refused(
+        self,
+        reason: str,
+        *,
+        status: str | None = None,
+        missing: tuple[str, ...] = (),
+        amount: Money | None = None,
+        limit: int | None = None,
+    ) -> str:
+        if reason == "incomplete":
+            fields = ", ".join(self._(self.request_fields.get(f, f)) for f in missing)
+            return self._("Чтобы отправить заявку, заполните: {fields}.", fields=fields)
+        if reason == "more_than_left" and amount is not None:
+            return self._("Это больше, чем осталось оплатить: {amount}.", amount=money(amount))
+        if reason == "too_large" and amount is not None:
+            return self._("Сумма больше допустимой ({amount}).", amount=money(amount))
+        if reason == "too_long" and limit is not None:
+            return self._n(
+                "Слишком длинно: не больше {n} символа.",
+                "Слишком длинно: не больше {n} символов.",
+                limit,
+            )
+        if reason in ("not_editable", "not_submitted", "not_approved", "not_cancellable"):
+            values = {"status": self.request_status(status or "")}
+            words = {
+                "not_editable": N_(
+                    "Заявку в статусе «{status}» не изменить. После одобрения её можно только "
+                    "вернуть на доработку."
+                ),
+                "not_submitted": N_("Заявка ещё не отправлена на согласование («{status}»)."),
+                "not_approved": N_("Заявка не одобрена («{status}»): оплатить её нельзя."),
+                "not_cancellable": N_("Заявку в статусе «{status}» уже не отозвать."),
+            }
+            return self._(words[reason], **values)
+        words = {
+            "past_date": N_("Дата оплаты уже прошла: укажите сегодняшнюю или будущую."),
+            "not_positive": N_("Сумма должна быть больше нуля."),
+            "empty": N_("Пустой ответ: напишите хоть что-нибудь."),
+            "vat": N_("Укажите сумму НДС: она должна быть меньше суммы заявки."),
+            "currency": N_("Валюта не совпадает с валютой заявки."),
+            "category": N_("Такой категории расходов нет."),
+            "deal": N_("Такой сделки нет."),
+            "file": N_("Этот файл не подойдёт: нужен PDF или фото до 20 МБ."),
+            "self_approval": N_("Свою заявку одобрить нельзя: её одобряет другой человек."),
+            "no_reason": N_("Напишите причину: без неё не отклонить и не вернуть."),
+            "rejected": N_("Заявка отклонена: оплатить её нельзя."),
+            "rubles": N_("Укажите, сколько рублей ушло на оплату."),
+            "future_date": N_("Дата оплаты не может быть в будущем."),
+        }
+        return self._(words.get(reason, words["empty"]))
 
     # -- payment requests: notices -----------------------------------------------------
     btn_open_request = Phrase("Открыть заявку")

@@ -5,7 +5,8 @@ that raise them. aiogram offers an error to the routers' error handlers in the o
 are included, wherever it was raised: so each error type is claimed by one router, and this
 router, included last, takes what no other claimed. A refusal several routers share
 (`NotFound`, `ConfirmationExpired`, the refusals of confirming money — by the cash desk, the
-accountant or a link — and `NotAllowed` as the generic domain error) gets its words here;
+accountant or a link — those of payment requests — by the form, the approver, the registry or
+a link — and `NotAllowed` as the generic domain error) gets its words here;
 anything else is a bug, logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
@@ -26,12 +27,15 @@ from ledger.errors import (
     AlreadyAccepted,
     AlreadyConfirmed,
     ConfirmationExpired,
+    DetailsRefused,
     DomainError,
     HandoverRefused,
     LinkRefused,
     NotFound,
     PaymentChanged,
     PaymentRefused,
+    RequestMoved,
+    RequestRefused,
 )
 from ledger.money import Money
 
@@ -92,6 +96,34 @@ async def link_refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.link_refused(cast(LinkRefused, event.exception).reason))
 
 
+async def request_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
+    error = cast(RequestMoved, event.exception)
+    await answer_error(event, texts.request_moved(error.status, error.by_name, _when(error.at, tz)))
+
+
+async def request_refused(event: ErrorEvent, texts: Texts) -> None:
+    error = cast(RequestRefused, event.exception)
+    amount = next(
+        (value for value in (error.remaining, error.limit) if isinstance(value, Money)), None
+    )
+    await answer_error(
+        event,
+        texts.request_refused(
+            error.reason,
+            status=error.status,
+            missing=error.missing,
+            amount=amount,
+            limit=error.limit if isinstance(error.limit, int) else None,
+        ),
+    )
+
+
+async def details_refused(event: ErrorEvent, texts: Texts) -> None:
+    problems = cast(DetailsRefused, event.exception).problems
+    pairs = [(str(getattr(p, "field", "")), str(getattr(p, "reason", ""))) for p in problems]
+    await answer_error(event, texts.details_refused(pairs))
+
+
 async def refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.not_allowed)
 
@@ -113,6 +145,9 @@ def create_router() -> Router:
     router.errors.register(already_accepted, ExceptionTypeFilter(AlreadyAccepted))
     router.errors.register(handover_refused, ExceptionTypeFilter(HandoverRefused))
     router.errors.register(link_refused, ExceptionTypeFilter(LinkRefused))
+    router.errors.register(request_moved, ExceptionTypeFilter(RequestMoved))
+    router.errors.register(request_refused, ExceptionTypeFilter(RequestRefused))
+    router.errors.register(details_refused, ExceptionTypeFilter(DetailsRefused))
     router.errors.register(refused, ExceptionTypeFilter(DomainError))
     router.errors.register(unexpected)
     return router

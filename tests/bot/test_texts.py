@@ -278,6 +278,59 @@ def test_every_notice_has_its_text_in_every_language(facts: NoticeFacts) -> None
 # -- English cards, with Latin data, show no Russian --------------------------------------------
 
 
+REQUEST_STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "rejected",
+    "approved",
+    "partly_paid",
+    "paid",
+    "cancelled",
+)
+# Every reason `RequestRefused` documents, with what its words need.
+REQUEST_REFUSALS = {
+    "not_editable": {"status": "approved"},
+    "incomplete": {"missing": ("what_for", "counterparty", "amount", "pay_by", "bank_details")},
+    "past_date": {},
+    "not_positive": {},
+    "too_large": {"amount": Money(Decimal("1000000000"))},
+    "empty": {},
+    "too_long": {"limit": 210},
+    "vat": {},
+    "currency": {},
+    "category": {},
+    "deal": {},
+    "file": {},
+    "self_approval": {},
+    "no_reason": {},
+    "not_submitted": {"status": "draft"},
+    "not_approved": {"status": "submitted"},
+    "rejected": {},
+    "more_than_left": {"amount": Money(Decimal("7000"))},
+    "rubles": {},
+    "future_date": {},
+    "not_cancellable": {"status": "paid"},
+}
+
+
+def request_refusals(texts: Texts) -> list[str]:
+    return [texts.request_refused(reason, **keys) for reason, keys in REQUEST_REFUSALS.items()]
+
+
+def test_every_refusal_of_a_request_has_words_of_its_own() -> None:
+    for language in LANGUAGES:
+        said = request_refusals(texts_for(language))
+        # Distinct words each: none fell through to another reason's (the fallback's).
+        assert len(set(said)) == len(said), language
+    russian = texts_for("ru")
+    missing = REQUEST_REFUSALS["incomplete"]["missing"]
+    assert "на что, контрагент, сумма" in russian.request_refused("incomplete", missing=missing)
+    left = russian.request_refused("more_than_left", amount=Money(Decimal("7000")))
+    assert "7\u00a0000,00\u00a0₽" in left
+    assert "«одобрена»" in russian.request_moved("approved", "Глеб", "23.11.2026 12:05")
+
+
 def english_renderings() -> list[str]:
     texts = texts_for("en")
     when = date(2026, 11, 22)
@@ -397,7 +450,10 @@ def english_renderings() -> list[str]:
         ),
         texts.handover_refused("more_than_handed", Money(Decimal("100"))),
         *(texts.handover_refused(reason, None) for reason in ("empty", "not_positive")),
-        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used")),
+        *(texts.link_refused(reason) for reason in ("invalid", "expired", "used", "revoked")),
+        *request_refusals(texts),
+        *(texts.request_moved(status, "Ann", "23.11.2026 12:05") for status in REQUEST_STATUSES),
+        texts.details_refused([("inn", "format"), ("account", "not_for_bik"), ("bik", "checksum")]),
     ]
     phrases = [
         getattr(texts, name) for name, value in vars(Texts).items() if isinstance(value, Phrase)
