@@ -449,6 +449,7 @@ class StatementImports:
                 )
             known = await self._import_id(statement.sha256)
             if known is not None:
+                await self._uow.commit()  # nothing written: the lock is let go
                 return known, None
             stored = await self._stored_keys([key for key, _ in keys])
             fresh = [

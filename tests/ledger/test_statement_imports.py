@@ -347,6 +347,32 @@ async def test_a_payment_confirmed_by_hand_meanwhile_is_reported_not_doubled(
     assert (summary.sure, summary.review) == (0, 1)
 
 
+async def test_one_line_refused_in_a_batch_is_rolled_back_alone(office: Office) -> None:
+    first = await a_deal(office)
+    second = await a_deal(office, 19621)
+    third = await a_deal(office, 19622)
+    data = file_of(
+        credit("50000", "по дог. Д-19620", number="1"),
+        credit("50000", "по дог. Д-19621", number="2"),
+        credit("50000", "по дог. Д-19622", number="3"),
+    )
+    await imported(office, data)
+    async with office.services() as services:
+        await services.confirmations.confirm(office.owner, second["Предоплата"])
+
+    async with office.services() as services:
+        accepted = await services.statements.accept_sure(office.accountant)
+
+    assert len(accepted.accepted) == 2
+    assert [s.reason for s in accepted.skipped] == ["already_confirmed"]
+    assert accepted.confirmed == rub("100000")
+    for ids in (first, second, third):
+        assert (await payment(office, ids["Предоплата"])).status == "confirmed"
+    assert await office.desk.count(PaymentConfirmationRow) == 3
+    states = sorted((r.state, r.problem) for r in await lines(office))
+    assert states == [("accepted", None), ("accepted", None), ("proposed", "already_confirmed")]
+
+
 async def test_a_debit_pays_the_approved_request_through_request_payments(office: Office) -> None:
     request = await office.approved(amount=rub("12000"))
     data = file_of(debit("12000.00", "Оплата по счёту № 17 от 20.11.2026. Без НДС"))
@@ -607,6 +633,9 @@ async def test_everything_due_today_goes_out_as_one_file_of_payment_orders(offic
             "approved",
         )
     assert (await request_row(office, later.id)).sent_at is None
+    async with office.services() as services:
+        shown = await services.requests.get(office.accountant, due.id)
+    assert (shown.order_number, shown.sent_at) == (1, office.clock.now())
 
 
 async def test_the_next_statement_carrying_the_orders_marks_their_requests_paid(
