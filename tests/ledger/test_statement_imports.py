@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -595,6 +598,34 @@ async def test_a_csv_export_asks_for_its_columns_once_and_then_remembers_them(
 
     assert (done.format.value, done.sure, done.balance_ok) == ("csv", 1, None)
     assert (remembered.new, remembered.unmatched) == (1, 1)
+
+
+async def test_an_xlsx_export_is_read_by_the_workbook_reader_and_another_zip_refused(
+    office: Office,
+) -> None:
+    await a_deal(office)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Выписка по счету", OUR_ACCOUNT])
+    sheet.append(["Дата операции", "Сумма", "Назначение платежа", "ИНН контрагента"])
+    sheet.append([DAY, 50000, "Оплата по договору № Д-19620", CLIENT.inn])
+    sheet.append([DAY, -990.5, "Комиссия за ведение счета", BANK_PARTY.inn])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("statement.txt", "not a workbook")
+
+    async with office.services() as services:
+        asked = await services.statements.import_file(office.accountant, buffer.getvalue())
+        refused = await services.statements.import_file(office.accountant, archive.getvalue())
+    assert isinstance(asked, NeedsMapping)
+    done = await imported(office, buffer.getvalue(), mapping=asked.guessed)
+
+    assert isinstance(refused, Refused)
+    assert refused.errors[0].problem is StatementProblem.ARCHIVE
+    assert (done.format.value, done.lines, done.sure) == ("xlsx", 2, 2)  # the fee, too
+    assert done.accounts[0].account == OUR_ACCOUNT
 
 
 # -- payment orders out, and back in the next statement ----------------------------------------
