@@ -1149,6 +1149,8 @@ class StatementImports:
         entry_kind = EntryKind.INCOME if kind is TargetKind.INCOME else EntryKind.EXPENSE
         if category is None or not category.is_active or category.kind != entry_kind.value:
             raise StatementLineRefused("category")
+        if line.booked > self._clock.today():
+            raise StatementLineRefused("future_date")  # a clock or a bank a day ahead
         entry = await self._journal.post(
             actor,
             Posting(
