@@ -1395,6 +1395,45 @@ class Texts:
         }
         return self._(words.get(reason, words["empty"]))
 
+    # -- bank statements: refusals ------------------------------------------------------
+    statement_line_states = {
+        "unmatched": N_("не сопоставлена"),
+        "proposed": N_("ждёт проверки"),
+        "accepted": N_("принята"),
+        "assigned": N_("разнесена вручную"),
+        "ignored": N_("пропущена"),
+        "asked": N_("под вопросом"),
+    }
+
+    def statement_line_moved(self, state: str, by_name: str, when: str) -> str:
+        words = self.statement_line_states.get(state)
+        return self._(
+            "Эту строку выписки уже обработали: теперь она «{state}» ({name}, {when}). "
+            "Откройте её заново.",
+            state=self._(words) if words else escape(state),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def statement_line_refused(self, reason: str) -> str:
+        words = {
+            "direction": N_(
+                "Поступление нельзя отнести к заявке, а списание — к платежу по сделке."
+            ),
+            "category": N_("Эта категория не подойдёт: она в архиве или не того вида."),
+            "no_proposal": N_("Для этой строки нечего принимать: разнесите её вручную."),
+            "future_date": N_("Дата проводки ещё не наступила: строку пока не разнести."),
+        }
+        return self._(words.get(reason, words["no_proposal"]))
+
+    def orders_refused(self, reason: str) -> str:
+        if reason == "no_company":
+            return self._(
+                "Платёжки не сформировать: не заполнены реквизиты компании ([company] в "
+                "настройках)."
+            )
+        return self._("Нечего отправлять в банк: нет одобренных заявок с реквизитами в рублях.")
+
     # -- payment requests: notices -----------------------------------------------------
     btn_open_request = Phrase("Открыть заявку")
 
