@@ -87,7 +87,6 @@ from ledger.requests.views import (
     RequestView,
 )
 from ledger.roles import Role
-from ledger.statement_imports import OPEN as OPEN_LINES
 from ledger.statement_imports import Accepted as LinesAccepted
 from ledger.statement_imports import (
     AccountBalance,
@@ -1469,6 +1468,45 @@ class Texts:
         }
         return self._(words.get(reason, words["empty"]))
 
+    # -- bank statements: refusals ------------------------------------------------------
+    statement_line_states = {
+        "unmatched": N_("не сопоставлена"),
+        "proposed": N_("ждёт проверки"),
+        "accepted": N_("принята"),
+        "assigned": N_("разнесена вручную"),
+        "ignored": N_("пропущена"),
+        "asked": N_("под вопросом"),
+    }
+
+    def statement_line_moved(self, state: str, by_name: str, when: str) -> str:
+        words = self.statement_line_states.get(state)
+        return self._(
+            "Эту строку выписки уже обработали: теперь она «{state}» ({name}, {when}). "
+            "Откройте её заново.",
+            state=self._(words) if words else escape(state),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def statement_line_refused(self, reason: str) -> str:
+        words = {
+            "direction": N_(
+                "Поступление нельзя отнести к заявке, а списание — к платежу по сделке."
+            ),
+            "category": N_("Эта категория не подойдёт: она в архиве или не того вида."),
+            "no_proposal": N_("Для этой строки нечего принимать: разнесите её вручную."),
+            "future_date": N_("Дата проводки ещё не наступила: строку пока не разнести."),
+        }
+        return self._(words.get(reason, words["no_proposal"]))
+
+    def orders_refused(self, reason: str) -> str:
+        if reason == "no_company":
+            return self._(
+                "Платёжки не сформировать: не заполнены реквизиты компании ([company] в "
+                "настройках)."
+            )
+        return self._("Нечего отправлять в банк: нет одобренных заявок с реквизитами в рублях.")
+
     # -- payment requests: notices -----------------------------------------------------
     btn_open_request = Phrase("Открыть заявку")
 
@@ -2698,8 +2736,8 @@ class Texts:
                 _("шаг {step} из {steps}", step=r.step, steps=r.steps) + ", " if r.steps > 1 else ""
             )
             status += " (" + step + _("ждёт: {who}", who=waiting or _("владелец")) + ")"
-        if r.sent_order is not None and r.sent_on is not None:
-            status += "\n" + self.sent_to_bank(r.sent_order, r.sent_on)
+        if r.order_number is not None and r.sent_at is not None:
+            status += "\n" + self.sent_to_bank(r.order_number, r.sent_at.astimezone(tz).date())
         lines = [
             "📝 <b>" + _("Заявка {name}", name=self._desk_name(r)) + "</b>",
             self._field(N_("Статус"), status),
@@ -2992,7 +3030,7 @@ class Texts:
             if request.is_overdue(today):
                 due += " ⏰"
             parts.append(due)
-        if request.sent_order is not None and request.status in PAYABLE:
+        if request.sent_at is not None and request.status in PAYABLE:
             parts.append(self._("🏦 в банке"))
         return " — ".join(parts)
 
@@ -3114,14 +3152,6 @@ class Texts:
         "no_proposal": N_("предложения нет"),
         "amount": N_("сумма не подходит"),
         "currency": N_("другая валюта"),
-    }
-    statement_states = {
-        LineState.ACCEPTED: N_("принята"),
-        LineState.ASSIGNED: N_("отнесена вручную"),
-        LineState.IGNORED: N_("пропущена"),
-        LineState.PROPOSED: N_("ждёт решения"),
-        LineState.UNMATCHED: N_("ждёт решения"),
-        LineState.ASKED: N_("ждёт решения"),
     }
     statement_columns = {
         "date": N_("дата операции"),
@@ -3366,22 +3396,6 @@ class Texts:
     def statement_refusal(self, reason: str) -> str:
         words = self.statement_line_refusals.get(reason)
         return self._(words) if words else self._("не принята: {reason}", reason=escape(reason))
-
-    def statement_line_moved(self, state: str, by_name: str, when: str) -> str:
-        if state in {s.value for s in OPEN_LINES}:
-            return self._("Строка изменилась с тех пор, как её показали — откройте её заново.")
-        words = self.statement_states.get(LineState(state)) if state in set(LineState) else None
-        return self._(
-            "Эту строку уже разобрали: {state} ({who}, {when}). Ничего не изменено.",
-            state=self._(words) if words else state,
-            who=by_name,
-            when=when,
-        )
-
-    def statement_line_refused(self, reason: str) -> str:
-        return self._(
-            "Так не получится: {why}. Ничего не изменено.", why=self.statement_refusal(reason)
-        )
 
     def _line_short(self, line: LineView) -> str:
         sign = "📥" if line.direction is Direction.IN else "📤"
@@ -3662,7 +3676,7 @@ class Texts:
         why = self._(words).format(fields=", ".join(not_sent.fields)) if words else not_sent.reason
         return self._("заявка №{id}: {why}", id=not_sent.request_id, why=escape(why))
 
-    def orders_refused(self, reason: str, problems: Sequence[object]) -> str:
+    def orders_not_made(self, reason: str, problems: Sequence[object]) -> str:
         if reason == "no_company":
             return self._(
                 "Для платёжек нужны реквизиты нашей компании: заполните раздел [company] в "

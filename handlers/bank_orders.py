@@ -10,17 +10,15 @@ a list there); a request ticked that can no longer be sent is left out of the fi
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Router
-from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, ErrorEvent, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import statement_keyboards as keyboards
 from bot.callbacks import OrdersAction, OrdersCallback
 from bot.texts import Texts
-from handlers.errors import answer_error
 from handlers.replies import replace_card
 from ledger.bank_orders import SENDERS, BankOrders
 from ledger.clock import Clock
@@ -87,7 +85,7 @@ async def orders_button(
         await query.answer()
         await replace_card(
             query,
-            texts.orders_refused(refused.reason, refused.problems),
+            texts.orders_not_made(refused.reason, refused.problems),
             keyboards.after_orders(texts),
         )
         return
@@ -102,13 +100,7 @@ async def orders_button(
         )
 
 
-async def orders_refused(event: ErrorEvent, texts: Texts) -> None:
-    refused = cast(OrdersRefused, event.exception)
-    await answer_error(event, texts.orders_refused(refused.reason, refused.problems))
-
-
 def create_router() -> Router:
     router = Router(name="bank_orders")
-    router.errors.register(orders_refused, ExceptionTypeFilter(OrdersRefused))
     router.callback_query.register(orders_button, OrdersCallback.filter(), flags=SENDER_ROLES)
     return router

@@ -36,13 +36,12 @@ from typing import Any, cast
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, ExceptionTypeFilter, Filter
+from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    ErrorEvent,
     InlineKeyboardMarkup,
     Message,
 )
@@ -51,10 +50,8 @@ from bot import statement_keyboards as keyboards
 from bot.callbacks import MappingCallback, StatementAction, StatementCallback
 from bot.paging import PAGE_LIMIT, clip, paginate
 from bot.texts import Texts
-from handlers.errors import answer_error
 from handlers.replies import replace_card
 from ledger.categories import CategoryService
-from ledger.errors import StatementLineMoved, StatementLineRefused
 from ledger.journal import EntryKind
 from ledger.requests.service import RequestService
 from ledger.roles import Actor, Role
@@ -688,24 +685,8 @@ async def text_wanted(message: Message, texts: Texts) -> None:
     await message.answer(texts.desk_text_wanted)
 
 
-# -- refusals ---------------------------------------------------------------------------------
-
-
-async def line_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(StatementLineMoved, event.exception)
-    when = error.at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
-    await answer_error(event, texts.statement_line_moved(error.state, error.by_name, when))
-
-
-async def line_refused(event: ErrorEvent, texts: Texts) -> None:
-    reason = cast(StatementLineRefused, event.exception).reason
-    await answer_error(event, texts.statement_line_refused(reason))
-
-
 def create_router() -> Router:
     router = Router(name="statements")
-    router.errors.register(line_moved, ExceptionTypeFilter(StatementLineMoved))
-    router.errors.register(line_refused, ExceptionTypeFilter(StatementLineRefused))
     router.message.register(statement_command, Command("statement"), flags=IMPORTER_ROLES)
     waiting = (StatementInput.file, StatementInput.contract, StatementInput.request)
     for prompt in (*waiting, StatementInput.mapping):

@@ -200,10 +200,9 @@ class StatementLineRefused(DomainError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"statement line refused: {reason}")
-        # "direction" (money in to a request or out to a deal's payment, an income category
-        # for money out…), "category" (archived, or of the other kind), "not_asked" (only a
-        # line asked about is kept), "no_proposal", "amount" (not positive, or more than the
-        # line), "currency"
+        # "direction" (money in to a request or out to a deal's payment), "category"
+        # (archived, or of the other kind: an expense category for money in…), "no_proposal"
+        # (nothing proposed to accept), "future_date" (booked after today)
         self.reason = reason
 
 

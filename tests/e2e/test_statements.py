@@ -239,7 +239,9 @@ async def test_a_line_reviewed_and_others_assigned_by_hand(crm: Crm) -> None:
     assert "Пары не нашлось" in shown
     # The same button again: the line was dealt with, and by whom.
     await accountant.tap_data(accept, message_id=card.message_id)
-    assert accountant.answers()[-1].startswith("Эту строку уже разобрали: принята (Анна, ")
+    assert accountant.answers()[-1].startswith(
+        "Эту строку выписки уже обработали: теперь она «принята» (Анна, "
+    )
 
     # Money in, to a deal named by its contract number.
     await accountant.tap("✍️ Вручную")
@@ -432,10 +434,10 @@ async def test_forged_and_stale_buttons_and_a_manager_s_file_change_nothing(
 
     for callback, says in (
         (tap(StatementAction.ACCEPT, ident=987654), "Запись не найдена."),
-        (tap(StatementAction.IGNORE, version=version + 3), "Строка изменилась"),
+        (tap(StatementAction.IGNORE, version=version + 3), "Эту строку выписки уже обработали"),
         (tap(StatementAction.REVIEW, page=-1), "Кнопка не распознана"),
         # Money in filed under an expense category: refused by the service.
-        (tap(StatementAction.CATEGORY, value=await expense_category(crm)), "Так не получится"),
+        (tap(StatementAction.CATEGORY, value=await expense_category(crm)), "Эта категория"),
         (tap(StatementAction.PICK, value=987654), "Запись не найдена."),
     ):
         await accountant.tap_data(callback.pack(), message_id=result.message_id)
@@ -446,9 +448,11 @@ async def test_forged_and_stale_buttons_and_a_manager_s_file_change_nothing(
     await accountant.tap_data(ignore, message_id=result.message_id)
     assert "🚫 Пропущена" in said(accountant, result.message_id)
     await accountant.tap_data(ignore, message_id=result.message_id)
-    assert accountant.answers()[-1].startswith("Эту строку уже разобрали: пропущена (Анна, ")
+    assert accountant.answers()[-1].startswith(
+        "Эту строку выписки уже обработали: теперь она «пропущена» (Анна, "
+    )
     await accountant.tap_data(hand, message_id=result.message_id)
-    assert accountant.answers()[-1].startswith("Эту строку уже разобрали")
+    assert accountant.answers()[-1].startswith("Эту строку выписки уже обработали")
     async with crm.context.database.read() as session:
         states = sorted(await session.scalars(select(StatementLineRow.state)))
     assert states == ["ignored", "unmatched"]

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -347,6 +350,32 @@ async def test_a_payment_confirmed_by_hand_meanwhile_is_reported_not_doubled(
     assert (summary.sure, summary.review) == (0, 1)
 
 
+async def test_one_line_refused_in_a_batch_is_rolled_back_alone(office: Office) -> None:
+    first = await a_deal(office)
+    second = await a_deal(office, 19621)
+    third = await a_deal(office, 19622)
+    data = file_of(
+        credit("50000", "по дог. Д-19620", number="1"),
+        credit("50000", "по дог. Д-19621", number="2"),
+        credit("50000", "по дог. Д-19622", number="3"),
+    )
+    await imported(office, data)
+    async with office.services() as services:
+        await services.confirmations.confirm(office.owner, second["Предоплата"])
+
+    async with office.services() as services:
+        accepted = await services.statements.accept_sure(office.accountant)
+
+    assert len(accepted.accepted) == 2
+    assert [s.reason for s in accepted.skipped] == ["already_confirmed"]
+    assert accepted.confirmed == rub("100000")
+    for ids in (first, second, third):
+        assert (await payment(office, ids["Предоплата"])).status == "confirmed"
+    assert await office.desk.count(PaymentConfirmationRow) == 3
+    states = sorted((r.state, r.problem) for r in await lines(office))
+    assert states == [("accepted", None), ("accepted", None), ("proposed", "already_confirmed")]
+
+
 async def test_a_debit_pays_the_approved_request_through_request_payments(office: Office) -> None:
     request = await office.approved(amount=rub("12000"))
     data = file_of(debit("12000.00", "Оплата по счёту № 17 от 20.11.2026. Без НДС"))
@@ -571,6 +600,34 @@ async def test_a_csv_export_asks_for_its_columns_once_and_then_remembers_them(
     assert (remembered.new, remembered.unmatched) == (1, 1)
 
 
+async def test_an_xlsx_export_is_read_by_the_workbook_reader_and_another_zip_refused(
+    office: Office,
+) -> None:
+    await a_deal(office)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Выписка по счету", OUR_ACCOUNT])
+    sheet.append(["Дата операции", "Сумма", "Назначение платежа", "ИНН контрагента"])
+    sheet.append([DAY, 50000, "Оплата по договору № Д-19620", CLIENT.inn])
+    sheet.append([DAY, -990.5, "Комиссия за ведение счета", BANK_PARTY.inn])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("statement.txt", "not a workbook")
+
+    async with office.services() as services:
+        asked = await services.statements.import_file(office.accountant, buffer.getvalue())
+        refused = await services.statements.import_file(office.accountant, archive.getvalue())
+    assert isinstance(asked, NeedsMapping)
+    done = await imported(office, buffer.getvalue(), mapping=asked.guessed)
+
+    assert isinstance(refused, Refused)
+    assert refused.errors[0].problem is StatementProblem.ARCHIVE
+    assert (done.format.value, done.lines, done.sure) == ("xlsx", 2, 2)  # the fee, too
+    assert done.accounts[0].account == OUR_ACCOUNT
+
+
 # -- payment orders out, and back in the next statement ----------------------------------------
 
 
@@ -607,6 +664,9 @@ async def test_everything_due_today_goes_out_as_one_file_of_payment_orders(offic
             "approved",
         )
     assert (await request_row(office, later.id)).sent_at is None
+    async with office.services() as services:
+        shown = await services.requests.get(office.accountant, due.id)
+    assert (shown.order_number, shown.sent_at) == (1, office.clock.now())
 
 
 async def test_the_next_statement_carrying_the_orders_marks_their_requests_paid(
