@@ -13,6 +13,7 @@ python run.py amocrm fields       print the account's pipelines, statuses, users
 python run.py amocrm sync         catch up with amoCRM now (leads updated since the last pass)
 python run.py amocrm worker       process amoCRM webhooks and scheduled passes in this process
 python run.py statement check F   read a bank statement file (1C, CSV, XLSX) without importing it
+python run.py statement import F  import a bank statement file as the bot would, as the owner
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _statement_parser(commands: argparse._SubParsersAction) -> None:
     statement = commands.add_parser(
         "statement",
-        help="bank statements: check a file",
+        help="bank statements: check a file, or import it",
         description="Bank statements: 1C (1CClientBankExchange) text, CSV or XLSX exports.",
     )
     actions = statement.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -97,6 +98,17 @@ def _statement_parser(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument("file", type=Path, help="the statement file")
     check.add_argument("--json", action="store_true", help="print one JSON object instead")
+    importing = actions.add_parser(
+        "import",
+        help="import a statement as the bot would (as the owner): store and match its lines",
+        description="Import the file as the owner sending it to the bot would: every line "
+        "stored once (the same file or an overlapping one adds nothing twice) and matched to "
+        "the payments, requests and categories expected; print how many lines were matched for "
+        "sure, are to review or unmatched, and the balance check. Accepting the matches is the "
+        "accountant's, in the bot. A table export whose columns are not known yet is read with "
+        "the columns its header suggests. Exit status 0 when imported, 1 when refused.",
+    )
+    importing.add_argument("file", type=Path, help="the statement file")
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:
@@ -157,7 +169,7 @@ def _amocrm_parser(commands: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
-    if command == "statement":
+    if command == "statement" and args.action == "check":
         # Reading a file needs no settings: it works anywhere, even before .env is written.
         from app import cli
 
@@ -186,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(cli.amocrm(settings, args.action, code=code, since=since))
         if command == "sheet":
             return asyncio.run(cli.sheet(settings, args.action))
+        if command == "statement":
+            return asyncio.run(cli.statement_import(settings, args.file))
     except SettingsError as exc:
         if command == "doctor":
             from app.doctor import report_settings_errors

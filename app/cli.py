@@ -236,6 +236,41 @@ def statement(action: str, path: Path, *, as_json: bool) -> int:
     return check(path, as_json=as_json)
 
 
+async def statement_import(settings: Settings, path: Path) -> int:
+    """`statement import FILE`: import a statement as the owner sending it to the bot would,
+    and print what came of it. The owner is the first of OWNER_TELEGRAM_IDS, else the
+    console's (who owns when nobody is configured). A table whose bank's columns are not
+    known yet is read with the ones its header suggests (the bot asks instead)."""
+    from app.statement_report import print_import
+    from ledger.statement_imports import NeedsMapping
+    from ledger.users import Person
+
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        print(f"Cannot read {path}: {exc.strerror or exc}")
+        return 1
+    if not settings.owner_telegram_ids:
+        settings = settings.model_copy(
+            update={"owner_telegram_ids": [CONSOLE_PERSONAS[Role.OWNER]]}
+        )
+    context = await _app_context(settings)
+    try:
+        async with context.database.unit_of_work() as uow:
+            services = context.services(uow)
+            owner = await services.users.resolve(Person(settings.owner_telegram_ids[0], "Owner"))
+            assert owner is not None  # an owner is always known
+            statements = services.statements
+            result = await statements.import_file(owner, data, file_name=path.name)
+            if isinstance(result, NeedsMapping) and result.guessed is not None:
+                result = await statements.import_file(
+                    owner, data, file_name=path.name, mapping=result.guessed
+                )
+        return print_import(path, result, context.clock.tz)
+    finally:
+        await context.database.dispose()
+
+
 async def migrate(settings: Settings) -> int:
     """Migrate as `DATABASE_MIGRATION_URL`'s role when set, granting `DATABASE_URL`'s role
     the application's rights; else as `DATABASE_URL`'s role."""

@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from config.mappings import Mappings
 from config.settings import Settings
+from ledger.bank_orders import BankOrders
 from ledger.cash import CashService
 from ledger.categories import CategoryService
 from ledger.clock import Clock
@@ -24,6 +25,8 @@ from ledger.requests.links import RequestLinks
 from ledger.requests.paying import RequestPayments, RequestWriteBack
 from ledger.requests.registry import RequestRegistry
 from ledger.requests.service import RequestService
+from ledger.statement_imports import StatementImports
+from ledger.statements import Table
 from ledger.storage.database import Database
 from ledger.storage.uow import UnitOfWork
 from ledger.stuck import StuckEffects
@@ -53,6 +56,8 @@ class Services:
     request_payments: RequestPayments
     registry: RequestRegistry
     request_links: RequestLinks
+    statements: StatementImports
+    bank_orders: BankOrders
     request_filing: RequestFiling
 
     def handler_data(self) -> dict[str, object]:
@@ -107,6 +112,9 @@ class AppContext:
             owner_chat_ids=owners,
             amount_limit=Money(self.settings.amount_limit.quantize(CENT, rounding=ROUND_DOWN)),
         )
+        request_payments = RequestPayments(
+            uow, self.clock, crm=self.request_write_back, secret_key=self.secret_key
+        )
         return Services(
             uow=uow,
             users=users,
@@ -129,13 +137,27 @@ class AppContext:
             ),
             stuck=StuckEffects(uow, self.clock),
             requests=requests,
-            request_payments=RequestPayments(
-                uow, self.clock, crm=self.request_write_back, secret_key=self.secret_key
-            ),
+            request_payments=request_payments,
             registry=RequestRegistry(uow, self.clock),
             request_links=RequestLinks(uow, self.clock, requests, secret_key=self.secret_key),
+            statements=StatementImports(
+                uow,
+                self.clock,
+                confirmations=confirmations,
+                request_payments=request_payments,
+                categories=self.mappings.statements.categories(),
+                read_workbook=_read_workbook,
+            ),
+            bank_orders=BankOrders(uow, self.clock, company=self.mappings.company.company()),
             request_filing=RequestFiling(uow, self.clock, requests),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:
         return self.services(uow).handler_data()
+
+
+def _read_workbook(data: bytes, sha256: str) -> Table:
+    """An XLSX statement's rows: openpyxl loads only when a workbook comes."""
+    from sheets.statement_rows import read_workbook
+
+    return read_workbook(data, sha256)

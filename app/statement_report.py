@@ -1,4 +1,5 @@
-"""`statement check FILE [--json]`: what a bank statement file holds, read without importing it.
+"""`statement check FILE [--json]`: what a bank statement file holds, read without importing it;
+and what `statement import FILE` did.
 
 For people, lines of text; for scripts, one JSON object with the keys `format`, `encoding`,
 `version`, `accounts` (each `account`, `date_start`, `date_end`, `opening`, `closing`,
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import TypedDict
 
@@ -229,3 +230,68 @@ def check(path: Path, *, as_json: bool) -> int:
     else:
         print("\n".join(render_text(path, facts)))
     return 0 if isinstance(result, Statement) else 1
+
+
+# -- `statement import FILE` ---------------------------------------------------------------------
+
+
+def render_import(path: Path, result: object, tz: tzinfo) -> list[str]:
+    """What an import did, in lines for a person: the lines matched for sure, to review,
+    unmatched and asked about, the new and the known, and each account's balance check."""
+    from ledger.statement_imports import Imported, NeedsMapping
+
+    lines = [f"File:      {path}"]
+    if isinstance(result, NeedsMapping):
+        lines.append("Refused:   which column is which cannot be told from this table's header;")
+        lines.append("           send it to the bot, which asks. Its first rows:")
+        lines.append("           " + " | ".join(result.preview.header))
+        lines.extend("           " + " | ".join(row) for row in result.preview.rows)
+        return lines
+    if isinstance(result, Refused):
+        lines.append(f"Errors:    {len(result.errors)}")
+        lines.extend(f"  line {e.line}: {message(e)}" for e in result.errors)
+        lines.append("Refused: nothing was imported.")
+        return lines
+    assert isinstance(result, Imported)
+    when = result.imported_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    if result.again:
+        lines.append(
+            f"Imported before (#{result.import_id}, by {result.imported_by}, {when}): "
+            "nothing changed."
+        )
+    else:
+        lines.append(f"Imported:  #{result.import_id} as {result.imported_by}, {when}")
+    lines.append(
+        f"Lines:     {result.lines}: {result.sure} matched for sure, {result.review} to review, "
+        f"{result.unmatched} unmatched, {result.asked} asked about, {result.done} done"
+    )
+    lines.append(
+        f"           {result.new} new, {result.duplicates} already imported"
+        + (f"; {result.settled} payment orders sent marked paid" if result.settled else "")
+    )
+    for account in result.accounts:
+        period = f"{_day(account.date_start)} to {_day(account.date_end)}"
+        moved = f"in {account.total_in.amount}, out {account.total_out.amount}"
+        if account.balance_ok is None:
+            lines.append(
+                f"Account:   {account.account or '(not named)'}, {period}, {moved}; "
+                "no balances to check"
+            )
+        else:
+            verdict = "adds up" if account.balance_ok else "DOES NOT ADD UP"
+            assert account.opening is not None
+            assert account.closing is not None
+            lines.append(
+                f"Account:   {account.account}, {period}: opening {account.opening.amount}, "
+                f"{moved}, closing {account.closing.amount}: {verdict}"
+            )
+    if result.sure:
+        lines.append("The accountant accepts the sure matches in the bot with one tap.")
+    return lines
+
+
+def print_import(path: Path, result: object, tz: tzinfo) -> int:
+    from ledger.statement_imports import Imported
+
+    print("\n".join(render_import(path, result, tz)))
+    return 0 if isinstance(result, Imported) else 1

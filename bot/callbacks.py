@@ -412,3 +412,62 @@ class RegistryCallback(CallbackData, prefix="rg"):
     view: RegistryView
     key: str = ""
     page: Int64 = 0
+
+
+# -- bank statements and payment orders -------------------------------------------------------
+
+
+class StatementAction(StrEnum):
+    ACCEPT_SURE = "s"  # accept the sure matches of import `ident` (0: of every import)
+    REVIEW = "r"  # the line at `page` of those to review in `scope`
+    SUMMARY = "m"  # what import `ident` holds now (0: every import)
+    ACCEPT = "a"  # accept line `ident`'s proposal
+    OTHER = "o"  # the line's other candidates
+    PICK = "p"  # assign the line to `value`: a deal's payment (money in) or a request (out)
+    HAND = "h"  # the ways to assign it by hand
+    CONTRACT = "c"  # a deal's contract number will be typed
+    REQUEST = "q"  # a request's number will be typed
+    CATEGORIES = "g"  # a company income or expense: the categories, page `value`
+    CATEGORY = "k"  # file it under category `value`
+    IGNORE = "i"  # nothing to do for it
+    KEEP = "e"  # a second line of one identity is a payment of its own
+    NEXT = "n"  # the next line to review
+    CARD = "v"  # the line's card again
+
+
+class StatementCallback(CallbackData, prefix="st"):
+    """A statement's button. A line's names it as it was shown (`version`): the service acts
+    only on that; `scope` (the import, 0: all) and `page` say where the review stands."""
+
+    action: StatementAction
+    ident: Int64 = 0  # the import (ACCEPT_SURE, REVIEW, SUMMARY), else the line
+    version: Int64 = 0
+    scope: Int64 = 0
+    page: Int64 = 0
+    value: Int64 = 0
+
+
+class MappingCallback(CallbackData, prefix="sm"):
+    """An answer to "which column is which" for a table export: column `column` (from 0;
+    -1: there is none) for `step`. `check` is the file's hash's start: an answer for another
+    file, or a question closed, is refused."""
+
+    step: str
+    column: Int64 = -1
+    check: str = ""
+
+
+class OrdersAction(StrEnum):
+    LIST = "l"  # the approved requests to pick from, page `page`
+    TOGGLE = "t"  # pick or unpick request `ident`
+    TODAY = "d"  # everything due today, in one file
+    MAKE = "m"  # the picked ones, in one file
+    CLEAR = "c"  # unpick all
+
+
+class OrdersCallback(CallbackData, prefix="bo"):
+    """/registry's «🏦 Платёжки в банк»."""
+
+    action: OrdersAction
+    ident: Int64 = 0
+    page: Int64 = 0

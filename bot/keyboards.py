@@ -30,6 +30,8 @@ from bot.callbacks import (
     Listing,
     MineAction,
     MineCallback,
+    OrdersAction,
+    OrdersCallback,
     PageCallback,
     ProfitAction,
     ProfitCallback,
@@ -795,7 +797,8 @@ def registry_summary(
         (texts.btn_registry_status(s.status, s.count), listing(RegistryView.STATUS, s.status))
         for s in statuses
     ]
-    return _markup([*_in_rows(due, 2), *_in_rows(by_status, 2)])
+    orders = [(texts.btn_orders, OrdersCallback(action=OrdersAction.LIST).pack())]
+    return _markup([*_in_rows(due, 2), *_in_rows(by_status, 2), orders])
 
 
 def request_list(

@@ -33,7 +33,9 @@ from aiogram.utils.i18n import I18n
 from babel.dates import format_date as babel_date
 from babel.numbers import format_percent
 
+from bot.paging import PAGE_LIMIT, clip
 from ledger.amounts import AmountError, AmountProblem
+from ledger.bank_orders import NotSent, OrdersFile, SendablePage
 from ledger.cash import Accepted, Handover, HeldCash, ManagerCash
 from ledger.confirmations import (
     Confirmation,
@@ -74,7 +76,7 @@ from ledger.notices import (
 from ledger.payments import PaymentStatus
 from ledger.profit import Dimension, MonthError, MonthFigures
 from ledger.requests.registry import Bucket, BucketSummary, StatusSummary
-from ledger.requests.states import Decision, RequestStatus, VatMode
+from ledger.requests.states import PAYABLE, Decision, RequestStatus, VatMode
 from ledger.requests.views import (
     Abilities,
     Approval,
@@ -85,6 +87,20 @@ from ledger.requests.views import (
     RequestView,
 )
 from ledger.roles import Role
+from ledger.statement_imports import Accepted as LinesAccepted
+from ledger.statement_imports import (
+    AccountBalance,
+    Candidate,
+    Imported,
+    LineState,
+    LineView,
+    Progress,
+    Skipped,
+    Stage,
+    TargetView,
+)
+from ledger.statements import Direction, LineError, SourceFormat, StatementProblem, TablePreview
+from ledger.statements.matching import Reason
 from ledger.stuck import StuckEffect
 from ledger.users import UserView
 
@@ -189,6 +205,7 @@ class Texts:
         "pending": N_("Принять наличные у менеджеров"),
         "kassa": N_("Сколько должно быть в кассе"),
         "bank": N_("Безналичные поступления: подтвердить"),
+        "statement": N_("Загрузить банковскую выписку"),
         "request": N_("Заявка на оплату счёта"),
         "requests": N_("Мои заявки на оплату"),
         "outbox": N_("Что застряло по пути в amoCRM и Telegram"),
@@ -278,6 +295,14 @@ class Texts:
                     "безналичные платежи, которые ждём (на счёт, на карту, терминал, кредит): "
                     "подтвердить поступление с датой и суммой, частично — меньшей суммой, или "
                     "отметить «не поступило» с комментарием для владельца"
+                )
+            )
+            lines.append(
+                "/statement — "
+                + _(
+                    "банковская выписка: пришлите файл 1С (.txt), CSV или XLSX — сверю остатки "
+                    "и сопоставлю строки с оплатами по сделкам и с заявками; «✅ Принять верные» "
+                    "— одной кнопкой, остальное — разобрать по строке"
                 )
             )
         if roles & {Role.OWNER, Role.MANAGER, Role.REQUESTER}:
@@ -1442,6 +1467,45 @@ class Texts:
             "future_date": N_("Дата оплаты не может быть в будущем."),
         }
         return self._(words.get(reason, words["empty"]))
+
+    # -- bank statements: refusals ------------------------------------------------------
+    statement_line_states = {
+        "unmatched": N_("не сопоставлена"),
+        "proposed": N_("ждёт проверки"),
+        "accepted": N_("принята"),
+        "assigned": N_("разнесена вручную"),
+        "ignored": N_("пропущена"),
+        "asked": N_("под вопросом"),
+    }
+
+    def statement_line_moved(self, state: str, by_name: str, when: str) -> str:
+        words = self.statement_line_states.get(state)
+        return self._(
+            "Эту строку выписки уже обработали: теперь она «{state}» ({name}, {when}). "
+            "Откройте её заново.",
+            state=self._(words) if words else escape(state),
+            name=escape(by_name),
+            when=when,
+        )
+
+    def statement_line_refused(self, reason: str) -> str:
+        words = {
+            "direction": N_(
+                "Поступление нельзя отнести к заявке, а списание — к платежу по сделке."
+            ),
+            "category": N_("Эта категория не подойдёт: она в архиве или не того вида."),
+            "no_proposal": N_("Для этой строки нечего принимать: разнесите её вручную."),
+            "future_date": N_("Дата проводки ещё не наступила: строку пока не разнести."),
+        }
+        return self._(words.get(reason, words["no_proposal"]))
+
+    def orders_refused(self, reason: str) -> str:
+        if reason == "no_company":
+            return self._(
+                "Платёжки не сформировать: не заполнены реквизиты компании ([company] в "
+                "настройках)."
+            )
+        return self._("Нечего отправлять в банк: нет одобренных заявок с реквизитами в рублях.")
 
     # -- payment requests: notices -----------------------------------------------------
     btn_open_request = Phrase("Открыть заявку")
@@ -2676,6 +2740,8 @@ class Texts:
                 _("шаг {step} из {steps}", step=r.step, steps=r.steps) + ", " if r.steps > 1 else ""
             )
             status += " (" + step + _("ждёт: {who}", who=waiting or _("владелец")) + ")"
+        if r.order_number is not None and r.sent_at is not None:
+            status += "\n" + self.sent_to_bank(r.order_number, r.sent_at.astimezone(tz).date())
         lines = [
             "📝 <b>" + _("Заявка {name}", name=self._desk_name(r)) + "</b>",
             self._field(N_("Статус"), status),
@@ -2969,6 +3035,8 @@ class Texts:
             if request.is_overdue(today):
                 due += " ⏰"
             parts.append(due)
+        if request.sent_at is not None and request.status in PAYABLE:
+            parts.append(self._("🏦 в банке"))
         return " — ".join(parts)
 
     def approvals_title(self, page: RegistryPage) -> str:
@@ -2988,6 +3056,643 @@ class Texts:
         if request.steps > 1:
             line += " " + self._("(шаг {step} из {steps})", step=request.step, steps=request.steps)
         return line
+
+    # -- bank statements ----------------------------------------------------------------
+    statement_problems = {
+        StatementProblem.EMPTY_FILE: N_("файл пустой"),
+        StatementProblem.PDF: N_(
+            "это PDF: его читают глазами, а загрузить можно выписку в формате 1С (.txt) или "
+            "таблицей (CSV, XLSX) — скачайте её так в клиент-банке"
+        ),
+        StatementProblem.ARCHIVE: N_("это архив или книга, которую не прочитать: не выписка"),
+        StatementProblem.BINARY: N_("это не текстовый файл"),
+        StatementProblem.NOT_A_STATEMENT: N_(
+            "это не выписка: ни файл 1С ({exchange}), ни таблица операций"
+        ),
+        StatementProblem.PAYMENT_ORDERS: N_(
+            "это файл платёжек (из 1С в банк), а не выписка из банка: скачайте выписку в "
+            "клиент-банке"
+        ),
+        StatementProblem.NOT_PAYMENT_ORDERS: N_("это выписка, а не файл платёжек"),
+        StatementProblem.UNKNOWN_ENCODING: N_(
+            "{key}={value}: неизвестная кодировка (читаю {expected})"
+        ),
+        StatementProblem.UNSUPPORTED_VERSION: N_(
+            "{key}={value}: эту версию формата не читаю (читаю {expected})"
+        ),
+        StatementProblem.NO_END_OF_FILE: N_("файл обрывается: нет строки {end}"),
+        StatementProblem.TEXT_AFTER_END: N_("текст после {end}: {value}"),
+        StatementProblem.UNCLOSED_SECTION: N_("{key} не закрыта строкой {expected}"),
+        StatementProblem.UNEXPECTED_LINE: N_("неожиданная строка: {value}"),
+        StatementProblem.NO_ACCOUNT_SECTION: N_("нет раздела {section}: остатков для сверки нет"),
+        StatementProblem.MISSING_KEY: N_("нет {key}"),
+        StatementProblem.CONFLICTING_KEY: N_("{key}={value} расходится с {key}={expected} выше"),
+        StatementProblem.BAD_AMOUNT: N_("{key}={value}: это не сумма"),
+        StatementProblem.AMOUNT_NOT_POSITIVE: N_("{key}={value}: сумма должна быть больше нуля"),
+        StatementProblem.BAD_DATE: N_("{key}={value}: это не дата ({expected})"),
+        StatementProblem.BAD_ACCOUNT: N_("{key}={value}: это не номер счёта ({expected})"),
+        StatementProblem.BAD_INN: N_("{key}={value}: это не ИНН ({expected})"),
+        StatementProblem.BAD_KPP: N_("{key}={value}: это не КПП ({expected})"),
+        StatementProblem.UNKNOWN_DIRECTION: N_(
+            "не понять, пришли деньги или ушли: ни один счёт документа не из выписки "
+            "({expected}), и дата поступления или списания не указана"
+        ),
+        StatementProblem.NO_BOOKING_DATE: N_(
+            "{key} пустая: неизвестно, каким днём банк провёл документ"
+        ),
+        StatementProblem.OUTSIDE_PERIOD: N_("{key}={value}: вне периода выписки по этому счёту"),
+        StatementProblem.BALANCE_MISMATCH: N_(
+            "остаток не сходится: начальный + приход − расход = {expected}, а {key}={value}"
+        ),
+        StatementProblem.TOTAL_MISMATCH: N_("документы дают в сумме {expected}, а {key}={value}"),
+        StatementProblem.CHAIN_BROKEN: N_(
+            "{key}={value}, а предыдущий раздел закрылся остатком {expected}"
+        ),
+        StatementProblem.OVERLAPPING_SECTIONS: N_(
+            "{key}={value}: раздел пересекается с предыдущим (до {expected})"
+        ),
+        StatementProblem.NO_MAPPING: N_("по заголовку не понять, какая колонка что значит"),
+        StatementProblem.MAPPING_OUT_OF_RANGE: N_("в строке нет колонки «{key}»"),
+        StatementProblem.AMBIGUOUS_AMOUNT: N_("заполнены и дебет, и кредит"),
+        StatementProblem.NO_AMOUNT: N_("нет суммы ({key})"),
+    }
+    statement_reasons = {
+        Reason.CONTRACT: N_("номер договора в назначении"),
+        Reason.PAYER_KNOWN: N_("этот плательщик уже платил по сделке"),
+        Reason.AMOUNT_EXACT: N_("сумма совпадает"),
+        Reason.AMOUNT_TOTAL: N_("сумма — весь остаток по сделке"),
+        Reason.AMOUNT_PARTIAL: N_("часть суммы"),
+        Reason.AMOUNT_ONLY: N_("совпала только сумма"),
+        Reason.SEVERAL: N_("подходит несколько — предложен первый"),
+        Reason.DATE_WINDOW: N_("дата в сроках платежа"),
+        Reason.DATE_OUTSIDE: N_("дата далеко от сроков платежа"),
+        Reason.ACQUIRING: N_("возмещение по эквайрингу"),
+        Reason.REGISTER_DATE: N_("оплаты по терминалу за дату реестра"),
+        Reason.FEE_IN_TEXT: N_("комиссия из назначения сходится"),
+        Reason.FEE_COMPUTED: N_("разница принята за комиссию"),
+        Reason.ORDER_NUMBER: N_("номер нашей платёжки"),
+        Reason.RECIPIENT_INN: N_("ИНН получателя"),
+        Reason.RECIPIENT_ACCOUNT: N_("счёт получателя"),
+        Reason.INVOICE_NUMBER: N_("номер счёта в назначении"),
+        Reason.LEARNED_INN: N_("этого контрагента вы уже относили сюда"),
+        Reason.LEARNED_WORDS: N_("похожее назначение вы уже относили сюда"),
+        Reason.BANK_FEE: N_("комиссия банка"),
+        Reason.TAX: N_("налог"),
+        Reason.TREASURY: N_("платёж в казначейство"),
+        Reason.SALARY: N_("зарплата"),
+    }
+    # Why a sure line was not accepted with the others (`Skipped.reason`), and other refusals.
+    statement_line_refusals = {
+        "already_confirmed": N_("платёж уже подтверждён"),
+        "payment_changed": N_("платёж изменился"),
+        "not_owed": N_("платёж больше не ожидается"),
+        "more_than_owed": N_("больше, чем осталось по платежу"),
+        "request_moved": N_("заявку уже изменили"),
+        "moved": N_("строку уже разобрали"),
+        "direction": N_(
+            "не то направление: поступление — к сделке или доходу, списание — к заявке или расходу"
+        ),
+        "category": N_("категория в архиве или другого вида"),
+        "not_asked": N_("об этой строке ничего не спрашивали"),
+        "no_proposal": N_("предложения нет"),
+        "amount": N_("сумма не подходит"),
+        "currency": N_("другая валюта"),
+    }
+    statement_columns = {
+        "date": N_("дата операции"),
+        "amount": N_("сумма (со знаком: минус — списание)"),
+        "debit": N_("дебет (списание)"),
+        "credit": N_("кредит (поступление)"),
+        "purpose": N_("назначение платежа"),
+        "counterparty_name": N_("контрагент"),
+        "counterparty_inn": N_("ИНН контрагента"),
+        "counterparty_account": N_("счёт контрагента"),
+        "document_number": N_("номер документа"),
+    }
+
+    btn_statement_accept = Phrase("✅ Принять")
+    btn_statement_other = Phrase("🔁 Другой вариант")
+    btn_statement_candidates = Phrase("🔁 Варианты")
+    btn_statement_hand = Phrase("✍️ Вручную")
+    btn_statement_ignore = Phrase("🚫 Пропустить")
+    btn_statement_next = Phrase("⏭ Дальше")
+    btn_statement_summary = Phrase("← К итогу")
+    btn_statement_card = Phrase("← К строке")
+    btn_statement_keep = Phrase("✅ Отдельный платёж")
+    btn_statement_repeat = Phrase("🚫 Повтор банка — пропустить")
+    btn_statement_contract = Phrase("📄 Сделка по номеру договора")
+    btn_statement_request = Phrase("📄 Заявка по номеру")
+    btn_statement_income = Phrase("🟢 Доход компании")
+    btn_statement_expense = Phrase("🔴 Расход компании")
+    btn_statement_this_request = Phrase("✅ Отнести к этой заявке")
+    btn_mapping_none = Phrase("Нет такой колонки")
+    btn_mapping_signed = Phrase("Одна колонка со знаком")
+    btn_mapping_two = Phrase("Две: дебет и кредит")
+    btn_mapping_import = Phrase("✅ Верно, загрузить")
+    btn_mapping_redo = Phrase("✏️ Указать заново")
+
+    def btn_statement_accept_sure(self, count: int) -> str:
+        return self._("✅ Принять верные ({n})", n=count)
+
+    def btn_statement_review(self, count: int) -> str:
+        return self._("🔍 Разобрать ({n})", n=count)
+
+    def btn_statement_pick(self, number: int) -> str:
+        return f"✓ {number}"
+
+    def btn_mapping_column(self, number: int, title: str) -> str:
+        return f"{number} · {title}" if title else str(number)
+
+    statement_help = Phrase(
+        "📥 <b>Банковская выписка</b>\n"
+        "Скачайте выписку в клиент-банке и пришлите мне файлом:\n"
+        "• 1С — файл .txt (1CClientBankExchange), его отдаёт любой банк;\n"
+        "• или таблицей CSV, XLSX — в первый раз спрошу, какая колонка что значит, и запомню "
+        "для этого банка.\n"
+        "Я сверю остатки, сопоставлю строки с ожидаемыми оплатами по сделкам и с заявками, "
+        "«✅ Принять верные» подтвердит их одной кнопкой, остальное разберём по одной строке. "
+        "Тот же файл ещё раз ничего не изменит."
+    )
+    statement_waiting = Phrase("Жду файл выписки. /cancel — отмена.")
+
+    def statement_reading(self, name: str | None) -> str:
+        if name:
+            return self._("📥 Читаю выписку «{name}»…", name=escape(self._clipped(name, 80)))
+        return self._("📥 Читаю выписку…")
+
+    def statement_progress(self, progress: Progress) -> str:
+        _n = self._n
+        done, total = progress.done, progress.total
+        match progress.stage:
+            case Stage.READ:
+                return _n("📥 Прочитана {n} строка…", "📥 Прочитано строк: {n}…", total)
+            case Stage.MATCHING:
+                return _n("🔎 Сопоставляю {n} строку…", "🔎 Сопоставляю строк: {n}…", total)
+            case Stage.STORED:
+                return self._(
+                    "💾 Сохранено новых строк: {done} из {total}…", done=done, total=total
+                )
+            case _:
+                return self._("✅ Принимаю: {done} из {total}…", done=done, total=total)
+
+    def statement_too_big(self, limit: int) -> str:
+        return self._(
+            "Файл больше {mb} МБ — такой мне не скачать. Выгрузите выписку за период покороче.",
+            mb=limit // (1024 * 1024),
+        )
+
+    def statement_not_one(self, problem: StatementProblem | None) -> str:
+        """A file an accountant sent that is no statement; a table only with a caption."""
+        if problem is None:
+            return self._(
+                "Похоже на таблицу, но её колонки мне незнакомы. Если это выписка — пришлите "
+                "её с подписью «выписка» или сначала /statement."
+            )
+        return self._("Это не выписка: {why}. Подсказка: /statement", why=self._problem(problem))
+
+    def _problem(self, problem: StatementProblem, **values: str) -> str:
+        tokens = {
+            "exchange": "1CClientBankExchange",
+            "end": "КонецФайла",
+            "section": "СекцияРасчСчет",
+        }
+        text = self._(self.statement_problems[problem]).format(**{**tokens, **values})
+        return text.replace("=:", ":")  # no value: "ДатаКонца: …", not "ДатаКонца=: …"
+
+    def statement_error(self, error: LineError) -> str:
+        why = self._problem(
+            error.problem,
+            key=escape(error.key),
+            value=escape(self._clipped(error.value, 60)),
+            expected=escape(self._clipped(error.expected, 60)),
+        )
+        return self._("строка {line}: {why}", line=error.line, why=why)
+
+    def statement_refused_title(self, count: int) -> str:
+        return self._n(
+            "⛔ <b>Выписка не загружена</b> — ничего не изменено. {n} ошибка:",
+            "⛔ <b>Выписка не загружена</b> — ничего не изменено. Ошибок: {n}:",
+            count,
+        )
+
+    statement_errors_file = Phrase("📎 Полный список ошибок — в файле.")
+    statement_errors_caption = Phrase("Ошибки выписки: ничего не загружено")
+
+    one_c = Phrase("1С")
+
+    def _source_format(self, source: SourceFormat) -> str:
+        return self.one_c if source is SourceFormat.ONE_C else source.value.upper()
+
+    def statement_result(self, imported: Imported, tz: tzinfo) -> str:
+        """N lines, M sure, K to review, L unmatched, those asked about, what was known
+        before, the orders we sent now paid, and each account's balance check."""
+        _, _n = self._, self._n
+        source = self._source_format(imported.format)
+        if imported.again:
+            lines = [
+                "♻️ <b>"
+                + _(
+                    "Эту выписку уже загружали: {who}, {when}. Ничего не изменилось.",
+                    who=escape(imported.imported_by),
+                    when=self._when(imported.imported_at, tz),
+                )
+                + "</b>",
+                _n("{source}, {n} строка.", "{source}, строк: {n}.", imported.lines, source=source),
+            ]
+        else:
+            lines = [
+                "📄 <b>"
+                + _n(
+                    "Выписка загружена: {source}, {n} строка",
+                    "Выписка загружена: {source}, строк: {n}",
+                    imported.lines,
+                    source=source,
+                )
+                + "</b>"
+            ]
+            if imported.duplicates:
+                lines.append(
+                    _n(
+                        "↩️ {n} строка уже была в прошлых выписках — пропущена",
+                        "↩️ Уже были в прошлых выписках: {n} — пропущены",
+                        imported.duplicates,
+                    )
+                )
+        lines += [
+            _("✅ Верных: {n} — принять одной кнопкой", n=imported.sure),
+            _("🔍 На разбор: {n}", n=imported.review),
+            _("❓ Без пары: {n}", n=imported.unmatched),
+        ]
+        if imported.asked:
+            lines.append(_("⚠️ Одинаковых строк в файле: {n} — спрошу, что это", n=imported.asked))
+        if imported.done:
+            lines.append(_("☑️ Уже решено: {n}", n=imported.done))
+        if imported.settled:
+            lines.append(
+                _n(
+                    "🏦 Оплачена {n} заявка по нашей платёжке",
+                    "🏦 Оплачены заявки по нашим платёжкам: {n}",
+                    imported.settled,
+                )
+            )
+        lines += [self.statement_balance(account) for account in imported.accounts]
+        return "\n".join(lines)
+
+    def statement_balance(self, account: AccountBalance) -> str:
+        _ = self._
+        name = escape(account.account) if account.account else _("счёт не указан")
+        period = ""
+        if account.date_start and account.date_end:
+            period = f", {format_date(account.date_start)}–{format_date(account.date_end)}"
+        moved = _(
+            "приход {total_in}, расход {total_out}",
+            total_in=money(account.total_in),
+            total_out=money(account.total_out),
+        )
+        if account.opening is None or account.closing is None:
+            check = _("остатков в таблице нет — сверить нечем")
+            return f"🧾 {name}{period}: {moved}; {check}"
+        figures = _(
+            "{opening} → {closing}",
+            opening=money(account.opening),
+            closing=money(account.closing),
+        )
+        check = _("✅ остатки сходятся") if account.balance_ok else _("❌ остатки не сходятся")
+        return f"🧾 {name}{period}: {figures}, {moved} — {check}"
+
+    def statement_accepted(
+        self, accepted: LinesAccepted, skipped: Sequence[tuple[LineView, str]]
+    ) -> str:
+        """What «Принять верные» did: the lines accepted, the money, those left to review."""
+        _, _n = self._, self._n
+        if not accepted.accepted and not skipped:
+            return _("Верных строк к принятию нет — все уже разобраны.")
+        lines = [
+            "✅ <b>"
+            + _n("Принята {n} строка", "Принято строк: {n}", len(accepted.accepted))
+            + "</b>"
+        ]
+        if not accepted.confirmed.is_zero:
+            lines.append(_("подтверждено по сделкам: {sum}", sum=money(accepted.confirmed)))
+        if not accepted.paid.is_zero:
+            lines.append(_("оплачено по заявкам: {sum}", sum=money(accepted.paid)))
+        if accepted.posted:
+            lines.append(_("записей по категориям: {n}", n=accepted.posted))
+        if skipped:
+            lines.append(
+                "⚠️ "
+                + _n(
+                    "Не принята {n} строка — осталась на разбор:",
+                    "Не приняты строки: {n} — остались на разбор:",
+                    len(skipped),
+                )
+            )
+            lines += [f"• {self._line_short(line)} — {why}" for line, why in skipped[:10]]
+            if len(skipped) > 10:
+                lines.append(_("…и ещё {n}", n=len(skipped) - 10))
+        return "\n".join(lines)
+
+    def statement_skipped(self, skipped: Skipped, tz: tzinfo) -> str:
+        why = self.statement_refusal(skipped.reason)
+        if skipped.by_name and skipped.at:
+            why += f" ({escape(skipped.by_name)}, {self._when(skipped.at, tz)})"
+        return why
+
+    def statement_refusal(self, reason: str) -> str:
+        words = self.statement_line_refusals.get(reason)
+        return self._(words) if words else self._("не принята: {reason}", reason=escape(reason))
+
+    def _line_short(self, line: LineView) -> str:
+        sign = "📥" if line.direction is Direction.IN else "📤"
+        who = escape(self._clipped(line.counterparty or "—", 40))
+        return f"{sign} {format_date(line.booked)} {money(line.amount)} {who}"
+
+    def statement_line_card(self, line: LineView, position: int, total: int) -> str:
+        """A line to review: the line itself, what is proposed and why, or the question."""
+        _ = self._
+        lines = ["🔍 <b>" + _("Строка {n} из {total}", n=position, total=total) + "</b>"]
+        if line.direction is Direction.IN:
+            head = _(
+                "📥 Поступление {day} — {sum}", day=format_date(line.booked), sum=money(line.amount)
+            )
+            party = N_("От кого")
+        else:
+            head = _(
+                "📤 Списание {day} — {sum}", day=format_date(line.booked), sum=money(line.amount)
+            )
+            party = N_("Кому")
+        lines.append(head)
+        who = escape(self._clipped(line.counterparty or "—", 200))
+        if line.counterparty_inn:
+            who += ", " + _("ИНН {inn}", inn=escape(line.counterparty_inn))
+        lines.append(self._field(party, who))
+        lines.append(self._field(N_("Назначение"), escape(self._clipped(line.purpose or "—", 600))))
+        if line.number:
+            lines.append(self._field(N_("Документ"), "№" + escape(line.number)))
+        lines.append("")
+        proposal = line.proposal
+        if line.state is LineState.ASKED:
+            lines.append(
+                "⚠️ "
+                + _(
+                    "В файле две одинаковые строки: тот же счёт, дата, номер, сумма и контрагент. "
+                    "Это отдельный платёж или банк повторил строку?"
+                )
+            )
+        elif line.state is LineState.PROPOSED and proposal is not None:
+            lines.append(self._field(N_("Предлагаю"), self._targets(proposal.targets)))
+            if proposal.reasons:
+                reasons = "; ".join(self._(self.statement_reasons[r]) for r in proposal.reasons)
+                lines.append(self._field(N_("Почему"), reasons))
+            lines.append(_("Уверенность: {n}%", n=proposal.confidence))
+        else:
+            lines.append("❓ " + _("Пары не нашлось: отнесите вручную или пропустите."))
+        if line.problem:
+            lines.append(
+                "⚠️ " + _("Не принята с верными: {why}", why=self.statement_refusal(line.problem))
+            )
+        return clip("\n".join(lines), PAGE_LIMIT)
+
+    def _targets(self, targets: Sequence[TargetView]) -> str:
+        return (
+            "; ".join(f"{escape(self._clipped(t.title, 150))} — {money(t.amount)}" for t in targets)
+            or "—"
+        )
+
+    def statement_reviewed(self, scope_done: bool) -> str:
+        if scope_done:
+            return self._("🎉 Всё разобрано: строк, ждущих решения, больше нет.")
+        return self._("Строк на разбор нет.")
+
+    def statement_done(self, line: LineView) -> str:
+        """What one decision on a line did, above the next line's card."""
+        if line.state is LineState.IGNORED:
+            return "🚫 " + self._("Пропущена: {line}", line=self._line_short(line))
+        if line.state in (LineState.PROPOSED, LineState.UNMATCHED):
+            return "✅ " + self._(
+                "Отмечена как отдельный платёж: {line}", line=self._line_short(line)
+            )
+        proposal = line.proposal
+        targets = self._targets(proposal.targets) if proposal else "—"
+        return "✅ " + self._("{line} → {targets}", line=self._line_short(line), targets=targets)
+
+    def statement_candidates(self, line: LineView, candidates: Sequence[Candidate]) -> str:
+        _ = self._
+        lines = [self._line_short(line), ""]
+        if not candidates:
+            lines.append(_("Других вариантов не нашлось: отнесите вручную."))
+            return "\n".join(lines)
+        lines.append("<b>" + _("Может быть:") + "</b>")
+        for number, candidate in enumerate(candidates, start=1):
+            target = candidate.target
+            item = f"{number}. {escape(self._clipped(target.title, 150))} — "
+            item += _("осталось {sum}", sum=money(target.amount))
+            reasons = [self._(self.statement_reasons[r]) for r in candidate.reasons]
+            if reasons:
+                item += " (" + "; ".join(reasons) + ")"
+            lines.append(item)
+        return clip("\n".join(lines), PAGE_LIMIT)
+
+    def statement_hand(self, line: LineView) -> str:
+        return self._line_short(line) + "\n\n" + self._("Куда отнести эту строку?")
+
+    def statement_ask_contract(self, line: LineView) -> str:
+        return (
+            self._line_short(line)
+            + "\n\n"
+            + self._(
+                "Напишите номер договора сделки, например <code>Д-17</code>. /cancel — отмена."
+            )
+        )
+
+    def statement_no_contract(self, contract: str) -> str:
+        return self._(
+            "По договору «{contract}» не жду безналичных оплат. Проверьте номер.",
+            contract=escape(self._clipped(contract, 60)),
+        )
+
+    def statement_ask_request(self, line: LineView) -> str:
+        return (
+            self._line_short(line)
+            + "\n\n"
+            + self._("Напишите номер заявки, например <code>17</code>. /cancel — отмена.")
+        )
+
+    statement_not_a_number = Phrase("Нужен номер заявки — только цифры, например 17.")
+
+    def statement_request(self, line: LineView, request: RequestView) -> str:
+        _ = self._
+        rest = request.remaining
+        parts = [self._desk_name(request), self.desk_status(request.status)]
+        if request.counterparty is not None:
+            parts.append(escape(self._clipped(request.counterparty.name, 80)))
+        if rest is not None:
+            parts.append(_("осталось {sum}", sum=money(rest)))
+        return self._line_short(line) + "\n\n" + " — ".join(parts)
+
+    def statement_categories(self, line: LineView, page: int, pages: int) -> str:
+        kind = self._("доход") if line.direction is Direction.IN else self._("расход")
+        text = self._line_short(line) + "\n\n" + self._("Категория: {kind} компании", kind=kind)
+        if pages > 1:
+            text += "\n" + self.page_of(page + 1, pages)
+        return text
+
+    def statement_overview(self, sure: int, review: int) -> str:
+        if not sure and not review:
+            return self._("Строк выписок, ждущих решения, нет.")
+        return self._(
+            "Ждут решения по всем выпискам: верных {sure}, на разбор {review}.",
+            sure=sure,
+            review=review,
+        )
+
+    # The table's columns, asked one at a time.
+    def mapping_preview(self, preview: TablePreview) -> str:
+        """The columns of a table we do not know, each with its first values."""
+        _ = self._
+        lines = ["📊 <b>" + _("Таблица банка, которую я ещё не знаю") + "</b>"]
+        width = len(preview.header)
+        for index in range(width):
+            title = preview.header[index] if index < len(preview.header) else ""
+            samples = [row[index] for row in preview.rows[:3] if index < len(row) and row[index]]
+            shown = escape(self._clipped(title, 40)) or "—"
+            values = ", ".join(escape(self._clipped(value, 30)) for value in samples)
+            lines.append(f"{index + 1}. <b>{shown}</b>: {values}")
+        return clip("\n".join(lines), 2500)
+
+    def mapping_question(self, step: str) -> str:
+        if step == "money":
+            return self._("Сумма в одной колонке со знаком или в двух — дебет и кредит?")
+        return self._("Какая колонка — {column}?", column=self._(self.statement_columns[step]))
+
+    def mapping_summary(self, chosen: Sequence[tuple[str, int, str]]) -> str:
+        """The mapping to confirm: each field with its column's number and title."""
+        lines = ["<b>" + self._("Колонки:") + "</b>"]
+        for field, column, title in chosen:
+            label = self._(self.statement_columns[field])
+            lines.append(f"• {label} — {column + 1} «{escape(self._clipped(title, 40))}»")
+        lines.append(self._("Запомню для этого банка: следующие выписки спрашивать не буду."))
+        return "\n".join(lines)
+
+    mapping_stale = Phrase("Этот вопрос уже закрыт — пришлите файл ещё раз.")
+    mapping_needs_date = Phrase("Без даты и суммы выписку не прочитать — укажите их.")
+    mapping_file_changed = Phrase("Файл уже не скачать — пришлите его ещё раз.")
+
+    # -- payment orders out to the bank -------------------------------------------------
+    btn_orders = Phrase("🏦 Платёжки в банк")
+    btn_orders_clear = Phrase("Снять выбор")
+    orders_not_sent_reasons = {
+        "not_payable": N_("не к оплате"),
+        "currency": N_("не в рублях"),
+        "details": N_("нет банковских реквизитов"),
+        "sent": N_("уже отправлена в банк"),
+        "refused": N_("банк не примет: {fields}"),
+    }
+
+    def btn_orders_today(self, count: int) -> str:
+        return self._("🏦 Всё к оплате сегодня ({n})", n=count)
+
+    def btn_orders_make(self, count: int) -> str:
+        return self._("📄 Сформировать файл ({n})", n=count)
+
+    def btn_orders_toggle(self, number: int, picked: bool) -> str:
+        return f"{'☑️' if picked else '⬜'} {number}"
+
+    def sent_to_bank(self, number: int, day: date) -> str:
+        return self._(
+            "🏦 Платёжка №{number} от {day} отправлена в банк", number=number, day=format_date(day)
+        )
+
+    def orders_list(self, page: SendablePage, picked: Sequence[int], today: date) -> str:
+        _ = self._
+        lines = [
+            "🏦 <b>"
+            + _("Платёжки в банк")
+            + "</b>: "
+            + _("к оплате и не отправлено — {n}", n=page.total)
+        ]
+        if not page.total:
+            lines.append(_("Отправлять нечего: все согласованные заявки уже в банке или оплачены."))
+            return "\n".join(lines)
+        lines.append(_("Отметьте заявки — соберу один файл платёжных поручений для клиент-банка."))
+        first = page.page * page.per_page + 1
+        for number, row in enumerate(page.rows, start=first):
+            mark = "☑️" if row.request_id in picked else "⬜"
+            what_for = escape(self._clipped(row.what_for or "—", 60))
+            parts = [f"{mark} {number}. №{row.request_id} «{what_for}»"]
+            parts.append(escape(self._clipped(row.payee or "—", 60)))
+            parts.append(money(row.amount))
+            if row.pay_by is not None:
+                due = _("до {day}", day=format_date(row.pay_by))
+                parts.append(due + (" ⏰" if row.pay_by < today else ""))
+            if not row.ready:
+                parts.append(_("нет реквизитов"))
+            lines.append(" — ".join(parts))
+        if picked:
+            lines.append(_("Выбрано: {n}", n=len(picked)))
+        if page.pages > 1:
+            lines.append(self.page_of(page.page + 1, page.pages))
+        return clip("\n".join(lines), 3800)
+
+    def orders_made(self, made: OrdersFile) -> str:
+        _, _n = self._, self._n
+        lines = [
+            "📄 <b>"
+            + _n(
+                "Файл платёжек: {n} платёжка на {sum}",
+                "Файл платёжек: {n} на {sum}",
+                len(made.orders),
+                sum=money(made.total),
+            )
+            + "</b>",
+            _(
+                "Загрузите его в клиент-банк (импорт из 1С). Заявки отмечены «отправлено в "
+                "банк»; когда выписка покажет списания, отмечу их оплаченными."
+            ),
+        ]
+        for order in made.orders[:30]:
+            lines.append(
+                "• "
+                + _(
+                    "п/п №{number} — {payee} — {sum} (заявка №{request})",
+                    number=order.number,
+                    payee=escape(self._clipped(order.payee, 60)),
+                    sum=money(order.amount),
+                    request=order.request_id,
+                )
+            )
+        if len(made.orders) > 30:
+            lines.append(_("…и ещё {n}", n=len(made.orders) - 30))
+        if made.skipped:
+            lines.append(_("Не вошли:"))
+            lines += [f"• {self.orders_not_sent(s)}" for s in made.skipped[:20]]
+        return clip("\n".join(lines), 3800)
+
+    def orders_caption(self, made: OrdersFile) -> str:
+        return self._n(
+            "🏦 {n} платёжка на {sum} — загрузите в клиент-банк",
+            "🏦 Платёжек: {n} на {sum} — загрузите в клиент-банк",
+            len(made.orders),
+            sum=money(made.total),
+        )
+
+    def orders_not_sent(self, not_sent: NotSent) -> str:
+        words = self.orders_not_sent_reasons.get(not_sent.reason)
+        why = self._(words).format(fields=", ".join(not_sent.fields)) if words else not_sent.reason
+        return self._("заявка №{id}: {why}", id=not_sent.request_id, why=escape(why))
+
+    def orders_not_made(self, reason: str, problems: Sequence[object]) -> str:
+        if reason == "no_company":
+            return self._(
+                "Для платёжек нужны реквизиты нашей компании: заполните раздел [company] в "
+                "mappings.toml ({fields}) и перезапустите бота.",
+                fields=escape(", ".join(str(p) for p in problems)),
+            )
+        lines = [self._("Отправлять нечего — ни одна заявка не вошла бы в файл.")]
+        lines += ["• " + self.orders_not_sent(p) for p in problems[:20] if isinstance(p, NotSent)]
+        return "\n".join(lines)
+
+    orders_none_picked = Phrase("Сначала отметьте заявки.")
 
     def help_requests(self, roles: frozenset[Role]) -> list[str]:
         """/help's lines for approving and paying requests."""
@@ -3012,6 +3717,11 @@ class Texts:
                     "реестр согласованных заявок: сегодня, до конца недели и месяца, "
                     "просроченные и по статусам, с суммами; в карточке «⬇️ Счёт» и "
                     "«💳 Оплачено» — дата, сумма (часть — меньшей суммой) и платёжка"
+                ),
+                _(
+                    "В /registry «🏦 Платёжки в банк» — согласованные заявки одним файлом "
+                    "платёжных поручений для клиент-банка; выписка со списаниями отметит их "
+                    "оплаченными."
                 ),
                 _("Каждое утро пришлю, что оплатить сегодня, что просрочено и что согласовано."),
             ]

@@ -1,5 +1,5 @@
 """The TOML mappings: categories with the words that suggest them, first-start roles, amoCRM ids,
-who approves payment requests.
+who approves payment requests, our company's bank details and the statements' categories.
 
 Its shape is part of the contract with users (DESIGN.md): keys may be added, these stay.
 """
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from config.amocrm_mapping import AmoMapping
 from config.requests_mapping import RequestsMapping
 from config.settings import SettingsError
+from config.statements_mapping import CompanyMapping, StatementsMapping
 from ledger.categories import (
     DEFAULT_CATEGORIES,
     DEFAULT_INCOME_CATEGORIES,
@@ -38,6 +39,10 @@ class Mappings(BaseModel):
     amocrm: AmoMapping = Field(default_factory=AmoMapping)
     # Who approves payment requests; checked like `amocrm` (unknown keys refused).
     requests: RequestsMapping = Field(default_factory=RequestsMapping)
+    # Our company as the payer of payment orders; checked like `amocrm`.
+    company: CompanyMapping = Field(default_factory=CompanyMapping)
+    # The categories an imported statement's fees, taxes and salaries are proposed under.
+    statements: StatementsMapping = Field(default_factory=StatementsMapping)
 
     @field_validator("categories")
     @classmethod

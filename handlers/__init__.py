@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import (
     approvals,
     bank,
+    bank_orders,
     cash,
     categories,
     deals,
@@ -24,6 +25,7 @@ from handlers import (
     request_invoice,
     request_links,
     start,
+    statements,
     users,
 )
 
@@ -48,6 +50,7 @@ def create_root_router() -> Router:
         request_card.create_router(),
         approvals.create_router(),
         registry.create_router(),
+        bank_orders.create_router(),
         start.create_router(),
         users.create_router(),
         history.create_router(),
@@ -55,6 +58,9 @@ def create_root_router() -> Router:
         deals.create_router(),
         cash.create_router(),
         bank.create_router(),
+        # A statement an accountant or the owner sends, known by its bytes: before the
+        # owner's receipts and the invoices, which would refuse its text anyway.
+        statements.create_router(),
         # The requester's side of payment requests: before expenses, so that a file sent
         # while a request is being filled is its invoice, not an expense's receipt.
         request_form.create_router(),

@@ -6,7 +6,8 @@ are included, wherever it was raised: so each error type is claimed by one route
 router, included last, takes what no other claimed. A refusal several routers share
 (`NotFound`, `ConfirmationExpired`, the refusals of confirming money — by the cash desk, the
 accountant or a link — those of payment requests — by the form, the approver, the registry or
-a link — and `NotAllowed` as the generic domain error) gets its words here;
+a link — those of a bank statement's lines and of payment orders, and `NotAllowed` as the
+generic domain error) gets its words here;
 anything else is a bug, logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
@@ -32,10 +33,13 @@ from ledger.errors import (
     HandoverRefused,
     LinkRefused,
     NotFound,
+    OrdersRefused,
     PaymentChanged,
     PaymentRefused,
     RequestMoved,
     RequestRefused,
+    StatementLineMoved,
+    StatementLineRefused,
 )
 from ledger.money import Money
 
@@ -124,6 +128,21 @@ async def details_refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.details_refused(pairs))
 
 
+async def statement_line_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
+    error = cast(StatementLineMoved, event.exception)
+    when = _when(error.at, tz)
+    await answer_error(event, texts.statement_line_moved(error.state, error.by_name, when))
+
+
+async def statement_line_refused(event: ErrorEvent, texts: Texts) -> None:
+    reason = cast(StatementLineRefused, event.exception).reason
+    await answer_error(event, texts.statement_line_refused(reason))
+
+
+async def orders_refused(event: ErrorEvent, texts: Texts) -> None:
+    await answer_error(event, texts.orders_refused(cast(OrdersRefused, event.exception).reason))
+
+
 async def refused(event: ErrorEvent, texts: Texts) -> None:
     await answer_error(event, texts.not_allowed)
 
@@ -148,6 +167,9 @@ def create_router() -> Router:
     router.errors.register(request_moved, ExceptionTypeFilter(RequestMoved))
     router.errors.register(request_refused, ExceptionTypeFilter(RequestRefused))
     router.errors.register(details_refused, ExceptionTypeFilter(DetailsRefused))
+    router.errors.register(statement_line_moved, ExceptionTypeFilter(StatementLineMoved))
+    router.errors.register(statement_line_refused, ExceptionTypeFilter(StatementLineRefused))
+    router.errors.register(orders_refused, ExceptionTypeFilter(OrdersRefused))
     router.errors.register(refused, ExceptionTypeFilter(DomainError))
     router.errors.register(unexpected)
     return router

@@ -182,3 +182,36 @@ class DetailsRefused(DomainError):
     def __init__(self, problems: tuple[object, ...]) -> None:
         super().__init__(f"details refused: {problems}")
         self.problems = problems  # `ledger.requests.details.DetailProblem`s
+
+
+class StatementLineMoved(DomainError):
+    """Someone dealt with the statement line first (accepted, assigned or ignored it), or it
+    changed since it was shown: it is now `state`, by `by_name` at `at`."""
+
+    def __init__(self, state: str, by_name: str, at: datetime) -> None:
+        super().__init__(f"statement line is {state} since {at.isoformat()} by {by_name}")
+        self.state = state
+        self.by_name = by_name
+        self.at = at
+
+
+class StatementLineRefused(DomainError):
+    """A statement line cannot be taken as asked; nothing was changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"statement line refused: {reason}")
+        # "direction" (money in to a request or out to a deal's payment), "category"
+        # (archived, or of the other kind: an expense category for money in…), "no_proposal"
+        # (nothing proposed to accept), "future_date" (booked after today)
+        self.reason = reason
+
+
+class OrdersRefused(DomainError):
+    """No file of payment orders could be made; nothing was marked sent."""
+
+    def __init__(self, reason: str, problems: tuple[object, ...] = ()) -> None:
+        super().__init__(f"payment orders refused: {reason}")
+        # "no_company" (the [company] details are missing or wrong: `problems` names them),
+        # "nothing" (no approved request to send)
+        self.reason = reason
+        self.problems = problems

@@ -22,9 +22,12 @@ import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, text
 
 from ledger.money import Money
 from ledger.statements.model import (
@@ -34,6 +37,10 @@ from ledger.statements.model import (
     Statement,
     StatementProblem,
 )
+
+if TYPE_CHECKING:
+    from ledger.clock import Clock
+    from ledger.storage.database import Database
 
 OUR_NAME = 'ООО "Копейка"'
 OUR_INN = "7701234567"
@@ -818,3 +825,548 @@ def read_table_documents(statement: Statement) -> list[tuple[object, ...]]:
         )
         for d in statement.documents
     ]
+
+
+# --- a book of what the ledger expects, and a statement that pays it, with the truth ---------
+#
+# For the matcher: deals with contract numbers and their non-cash payments (terminal ones
+# among them), approved requests of suppliers (some sent to the bank as payment orders), and a
+# statement whose lines pay them as payers write it (the contract number in each of its
+# spellings, partial payments in two lines, a day's card payments as one acquiring credit net
+# of the bank's fee), bank fees, taxes and salaries, and lines nothing should match (some of
+# them traps: money in naming a request's invoice, money out naming a contract). The truth
+# says, for each line, what it pays: ((kind, id or category name, amount), …), () for
+# nothing.
+
+CONTRACT_SPELLINGS = (
+    "Оплата по договору № {c} от {d}. НДС не облагается",
+    "Оплата по дог. {c}, в т.ч. НДС 20% {vat}",
+    "Предоплата {nodash} за кухню",
+    "Оплата по договору {latin}",
+    "{c} оплата за ремонт",
+    "оплата по договору №{lower}",
+    "Оплата по дог.№ {spaced} за мебель",
+)
+FEE_CATEGORY, TAX_CATEGORY, SALARY_CATEGORY = "Услуги", "Налоги", "Зарплаты"
+OUR_ACCOUNT = "40702810900000000001"
+BANK_PARTY = Counterparty('АО "ТЕСТ-БАНК"', "7702070139", "770201001", "70601810400002760101")
+TREASURY = Counterparty(
+    "УФК по г. Москве (ИФНС России № 1)",
+    "7701107259",
+    "770101001",
+    "03100643000000017300",
+    ("ГУ БАНКА РОССИИ ПО ЦФО//УФК ПО Г. МОСКВЕ", "004525988", "40102810545370000003"),
+)
+
+
+@dataclass(frozen=True)
+class BookPayment:
+    id: int
+    deal_id: int
+    slot: str
+    kind: str
+    amount: Decimal
+    created: date
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class BookDeal:
+    id: int
+    contract: str
+    payer: Counterparty
+    payments: tuple[BookPayment, ...]
+
+
+@dataclass(frozen=True)
+class BookRequest:
+    id: int
+    supplier: Counterparty
+    amount: Decimal
+    invoice: str
+    pay_by: date
+    order_number: int | None = None
+    order_date: date | None = None
+
+    @property
+    def purpose(self) -> str:
+        return f"Оплата по счету № {self.invoice} от 02.03.2026. Без налога (НДС)"
+
+
+@dataclass(frozen=True)
+class Book:
+    deals: tuple[BookDeal, ...]
+    requests: tuple[BookRequest, ...]
+
+    @property
+    def payments(self) -> tuple[BookPayment, ...]:
+        return tuple(p for d in self.deals for p in d.payments)
+
+
+Truth = tuple[tuple[str, object, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class PaidStatement:
+    truth: TruthStatement
+    paid: dict[tuple[Direction, str], Truth]  # (direction, number) → what the line pays
+
+
+def _kopecks(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randint(low * 100, high * 100)) / 100
+
+
+def make_book(
+    rng: random.Random,
+    *,
+    deals: int,
+    requests: int,
+    first_day: date = FIRST_DAY,
+    terminal_days: int = 5,
+) -> Book:
+    """`deals` deals of one or two payments each (about a tenth by terminal, each on one of
+    `terminal_days` days from `first_day`), and `requests` approved requests of suppliers
+    from a pool (a tenth of them sent to the bank)."""
+    built = []
+    payment_id = 1
+    for deal_id in range(1, deals + 1):
+        inn = "77" + _digits(rng, 10) if rng.random() < 0.7 else "77" + _digits(rng, 8)
+        payer = Counterparty(f"Клиент {deal_id}", inn, None, "40817810" + _digits(rng, 12))
+        count = 1 if rng.random() < 0.5 else 2
+        amounts: list[Decimal] = []
+        while len(amounts) < count:
+            amount = _kopecks(rng, 1_000, 400_000)
+            if amount not in amounts:
+                amounts.append(amount)
+        payments = []
+        for slot, amount in enumerate(amounts, start=1):
+            if rng.random() < 0.1:
+                day = first_day + timedelta(days=rng.randrange(terminal_days))
+                kind, created, due = "terminal", day, day
+            else:
+                kind = rng.choice(("bank_transfer",) * 6 + ("card_transfer", "credit"))
+                created, due = first_day - timedelta(days=rng.randint(1, 20)), None
+            payments.append(
+                BookPayment(payment_id, deal_id, f"Платёж {slot}", kind, amount, created, due)
+            )
+            payment_id += 1
+        built.append(BookDeal(deal_id, f"К-2024/{deal_id}", payer, tuple(payments)))
+    suppliers = [
+        Counterparty(
+            f'ООО "Поставщик {n}"',
+            "77" + _digits(rng, 8),
+            "7701" + _digits(rng, 5),
+            "40702810" + _digits(rng, 12),
+        )
+        for n in range(max(1, requests // 5))
+    ]
+    made = []
+    for request_id in range(1, requests + 1):
+        sent = rng.random() < 0.1
+        made.append(
+            BookRequest(
+                request_id,
+                rng.choice(suppliers),
+                _kopecks(rng, 500, 300_000),
+                f"{request_id}/{rng.randint(1, 99)}",
+                first_day + timedelta(days=rng.randint(0, 10)),
+                order_number=request_id if sent else None,
+                order_date=first_day - timedelta(days=1) if sent else None,
+            )
+        )
+    return Book(tuple(built), tuple(made))
+
+
+def _spelled(contract: str, rng: random.Random) -> str:
+    template = rng.choice(CONTRACT_SPELLINGS)
+    return template.format(
+        c=contract,
+        d="01.02.2026",
+        vat=f"{rng.randint(100, 9999)}-00",
+        nodash=contract.replace("-", ""),
+        latin=contract.replace("К", "K"),
+        lower=contract.lower(),
+        spaced=contract.replace("-", " "),
+    )
+
+
+def pay_book(
+    rng: random.Random,
+    book: Book,
+    *,
+    lines: int,
+    first_day: date = FIRST_DAY,
+    days: int = 5,
+    in_parts: float = 0.04,
+) -> PaidStatement:
+    """A statement of about `lines` lines over `days` days (at least what pays the book:
+    nine in ten payments, `in_parts` of them in two lines, and three in four requests), in
+    daily sections of one account."""
+    documents: list[tuple[TruthDocument, Truth]] = []
+    number = iter(range(1, 10**6))
+
+    def day() -> date:
+        return first_day + timedelta(days=rng.randrange(days))
+
+    def add(
+        direction: Direction,
+        amount: Decimal,
+        party: Counterparty,
+        purpose: str,
+        truth: Truth,
+        *,
+        booked: date | None = None,
+        kind: tuple[str, DocumentKind] = ("Платежное поручение", DocumentKind.PAYMENT_ORDER),
+        extra: tuple[tuple[str, str], ...] = (),
+        numbered: int | None = None,
+    ) -> None:
+        booked = booked or day()
+        document = TruthDocument(
+            kind_text=kind[0],
+            kind=kind[1],
+            number=str(numbered if numbered is not None else 1_000 + next(number)),
+            written=booked,
+            booked=booked,
+            amount=amount,
+            direction=direction,
+            account=OUR_ACCOUNT,
+            counterparty=party,
+            purpose=purpose,
+            extra=extra,
+        )
+        documents.append((document, truth))
+
+    terminal: dict[date, list[BookPayment]] = {}
+    for deal in book.deals:
+        for payment in deal.payments:
+            if payment.kind == "terminal":
+                terminal.setdefault(payment.due or first_day, []).append(payment)
+                continue
+            chance = rng.random()
+            if chance < 0.06:
+                continue  # not paid yet
+            if chance < 0.06 + in_parts and payment is deal.payments[0]:
+                # In two parts: clients pay the first payment so, rarely a later one.
+                others = {p.amount for p in deal.payments}
+                part = (payment.amount * Decimal(rng.randint(30, 70)) / 100).quantize(
+                    Decimal("0.01")
+                )
+                if part in others or part <= 0:
+                    part += Decimal("0.01")
+                booked = first_day + timedelta(days=rng.randrange(max(1, days - 1)))
+                add(
+                    Direction.IN,
+                    part,
+                    deal.payer,
+                    f"Частичная оплата по дог. {deal.contract}",
+                    (("payment", payment.id, part),),
+                    booked=booked,
+                )
+                rest = payment.amount - part
+                add(
+                    Direction.IN,
+                    rest,
+                    deal.payer,
+                    f"Доплата по договору {deal.contract}",
+                    (("payment", payment.id, rest),),
+                    booked=min(booked + timedelta(days=1), first_day + timedelta(days=days - 1)),
+                )
+                continue
+            add(
+                Direction.IN,
+                payment.amount,
+                deal.payer,
+                _spelled(deal.contract, rng),
+                (("payment", payment.id, payment.amount),),
+            )
+    acquirer = Counterparty('ПАО "Сбербанк"', "7707083893", "773601001", "30233810000000000001")
+    for register, payments in sorted(terminal.items()):
+        gross = sum((p.amount for p in payments), Decimal(0))
+        fee = (gross * Decimal("0.018")).quantize(Decimal("0.01"))
+        purpose = (
+            f"Возмещение по операциям эквайринга за {_d(register)}. Мерчант 781000123. "
+            f"Сумма операций {gross:.2f}, комиссия {fee:.2f}. Без НДС"
+        )
+        truth = tuple(("payment", p.id, p.amount) for p in payments)
+        booked = min(register + timedelta(days=1), first_day + timedelta(days=days - 1))
+        add(
+            Direction.IN,
+            gross - fee,
+            acquirer,
+            purpose,
+            (*truth, ("expense", FEE_CATEGORY, fee)),
+            booked=booked,
+            kind=("Мемориальный ордер", DocumentKind.MEMORIAL_ORDER),
+        )
+    for request in book.requests:
+        chance = rng.random()
+        if chance < 0.22:
+            continue
+        if chance < 0.25:
+            part = (request.amount / 2).quantize(Decimal("0.01"))
+            add(
+                Direction.OUT,
+                part,
+                request.supplier,
+                f"Частичная оплата по счету {request.invoice}",
+                (("request", request.id, part),),
+            )
+            continue
+        booked = max(day(), request.order_date or first_day)
+        add(
+            Direction.OUT,
+            request.amount,
+            request.supplier,
+            request.purpose,
+            (("request", request.id, request.amount),),
+            booked=booked,
+            numbered=request.order_number,
+        )
+    while len(documents) < lines:
+        chance = rng.random()
+        if chance < 0.3:
+            amount = _kopecks(rng, 10, 3_000)
+            purpose = rng.choice(
+                (
+                    "Комиссия за ведение счета за март 2026 г.",
+                    "Плата за перевод по тарифу",
+                    "Комиссия за обслуживание по тарифу Бизнес",
+                )
+            )
+            add(
+                Direction.OUT,
+                amount,
+                BANK_PARTY,
+                purpose,
+                (("expense", FEE_CATEGORY, amount),),
+                kind=("Мемориальный ордер", DocumentKind.MEMORIAL_ORDER),
+            )
+        elif chance < 0.6:
+            amount = _kopecks(rng, 1_000, 200_000)
+            add(
+                Direction.OUT,
+                amount,
+                TREASURY,
+                "Единый налоговый платеж",
+                (("expense", TAX_CATEGORY, amount),),
+                extra=(("ПоказательКБК", "18201061201010000510"),),
+            )
+        elif chance < 0.9:
+            amount = _kopecks(rng, 10_000, 300_000)
+            employee = Counterparty(
+                "Сотрудник", "77" + _digits(rng, 10), None, "40817810" + _digits(rng, 12)
+            )
+            add(
+                Direction.OUT,
+                amount,
+                employee,
+                f"Заработная плата за март 2026 г. по реестру № {rng.randint(1, 99)}",
+                (("expense", SALARY_CATEGORY, amount),),
+            )
+        elif chance < 0.93 and book.requests:
+            request = rng.choice(book.requests)  # a trap: money in, naming a request
+            add(
+                Direction.IN,
+                request.amount,
+                request.supplier,
+                f"Возврат по счету № {request.invoice}",
+                (),
+            )
+        elif chance < 0.96 and book.deals:
+            deal = rng.choice(book.deals)  # a trap: money out, naming a contract
+            add(
+                Direction.OUT,
+                deal.payments[0].amount,
+                deal.payer,
+                f"Возврат по договору {deal.contract}",
+                (),
+            )
+        else:
+            stranger = Counterparty(
+                "ООО Незнакомец", "77" + _digits(rng, 8), None, "40702810" + _digits(rng, 12)
+            )
+            if rng.random() < 0.5:
+                add(
+                    Direction.IN,
+                    _kopecks(rng, 100, 50_000),
+                    stranger,
+                    "Перевод по заявлению клиента",
+                    (),
+                )
+            else:
+                add(
+                    Direction.OUT,
+                    _kopecks(rng, 100, 50_000),
+                    stranger,
+                    f"Оплата по договору поставки П-{rng.randint(1, 9999)}",
+                    (),
+                )
+    return _in_sections(documents, first_day, days)
+
+
+def _in_sections(
+    documents: list[tuple[TruthDocument, Truth]], first_day: date, days: int
+) -> PaidStatement:
+    by_day: dict[date, list[TruthDocument]] = {}
+    for document, _ in documents:
+        by_day.setdefault(document.booked, []).append(document)
+    last = max([first_day + timedelta(days=days - 1), *by_day])
+    sections, opening = [], Decimal("10000000.00")
+    current = first_day
+    while current <= last:
+        section = TruthSection(
+            OUR_ACCOUNT, current, current, opening, tuple(by_day.get(current, ()))
+        )
+        sections.append(section)
+        opening = section.closing
+        current += timedelta(days=1)
+    paid = {(d.direction, d.number): truth for d, truth in documents}
+    return PaidStatement(TruthStatement(tuple(sections)), paid)
+
+
+def consecutive_parts(truth: TruthStatement, cuts: list[int], overlap: int) -> list[TruthStatement]:
+    """The statement as consecutive files, cut before the sections `cuts` names, each file
+    beginning `overlap` sections before its cut (as a bank's statements for overlapping
+    periods do)."""
+    sections = truth.sections
+    bounds = sorted({c for c in cuts if 0 < c < len(sections)})
+    starts = [0, *bounds]
+    ends = [*bounds, len(sections)]
+    return [
+        TruthStatement(sections[max(0, start - overlap) : end])
+        for start, end in zip(starts, ends, strict=True)
+    ]
+
+
+# --- the book in a database -------------------------------------------------------------------
+#
+# Thousands of deals and requests are written as rows (the benchmark's 5,000 payments would
+# take minutes through the CRM sync and the request form); the categories are seeded by their
+# service. Ids are the book's, so the truth names rows.
+
+
+async def seed_book(database: Database, clock: Clock, book: Book, *, user_id: int) -> None:
+    """The book's deals (closed, with their contract numbers) and payments (expected), its
+    requests (approved, a tenth sent to the bank), as rows; requested by `user_id`."""
+    from sqlalchemy import insert
+
+    from ledger.categories import DEFAULT_CATEGORIES, DEFAULT_INCOME_CATEGORIES, CategoryService
+    from ledger.storage.models import (
+        CategoryRow,
+        DealRow,
+        ExpectedPaymentRow,
+        PaymentRequestRow,
+    )
+
+    async with database.unit_of_work() as uow:
+        await CategoryService(uow, clock).seed(DEFAULT_CATEGORIES, DEFAULT_INCOME_CATEGORIES)
+    now = clock.now()
+    noon = time(9, 0, tzinfo=UTC)
+    async with database.write() as session:
+        purchases = await session.scalar(
+            select(CategoryRow.id).where(CategoryRow.seed_key == "Закупки")
+        )
+        if book.deals:
+            await session.execute(
+                insert(DealRow),
+                [
+                    {
+                        "id": deal.id,
+                        "amo_lead_id": 500_000 + deal.id,
+                        "name": f"Сделка {deal.id}",
+                        "price_minor": sum(int(p.amount * 100) for p in deal.payments),
+                        "currency": "RUB",
+                        "state": "closed",
+                        "contract": deal.contract,
+                        "problems": [],
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for deal in book.deals
+                ],
+            )
+            await session.execute(
+                insert(ExpectedPaymentRow),
+                [
+                    {
+                        "id": payment.id,
+                        "deal_id": payment.deal_id,
+                        "slot": payment.slot,
+                        "amount_minor": int(payment.amount * 100),
+                        "currency": "RUB",
+                        "kind": payment.kind,
+                        "due_date": payment.due,
+                        "status": "expected",
+                        "version": 0,
+                        "created_at": datetime.combine(payment.created, noon),
+                        "updated_at": now,
+                    }
+                    for payment in book.payments
+                ],
+            )
+        if book.requests:
+            await session.execute(
+                insert(PaymentRequestRow),
+                [
+                    {
+                        "id": request.id,
+                        "requester_id": user_id,
+                        "status": "approved",
+                        "version": 1,
+                        "step": 1,
+                        "steps": 1,
+                        "what_for": f"Счёт {request.invoice}",
+                        "counterparty_name": request.supplier.name,
+                        "counterparty_inn": request.supplier.inn,
+                        "counterparty_kpp": request.supplier.kpp,
+                        "amount_minor": int(request.amount * 100),
+                        "currency": "RUB",
+                        "pay_by": request.pay_by,
+                        "bik": request.supplier.bank[1],
+                        "account": request.supplier.account,
+                        "corr_account": request.supplier.bank[2],
+                        "bank_name": request.supplier.bank[0],
+                        "purpose": request.purpose,
+                        "vat_mode": "without_vat",
+                        "category_id": purchases,
+                        "paid_minor": 0,
+                        "paid_rub_minor": 0,
+                        "approved_at": now,
+                        "sent_at": now if request.order_number else None,
+                        "sent_by": user_id if request.order_number else None,
+                        "order_number": request.order_number,
+                        "order_date": request.order_date,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for request in book.requests
+                ],
+            )
+        if session.bind.dialect.name == "postgresql":
+            # Rows written with their ids: the sequences go on after them.
+            for table in ("deals", "expected_payments", "payment_requests"):
+                await session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                    )
+                )
+
+
+async def category_ids(database: Database) -> dict[str, int]:
+    """Expense categories by the name they were seeded under: the truth's names as ids."""
+    from ledger.storage.models import CategoryRow
+
+    async with database.read() as session:
+        rows = await session.execute(
+            select(CategoryRow.seed_key, CategoryRow.id).where(CategoryRow.kind == "expense")
+        )
+        return {key: ident for key, ident in rows if key}
+
+
+def truth_targets(truth: Truth, categories: dict[str, int]) -> tuple[tuple[str, int, int], ...]:
+    """The truth as (kind, id, kopecks), categories by their ids."""
+    return tuple(
+        (kind, categories[ref] if isinstance(ref, str) else int(ref), int(amount * 100))
+        for kind, ref, amount in truth
+    )

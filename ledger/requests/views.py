@@ -86,6 +86,10 @@ class RequestView:
     approved_at: datetime | None
     moved_by: str | None
     moved_at: datetime | None
+    # Sent to the bank in a file of payment orders (`ledger.bank_orders`): when, and the
+    # order's number the statement's debit will carry. Still approved until it is paid.
+    sent_at: datetime | None = None
+    order_number: int | None = None
 
     @property
     def currency(self) -> str:
@@ -284,6 +288,8 @@ def view(
         approved_at=row.approved_at,
         moved_by=moved_by,
         moved_at=row.moved_at,
+        sent_at=row.sent_at,
+        order_number=row.order_number,
     )
 
 

@@ -38,7 +38,7 @@ from ledger.statements.payment_orders import (
     read_payment_orders,
     write_payment_orders,
 )
-from ledger.statements.reading import file_hash, read_statement
+from ledger.statements.reading import file_hash, open_statement, read_statement
 from ledger.statements.tables import (
     ColumnMapping,
     Table,
@@ -47,6 +47,7 @@ from ledger.statements.tables import (
     guess_mapping,
     preview_table,
     read_table,
+    table_layout,
 )
 
 __all__ = [
@@ -76,9 +77,11 @@ __all__ = [
     "check_payment_orders",
     "file_hash",
     "guess_mapping",
+    "open_statement",
     "preview_table",
     "read_payment_orders",
     "read_statement",
     "read_table",
+    "table_layout",
     "write_payment_orders",
 ]

@@ -28,6 +28,17 @@ def file_hash(data: bytes) -> str:
 
 
 def read_statement(data: bytes, *, mapping: ColumnMapping | None = None) -> Statement | Refused:
+    opened = open_statement(data, mapped=mapping is not None)
+    if isinstance(opened, Table):
+        return read_table(opened, mapping)
+    return opened
+
+
+def open_statement(data: bytes, *, mapped: bool = False) -> Statement | Refused | Table:
+    """A 1C file read, or a CSV file's rows left for `read_table` with the mapping the caller
+    chooses (a bank's saved one, or the person's answer); refused when it is neither (text
+    whose header is none we know and that has no columns to speak of, unless `mapped`: the
+    person said which column is which)."""
     problem = sniff(data)
     if problem is not None:
         return Refused((LineError(1, problem),))
@@ -36,13 +47,13 @@ def read_statement(data: bytes, *, mapping: ColumnMapping | None = None) -> Stat
         raw = parse_exchange(decoded.text)
         return read_exchange_statement(raw, encoding=decoded.encoding, sha256=file_hash(data))
     table = read_csv(decoded, file_hash(data))
-    if mapping is None and find_header_row(table) is None and not _looks_tabular(table):
+    if not mapped and find_header_row(table) is None and not looks_tabular(table):
         first = next((row.line for row in table.rows if any(row.cells)), 1)
         return Refused((LineError(first, StatementProblem.NOT_A_STATEMENT),))
-    return read_table(table, mapping)
+    return table
 
 
-def _looks_tabular(table: Table) -> bool:
+def looks_tabular(table: Table) -> bool:
     """Whether most rows have several cells: a table whose header we do not know (the person
     is then asked which column is which), rather than some other text."""
     rows = [row for row in table.rows if any(row.cells)]

@@ -16,6 +16,7 @@ nothing to check them against; the documents are read as strictly as a 1C file's
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -169,9 +170,12 @@ def as_text(cell: Cell) -> str:
 
 
 def preview_table(table: Table, *, header_row: int | None = None, size: int = 5) -> TablePreview:
-    """The header (the guessed one unless given) and the first `size` data rows, as text."""
+    """The header (the guessed one unless given: a header of known words, else the row just
+    before the first row that reads as an operation) and the first `size` data rows, as text."""
     if header_row is None:
         header_row = find_header_row(table)
+    if header_row is None:
+        header_row = header_before_data(table)
     width = max((len(row.cells) for row in table.rows), default=0)
     if header_row is None:
         header = tuple(str(n) for n in range(1, width + 1))
@@ -249,6 +253,59 @@ def find_header_row(table: Table, *, within: int = 30) -> int | None:
         if _is_header(_match_columns(row.cells)):
             return index
     return None
+
+
+def header_before_data(table: Table, *, within: int = 30) -> int | None:
+    """Where an unknown header stands: the row just before the first one that reads as an
+    operation (a date and a non-zero amount among its cells, as wide as most rows), so that a
+    preamble and a header of words we do not know are not taken for data. None when the
+    first row already reads as one, or no row does."""
+    width = _typical_width(table)
+    for index, row in enumerate(table.rows[:within]):
+        filled = [cell for cell in row.cells if as_text(cell).strip()]
+        if len(row.cells) < width or len(filled) < 2:
+            continue
+        if _has_date(row.cells) and _has_amount(row.cells):
+            return index - 1 if index > 0 else None
+    return None
+
+
+def _has_date(cells: Sequence[Cell]) -> bool:
+    for cell in cells:
+        try:
+            _read_table_date(cell)
+        except BadValue:
+            continue
+        return True
+    return False
+
+
+def _has_amount(cells: Sequence[Cell]) -> bool:
+    for cell in cells:
+        if isinstance(cell, date):
+            continue
+        try:
+            amount = _read_table_amount(cell)
+        except BadValue:
+            continue
+        if amount is not None and not amount.is_zero:
+            return True
+    return False
+
+
+def table_layout(table: Table, header_row: int | None) -> str | None:
+    """What a bank's export looks like, as a key its saved mapping is found again by: the
+    hash of the header's titles (lower case, punctuation and spacing aside), or of the
+    number of columns for a table without a header. None when the table has no such row."""
+    if header_row is None:
+        shape = f"columns:{_typical_width(table)}"
+    elif header_row < len(table.rows):
+        shape = "\x1f".join(_normalized(cell) for cell in table.rows[header_row].cells)
+        if not shape.strip("\x1f"):
+            return None
+    else:
+        return None
+    return hashlib.sha256(shape.encode()).hexdigest()
 
 
 def guess_mapping(table: Table) -> ColumnMapping | None:

@@ -524,6 +524,12 @@ class PaymentRequestRow(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     moved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Sent to the bank in a file of payment orders, as order `order_number` of `order_date`:
+    # the statement whose debit carries that number marks it paid.
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order_number: Mapped[int | None] = mapped_column(Integer)
+    order_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -616,6 +622,161 @@ class RequestPaymentRow(Base):
     order_sha256: Mapped[str | None] = mapped_column(String(64))
     paid_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementImportRow(Base):
+    """A bank statement file imported, known by its hash: the same file again changes
+    nothing. What it held (format, accounts with their periods and balances, whether they add
+    up), who sent it and when, how many of its documents were new and how many were known
+    from an overlapping import."""
+
+    __tablename__ = "statement_imports"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[str] = mapped_column(String(8))  # "1c", "csv", "xlsx"
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[str | None] = mapped_column(String(8))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    # Each account: account, date_start, date_end, opening/closing/total_in/total_out in
+    # kopecks (None where a table carries no balances), balance_ok.
+    accounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    date_start: Mapped[date | None] = mapped_column(Date)
+    date_end: Mapped[date | None] = mapped_column(Date)
+    balance_ok: Mapped[bool | None] = mapped_column(Boolean)  # None: no balances to check
+    documents: Mapped[int] = mapped_column(Integer)
+    new_lines: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementLineRow(Base):
+    """One line of the bank's statements, stored once however many files carry it.
+
+    `key` is the hash of its identity (account, booking date, document number, direction,
+    amount, counterparty's account) and its occurrence in the file: the n-th line of one
+    identity in a file is the n-th everywhere, so an overlapping statement adds only what is
+    new, and a second line of the same identity in one file is kept and asked about (state
+    "asked"), never merged. `state`: unmatched, proposed, accepted, assigned (by hand),
+    ignored, asked. `sure` says its proposal may be accepted with the others in one tap;
+    `problem` why an accept failed (the payment was confirmed by hand meanwhile, say).
+    `version` counts its changes: a button acts only on the line as it was shown.
+    """
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (
+        Index("ix_statement_lines_import", "import_id", "state"),
+        Index("ix_statement_lines_state", "state", "booked"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    occurrence: Mapped[int] = mapped_column(Integer, default=1)
+    import_id: Mapped[int] = mapped_column(ForeignKey("statement_imports.id"))
+    line: Mapped[int] = mapped_column(Integer)  # where it starts in that file
+    account: Mapped[str] = mapped_column(String(34))  # ours; "" when a table names none
+    booked: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # positive
+    currency: Mapped[str] = mapped_column(String(3))
+    document_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    kind_text: Mapped[str] = mapped_column(String(100))
+    counterparty_name: Mapped[str] = mapped_column(String(500))
+    counterparty_inn: Mapped[str | None] = mapped_column(String(12))
+    counterparty_kpp: Mapped[str | None] = mapped_column(String(9))
+    counterparty_account: Mapped[str | None] = mapped_column(String(34))
+    counterparty_bik: Mapped[str | None] = mapped_column(String(9))
+    purpose: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    sure: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem: Mapped[str | None] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementProposalRow(Base):
+    """What a line is taken to be: the matcher's proposal (rank 0; it claims what it names,
+    so no other line is proposed the same money), or the accountant's hand assignment; with
+    its reasons and confidence, and who accepted it when."""
+
+    __tablename__ = "statement_proposals"
+    __table_args__ = (UniqueConstraint("line_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(8))  # "matcher" or "hand"
+    confidence: Mapped[int] = mapped_column(Integer)
+    sure: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StatementTargetRow(Base):
+    """One thing a proposal names: a deal's payment, a request, or a category (income or
+    expense), with the amount it takes; once accepted, what that made (the confirmation,
+    the request's payment, the entry)."""
+
+    __tablename__ = "statement_targets"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("statement_proposals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # payment, request, income, expense
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("expected_payments.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("payment_confirmations.id"))
+    request_payment_id: Mapped[int | None] = mapped_column(ForeignKey("request_payments.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+
+
+class StatementMappingRow(Base):
+    """Which column is which in a bank's CSV or XLSX export (a `ColumnMapping` as JSON),
+    saved the first time it is asked, found again by the export's header (`layout` is its
+    hash)."""
+
+    __tablename__ = "statement_mappings"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    layout: Mapped[str] = mapped_column(String(64), unique=True)
+    header: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    label: Mapped[str | None] = mapped_column(String(100))
+    saved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementPayerRow(Base):
+    """A payer's ИНН that paid a deal (a line accepted or assigned to its payment): the next
+    credit from that ИНН is proposed for the deal."""
+
+    __tablename__ = "statement_payers"
+
+    inn: Mapped[str] = mapped_column(String(12), primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementHintRow(Base):
+    """What the accountant's hand assignments to a category taught, per direction: the
+    counterparty's ИНН (`key_kind` "inn") or a word of the purpose ("word"), and how often."""
+
+    __tablename__ = "statement_hints"
+
+    direction: Mapped[str] = mapped_column(String(3), primary_key=True)
+    key_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DiscrepancyRow(Base):

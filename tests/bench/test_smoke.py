@@ -105,6 +105,9 @@ def test_the_statements_benchmark_reads_the_generated_statement_as_its_truth() -
     assert "correctness          OK" in output
     assert "200 documents" in output
     assert "lines (documents) a second" in output
+    assert "sure matches right against the truth: 100.00% (0 wrong): PASS" in output
+    assert "lines stored with their proposals" in output
+    assert "FAILED" not in output
 
 
 def test_the_newcomer_benchmark_times_a_start_and_a_test_run(tmp_path: Path) -> None:
