@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
@@ -1245,9 +1245,14 @@ def consecutive_parts(truth: TruthStatement, cuts: list[int], overlap: int) -> l
 # service. Ids are the book's, so the truth names rows.
 
 
-async def seed_book(database: Database, clock: Clock, book: Book, *, user_id: int) -> None:
+async def seed_book(
+    database: Database, clock: Clock, book: Book, *, user_id: int, owner_url: str | None = None
+) -> None:
     """The book's deals (closed, with their contract numbers) and payments (expected), its
-    requests (approved, a tenth sent to the bank), as rows; requested by `user_id`."""
+    requests (approved, a tenth sent to the bank), as rows; requested by `user_id`.
+
+    On PostgreSQL the id sequences are moved past the rows, as `owner_url`'s role (the
+    tables' owner) when given: the application's role may not touch a sequence that way."""
     from sqlalchemy import insert
 
     from ledger.categories import DEFAULT_CATEGORIES, DEFAULT_INCOME_CATEGORIES, CategoryService
@@ -1342,15 +1347,30 @@ async def seed_book(database: Database, clock: Clock, book: Book, *, user_id: in
                     for request in book.requests
                 ],
             )
-        if session.bind.dialect.name == "postgresql":
-            # Rows written with their ids: the sequences go on after them.
-            for table in ("deals", "expected_payments", "payment_requests"):
-                await session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
-                    )
-                )
+        postgres = session.bind.dialect.name == "postgresql"
+        if postgres and owner_url is None:
+            await _move_sequences(session)
+    if postgres and owner_url is not None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+        from sqlalchemy.pool import NullPool
+
+        engine = create_async_engine(owner_url, poolclass=NullPool)
+        try:
+            async with engine.begin() as connection:
+                await _move_sequences(connection)
+        finally:
+            await engine.dispose()
+
+
+async def _move_sequences(connection: Any) -> None:
+    """Rows written with their ids: the sequences go on after them."""
+    for table in ("deals", "expected_payments", "payment_requests"):
+        await connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )
 
 
 async def category_ids(database: Database) -> dict[str, int]:

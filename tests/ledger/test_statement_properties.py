@@ -67,14 +67,16 @@ class Fresh:
         return Database(create_engine(self.url))
 
 
-async def _office(database: Database, folder: Path, book: Book) -> tuple[AppContext, Actor]:
+async def _office(
+    database: Database, folder: Path, book: Book, owner_url: str
+) -> tuple[AppContext, Actor]:
     clock = FrozenClock(NOW, MOSCOW)
     settings_ = Settings(_env_file=None, owner_telegram_ids=[OWNER_ID], data_dir=folder)
     context = AppContext(settings_, Mappings(), database, clock, secret_key=b"k" * 32)
     async with database.unit_of_work() as uow:
         owner = await context.services(uow).users.resolve(Person(OWNER_ID, "Ольга"))
     assert owner is not None
-    await seed_book(database, clock, book, user_id=owner.user_id)
+    await seed_book(database, clock, book, user_id=owner.user_id, owner_url=owner_url)
     return context, owner
 
 
@@ -200,7 +202,7 @@ def test_split_imports_match_as_the_whole_and_nothing_is_done_twice(
     async def outcome(files: list[bytes]) -> dict[str, object]:
         database = await fresh.database()
         try:
-            context, owner = await _office(database, tmp_path, book)
+            context, owner = await _office(database, tmp_path, book, fresh.owner_url)
             await _import(context, owner, files)
             return await _outcome(database)
         finally:
