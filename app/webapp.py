@@ -1,6 +1,6 @@
 """The aiohttp web app: Telegram's webhook (secret header checked), amoCRM's webhook (secret
-path checked), the receipts the workbook links to (signed path) and a health check; and its
-runner, whose access log never shows the secret.
+path checked), the receipts the workbook links to (signed path), the cabinet's pages and a
+health check; and its runner, whose access log never shows the secret.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from amocrm_client.webhook_endpoint import (
     AmoWebhookConfig,
     register_amocrm_webhook,
 )
+from app.cabinet.web import CabinetConfig, register_cabinet
 from app.receipts import ReceiptFiles, register_receipts
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def create_web_app(
     *,
     amocrm: AmoWebhookConfig | None = None,
     receipts: ReceiptFiles | None = None,
+    cabinet: CabinetConfig | None = None,
 ) -> web.Application:
     """`bot` is None when Telegram is polled: the app then serves only the other routes."""
     app = web.Application(client_max_size=1024 * 1024)
@@ -119,4 +121,6 @@ def create_web_app(
         register_amocrm_webhook(app, amocrm)
     if receipts is not None:
         register_receipts(app, receipts)
+    if cabinet is not None:
+        register_cabinet(app, cabinet)
     return app
