@@ -10,6 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 from config.mappings import Mappings
 from config.settings import Settings
 from ledger.bank_orders import BankOrders
+from ledger.cabinet_links import LoginLinks
 from ledger.cash import CashService
 from ledger.categories import CategoryService
 from ledger.clock import Clock
@@ -59,6 +60,7 @@ class Services:
     statements: StatementImports
     bank_orders: BankOrders
     request_filing: RequestFiling
+    login_links: LoginLinks
 
     def handler_data(self) -> dict[str, object]:
         """By name, as aiogram hands them to a handler's parameters (`expenses`, `users`…)."""
@@ -150,6 +152,7 @@ class AppContext:
             ),
             bank_orders=BankOrders(uow, self.clock, company=self.mappings.company.company()),
             request_filing=RequestFiling(uow, self.clock, requests),
+            login_links=LoginLinks(uow, self.clock, self.secret_key),
         )
 
     def handler_services(self, uow: UnitOfWork) -> dict[str, object]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from amocrm_client.integration import AmoIntegration
     from amocrm_client.webhook_endpoint import AmoWebhookConfig
     from app.amocrm_worker import WorkerProcess
+    from app.cabinet.core import CabinetConfig
     from sheets.health import SheetsWatch
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,34 @@ async def _set_commands(bot: Bot) -> None:
         log.warning("could not set the command menu: %s", exc)
 
 
+def cabinet_config(context: AppContext) -> CabinetConfig | None:
+    """The cabinet's pages on the web app, when CABINET is on."""
+    settings = context.settings
+    url = settings.cabinet_url
+    if url is None or settings.bot_token is None:
+        return None
+    from app.cabinet.core import CabinetConfig
+
+    return CabinetConfig(
+        context=context,
+        bot_token=settings.bot_token.get_secret_value(),
+        secure_cookie=url.startswith("https://"),
+    )
+
+
+async def _set_menu_button(bot: Bot, cabinet_url: str | None) -> None:
+    """The button beside the input field opens the cabinet as a Mini App (https only)."""
+    if cabinet_url is None or not cabinet_url.startswith("https://"):
+        return
+    button = MenuButtonWebApp(
+        text=texts_for(None).cabinet_menu_button, web_app=WebAppInfo(url=f"{cabinet_url}/signin")
+    )
+    try:
+        await bot.set_chat_menu_button(menu_button=button)
+    except Exception as exc:  # a convenience, like the command menu: /cabinet works without it
+        log.warning("could not set the cabinet's menu button: %s", exc)
+
+
 def create_amocrm(context: AppContext) -> AmoIntegration | None:
     from amocrm_client.integration import AmoIntegration
 
@@ -232,16 +261,20 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     amocrm.start(scheduler)
     runner = None
     receipts = receipt_files(context, bot)
-    if amocrm.webhook is not None or receipts is not None:
-        # Telegram is polled, but amoCRM still needs somewhere to post, and the sheet's
-        # receipt links somewhere to point.
-        app = create_web_app(dispatcher, None, None, amocrm=amocrm.webhook, receipts=receipts)
+    cabinet = cabinet_config(context)
+    if amocrm.webhook is not None or receipts is not None or cabinet is not None:
+        # Telegram is polled, but amoCRM still needs somewhere to post, the sheet's receipt
+        # links somewhere to point, and the cabinet somewhere to be opened.
+        app = create_web_app(
+            dispatcher, None, None, amocrm=amocrm.webhook, receipts=receipts, cabinet=cabinet
+        )
         runner = await _serve(app, settings.web_host, settings.web_port)
     freeze_startup_objects()
     scheduler.start()
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await _set_commands(bot)
+        await _set_menu_button(bot, settings.cabinet_url)
         await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         scheduler.shutdown(wait=False)
@@ -261,7 +294,12 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     amocrm = AmoRuntime(context)
     amocrm.start(scheduler)
     app = create_web_app(
-        dispatcher, bot, secret, amocrm=amocrm.webhook, receipts=receipt_files(context, bot)
+        dispatcher,
+        bot,
+        secret,
+        amocrm=amocrm.webhook,
+        receipts=receipt_files(context, bot),
+        cabinet=cabinet_config(context),
     )
     runner = await _serve(app, settings.web_host, settings.web_port)
     url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH
@@ -269,6 +307,7 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
     )
     await _set_commands(bot)
+    await _set_menu_button(bot, settings.cabinet_url)
     freeze_startup_objects()
     scheduler.start()
     log.info(

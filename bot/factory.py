@@ -78,7 +78,10 @@ def create_dispatcher(
     texts and keyboards, so the bot package does not import them back.
     """
     dispatcher = Dispatcher(
-        storage=storage or create_storage(context), tz=context.clock.tz, clock=context.clock
+        storage=storage or create_storage(context),
+        tz=context.clock.tz,
+        clock=context.clock,
+        cabinet_url=context.settings.cabinet_url,
     )
     # Outer middlewares on the update run before routing; the role check runs per handler.
     dispatcher.update.outer_middleware(CleanInputMiddleware())

@@ -36,6 +36,7 @@ from babel.numbers import format_percent
 from bot.paging import PAGE_LIMIT, clip
 from ledger.amounts import AmountError, AmountProblem
 from ledger.bank_orders import NotSent, OrdersFile, SendablePage
+from ledger.cabinet_links import CABINET_ROLES
 from ledger.cash import Accepted, Handover, HeldCash, ManagerCash
 from ledger.confirmations import (
     Confirmation,
@@ -217,6 +218,7 @@ class Texts:
         "approve": N_("Заявки на оплату: согласовать"),
         "registry": N_("Реестр заявок к оплате"),
         "reqlinks": N_("Ссылки для подачи заявок"),
+        "cabinet": N_("Кабинет: реестр, выписки, сводка"),
     }
 
     def command_menu(self) -> list[tuple[str, str]]:
@@ -3727,7 +3729,31 @@ class Texts:
             ]
         if Role.OWNER in roles:
             lines.append(_("О просроченных заявках сообщу отдельно."))
+        if not roles.isdisjoint(CABINET_ROLES):
+            lines.append(
+                "/cabinet — "
+                + _(
+                    "кабинет на экране побольше: реестр заявок с отбором и поиском, "
+                    "подтверждения, выписки, сводка; ссылка для входа из браузера"
+                )
+            )
         return lines
+
+    # -- the cabinet ----------------------------------------------------------------
+    cabinet_off = Phrase(
+        "Кабинет не включён. Владелец включает его настройками CABINET и PUBLIC_URL "
+        "(адрес https, по которому открывается кабинет)."
+    )
+    btn_cabinet_browser = Phrase("🌐 Войти в кабинет")
+    btn_cabinet_app = Phrase("📱 Открыть в Telegram")
+    cabinet_menu_button = Phrase("Кабинет")
+
+    def cabinet_link(self, minutes: int) -> str:
+        return self._(
+            "🔐 Ссылка для входа в кабинет: одна, на {minutes} мин. Откройте её в браузере "
+            "(нажмите и удерживайте кнопку, чтобы скопировать) и никому не пересылайте.",
+            minutes=minutes,
+        )
 
 
 @cache

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Where people reach the web app, for links it serves (a receipt in the Google sheet);
     # WEBHOOK_BASE_URL when not set, since Telegram reaches the same app there.
     public_url: AnyHttpUrl | None = None
+    # The accountant's and owner's web cabinet at PUBLIC_URL/cabinet/: /cabinet in the bot
+    # sends a one-time login link, and over https the bot's menu button opens it as a Mini App.
+    cabinet: bool = False
 
     secret_key: SecretStr | None = None
     data_dir: Path = DEFAULT_DATA_DIR
@@ -224,6 +227,11 @@ class Settings(BaseSettings):
                 "(`./start amocrm auth` and `./start amocrm fields` print it; leave "
                 "AMOCRM_WEBHOOK_SECRET blank until then)"
             )
+        if self.cabinet and self.public_base_url is None:
+            problems.append(
+                "CABINET: needs PUBLIC_URL (or WEBHOOK_BASE_URL), the https address people open "
+                "the cabinet at, e.g. https://kopeyka.example.com"
+            )
         if problems:
             # One error, one line per problem: load_settings splits them.
             raise ValueError("\n".join(problems))
@@ -277,6 +285,12 @@ class Settings(BaseSettings):
         """The web app's public address without a trailing slash; None: no links to it."""
         url = self.public_url or self.webhook_base_url
         return str(url).rstrip("/") if url is not None else None
+
+    @property
+    def cabinet_url(self) -> str | None:
+        """The cabinet's address, when it is on."""
+        base = self.public_base_url
+        return f"{base}/cabinet" if self.cabinet and base is not None else None
 
     @property
     def amocrm_webhooks_on(self) -> bool:

@@ -14,11 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.clock import Clock
 from ledger.errors import LinkRefused
-from ledger.roles import Actor
+from ledger.roles import Actor, Role
 from ledger.storage.models import UsedLinkRow
 from ledger.storage.uow import UnitOfWork
 from ledger.tokens import TokenError, sign, verify
 
+# Who the cabinet has pages for: the desk's work (requests, confirmations, statements) and
+# the owner's dashboard. Managers and requesters work in the chat.
+CABINET_ROLES = frozenset({Role.OWNER, Role.ACCOUNTANT, Role.CASHIER, Role.APPROVER})
 LOGIN_LINK = "login"
 LOGIN_LINK_TTL = timedelta(minutes=10)
 _SECOND_BITS = 32

@@ -11,39 +11,31 @@ but the sign-in carries the session's CSRF token; every answer a Content-Securit
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
-import jinja2
 from aiohttp import web
 
-from app.cabinet.auth import (
-    INIT_DATA_MAX_AGE,
-    SESSION_TTL,
-    Session,
-    SignInRefused,
-    csrf_ok,
-    csrf_token,
-    new_session,
-    read_session,
-    verify_init_data,
+from app.cabinet import pages
+from app.cabinet.auth import SignInRefused, csrf_ok, new_session, read_session, verify_init_data
+from app.cabinet.core import (
+    CABINET_PREFIX,
+    CONFIG,
+    SESSION,
+    STATIC,
+    TELEGRAM_SCRIPT,
+    CabinetConfig,
+    actor_of,
+    config_of,
+    render,
+    unit,
 )
-from app.context import AppContext, Services
 from ledger.cabinet_links import LoginLinks
-from ledger.errors import LinkRefused, NotAllowed
-from ledger.requests.access import PAYERS
-from ledger.roles import Actor
-from ledger.storage.models import UserRow
+from ledger.errors import LinkRefused
 from ledger.users import Person
 
 log = logging.getLogger(__name__)
 
-CABINET_PREFIX = "/cabinet"
 COOKIE = "kopeyka_cabinet"
-TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 CSP = (
     "default-src 'self'; "
     f"script-src 'self' {TELEGRAM_SCRIPT}; "
@@ -51,55 +43,11 @@ CSP = (
     "connect-src 'self'; frame-ancestors https://web.telegram.org 'self'; "
     "form-action 'self'; base-uri 'none'; object-src 'none'"
 )
-_HERE = Path(__file__).parent
-_CONTEXT = web.AppKey("cabinet", "CabinetConfig")
-_SESSION = web.RequestKey("cabinet.session", Session)
+MAX_UPLOAD = 20 * 1024 * 1024  # a statement or a payment order; each page checks its own limit
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-@dataclass(frozen=True, slots=True)
-class CabinetConfig:
-    context: AppContext
-    bot_token: str
-    secure_cookie: bool  # the cabinet is served over https (always, in production)
-    init_data_max_age: timedelta = INIT_DATA_MAX_AGE
-    session_ttl: timedelta = SESSION_TTL
-
-    @property
-    def key(self) -> bytes:
-        return self.context.secret_key
-
-
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(_HERE / "templates"),
-    autoescape=jinja2.select_autoescape(default=True),
-    undefined=jinja2.StrictUndefined,
-)
-
-
-def render(request: web.Request, name: str, *, status: int = 200, **values: object) -> web.Response:
-    session = request.get(_SESSION)
-    config = request.app[_CONTEXT]
-    csrf = csrf_token(config.key, session) if session is not None else ""
-    html = _templates.get_template(name).render(
-        csrf=csrf, prefix=CABINET_PREFIX, telegram_script=TELEGRAM_SCRIPT, **values
-    )
-    return web.Response(text=html, status=status, content_type="text/html")
-
-
-@asynccontextmanager
-async def _services(config: CabinetConfig) -> AsyncIterator[Services]:
-    async with config.context.database.unit_of_work() as uow:
-        yield config.context.services(uow)
-
-
-async def actor_of(services: Services, user_id: int) -> Actor | None:
-    """The person behind a session with the roles they hold now; None when they hold none."""
-    row = await services.uow.session.get(UserRow, user_id)
-    if row is None:
-        return None
-    return await services.users.resolve(Person(row.telegram_id, row.name))
+__all__ = ["COOKIE", "CabinetConfig", "cabinet_app", "register_cabinet"]
 
 
 # -- middleware -------------------------------------------------------------------------------
@@ -121,11 +69,12 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 _OPEN_PATHS = ("/signin", "/login", "/static/")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @web.middleware
 async def _session(request: web.Request, handler: Handler) -> web.StreamResponse:
-    config = request.app[_CONTEXT]
+    config = config_of(request)
     path = request.path.removeprefix(CABINET_PREFIX)
     if path.startswith(_OPEN_PATHS):
         return await handler(request)
@@ -135,10 +84,11 @@ async def _session(request: web.Request, handler: Handler) -> web.StreamResponse
         )
     except SignInRefused:
         raise web.HTTPSeeOther(f"{CABINET_PREFIX}/signin") from None
-    request[_SESSION] = session
+    request[SESSION] = session
     if request.method not in ("GET", "HEAD"):
-        form = await request.post() if request.content_type.endswith("form-urlencoded") else {}
-        given = request.headers.get("X-CSRF-Token") or form.get("csrf")
+        given = request.headers.get("X-CSRF-Token")
+        if given is None and request.content_type in _FORMS:
+            given = (await request.post()).get("csrf")  # aiohttp keeps the form for the handler
         if not csrf_ok(config.key, session, given if isinstance(given, str) else None):
             log.warning("cabinet: %s %s refused: CSRF token missing or wrong", request.method, path)
             raise web.HTTPForbidden(text="forbidden")
@@ -166,7 +116,7 @@ async def _signin_page(request: web.Request) -> web.Response:
 
 
 async def _login_init_data(request: web.Request) -> web.Response:
-    config = request.app[_CONTEXT]
+    config = config_of(request)
     form = await request.post()
     init_data = form.get("init_data")
     try:
@@ -180,7 +130,7 @@ async def _login_init_data(request: web.Request) -> web.Response:
         log.warning("cabinet: initData refused (%s)", exc.reason)
         return web.json_response({"ok": False, "reason": exc.reason}, status=403)
     person = Person(user.telegram_id, user.name, user.username, user.language)
-    async with _services(config) as services:
+    async with unit(request) as services:
         actor = await services.users.resolve(person)
     if actor is None:
         return web.json_response({"ok": False, "reason": "unknown"}, status=403)
@@ -190,8 +140,8 @@ async def _login_init_data(request: web.Request) -> web.Response:
 
 
 async def _login_link(request: web.Request) -> web.Response:
-    config = request.app[_CONTEXT]
-    async with _services(config) as services:
+    config = config_of(request)
+    async with unit(request) as services:
         links = LoginLinks(services.uow, config.context.clock, config.key)
         try:
             user_id = await links.use(request.match_info["token"])
@@ -211,35 +161,15 @@ async def _logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-# -- pages ------------------------------------------------------------------------------------
-
-
-async def _home(request: web.Request) -> web.Response:
-    config = request.app[_CONTEXT]
-    session = request[_SESSION]
-    async with _services(config) as services:
-        actor = await actor_of(services, session.user_id)
-        if actor is None:
-            raise web.HTTPSeeOther(f"{CABINET_PREFIX}/signin")
-        if not actor.has_any(PAYERS):
-            return render(request, "refused.html", status=403, reason="role", actor=actor)
-        try:
-            statuses = await services.registry.statuses(actor)
-            buckets = await services.registry.summary(actor)
-        except NotAllowed:
-            return render(request, "refused.html", status=403, reason="role", actor=actor)
-    return render(request, "home.html", actor=actor, statuses=statuses, buckets=buckets)
-
-
 def cabinet_app(config: CabinetConfig) -> web.Application:
-    app = web.Application(middlewares=[_headers, _session], client_max_size=1024 * 1024)
-    app[_CONTEXT] = config
-    app.router.add_get("/", _home)
+    app = web.Application(middlewares=[_headers, _session], client_max_size=MAX_UPLOAD)
+    app[CONFIG] = config
+    pages.add_routes(app.router)
     app.router.add_get("/signin", _signin_page)
     app.router.add_post("/login", _login_init_data)
     app.router.add_get("/login/{token}", _login_link)
     app.router.add_post("/logout", _logout)
-    app.router.add_static("/static/", _HERE / "static")
+    app.router.add_static("/static/", STATIC)
     return app
 
 

@@ -60,6 +60,7 @@ from ledger.users import UserView
 
 LANGUAGES = ("ru", "en")
 TEXTS_MODULE = Path(__file__).parents[2] / "bot" / "texts.py"
+TEMPLATES = Path(__file__).parents[2] / "app" / "cabinet" / "templates"
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 
@@ -69,11 +70,15 @@ def catalogue(language: str) -> Catalog:
 
 
 def used_message_ids() -> set[str]:
-    """Every message id `bot/texts.py` uses; a plural one by its singular, as catalogues key it."""
-    return {
-        key(message)
-        for _, message, _, _ in extract_from_file("python", str(TEXTS_MODULE), keywords=KEYWORDS)
-    }
+    """Every message id `bot/texts.py` and the cabinet's templates use (babel.cfg); a plural
+    one by its singular, as catalogues key it."""
+    found = extract_from_file("python", str(TEXTS_MODULE), keywords=KEYWORDS)
+    ids = {key(message) for _, message, _, _ in found}
+    for template in sorted(TEMPLATES.glob("**/*.html")):
+        options = {"extensions": "jinja2.ext.i18n"}
+        found = extract_from_file("jinja2", str(template), options=options)
+        ids |= {key(message) for _, message, _, _ in found}
+    return ids
 
 
 def key(message_id: str | tuple[str, ...]) -> str:

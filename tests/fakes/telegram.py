@@ -146,6 +146,16 @@ def _bad_request(detail: str) -> _ApiError:
     return _ApiError(400, f"Bad Request: {detail}")
 
 
+_MENU_BUTTONS = {"commands", "web_app", "default"}
+
+
+def _check_web_app(web_app: Any) -> None:
+    """Telegram opens Mini Apps over https only."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise _bad_request("BUTTON_URL_INVALID")
+
+
 def _decode_param(key: str, value: str) -> Any:
     """aiogram sends nested objects as JSON strings in form fields; turn them back."""
     if key in TEXT_FIELDS or value[:1] not in ("{", "["):
@@ -311,10 +321,13 @@ class FakeTelegram(TelegramState, AsyncServerContext):
                 "setMyCommands": self._set_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
                 "getMyCommands": self._get_my_commands,
+                "setChatMenuButton": self._set_chat_menu_button,
+                "getChatMenuButton": self._get_chat_menu_button,
                 "sendChatAction": self._send_chat_action,
             }.items()
         }
         self._failures: dict[str, list[_ApiError]] = {}
+        self.menu_button: dict[str, Any] = {"type": "commands"}  # the default chats' button
 
         self._runner: web.AppRunner | None = None
         self._client: ClientSession | None = None
@@ -695,6 +708,18 @@ class FakeTelegram(TelegramState, AsyncServerContext):
             raise _bad_request("file is too big")
         return {**stored.meta(), "file_size": len(stored.data), "file_path": stored.file_path}
 
+    async def _set_chat_menu_button(self, params: dict[str, Any]) -> Any:
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in _MENU_BUTTONS:
+            raise _bad_request("can't parse menu button")
+        if button["type"] == "web_app":
+            _check_web_app(button.get("web_app"))
+        self.menu_button = button
+        return True
+
+    async def _get_chat_menu_button(self, params: dict[str, Any]) -> Any:
+        return self.menu_button
+
     async def _set_my_commands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
@@ -764,6 +789,8 @@ class FakeTelegram(TelegramState, AsyncServerContext):
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
                     raise _bad_request("BUTTON_DATA_INVALID")
+                if "web_app" in button:
+                    _check_web_app(button["web_app"])
                 if not BUTTON_ACTIONS & button.keys():
                     raise _bad_request(
                         "can't parse inline keyboard button: "
