@@ -169,7 +169,7 @@ def cabinet_config(context: AppContext) -> CabinetConfig | None:
     )
 
 
-async def _set_menu_button(bot: Bot, cabinet_url: str | None) -> None:
+async def set_menu_button(bot: Bot, cabinet_url: str | None) -> None:
     """The button beside the input field opens the cabinet as a Mini App (https only)."""
     if cabinet_url is None or not cabinet_url.startswith("https://"):
         return
@@ -274,7 +274,7 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await _set_commands(bot)
-        await _set_menu_button(bot, settings.cabinet_url)
+        await set_menu_button(bot, settings.cabinet_url)
         await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         scheduler.shutdown(wait=False)
@@ -307,7 +307,7 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types()
     )
     await _set_commands(bot)
-    await _set_menu_button(bot, settings.cabinet_url)
+    await set_menu_button(bot, settings.cabinet_url)
     freeze_startup_objects()
     scheduler.start()
     log.info(

@@ -510,3 +510,24 @@ def test_the_example_env_copied_as_it_is_starts() -> None:
     assert settings.secret_key is None
     assert not settings.amocrm_webhooks_on
     assert settings.log_sql is False
+
+
+def test_the_cabinet_without_an_address_stops_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _error_lines(monkeypatch, CABINET="true")
+
+    assert "CABINET" in lines[0]
+    assert "PUBLIC_URL" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("cabinet", "expected"),
+    [("true", "https://kopeyka.example.com/cabinet"), ("false", None)],
+    ids=["on", "off"],
+)
+def test_the_cabinet_lives_under_the_public_address(
+    monkeypatch: pytest.MonkeyPatch, cabinet: str, expected: str | None
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://kopeyka.example.com/")
+    monkeypatch.setenv("CABINET", cabinet)
+
+    assert load_settings(_env_file=None).cabinet_url == expected
