@@ -24,6 +24,7 @@ from bot import keyboards
 from bot.callbacks import RegistryCallback, RegistryView, RequestAction, RequestCallback
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts
+from handlers.prompts import cancel_input, text_wanted
 from handlers.replies import replace_card
 from handlers.request_card import link_of, refusal, render, send_card
 from ledger.clock import Clock
@@ -202,15 +203,6 @@ async def typed_reason(
         bot=bot,
         note=note,
     )
-
-
-async def text_wanted(message: Message, texts: Texts) -> None:
-    await message.answer(texts.desk_text_wanted)
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 def create_router() -> Router:

@@ -24,6 +24,7 @@ from bot.callbacks import BankAction, BankCallback, Listing, PageCallback, UndoP
 from bot.paging import paginate
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
+from handlers.prompts import cancel_input
 from handlers.replies import replace_card
 from ledger.amounts import AmountError, parse_amount
 from ledger.clock import Clock
@@ -235,11 +236,6 @@ async def undo_button(
         )
         await query.answer()
         await replace_card(query, texts.payment_undone(undone))
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 async def typed_date(

@@ -25,6 +25,7 @@ from bot.callbacks import (
 )
 from bot.paging import paginate
 from bot.texts import Texts
+from handlers.prompts import cancel_input
 from handlers.replies import replace_card
 from ledger.amounts import AmountError, parse_amount
 from ledger.cash import CashService, Handover, ItemStatus, ManagerCash
@@ -284,11 +285,6 @@ async def typed_received(
         return
     await state.clear()
     await message.answer(texts.handover_accepted(handover))
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 async def show_kassa(message: Message, actor: Actor, cash: CashService, texts: Texts) -> None:

@@ -17,6 +17,7 @@ from bot.callbacks import CategoryAction, CategoryCallback
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
 from handlers.errors import answer_error
+from handlers.prompts import cancel_input
 from handlers.replies import replace_card
 from ledger.categories import CategoryService
 from ledger.errors import CategoryProblem
@@ -202,11 +203,6 @@ async def typed_rename(
     category = await categories.rename(actor, data["category_id"], message.text or "")
     await state.clear()
     await message.answer(texts.category_renamed(category.name))
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 async def category_problem(event: ErrorEvent, texts: Texts, raw_state: str | None = None) -> None:

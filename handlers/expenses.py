@@ -23,6 +23,7 @@ from bot.texts import Texts
 from handlers.access import OWNER_ONLY, HasRole
 from handlers.errors import answer_error
 from handlers.history import redraw_list
+from handlers.prompts import cancel_input
 from handlers.replies import replace_card, replace_markup
 from ledger.amounts import AmountError
 from ledger.attachments import HEAD_BYTES, ReceiptKind, check_receipt, check_receipt_size
@@ -164,11 +165,6 @@ async def typed_receipt_line(
 
 
 # -- typed input the card asked for (registered before the plain-text expense) ------------
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 async def typed_date(

@@ -3,7 +3,8 @@
 While the bot waits for a typed answer (a category's name, a date, a comment), a command, or
 for the prompts that `yield_to_expenses` a line that reads as an expense, ends the wait and is
 handled as itself: «/history» then «200 такси» never becomes a category named «200 такси».
-`/cancel` stays with the prompt, which answers it.
+`/cancel` stays with the prompt, which answers it: `cancel_input` for every prompt but the
+request form's, which keeps its draft and says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 
+from bot.texts import Texts
 from ledger.amounts import AmountError, read_expense
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -50,3 +52,14 @@ def _leaves(text: str, yields_to_expenses: bool) -> bool:
         command = words[0].split("@")[0] if words else ""  # "/" alone, "/ ": no command
         return command.casefold() != "cancel"
     return yields_to_expenses and reads_as_expense(text)
+
+
+async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
+    """/cancel while a prompt waits: the wait ends, nothing is changed."""
+    await state.clear()
+    await message.answer(texts.input_cancelled)
+
+
+async def text_wanted(message: Message, texts: Texts) -> None:
+    """A prompt that waits for words got something else (a photo, a sticker)."""
+    await message.answer(texts.desk_text_wanted)

@@ -28,6 +28,7 @@ from bot.callbacks import RequestAction, RequestCallback
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts
 from handlers.access import PUBLIC
+from handlers.prompts import cancel_input, text_wanted
 from handlers.replies import replace_card
 from ledger.attachments import ReceiptKind
 from ledger.clock import Clock
@@ -230,15 +231,6 @@ async def typed_comment(
         bot=bot,
         note=texts.desk_commented,
     )
-
-
-async def text_wanted(message: Message, texts: Texts) -> None:
-    await message.answer(texts.desk_text_wanted)
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 def refusal(texts: Texts, error: RequestRefused) -> str:

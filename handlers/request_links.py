@@ -19,6 +19,7 @@ from bot.callbacks import FilingLinkAction, FilingLinkCallback
 from bot.paging import paginate
 from bot.texts import Texts
 from handlers.access import OWNER_ONLY
+from handlers.prompts import cancel_input
 from handlers.replies import replace_card
 from ledger.categories import CategoryService
 from ledger.clock import Clock
@@ -174,11 +175,6 @@ async def typed_place(
         texts.filing_link_created(link.label, await _url(bot, link), expires),
         disable_web_page_preview=True,
     )
-
-
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
 
 
 def create_router() -> Router:

@@ -50,6 +50,7 @@ from bot import statement_keyboards as keyboards
 from bot.callbacks import MappingCallback, StatementAction, StatementCallback
 from bot.paging import PAGE_LIMIT, clip, paginate
 from bot.texts import Texts
+from handlers.prompts import cancel_input, text_wanted
 from handlers.replies import replace_card
 from ledger.categories import CategoryService
 from ledger.journal import EntryKind
@@ -457,11 +458,6 @@ async def _open_counts(
     return sure.total, review.total
 
 
-async def cancel_input(message: Message, state: FSMContext, texts: Texts) -> None:
-    await state.clear()
-    await message.answer(texts.input_cancelled)
-
-
 # -- the result's buttons ---------------------------------------------------------------------
 
 
@@ -679,10 +675,6 @@ async def _still_open(
     except Exception:
         await state.clear()
         raise
-
-
-async def text_wanted(message: Message, texts: Texts) -> None:
-    await message.answer(texts.desk_text_wanted)
 
 
 def create_router() -> Router:
