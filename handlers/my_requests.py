@@ -20,7 +20,7 @@ from bot.callbacks import MineAction, MineCallback
 from bot.paging import PAGE_LIMIT, clip, paginate
 from bot.texts import Texts
 from handlers.replies import replace_card
-from handlers.request_form import FILING, Desk, Form, next_question, part_value, show
+from handlers.request_form_card import FILING, Desk, Form, next_question, part_value, show
 from ledger.errors import RequestRefused, TextTooLong
 from ledger.requests.filing import FORM_ORDER
 from ledger.requests.service import RequestService

@@ -29,12 +29,11 @@ from bot.callbacks import FormAction, FormCallback, unpick_code
 from bot.paging import PAGE_LIMIT, clip
 from bot.texts import Texts, money
 from handlers.access import HasRole
-from handlers.request_form import (
+from handlers.request_form import ForgedButton
+from handlers.request_form_card import (
     FILING,
-    FORM_ORDER,
     QUESTIONS,
     Desk,
-    ForgedButton,
     Form,
     RequestForm,
     next_question,
@@ -45,6 +44,7 @@ from ledger.invoices import MAX_INVOICE_BYTES, InvoiceProblem, InvoiceRefused, r
 from ledger.money import Money
 from ledger.requests.edits import SetInvoice, SetWhatFor
 from ledger.requests.files import StoredFile
+from ledger.requests.filing import FORM_ORDER
 from ledger.requests.offer import EXEMPT, VALUES, InvoiceOffer, Option
 from ledger.requests.states import EDITABLE
 from ledger.requests.views import RequestView

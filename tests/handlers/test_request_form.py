@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from handlers.request_form import Form, first_question, next_question
+from handlers.request_form_card import Form, first_question, next_question
 from ledger.money import Money
 from ledger.requests.states import RequestStatus, VatMode
 from ledger.requests.views import Counterparty, RequestView
