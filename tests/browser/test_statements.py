@@ -7,6 +7,7 @@ is told so and nothing is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,10 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cabinet.core import CabinetConfig
+from app.cabinet.pages import statements as statements_page
 from app.runtime import create_amocrm
 from app.webapp import create_web_app
 from ledger.clock import FrozenClock
 from ledger.money import Money
+from ledger.statement_imports import Progress, Stage
 from ledger.storage.models import (
     PaymentConfirmationRow,
     PaymentRequestRow,
@@ -141,7 +144,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 async def test_the_accountant_uploads_a_statement_and_accepts_its_sure_lines(
-    office: Office, tmp_path: Path
+    office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     accountant = await bank_deal(office.crm)  # a deal «Д-17» owing 50 000 ₽, then 100 000 ₽
     requester = await office.firm.requester()
@@ -156,9 +159,25 @@ async def test_the_accountant_uploads_a_statement_and_accepts_its_sure_lines(
     assert "Выписки" in await page.inner_text("nav.menu")
     await office.cabinet.snapshot(page, "statements")
 
-    # The file picker: the bar shows, and the import's page opens when it is done.
+    # The file picker: the bar follows the import's stages (held at one of them here, to be
+    # seen), and the import's page opens when it is done.
+    reached, go_on = asyncio.Event(), asyncio.Event()
+    progress = statements_page.Job.progress
+
+    async def held(job: statements_page.Job, step: Progress) -> None:
+        await progress(job, step)
+        if step.stage is Stage.STORED:
+            reached.set()
+            await go_on.wait()
+
+    monkeypatch.setattr(statements_page.Job, "progress", held)
     async with page.expect_navigation(url="**/cabinet/statements/*?done=imported"):
         await page.set_input_files("#file", write(tmp_path, "kl_to_1c.txt", data))
+        await asyncio.wait_for(reached.wait(), 10)
+        await page.wait_for_selector('#progress-bar[aria-valuenow="85"]')
+        assert "Сохранено новых строк: 3 из 3" in await page.inner_text("#progress-text")
+        await office.cabinet.snapshot(page, "statements-progress")
+        go_on.set()
     assert "Выписка загружена." in await page.inner_text("#flash")
     assert await page.inner_text('[data-count="sure"] .n') == "2"
     assert await page.inner_text('[data-count="unmatched"] .n') == "1"
