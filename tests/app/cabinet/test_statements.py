@@ -280,3 +280,19 @@ async def test_a_line_dealt_with_since_it_was_shown_is_refused_with_who(
     assert "Эту строку выписки уже обработали" in await again.text()
     bad = await anna.client.post(url, data={**form, "action": "explode"})
     assert bad.status == 409
+
+
+async def test_hundreds_of_lines_come_in_pages(anna: Viewer, office: Office) -> None:
+    many = [credit(f"{n}.00", "Перевод", number=str(n)) for n in range(1, 121)]
+    _, answer = await anna.upload(file_of(*many))
+    state = await anna.finished(answer["poll"])
+    url = state["next"].split("?")[0]
+
+    first = await (await anna.client.get(f"{url}?show=review")).text()
+    last = await (await anna.client.get(f"{url}?show=review&page=2")).text()
+    assert first.count('class="st-line"') == 50
+    assert "Страница 1 из 3" in first
+    assert 'rel="next"' in first
+    assert last.count('class="st-line"') == 20
+    assert 'rel="next"' not in last
+    assert await stored(office) == (1, 120)
