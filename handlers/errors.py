@@ -121,6 +121,23 @@ async def unexpected(event: ErrorEvent, **data: Any) -> None:
 
 def create_router() -> Router:
     router = Router(name="errors")
-    router.errors.register(shared_refusal, ExceptionTypeFilter(DomainError))
+    shared = (
+        NotFound,
+        ConfirmationExpired,
+        AlreadyConfirmed,
+        PaymentChanged,
+        PaymentRefused,
+        AlreadyAccepted,
+        HandoverRefused,
+        LinkRefused,
+        RequestMoved,
+        RequestRefused,
+        DetailsRefused,
+        StatementLineMoved,
+        StatementLineRefused,
+        OrdersRefused,
+        DomainError,  # the generic refusal: `texts.not_allowed`
+    )
+    router.errors.register(shared_refusal, ExceptionTypeFilter(*shared))
     router.errors.register(unexpected)
     return router
