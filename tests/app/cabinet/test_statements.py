@@ -296,3 +296,36 @@ async def test_hundreds_of_lines_come_in_pages(anna: Viewer, office: Office) -> 
     assert last.count('class="st-line"') == 20
     assert 'rel="next"' not in last
     assert await stored(office) == (1, 120)
+
+
+async def test_a_line_under_review_shows_its_reasons_and_takes_another_candidate(
+    anna: Viewer, office: Office
+) -> None:
+    first = await a_deal(office, 19650)
+    second = await a_deal(office, 19651)
+    _, answer = await anna.upload(file_of(credit("100000", "Оплата", number="1")))
+    state = await anna.finished(answer["poll"])
+    import_id = state["next"].split("/")[-1].split("?")[0]
+    review = await anna.client.get(f"/cabinet/statements/{import_id}/review")
+    assert "/cabinet/statements/lines/" in str(review.url)
+    text = await review.text()
+    assert "Строка 1 из 1" in text
+    assert "подходит несколько — предложен первый" in text
+    assert "Другие варианты" in text
+    assert f'data-target="{second["Остаток"]}"' in text
+    async with office.database.read() as session:
+        line = await session.scalar(select(StatementLineRow))
+    assert line is not None
+    form = {
+        "csrf": anna.csrf,
+        "action": "assign",
+        "version": str(line.version),
+        "target": str(second["Остаток"]),
+    }
+    done = await anna.client.post(f"/cabinet/statements/lines/{line.id}", data=form)
+    assert done.status == 200
+    assert "Всё разобрано." in await done.text()
+    async with office.database.read() as session:
+        [confirmation] = list(await session.scalars(select(PaymentConfirmationRow)))
+        assert confirmation.payment_id == second["Остаток"]
+        assert confirmation.payment_id != first["Остаток"]
