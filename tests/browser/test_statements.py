@@ -237,6 +237,7 @@ async def test_the_accountant_uploads_a_statement_and_accepts_its_sure_lines(
     # The same file again, this time dropped on the drop zone: known, nothing changes.
     await page.goto(f"{office.cabinet.url}/statements")
     assert "верных 0" in await page.inner_text("#imports")
+    await office.cabinet.snapshot(page, "statements-recent")
     transfer = await page.evaluate_handle(
         """(bytes) => {
             const transfer = new DataTransfer();

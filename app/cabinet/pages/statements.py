@@ -206,7 +206,9 @@ async def job_state(request: web.Request) -> web.Response:
 
 
 def _number(value: str | None, *, default: int = 0) -> int:
-    return int(value) if value is not None and value.isdigit() and len(value) < 10 else default
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) >= 10:
+        return default
+    return int(value)
 
 
 async def statements_page(request: web.Request) -> web.Response:
@@ -366,7 +368,9 @@ async def line_page(request: web.Request) -> web.Response:
 
 def _field(form: MultiDictProxy[Any], name: str) -> int | None:
     value = form.get(name)
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else None
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) >= 19:
+        return None
+    return int(value)
 
 
 async def decide(request: web.Request) -> web.Response:

@@ -245,6 +245,7 @@ async def test_ids_not_the_viewer_s_answer_404_and_change_nothing(
         f"/cabinet/statements/{missing}/review",
         f"/cabinet/statements/lines/{missing}",
         "/cabinet/statements/lines/abc",
+        "/cabinet/statements/lines/%C2%B2",  # a superscript two: a digit to Python, no number
     ):
         assert (await client.get(url)).status == 404, url
     form = {"csrf": anna.csrf, "action": "ignore", "version": "0"}
