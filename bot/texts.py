@@ -3252,6 +3252,10 @@ class Texts:
             )
         return self._("Это не выписка: {why}. Подсказка: /statement", why=self._problem(problem))
 
+    def statement_why(self, problem: StatementProblem) -> str:
+        """What a file is instead of a statement (the cabinet's answer to an upload)."""
+        return self._problem(problem)
+
     def _problem(self, problem: StatementProblem, **values: str) -> str:
         tokens = {
             "exchange": "1CClientBankExchange",

@@ -7,8 +7,8 @@ router, included last, takes what no other claimed. A refusal several routers sh
 (`NotFound`, `ConfirmationExpired`, the refusals of confirming money — by the cash desk, the
 accountant or a link — those of payment requests — by the form, the approver, the registry or
 a link — those of a bank statement's lines and of payment orders, and `NotAllowed` as the
-generic domain error) gets its words here;
-anything else is a bug, logged, with an apology.
+generic domain error) gets its words here (`error_words`: a cabinet page calling the same
+service says the same); anything else is a bug, logged, with an apology.
 
 Services raise; the unit of work has already rolled back by the time an error arrives here.
 """
@@ -16,7 +16,7 @@ Services raise; the unit of work has already rolled back by the time an error ar
 from __future__ import annotations
 
 import logging
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
 from aiogram import Router
@@ -55,96 +55,61 @@ async def answer_error(event: ErrorEvent, text: str) -> None:
         await update.message.answer(text)
 
 
-async def not_found(event: ErrorEvent, texts: Texts) -> None:
-    missing = cast(NotFound, event.exception).what
-    await answer_error(
-        event, texts.category_not_found if missing == "category" else texts.not_found
-    )
-
-
-async def confirmation_expired(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.confirmation_expired)
-
-
 def _when(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
-async def already_confirmed(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(AlreadyConfirmed, event.exception)
-    await answer_error(event, texts.already_confirmed(error.by_name, _when(error.at, tz)))
-
-
-async def payment_changed(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.payment_changed)
-
-
-async def payment_refused(event: ErrorEvent, texts: Texts) -> None:
-    error = cast(PaymentRefused, event.exception)
-    remaining = error.remaining if isinstance(error.remaining, Money) else None
-    await answer_error(event, texts.payment_refused(error.reason, remaining))
-
-
-async def already_accepted(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(AlreadyAccepted, event.exception)
-    await answer_error(event, texts.already_accepted(error.by_name, _when(error.at, tz)))
-
-
-async def handover_refused(event: ErrorEvent, texts: Texts) -> None:
-    error = cast(HandoverRefused, event.exception)
-    handed = error.handed if isinstance(error.handed, Money) else None
-    await answer_error(event, texts.handover_refused(error.reason, handed))
-
-
-async def link_refused(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.link_refused(cast(LinkRefused, event.exception).reason))
-
-
-async def request_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(RequestMoved, event.exception)
-    await answer_error(event, texts.request_moved(error.status, error.by_name, _when(error.at, tz)))
-
-
-async def request_refused(event: ErrorEvent, texts: Texts) -> None:
-    error = cast(RequestRefused, event.exception)
-    amount = next(
-        (value for value in (error.remaining, error.limit) if isinstance(value, Money)), None
-    )
-    await answer_error(
-        event,
-        texts.request_refused(
+def error_words(error: DomainError, texts: Texts, tz: tzinfo) -> str:
+    """What a refusal the routers share says, wherever it was raised: in the chat, or on a
+    cabinet page that calls the same service."""
+    if isinstance(error, NotFound):
+        return texts.category_not_found if error.what == "category" else texts.not_found
+    if isinstance(error, ConfirmationExpired):
+        return texts.confirmation_expired
+    if isinstance(error, AlreadyConfirmed):
+        return texts.already_confirmed(error.by_name, _when(error.at, tz))
+    if isinstance(error, PaymentChanged):
+        return texts.payment_changed
+    if isinstance(error, PaymentRefused):
+        remaining = error.remaining if isinstance(error.remaining, Money) else None
+        return texts.payment_refused(error.reason, remaining)
+    if isinstance(error, AlreadyAccepted):
+        return texts.already_accepted(error.by_name, _when(error.at, tz))
+    if isinstance(error, HandoverRefused):
+        handed = error.handed if isinstance(error.handed, Money) else None
+        return texts.handover_refused(error.reason, handed)
+    if isinstance(error, LinkRefused):
+        return texts.link_refused(error.reason)
+    if isinstance(error, RequestMoved):
+        return texts.request_moved(error.status, error.by_name, _when(error.at, tz))
+    if isinstance(error, RequestRefused):
+        amount = next(
+            (value for value in (error.remaining, error.limit) if isinstance(value, Money)), None
+        )
+        return texts.request_refused(
             error.reason,
             status=error.status,
             missing=error.missing,
             amount=amount,
             limit=error.limit if isinstance(error.limit, int) else None,
-        ),
-    )
+        )
+    if isinstance(error, DetailsRefused):
+        pairs = [
+            (str(getattr(p, "field", "")), str(getattr(p, "reason", ""))) for p in error.problems
+        ]
+        return texts.details_refused(pairs)
+    if isinstance(error, StatementLineMoved):
+        return texts.statement_line_moved(error.state, error.by_name, _when(error.at, tz))
+    if isinstance(error, StatementLineRefused):
+        return texts.statement_line_refused(error.reason)
+    if isinstance(error, OrdersRefused):
+        return texts.orders_refused(error.reason)
+    return texts.not_allowed
 
 
-async def details_refused(event: ErrorEvent, texts: Texts) -> None:
-    problems = cast(DetailsRefused, event.exception).problems
-    pairs = [(str(getattr(p, "field", "")), str(getattr(p, "reason", ""))) for p in problems]
-    await answer_error(event, texts.details_refused(pairs))
-
-
-async def statement_line_moved(event: ErrorEvent, texts: Texts, tz: tzinfo) -> None:
-    error = cast(StatementLineMoved, event.exception)
-    when = _when(error.at, tz)
-    await answer_error(event, texts.statement_line_moved(error.state, error.by_name, when))
-
-
-async def statement_line_refused(event: ErrorEvent, texts: Texts) -> None:
-    reason = cast(StatementLineRefused, event.exception).reason
-    await answer_error(event, texts.statement_line_refused(reason))
-
-
-async def orders_refused(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.orders_refused(cast(OrdersRefused, event.exception).reason))
-
-
-async def refused(event: ErrorEvent, texts: Texts) -> None:
-    await answer_error(event, texts.not_allowed)
+async def shared_refusal(event: ErrorEvent, texts: Texts, tz: tzinfo | None = None) -> None:
+    error = cast(DomainError, event.exception)
+    await answer_error(event, error_words(error, texts, tz or UTC))
 
 
 async def unexpected(event: ErrorEvent, **data: Any) -> None:
@@ -156,20 +121,23 @@ async def unexpected(event: ErrorEvent, **data: Any) -> None:
 
 def create_router() -> Router:
     router = Router(name="errors")
-    router.errors.register(not_found, ExceptionTypeFilter(NotFound))
-    router.errors.register(confirmation_expired, ExceptionTypeFilter(ConfirmationExpired))
-    router.errors.register(already_confirmed, ExceptionTypeFilter(AlreadyConfirmed))
-    router.errors.register(payment_changed, ExceptionTypeFilter(PaymentChanged))
-    router.errors.register(payment_refused, ExceptionTypeFilter(PaymentRefused))
-    router.errors.register(already_accepted, ExceptionTypeFilter(AlreadyAccepted))
-    router.errors.register(handover_refused, ExceptionTypeFilter(HandoverRefused))
-    router.errors.register(link_refused, ExceptionTypeFilter(LinkRefused))
-    router.errors.register(request_moved, ExceptionTypeFilter(RequestMoved))
-    router.errors.register(request_refused, ExceptionTypeFilter(RequestRefused))
-    router.errors.register(details_refused, ExceptionTypeFilter(DetailsRefused))
-    router.errors.register(statement_line_moved, ExceptionTypeFilter(StatementLineMoved))
-    router.errors.register(statement_line_refused, ExceptionTypeFilter(StatementLineRefused))
-    router.errors.register(orders_refused, ExceptionTypeFilter(OrdersRefused))
-    router.errors.register(refused, ExceptionTypeFilter(DomainError))
+    shared = (
+        NotFound,
+        ConfirmationExpired,
+        AlreadyConfirmed,
+        PaymentChanged,
+        PaymentRefused,
+        AlreadyAccepted,
+        HandoverRefused,
+        LinkRefused,
+        RequestMoved,
+        RequestRefused,
+        DetailsRefused,
+        StatementLineMoved,
+        StatementLineRefused,
+        OrdersRefused,
+        DomainError,  # the generic refusal: `texts.not_allowed`
+    )
+    router.errors.register(shared_refusal, ExceptionTypeFilter(*shared))
     router.errors.register(unexpected)
     return router

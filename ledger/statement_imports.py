@@ -231,6 +231,7 @@ class Imported:
     imported_by: str
     imported_at: datetime
     settled: int = 0  # of `done`: requests sent to the bank, marked paid by this import
+    file_name: str | None = None  # as its sender named it
 
 
 @dataclass(frozen=True, slots=True)
@@ -873,7 +874,16 @@ class StatementImports:
             imported_by=name,
             imported_at=row.imported_at,
             settled=settled,
+            file_name=row.file_name,
         )
+
+    async def recent(self, actor: Actor, *, limit: int = 10) -> list[Imported]:
+        """The latest imports, newest first, each as it stands now."""
+        actor.require(*IMPORTERS)
+        ids = await self._session.scalars(
+            select(StatementImportRow.id).order_by(StatementImportRow.id.desc()).limit(limit)
+        )
+        return [await self.summary(actor, import_id) for import_id in list(ids)]
 
     async def lines(
         self,
@@ -1114,6 +1124,52 @@ class StatementImports:
         ]
         found.sort(key=lambda c: c[2])
         return await self._candidate_views(found)
+
+    async def search_targets(
+        self, actor: Actor, line_id: int, query: str, *, limit: int = 20
+    ) -> list[Candidate]:
+        """What a line could be assigned to by hand, found by what the accountant types: for
+        money in, the deals' payments still owed whose contract number (in any spelling) or
+        deal name holds it; for money out, the open requests of that number or whose
+        counterparty or purpose holds it. The line's own proposal counts as still open."""
+        actor.require(*IMPORTERS)
+        line = await self._open_line(line_id)
+        words = " ".join(query.split()).casefold()
+        if not words:
+            return []
+        expected = await self._expected_for(line)
+        amount = line.amount_minor
+        found: list[tuple[int, TargetKind, int, int, tuple[Reason, ...]]] = []
+        if line.direction == Direction.IN.value:
+            key = contract_key(query)
+            owed = [p for p in expected.payments if p.remaining_minor > 0]
+            titles = await self._titles_of(payments=[p.id for p in owed])
+            for payment in owed:
+                title = titles.get(("payment", payment.id), ("", None))[0]
+                by_contract = bool(
+                    key and payment.contract and contract_key(payment.contract) == key
+                )
+                if by_contract or words in title.casefold():
+                    reasons = (Reason.CONTRACT,) if by_contract else ()
+                    reasons += (_amount_reason(payment.remaining_minor, amount),)
+                    rank = 0 if by_contract else 1
+                    found.append(
+                        (rank, TargetKind.PAYMENT, payment.id, payment.remaining_minor, reasons)
+                    )
+        else:
+            number = _request_number(query)
+            open_requests = [r for r in expected.requests if r.remaining_minor > 0]
+            titles = await self._titles_of(requests=[r.id for r in open_requests])
+            for request in open_requests:
+                title = titles.get(("request", request.id), ("", None))[0]
+                if request.id == number or words in title.casefold():
+                    reasons = (_amount_reason(request.remaining_minor, amount),)
+                    rank = 0 if request.id == number else 1
+                    found.append(
+                        (rank, TargetKind.REQUEST, request.id, request.remaining_minor, reasons)
+                    )
+        found.sort(key=lambda c: (c[0], c[2]))
+        return await self._candidate_views(found[:limit])
 
     async def _open_line(self, line_id: int) -> StatementLineRow:
         line = await self._session.get(StatementLineRow, line_id, populate_existing=True)
@@ -1839,3 +1895,9 @@ __all__ = [
     "keyed",
     "line_key",
 ]
+
+
+def _request_number(query: str) -> int | None:
+    """A request's number as typed: «17», «№17», «#17»."""
+    digits = query.strip().lstrip("№#Nn").strip()
+    return int(digits) if digits.isdigit() and len(digits) <= 18 else None

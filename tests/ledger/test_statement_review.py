@@ -145,6 +145,36 @@ async def test_a_payment_picked_by_contract_is_confirmed_by_hand(office: Office)
     assert len(done.confirmation_ids) == 1
 
 
+async def test_a_line_s_targets_are_searched_by_contract_deal_name_or_request(
+    office: Office,
+) -> None:
+    ivanov = await a_deal(office, 19623)
+    petrov = await office.desk.deal(19624, name="Шкаф Петровых", prepay_kind="bank_transfer")
+    wanted = await office.approved(amount=rub("30000"), pay_by=TODAY)
+    await imported(office, file_of(credit("20000", "Перевод"), debit("1000", "Оплата", number="2")))
+    async with office.services() as services:
+        money_in, money_out = (await services.statements.lines(office.accountant)).lines
+        search = services.statements.search_targets
+        by_contract = await search(office.accountant, money_in.id, "д 19624")
+        by_name = await search(office.accountant, money_in.id, "ивановых")
+        nothing = await search(office.accountant, money_in.id, "   ")
+        by_number = await search(office.accountant, money_out.id, f"№{wanted.id}")
+        by_counterparty = await search(office.accountant, money_out.id, "ромашка")
+        with pytest.raises(NotAllowed):
+            await search(office.manager, money_in.id, "Д-19623")
+        with pytest.raises(NotFound):
+            await search(office.accountant, 10**9, "Д-19623")
+
+    assert [c.target.id for c in by_contract] == [petrov["Предоплата"], petrov["Остаток"]]
+    assert by_contract[0].reasons == (Reason.CONTRACT, Reason.AMOUNT_PARTIAL)
+    assert [c.target.id for c in by_name] == [ivanov["Предоплата"], ivanov["Остаток"]]
+    assert Reason.CONTRACT not in by_name[0].reasons
+    assert nothing == []
+    assert [c.target.id for c in by_number] == [wanted.id]
+    assert by_number[0].target.kind is TargetKind.REQUEST
+    assert wanted.id in [c.target.id for c in by_counterparty]
+
+
 async def test_only_importers_look(office: Office) -> None:
     async with office.services() as services:
         with pytest.raises(NotAllowed):
