@@ -208,6 +208,7 @@ async def _render(
         held_shown=HELD_SHOWN,
         items_shown=HANDOVER_ITEMS_SHOWN,
         back=_back(request),
+        totals=totals,
         **values,
     )
 
