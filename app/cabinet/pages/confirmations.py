@@ -449,8 +449,13 @@ async def accept_manager(request: web.Request) -> web.StreamResponse:
             accepted = await services.cash.accept_payments(actor, ids)
         except _NOT_THEIRS:
             raise _missing(request, actor) from None
-        if not accepted.confirmed:  # someone was first: who, and when
-            first = await services.confirmations.who_confirmed(ids[0])
+        if not accepted.confirmed:  # someone was first (who, and when), or none is owed now
+            line = await services.confirmations.line(accepted.skipped[0])
+            first: DomainError = (
+                await services.confirmations.who_confirmed(line.payment_id)
+                if line.remaining.is_zero
+                else PaymentRefused("not_owed")
+            )
             raise _refused(request, actor, first, "cash")
     raise _done(request, "ok", _texts(request, actor).cash_accepted_many(accepted), "cash")
 

@@ -20,6 +20,7 @@ from app.cabinet.pages.confirmations import BANK_PER_PAGE
 from app.cabinet.web import CabinetConfig
 from app.webapp import create_web_app
 from ledger.cabinet_links import LoginLinks
+from ledger.crm_effects import AddDealNote, MoveDeal, SetDealFields, from_payload
 from ledger.notices import Notification
 from ledger.payments import PaymentStatus
 from ledger.roles import Actor, Role
@@ -150,7 +151,11 @@ async def test_the_cashier_accepts_a_payment_once(desk: Desk, sign_in) -> None:
         assert "Уже подтверждено: Кира Иванова, 23.11.2026" in again
     assert await incomes(desk) == 1
     [told] = [Notification.from_payload(row.payload) for row in await desk.outbox("notify")]
-    assert told.chat_id == 7770004  # the manager, in the chat
+    assert told.chat_id == desk.manager.telegram_id  # the manager, in the chat
+    # amoCRM gets what the chat's confirmation writes: the note, the deal's paid total, its status.
+    effects = [from_payload(row.payload) for row in await desk.outbox("crm")]
+    assert [type(effect) for effect in effects] == [AddDealNote, SetDealFields, MoveDeal]
+    assert "кассир Кира Иванова" in effects[0].text
 
 
 async def test_accept_all_of_a_manager_takes_what_was_shown(desk: Desk, sign_in) -> None:
@@ -306,6 +311,24 @@ async def test_not_received_is_said_once(desk: Desk, sign_in) -> None:
         assert "Отмечено «не поступило» — Кухня Ивановых" in page
         assert "Не поступило: нет в выписке" in page
     assert len(await desk.outbox("notify")) == 1
+
+
+async def test_the_owner_does_both(desk: Desk, sign_in) -> None:
+    ids = await desk.deal(LEAD)
+    owner = await sign_in(desk.owner)
+    prepay, rest = await payment(desk, ids["Предоплата"]), await payment(desk, ids["Остаток"])
+
+    cash = await owner.follow(
+        await owner.post(f"/cash/{prepay.id}/accept", {"version": str(prepay.version)})
+    )
+    bank = await owner.follow(
+        await owner.post(f"/bank/{rest.id}/confirm", {"version": str(rest.version)})
+    )
+
+    assert "✅ Принято 50 000,00 ₽" in cash
+    assert "✅ Подтверждено 100 000,00 ₽" in bank
+    assert "Безналичных платежей не ждём." in bank
+    assert await incomes(desk) == 2
 
 
 # -- not theirs, not a form ----------------------------------------------------------------
