@@ -128,20 +128,16 @@ def totals(amounts: list[Money]) -> list[Money]:
     return [summed[currency] for currency in sorted(summed, key=lambda c: (c != "RUB", c))]
 
 
-def _page_number(request: web.Request, name: str, pages: int) -> int:
-    number = int(_back(request).get(name, "0"))
-    return min(number, max(pages - 1, 0))
-
-
-def _pages(count: int, per_page: int) -> int:
-    return max(1, -(-count // per_page))
+def _pager(request: web.Request, param: str, count: int, per_page: int) -> Pager:
+    """The page asked for (a page past the end: the last one), of `count` items."""
+    pages = max(1, -(-count // per_page))
+    return Pager(min(int(_back(request).get(param, "0")), pages - 1), pages, param)
 
 
 async def _cash_view(request: web.Request, services: Services, actor: Actor) -> dict[str, Any]:
     managers = await services.cash.pending(actor)
     handovers = await services.cash.open_handovers(actor)
-    pager = Pager(0, _pages(len(managers), MANAGERS_PER_PAGE), "cash_page")
-    pager = Pager(_page_number(request, pager.param, pager.pages), pager.pages, pager.param)
+    pager = _pager(request, "cash_page", len(managers), MANAGERS_PER_PAGE)
     start = pager.number * MANAGERS_PER_PAGE
     held = [h for m in managers for h in m.payments]
     return {
@@ -156,8 +152,7 @@ async def _cash_view(request: web.Request, services: Services, actor: Actor) -> 
 
 async def _bank_view(request: web.Request, services: Services, actor: Actor) -> dict[str, Any]:
     lines = await services.confirmations.awaiting_non_cash(actor)
-    pager = Pager(0, _pages(len(lines), BANK_PER_PAGE), "bank_page")
-    pager = Pager(_page_number(request, pager.param, pager.pages), pager.pages, pager.param)
+    pager = _pager(request, "bank_page", len(lines), BANK_PER_PAGE)
     shown = lines[pager.number * BANK_PER_PAGE : (pager.number + 1) * BANK_PER_PAGE]
     groups = []
     for kind in NON_CASH_KINDS:

@@ -16,7 +16,7 @@ from aiogram import Dispatcher
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.cabinet.pages.confirmations import BANK_PER_PAGE
+from app.cabinet.pages.confirmations import BANK_PER_PAGE, MANAGERS_PER_PAGE
 from app.cabinet.web import CabinetConfig
 from app.webapp import create_web_app
 from ledger.cabinet_links import LoginLinks
@@ -426,3 +426,24 @@ async def test_long_lists_page_and_keep_their_totals(desk: Desk, sign_in) -> Non
     assert "Страница 2 из 2" in said(second)
     assert 'rel="prev" href="?bank_page=0#bank"' in second
     assert beyond.count('class="item" data-payment=') == 3  # the last page
+
+
+async def test_cash_of_many_managers_pages(desk: Desk, sign_in) -> None:
+    holders = MANAGERS_PER_PAGE + 1
+    for number in range(holders):  # each deal's manager another amoCRM user
+        await desk.deal(LEAD + number, prepay="1000", price="1000", responsible=900 + number)
+    cashier = await sign_in(desk.cashier)
+
+    _, first = await cashier.page()
+    _, second = await cashier.page("?cash_page=1&bank_page=3")
+
+    assert f"Платежей у менеджеров: {holders}, на {holders} 000,00 ₽" in said(second)
+    assert first.count('class="item" data-manager=') == MANAGERS_PER_PAGE
+    assert second.count('class="item" data-manager=') == 1
+    assert 'rel="next" href="?cash_page=1#cash"' in first
+    # A form on the second page brings the viewer back to it.
+    payment_id = re.findall(r'action="/cabinet/confirmations/cash/(\d+)/accept"', second)[0]
+    answer = await cashier.post(
+        f"/cash/{payment_id}/accept", {"version": "1", "cash_page": "1", "bank_page": "x"}
+    )
+    assert answer.headers["Location"].startswith(f"{PAGE}?cash_page=1&done=")
