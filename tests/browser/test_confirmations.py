@@ -154,6 +154,7 @@ async def test_the_accountant_confirms_a_bank_payment_partly(
     assert "Отмечено «не поступило»" in await page.inner_text("#flash")
     prepay = page.locator("article[data-payment]", has_text="Предоплата")
     assert "Не поступило: нет в выписке за 22.11" in await prepay.inner_text()
+    await cabinet.snapshot(page, "confirmations-bank-not-received")
 
 
 async def test_a_payment_confirmed_in_the_chat_is_gone_from_the_page(
