@@ -485,7 +485,8 @@ class ConfirmationService:
 
     async def not_received(self, actor: Actor, payment_id: int, comment: str) -> PaymentLine:
         """ "Не поступило": the money was looked for and not found. The payment stays
-        expected, flagged with the comment, and the owners are told."""
+        expected, flagged with the comment, and the owners are told. The same comment again
+        while it stands changes nothing and tells nobody twice."""
         await self._check_role(actor, payment_id)
         comment = " ".join(comment.split())
         if not comment:
@@ -499,6 +500,9 @@ class ConfirmationService:
                 raise await self._already(payment)
             if status not in OWING or deal.state != DealState.CLOSED:
                 raise PaymentRefused("not_owed")
+            if payment.not_received_at is not None and payment.not_received_comment == comment:
+                # The same words again (a double submit, a resent message): already said.
+                return payment_line(payment, deal, self._clock)
             now = self._clock.now()
             payment.not_received_at = now
             payment.not_received_by = actor.user_id

@@ -33,9 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.cabinet.core import TELEGRAM_SCRIPT, CabinetConfig
 from app.webapp import create_web_app
 from ledger.clock import FrozenClock
+from ledger.storage.models import AmoUserRow
 from tests.app.cabinet.test_auth import fields, signed
 from tests.e2e.conftest import REPO, Running, make_settings, start_app
-from tests.e2e.personas import ACCOUNTANT_ID, CASHIER_ID, join
+from tests.e2e.personas import ACCOUNTANT_ID, CASHIER_ID, MANAGER_ID, join
+from tests.fakes.amocrm_deals import MANAGER_AMO_ID
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_user import FakeUser
 
@@ -197,4 +199,21 @@ async def cashier(cabinet: Cabinet) -> FakeUser:
     """Кира, invited by the owner as cashier."""
     return await join(
         cabinet.telegram, cabinet.owner, "кассир", CASHIER_ID, "Кира", username="kira"
+    )
+
+
+@pytest.fixture
+async def manager(cabinet: Cabinet) -> FakeUser:
+    """Иван, invited by the owner as manager and linked to «Менеджер Иван» of amoCRM (read
+    into the database as the reconcile would have)."""
+    async with cabinet.running.context.database.write() as session:
+        session.add(AmoUserRow(id=MANAGER_AMO_ID, name="Менеджер Иван"))
+    return await join(
+        cabinet.telegram,
+        cabinet.owner,
+        "менеджер",
+        MANAGER_ID,
+        "Иван",
+        username="ivan",
+        crm_user="Менеджер Иван",
     )

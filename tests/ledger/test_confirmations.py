@@ -421,6 +421,22 @@ async def test_money_not_found_is_flagged_stays_expected_and_the_owner_is_told(
     assert confirmed.payment.not_received is None
 
 
+async def test_the_same_not_received_again_changes_nothing(desk: Desk) -> None:
+    ids = await desk.deal(LEAD)
+    async with desk.services() as services:
+        first = await services.confirmations.not_received(desk.accountant, ids["Остаток"], "нет")
+    desk.clock.advance(timedelta(minutes=1))
+    async with desk.services() as services:
+        again = await services.confirmations.not_received(desk.accountant, ids["Остаток"], " нет ")
+
+    assert again == first
+    assert len(notices(await desk.outbox("notify"))) == 1
+    async with desk.services() as services:
+        other = await services.confirmations.not_received(desk.owner, ids["Остаток"], "всё ещё нет")
+    assert other.not_received == "всё ещё нет"
+    assert len(notices(await desk.outbox("notify"))) == 2
+
+
 @pytest.mark.parametrize(("comment", "error"), [("   ", PaymentRefused), ("x" * 1001, TextTooLong)])
 async def test_not_received_needs_a_comment_of_sensible_length(desk: Desk, comment, error):
     ids = await desk.deal(LEAD)

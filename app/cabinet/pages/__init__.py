@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.cabinet.pages import home, statements
+from app.cabinet.pages import confirmations, home, statements
 
-PAGES = (home, statements)
+PAGES = (home, confirmations, statements)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
