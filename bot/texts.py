@@ -2972,6 +2972,14 @@ class Texts:
             "Такой файл не подойдёт как платёжка: пришлите PDF или фото (JPEG, PNG) до 20 МБ."
         )
 
+    # The cabinet's payment form: a file, or «без платёжки» said outright.
+    cabinet_order_or_none = Phrase(
+        "Приложите файл платёжного поручения (PDF или фото) или отметьте «Без платёжки»."
+    )
+    cabinet_order_not_kept = Phrase(
+        "Telegram не принял файл платёжки — ничего не записано. Попробуйте ещё раз."
+    )
+
     def desk_invoice_caption(self, request_id: int) -> str:
         return self._("📎 Счёт к заявке №{id}", id=request_id)
 

@@ -164,7 +164,9 @@ async def cabinet(
         update={"cabinet": True, "public_url": base}
     )
     async with start_app("polling", telegram, settings, engine, clock) as (context, disp, bot):
-        config = CabinetConfig(context=context, bot_token=telegram.token, secure_cookie=False)
+        config = CabinetConfig(
+            context=context, bot_token=telegram.token, secure_cookie=False, bot=bot
+        )
         runner = web.AppRunner(create_web_app(disp, None, None, cabinet=config))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
