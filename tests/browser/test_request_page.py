@@ -16,8 +16,9 @@ from playwright.async_api import Page
 from sqlalchemy import select
 
 from ledger.storage.models import PaymentRequestRow, RequestPaymentRow
+from tests import invoices_factory as made
 from tests.browser.conftest import Cabinet
-from tests.e2e.requests_desk import INVOICE_PDF, ORDER_PDF, Firm
+from tests.e2e.requests_desk import ORDER_PDF, Firm
 from tests.e2e.test_request_journey import told
 from tests.fakes.telegram_user import FakeUser
 
@@ -34,6 +35,18 @@ async def status_of(cabinet: Cabinet, request_id: int) -> str:
     return row.status
 
 
+async def pdf_viewer_in(page: Page, source: str) -> bool:
+    """Whether the browser's own PDF viewer opened `source` in the page (in our frame): the
+    invoice is shown, not downloaded. It draws a moment after it opens."""
+    for _ in range(100):
+        viewers = [f for f in page.frames if f.url.startswith("chrome-extension://")]
+        if any(child.url.endswith(source) for viewer in viewers for child in viewer.child_frames):
+            await page.wait_for_timeout(2000)
+            return True
+        await page.wait_for_timeout(100)
+    return False
+
+
 async def text(page: Page, selector: str) -> str:
     return (await page.inner_text(selector)).replace("\xa0", " ")
 
@@ -43,7 +56,8 @@ async def test_the_accountant_sees_the_invoice_downloads_it_and_records_a_paymen
 ) -> None:
     firm = firm_of(cabinet)
     masha = await firm.requester()
-    request = await firm.submitted(masha)
+    invoice = made.classic_1c(qr=2).data  # a real PDF: the browser's viewer shows its page
+    request = await firm.submitted(masha, invoice=invoice)
     async with firm.context.database.unit_of_work() as uow:
         owner = await firm.actor(cabinet.owner)
         await firm.context.services(uow).requests.approve(owner, request.id)
@@ -64,7 +78,8 @@ async def test_the_accountant_sees_the_invoice_downloads_it_and_records_a_paymen
     inline = await page.request.get(f"{cabinet.url}/requests/{request.id}/invoice")
     assert inline.headers["content-type"] == "application/pdf"
     assert inline.headers["content-disposition"].startswith("inline;")
-    assert await inline.body() == INVOICE_PDF
+    assert await inline.body() == invoice
+    assert await pdf_viewer_in(page, source)
     await cabinet.snapshot(page, "request-to-pay")
 
     # Downloaded under its own name, the bytes the requester sent.
@@ -74,9 +89,12 @@ async def test_the_accountant_sees_the_invoice_downloads_it_and_records_a_paymen
     assert download.suggested_filename == "счёт 17.pdf"
     saved = tmp_path / "invoice.pdf"
     await download.save_as(saved)
-    assert saved.read_bytes() == INVOICE_PDF
+    assert saved.read_bytes() == invoice
 
-    # A part now, with the payment order file.
+    # A part now, with the payment order file: «Без платёжки» or a file, not both.
+    await page.check("#no-order")
+    assert await page.is_disabled("#order")
+    await page.uncheck("#no-order")
     await page.fill("#pay-amount", "5 000")
     await page.set_input_files(
         "#order", files=[{"name": "пп 341.pdf", "mimeType": "application/pdf", "buffer": ORDER_PDF}]
@@ -88,6 +106,7 @@ async def test_the_accountant_sees_the_invoice_downloads_it_and_records_a_paymen
     assert "Осталось оплатить 7 000,00 ₽" in await text(page, "#done")
     assert "💸 оплачена частично" in await text(page, "#status")
     assert "платёжка" in await text(page, "#payments")
+    assert await pdf_viewer_in(page, source)
     await cabinet.snapshot(page, "request-paid")
     assert await status_of(cabinet, request.id) == "partly_paid"
     async with cabinet.running.context.database.read() as session:
@@ -113,12 +132,14 @@ async def test_the_owner_approves_a_submitted_request_and_the_requester_is_told(
 ) -> None:
     firm = firm_of(cabinet)
     masha = await firm.requester()
-    request = await firm.submitted(masha)
+    request = await firm.submitted(masha, invoice=made.classic_1c(qr=2).data)
     await firm.deliver()
     page = await cabinet.page()
     await cabinet.sign_in_by_link(page, cabinet.owner)
     await page.goto(f"{cabinet.url}/requests/{request.id}")
     assert "⏳ на согласовании" in await text(page, "#status")
+    source = f"/cabinet/requests/{request.id}/invoice"
+    assert await pdf_viewer_in(page, source)
     await cabinet.snapshot(page, "request-to-approve")
 
     # A rejection without its reason is refused in words, nothing changed.
@@ -127,6 +148,7 @@ async def test_the_owner_approves_a_submitted_request_and_the_requester_is_told(
     await page.wait_for_selector("#problem")
     assert "Напишите причину" in await text(page, "#problem")
     assert await status_of(cabinet, request.id) == "submitted"
+    assert await pdf_viewer_in(page, source)
     await cabinet.snapshot(page, "request-refused")
 
     await page.click("#approve")
@@ -135,6 +157,7 @@ async def test_the_owner_approves_a_submitted_request_and_the_requester_is_told(
     assert "✅ согласована, к оплате" in await text(page, "#status")
     assert "Ольга" in await text(page, "#approvals")
     assert await page.locator("#decide").count() == 0
+    assert await pdf_viewer_in(page, source)
     await cabinet.snapshot(page, "request-approved")
     assert await status_of(cabinet, request.id) == "approved"
 

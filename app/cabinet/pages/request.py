@@ -167,6 +167,7 @@ async def _page(
         image=r.invoice is not None and r.invoice.content_type.startswith("image/"),
         page=f"{CABINET_PREFIX}/requests/{r.id}",
         foreign=r.amount is not None and r.amount.currency != "RUB",
+        max_bytes=MAX_RECEIPT_BYTES,
     )
 
 
