@@ -154,7 +154,7 @@ async def _set_commands(bot: Bot) -> None:
         log.warning("could not set the command menu: %s", exc)
 
 
-def cabinet_config(context: AppContext) -> CabinetConfig | None:
+def cabinet_config(context: AppContext, bot: Bot | None = None) -> CabinetConfig | None:
     """The cabinet's pages on the web app, when CABINET is on."""
     settings = context.settings
     url = settings.cabinet_url
@@ -166,6 +166,7 @@ def cabinet_config(context: AppContext) -> CabinetConfig | None:
         context=context,
         bot_token=settings.bot_token.get_secret_value(),
         secure_cookie=url.startswith("https://"),
+        bot=bot,
     )
 
 
@@ -261,7 +262,7 @@ async def run_polling(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
     amocrm.start(scheduler)
     runner = None
     receipts = receipt_files(context, bot)
-    cabinet = cabinet_config(context)
+    cabinet = cabinet_config(context, bot)
     if amocrm.webhook is not None or receipts is not None or cabinet is not None:
         # Telegram is polled, but amoCRM still needs somewhere to post, the sheet's receipt
         # links somewhere to point, and the cabinet somewhere to be opened.
@@ -299,7 +300,7 @@ async def run_webhook(context: AppContext, dispatcher: Dispatcher, bot: Bot) -> 
         secret,
         amocrm=amocrm.webhook,
         receipts=receipt_files(context, bot),
-        cabinet=cabinet_config(context),
+        cabinet=cabinet_config(context, bot),
     )
     runner = await _serve(app, settings.web_host, settings.web_port)
     url = str(settings.webhook_base_url).rstrip("/") + TELEGRAM_WEBHOOK_PATH

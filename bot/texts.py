@@ -21,6 +21,7 @@ never by the catalogue. After adding or changing a phrase here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -129,6 +130,17 @@ class Phrase:
     def __get__(self, texts: Texts, owner: type | None = None) -> str: ...
     def __get__(self, texts: Texts | None, owner: type | None = None) -> Phrase | str:
         return self if texts is None else texts._(self.msgid)
+
+
+# A payment in a request's history: its amount and currency, the rubles for another currency.
+_KEPT_PAYMENT = re.compile(r"(\d+(?:\.\d+)?) ([A-Z]{3})(?: \((\d+(?:\.\d+)?) RUB\))?")
+
+
+def _iso_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
 
 
 MINUS = "\u2212"  # the true minus sign, the same on every card and chart
@@ -2194,10 +2206,33 @@ class Texts:
             )
         elif action == "step_approved":
             what = self._("одобрен шаг согласования")
+        elif action == "payment":
+            what = self._(
+                "оплата {amount} от {day}", amount=self._history_paid(new), day=self._day(note)
+            )
+        elif action == "sent" and new and new.isdigit() and _iso_day(note) is not None:
+            what = self.sent_to_bank(int(new), _iso_day(note) or date.min)
         else:
             what = self.form_status(action)
         text = f"{when} — {who}: {what}"
-        return text + (f" («{escape(note)}»)" if note and action != "edited" else "")
+        shown = action not in ("edited", "payment", "sent")
+        return text + (f" («{escape(note)}»)" if note and shown else "")
+
+    def _day(self, iso: str | None) -> str:
+        """A day a history line keeps (ISO), as the bot writes dates; as kept otherwise."""
+        day = _iso_day(iso)
+        return format_date(day) if day is not None else escape(iso or "—")
+
+    @staticmethod
+    def _history_paid(kept: str | None) -> str:
+        """A payment as the history keeps it ("5000.00 RUB", "100.00 USD (9150.50 RUB)"),
+        in the bot's money format."""
+        found = _KEPT_PAYMENT.fullmatch(kept or "")
+        if found is None:
+            return escape(kept or "—")
+        amount, currency, rubles = found.groups()
+        shown = money(Money(Decimal(amount), currency))
+        return shown + (f" ({money(Money(Decimal(rubles)))})" if rubles else "")
 
     def _history_field(self, field: str | None) -> str:
         if field is None:
@@ -2971,6 +3006,14 @@ class Texts:
         return self._(
             "Такой файл не подойдёт как платёжка: пришлите PDF или фото (JPEG, PNG) до 20 МБ."
         )
+
+    # The cabinet's payment form: a file, or «без платёжки» said outright.
+    cabinet_order_or_none = Phrase(
+        "Приложите файл платёжного поручения (PDF или фото) или отметьте «Без платёжки»."
+    )
+    cabinet_order_not_kept = Phrase(
+        "Telegram не принял файл платёжки — ничего не записано. Попробуйте ещё раз."
+    )
 
     def desk_invoice_caption(self, request_id: int) -> str:
         return self._("📎 Счёт к заявке №{id}", id=request_id)

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from aiogram import Bot
 from aiohttp import web
 
 from app.cabinet.auth import INIT_DATA_MAX_AGE, SESSION_TTL, Session, csrf_token
@@ -45,6 +46,9 @@ class CabinetConfig:
     secure_cookie: bool  # the cabinet is served over https (always, in production)
     init_data_max_age: timedelta = INIT_DATA_MAX_AGE
     session_ttl: timedelta = SESSION_TTL
+    # The bot, for the files a request keeps in Telegram (an invoice shown, a payment order
+    # uploaded); None: those pages say the files are out of reach.
+    bot: Bot | None = None
 
     @property
     def key(self) -> bytes:

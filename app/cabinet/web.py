@@ -43,7 +43,9 @@ CSP = (
     "connect-src 'self'; frame-ancestors https://web.telegram.org 'self'; "
     "form-action 'self'; base-uri 'none'; object-src 'none'"
 )
-MAX_UPLOAD = 20 * 1024 * 1024  # a statement or a payment order; each page checks its own limit
+# A statement or a payment order (a file of up to 20 MB, the form around it); each page
+# checks its own file's limit, and says so.
+MAX_UPLOAD = 21 * 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -59,13 +61,21 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
-    response.headers["Content-Security-Policy"] = CSP
+    # A page's own policy stands (a file shown in a frame of ours); every other gets ours.
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"  # a login token never leaks onward
     response.headers.setdefault("Cache-Control", "no-store")
     if isinstance(response, web.HTTPException):
         raise response
     return response
+
+
+@web.middleware
+async def _body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The cabinet's own limit on a body: the request is the root app's, whose 1 MB limit
+    (for webhooks) aiohttp applies to a sub-application's requests too."""
+    return await handler(request.clone(client_max_size=MAX_UPLOAD))
 
 
 _OPEN_PATHS = ("/signin", "/login", "/static/")
@@ -162,7 +172,7 @@ async def _logout(request: web.Request) -> web.StreamResponse:
 
 
 def cabinet_app(config: CabinetConfig) -> web.Application:
-    app = web.Application(middlewares=[_headers, _session], client_max_size=MAX_UPLOAD)
+    app = web.Application(middlewares=[_headers, _body_limit, _session])
     app[CONFIG] = config
     pages.add_routes(app.router)
     app.router.add_get("/signin", _signin_page)

@@ -127,6 +127,13 @@ def renderings(texts: Texts) -> list[str]:
                 ("returned", None),
             )
         ),
+        texts.mine_history_line(
+            "23.11.2026 12:00", "Anna", "payment", None, None, "5000.00 RUB", "2026-11-23"
+        ),
+        texts.mine_history_line(
+            "23.11.2026 12:00", "Anna", "payment", None, None, "100.00 USD (9150.50 RUB)", "x"
+        ),
+        texts.mine_history_line("23.11.2026 12:00", "Anna", "sent", None, None, "7", "2026-11-24"),
         texts.mine_cancelled(1),
         texts.btn_filing_link_revoke(1),
         texts.filing_link_line(1, "Marketing", "https://t.me/bot?start=req_1", "Ads", None, DAY),
@@ -145,3 +152,16 @@ def test_the_requesters_form_shows_no_russian_in_english() -> None:
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_every_phrase_of_the_form_renders(language: str) -> None:
     assert all(renderings(texts_for(language)))
+
+
+def test_a_payment_and_a_send_to_the_bank_read_in_a_requests_history() -> None:
+    texts = texts_for("ru")
+    when = "23.11.2026 12:00"
+    paid = texts.mine_history_line(when, "Анна", "payment", None, None, "5000.00 RUB", "2026-11-23")
+    foreign = texts.mine_history_line(
+        when, "Анна", "payment", None, None, "100.00 USD (9150.50 RUB)", "2026-11-23"
+    )
+    sent = texts.mine_history_line(when, "Анна", "sent", None, None, "7", "2026-11-24")
+    assert paid.replace("\xa0", " ") == f"{when} — Анна: оплата 5 000,00 ₽ от 23.11.2026"
+    assert "оплата 100,00 $ (9 150,50 ₽) от 23.11.2026" in foreign.replace("\xa0", " ")
+    assert sent == f"{when} — Анна: 🏦 Платёжка №7 от 24.11.2026 отправлена в банк"

@@ -43,6 +43,9 @@ from tests.fakes.telegram_user import FakeUser
 
 OWNER_ID = 1111111
 PHONE, DESKTOP = 390, 1280
+# What the browser may load: the app, and its own PDF viewer (chrome-extension:, chrome:) for
+# a PDF a page shows.
+LOCAL = ("http://127.0.0.1", "data:", "blob:", "chrome-extension:", "chrome:")
 SCREENSHOTS = Path(os.environ.get("KOPEYKA_SCREENSHOTS", REPO / "screenshots"))
 CHROMIUM = os.environ.get("KOPEYKA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # What Telegram's own script gives a page: the theme and, inside the app, the signed initData.
@@ -97,7 +100,7 @@ class Cabinet:
             url = request_route.request.url
             if url.startswith(TELEGRAM_SCRIPT):
                 await request_route.fulfill(body=stub, content_type="application/javascript")
-            elif url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            elif url.startswith(LOCAL):
                 await request_route.continue_()
             else:  # the tests never reach the internet
                 await request_route.abort()
@@ -166,7 +169,9 @@ async def cabinet(
         update={"cabinet": True, "public_url": base}
     )
     async with start_app("polling", telegram, settings, engine, clock) as (context, disp, bot):
-        config = CabinetConfig(context=context, bot_token=telegram.token, secure_cookie=False)
+        config = CabinetConfig(
+            context=context, bot_token=telegram.token, secure_cookie=False, bot=bot
+        )
         runner = web.AppRunner(create_web_app(disp, None, None, cabinet=config))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -133,9 +133,10 @@ class Firm:
         amount: Money | None = None,
         pay_by: date | None = None,
         deal_id: int | None = None,
-        invoice: bool = True,
+        invoice: bool | bytes = True,
     ) -> RequestView:
-        """A complete request, filed and submitted as its requester's form would."""
+        """A complete request, filed and submitted as its requester's form would (`invoice`:
+        with the tests' invoice, none, or this PDF's bytes)."""
         who = await self.actor(by or await self.requester())
         edits: list[Any] = [
             SetWhatFor(what_for),
@@ -159,7 +160,9 @@ class Firm:
                 active = await self.context.services(uow).categories.active()
             [marketing] = [c for c in active if c.name == "Маркетинг"]
             edits += [SetCategory(marketing.id), SetPlace("Центральный", "Казань")]
-        if invoice:
+        if isinstance(invoice, bytes):
+            edits.append(SetInvoice(self.invoice(invoice)))
+        elif invoice:
             edits.append(SetInvoice(self.invoice()))
         async with self.context.database.unit_of_work() as uow:
             services = self.context.services(uow)
