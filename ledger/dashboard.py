@@ -1,0 +1,319 @@
+"""The owner's dashboard in the cabinet: this month and the twelve before it at a glance, and
+what needs a look (cash on managers, what is overdue, what the outbox gave up on).
+
+The figures follow `ledger.profit` (the workbook's rules: an entry counts in the month of its
+own date, income is income plus the reversals of income, spending is expenses plus their
+reversals, a dimension compares ignoring case), but the database does the work: /profit reads
+a few months of sums grouped by day and every dimension and filters in memory, which over
+thirteen months of a busy business is tens of thousands of groups; here the filters go into the
+query and the sums come grouped by month and category alone (a few hundred rows whatever the
+ledger holds), read from the entries' dashboard index without touching the table.
+
+A filter value is checked against the values the period holds (`options`): an unknown one is
+refused (`FilterRefused`) rather than quietly showing zeros; the value matches every spelling
+of it that differs only in case, as SUMIFS does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, union
+
+from ledger.categories import resolution
+from ledger.clock import Clock
+from ledger.errors import DomainError
+from ledger.money import Money
+from ledger.payments import owed, remaining_minor
+from ledger.profit import (
+    DIMENSIONS,
+    Dimension,
+    MonthFigures,
+    counted,
+    distinct,
+    next_month,
+    shown_months,
+)
+from ledger.roles import Actor, Role
+from ledger.storage.models import DealRow, EntryRow, ExpectedPaymentRow
+from ledger.storage.uow import UnitOfWork
+
+DASHBOARD_MONTHS = 13  # this month and the twelve before it
+OLDEST_SHOWN = 5  # of each list of what is overdue
+MAX_FILTER_VALUE = 200  # as long as a deal's or an entry's dimension may be
+
+
+class FilterRefused(DomainError):
+    """A filter value the period does not hold (or none could: too long)."""
+
+    def __init__(self, dimension: Dimension, value: str) -> None:
+        super().__init__(f"no {dimension.value} {value!r} in the period")
+        self.dimension = dimension
+        self.value = value
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySpend:
+    name: str
+    amount: Decimal  # spent, a positive figure (negative when more was reversed than spent)
+    is_marketing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardMonth:
+    figures: MonthFigures
+    categories: tuple[CategorySpend, ...]  # the largest spending first
+
+    @property
+    def month(self) -> date:
+        return self.figures.month
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    months: tuple[DashboardMonth, ...]  # oldest first, this month last
+    options: dict[Dimension, tuple[str, ...]]  # each dimension's values in the period
+    filters: dict[Dimension, str]  # as chosen, spelt as `options` spells them
+
+    @property
+    def this_month(self) -> DashboardMonth:
+        return self.months[-1]
+
+    @property
+    def totals(self) -> MonthFigures:
+        """The whole period's figures (its `month` is the first one's)."""
+        return MonthFigures(
+            month=self.months[0].month,
+            income=sum((m.figures.income for m in self.months), Decimal(0)),
+            expenses=sum((m.figures.expenses for m in self.months), Decimal(0)),
+            marketing=sum((m.figures.marketing for m in self.months), Decimal(0)),
+        )
+
+    @property
+    def categories(self) -> tuple[CategorySpend, ...]:
+        """Spending by category over the whole period, the largest first."""
+        return _ranked(
+            (spend.name, spend.amount, spend.is_marketing)
+            for month in self.months
+            for spend in month.categories
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePayment:
+    payment_id: int
+    deal: str
+    manager: str | None
+    kind: str
+    due: date
+    remaining: Money
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePayments:
+    """Money closed deals owe past its due date: how many, how much, the oldest few."""
+
+    count: int
+    totals: tuple[Money, ...]  # by currency
+    oldest: tuple[OverduePayment, ...]
+
+
+class Dashboard:
+    """The owner's figures for the cabinet; every call is the owner's only."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._session = uow.session
+        self._clock = clock
+
+    async def overview(
+        self,
+        actor: Actor,
+        filters: Mapping[Dimension, str] | None = None,
+        *,
+        count: int = DASHBOARD_MONTHS,
+    ) -> Overview:
+        """Income, spending by category, net and margin for each month shown, of the entries
+        matching `filters`; `FilterRefused` for a value the period does not hold."""
+        actor.require(Role.OWNER)
+        months = shown_months(self._clock.today(), count)
+        first, after = months[0], next_month(months[-1])
+        options, spellings = await self._options(first, after)
+        chosen: dict[Dimension, str] = {}
+        conditions: list[ColumnElement[bool]] = []
+        for dimension, value in (filters or {}).items():
+            variants = spellings[dimension].get(value.strip().casefold())
+            if not variants or len(value) > MAX_FILTER_VALUE:
+                raise FilterRefused(dimension, value)
+            chosen[dimension] = distinct(variants)[0]
+            conditions.append(_matches(dimension, variants))
+        categories = await resolution(self._session)
+        # The month an entry counts in, as the index of its first day: a CASE over literal
+        # dates reads the same in SQLite and PostgreSQL, and groups by the very expression
+        # selected (bound parameters would differ between SELECT and GROUP BY to PostgreSQL).
+        bounds = [next_month(month) for month in months]
+        month_of = case(
+            *(
+                (EntryRow.entry_date < literal_column(f"'{bound.isoformat()}'"), index)
+                for index, bound in enumerate(bounds)
+            ),
+            else_=len(months),
+        )
+        amount = EntryRow.amount_minor
+        rows = await self._session.execute(
+            select(
+                month_of,
+                EntryRow.kind,
+                EntryRow.category_id,
+                func.sum(case((amount > 0, amount), else_=0)),
+                func.sum(case((amount < 0, amount), else_=0)),
+            )
+            .where(EntryRow.entry_date >= first, EntryRow.entry_date < after, *conditions)
+            .group_by(month_of, EntryRow.kind, EntryRow.category_id)
+        )
+        totals = {month: [0, 0, 0] for month in months}  # income, spent, marketing
+        spent_by: dict[date, dict[int, int]] = {month: {} for month in months}
+        for index, kind, category_id, positive, negative in rows:
+            month = months[index]
+            under = categories.of(category_id)
+            income, spent = counted(kind, int(positive or 0), int(negative or 0))
+            total = totals[month]
+            total[0] += income
+            total[1] += spent
+            if under.is_marketing:
+                total[2] += spent
+            if spent:
+                by_category = spent_by[month]
+                by_category[under.id] = by_category.get(under.id, 0) + spent
+        names = categories.names()
+        return Overview(
+            months=tuple(
+                DashboardMonth(
+                    MonthFigures(month, _rubles(income), _rubles(spent), _rubles(marketing)),
+                    _ranked(
+                        (names[ident], _rubles(minor), categories.of(ident).is_marketing)
+                        for ident, minor in spent_by[month].items()
+                    ),
+                )
+                for month, (income, spent, marketing) in totals.items()
+            ),
+            options=options,
+            filters=chosen,
+        )
+
+    async def _options(
+        self, first: date, after: date
+    ) -> tuple[dict[Dimension, tuple[str, ...]], dict[Dimension, dict[str, list[str]]]]:
+        """Each dimension's values among the period's entries (as the filter lists show them,
+        one per spelling ignoring case), and every spelling of each."""
+        in_period = and_(EntryRow.entry_date >= first, EntryRow.entry_date < after)
+        dealt = select(EntryRow.deal_id).where(in_period, EntryRow.deal_id.is_not(None))
+        found: dict[Dimension, list[str]] = {}
+        for dimension in DIMENSIONS:
+            column = _deal_column(dimension)
+            own = _entry_column(dimension)
+            if own is None:
+                query = select(column).where(DealRow.id.in_(dealt)).distinct()
+            else:
+                # The entry's own value, or its deal's where the entry has none.
+                bare = select(EntryRow.deal_id).where(
+                    in_period, EntryRow.deal_id.is_not(None), own.is_(None)
+                )
+                query = union(
+                    select(own).where(in_period, own.is_not(None)).distinct(),
+                    select(column).where(DealRow.id.in_(bare)).distinct(),
+                )
+            found[dimension] = [value for value in await self._session.scalars(query) if value]
+        spellings: dict[Dimension, dict[str, list[str]]] = {}
+        for dimension, values in found.items():
+            by_key: dict[str, list[str]] = {}
+            for value in values:
+                by_key.setdefault(value.casefold(), []).append(value)
+            spellings[dimension] = by_key
+        return {d: distinct(values) for d, values in found.items()}, spellings
+
+    async def overdue_payments(self, actor: Actor, *, limit: int = OLDEST_SHOWN) -> OverduePayments:
+        """Expected payments of closed deals still owed after their due date."""
+        actor.require(Role.OWNER)
+        late = and_(owed(), ExpectedPaymentRow.due_date < self._clock.today())
+        rows = await self._session.execute(
+            select(ExpectedPaymentRow.currency, func.count(), func.sum(remaining_minor()))
+            .join(DealRow, DealRow.id == ExpectedPaymentRow.deal_id)
+            .where(late)
+            .group_by(ExpectedPaymentRow.currency)
+            .order_by(ExpectedPaymentRow.currency)
+        )
+        count, totals = 0, []
+        for currency, number, minor in rows:
+            count += int(number)
+            totals.append(Money.from_minor_units(int(minor or 0), currency))
+        oldest = await self._session.execute(
+            select(ExpectedPaymentRow, DealRow)
+            .join(DealRow, DealRow.id == ExpectedPaymentRow.deal_id)
+            .where(late)
+            .order_by(ExpectedPaymentRow.due_date, ExpectedPaymentRow.id)
+            .limit(limit)
+        )
+        return OverduePayments(
+            count=count,
+            totals=tuple(totals),
+            oldest=tuple(
+                OverduePayment(
+                    payment_id=payment.id,
+                    deal=deal.name,
+                    manager=deal.manager,
+                    kind=payment.kind,
+                    due=payment.due_date,
+                    remaining=Money.from_minor_units(
+                        payment.amount_minor - (payment.confirmed_amount_minor or 0),
+                        payment.currency,
+                    ),
+                )
+                for payment, deal in oldest
+            ),
+        )
+
+
+def _deal_column(dimension: Dimension) -> ColumnElement:
+    return {
+        Dimension.MANAGER: DealRow.manager,
+        Dimension.PRODUCT: DealRow.product,
+        Dimension.SALON: DealRow.salon,
+        Dimension.CITY: DealRow.city,
+    }[dimension]
+
+
+def _entry_column(dimension: Dimension) -> ColumnElement | None:
+    """The entry's own value of a dimension, which wins over its deal's (`profit`'s rule)."""
+    return {Dimension.SALON: EntryRow.salon, Dimension.CITY: EntryRow.city}.get(dimension)
+
+
+def _matches(dimension: Dimension, variants: list[str]) -> ColumnElement[bool]:
+    """Entries whose value of `dimension` is one of `variants`: their own, or (without one
+    of their own) their deal's. The deals are a subquery, not a join: without a filter on a
+    deal's dimension the entries are read alone."""
+    deals = select(DealRow.id).where(_deal_column(dimension).in_(variants))
+    own = _entry_column(dimension)
+    if own is None:
+        return EntryRow.deal_id.in_(deals)
+    return or_(own.in_(variants), and_(own.is_(None), EntryRow.deal_id.in_(deals)))
+
+
+def _ranked(spends: Iterable[tuple[str, Decimal, bool]]) -> tuple[CategorySpend, ...]:
+    """Spending summed by category name, the largest first; a category whose spending was
+    all reversed is left out."""
+    amounts: dict[str, Decimal] = {}
+    marketing: dict[str, bool] = {}
+    for name, amount, is_marketing in spends:
+        amounts[name] = amounts.get(name, Decimal(0)) + amount
+        marketing[name] = is_marketing
+    ranked = [
+        CategorySpend(name, amount, marketing[name]) for name, amount in amounts.items() if amount
+    ]
+    return tuple(sorted(ranked, key=lambda spend: (-spend.amount, spend.name)))
+
+
+def _rubles(minor: int) -> Decimal:
+    return Money.from_minor_units(minor).amount
