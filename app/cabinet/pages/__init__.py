@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.cabinet.pages import home
+from app.cabinet.pages import dashboard, downloads, home
 
-PAGES = (home,)
+PAGES = (home, dashboard, downloads)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
