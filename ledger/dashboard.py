@@ -6,12 +6,13 @@ own date, income is income plus the reversals of income, spending is expenses pl
 reversals, a dimension compares ignoring case), but the database does the work: /profit reads
 a few months of sums grouped by day and every dimension and filters in memory, which over
 thirteen months of a busy business is tens of thousands of groups; here the filters go into the
-query and the sums come grouped by month and category alone (a few hundred rows whatever the
-ledger holds), read from the entries' dashboard index without touching the table.
+query and the sums come grouped by day, kind and category alone, read in the order of the
+entries' dashboard index without touching the table or sorting.
 
-A filter value is checked against the values the period holds (`options`): an unknown one is
-refused (`FilterRefused`) rather than quietly showing zeros; the value matches every spelling
-of it that differs only in case, as SUMIFS does.
+The filter lists hold every value the deals and the entries know (a manager who has left is
+still there, for the months they worked), read by skipping through each column's index. A
+filter value not among them is refused (`FilterRefused`) rather than quietly showing zeros;
+the value matches every spelling of it that differs only in case, as SUMIFS does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, text
 
 from ledger.categories import resolution
 from ledger.clock import Clock
@@ -47,10 +48,10 @@ MAX_FILTER_VALUE = 200  # as long as a deal's or an entry's dimension may be
 
 
 class FilterRefused(DomainError):
-    """A filter value the period does not hold (or none could: too long)."""
+    """A filter value no deal or entry holds (or none could: too long)."""
 
     def __init__(self, dimension: Dimension, value: str) -> None:
-        super().__init__(f"no {dimension.value} {value!r} in the period")
+        super().__init__(f"no {dimension.value} {value!r}")
         self.dimension = dimension
         self.value = value
 
@@ -75,7 +76,7 @@ class DashboardMonth:
 @dataclass(frozen=True, slots=True)
 class Overview:
     months: tuple[DashboardMonth, ...]  # oldest first, this month last
-    options: dict[Dimension, tuple[str, ...]]  # each dimension's values in the period
+    options: dict[Dimension, tuple[str, ...]]  # each dimension's values
     filters: dict[Dimension, str]  # as chosen, spelt as `options` spells them
 
     @property
@@ -136,11 +137,11 @@ class Dashboard:
         count: int = DASHBOARD_MONTHS,
     ) -> Overview:
         """Income, spending by category, net and margin for each month shown, of the entries
-        matching `filters`; `FilterRefused` for a value the period does not hold."""
+        matching `filters`; `FilterRefused` for a value no deal or entry holds."""
         actor.require(Role.OWNER)
         months = shown_months(self._clock.today(), count)
         first, after = months[0], next_month(months[-1])
-        options, spellings = await self._options(first, after)
+        options, spellings = await self._options()
         chosen: dict[Dimension, str] = {}
         conditions: list[ColumnElement[bool]] = []
         for dimension, value in (filters or {}).items():
@@ -148,45 +149,28 @@ class Dashboard:
             if not variants or len(value) > MAX_FILTER_VALUE:
                 raise FilterRefused(dimension, value)
             chosen[dimension] = distinct(variants)[0]
-            conditions.append(_matches(dimension, variants))
+            conditions.append(matches(dimension, variants))
         categories = await resolution(self._session)
-        # The month an entry counts in, as the index of its first day: a CASE over literal
-        # dates reads the same in SQLite and PostgreSQL, and groups by the very expression
-        # selected (bound parameters would differ between SELECT and GROUP BY to PostgreSQL).
-        bounds = [next_month(month) for month in months]
-        month_of = case(
-            *(
-                (EntryRow.entry_date < literal_column(f"'{bound.isoformat()}'"), index)
-                for index, bound in enumerate(bounds)
-            ),
-            else_=len(months),
-        )
-        amount = EntryRow.amount_minor
-        rows = await self._session.execute(
-            select(
-                month_of,
-                EntryRow.kind,
-                EntryRow.category_id,
-                func.sum(case((amount > 0, amount), else_=0)),
-                func.sum(case((amount < 0, amount), else_=0)),
-            )
-            .where(EntryRow.entry_date >= first, EntryRow.entry_date < after, *conditions)
-            .group_by(month_of, EntryRow.kind, EntryRow.category_id)
-        )
+        # Sums by day, kind and category: the order of the dashboard's index, so the database
+        # groups as it reads (no sort), and a year of days is a few thousand rows at most.
+        rows = await self._session.execute(sums_query(first, after, conditions))
         totals = {month: [0, 0, 0] for month in months}  # income, spent, marketing
         spent_by: dict[date, dict[int, int]] = {month: {} for month in months}
-        for index, kind, category_id, positive, negative in rows:
-            month = months[index]
-            under = categories.of(category_id)
+        under = {}
+        for day, kind, category_id, positive, negative in rows:
+            month = day.replace(day=1)
+            counted_as = under.get(category_id)
+            if counted_as is None:
+                counted_as = under[category_id] = categories.of(category_id)
             income, spent = counted(kind, int(positive or 0), int(negative or 0))
             total = totals[month]
             total[0] += income
             total[1] += spent
-            if under.is_marketing:
+            if counted_as.is_marketing:
                 total[2] += spent
             if spent:
                 by_category = spent_by[month]
-                by_category[under.id] = by_category.get(under.id, 0) + spent
+                by_category[counted_as.id] = by_category.get(counted_as.id, 0) + spent
         names = categories.names()
         return Overview(
             months=tuple(
@@ -204,28 +188,16 @@ class Dashboard:
         )
 
     async def _options(
-        self, first: date, after: date
+        self,
     ) -> tuple[dict[Dimension, tuple[str, ...]], dict[Dimension, dict[str, list[str]]]]:
-        """Each dimension's values among the period's entries (as the filter lists show them,
-        one per spelling ignoring case), and every spelling of each."""
-        in_period = and_(EntryRow.entry_date >= first, EntryRow.entry_date < after)
-        dealt = select(EntryRow.deal_id).where(in_period, EntryRow.deal_id.is_not(None))
-        found: dict[Dimension, list[str]] = {}
-        for dimension in DIMENSIONS:
-            column = _deal_column(dimension)
-            own = _entry_column(dimension)
-            if own is None:
-                query = select(column).where(DealRow.id.in_(dealt)).distinct()
-            else:
-                # The entry's own value, or its deal's where the entry has none.
-                bare = select(EntryRow.deal_id).where(
-                    in_period, EntryRow.deal_id.is_not(None), own.is_(None)
-                )
-                query = union(
-                    select(own).where(in_period, own.is_not(None)).distinct(),
-                    select(column).where(DealRow.id.in_(bare)).distinct(),
-                )
-            found[dimension] = [value for value in await self._session.scalars(query) if value]
+        """Each dimension's values (as the filter lists show them, one per spelling ignoring
+        case) among the deals and the entries' own, and every spelling of each. Read by
+        skipping from one value to the next through each column's index: as many seeks as
+        there are values, however many entries there are."""
+        found: dict[Dimension, list[str]] = {dimension: [] for dimension in DIMENSIONS}
+        for dimension, value in await self._session.execute(VALUES):
+            if value:
+                found[Dimension(dimension)].append(value)
         spellings: dict[Dimension, dict[str, list[str]]] = {}
         for dimension, values in found.items():
             by_key: dict[str, list[str]] = {}
@@ -276,6 +248,55 @@ class Dashboard:
         )
 
 
+def sums_query(first: date, after: date, conditions: Iterable[ColumnElement[bool]] = ()) -> Select:
+    """Signed sums by day, kind and category of the entries in [first, after) that meet
+    `conditions` (the filters, from `matches`)."""
+    amount = EntryRow.amount_minor
+    return (
+        select(
+            EntryRow.entry_date,
+            EntryRow.kind,
+            EntryRow.category_id,
+            func.sum(case((amount > 0, amount), else_=0)),
+            func.sum(case((amount < 0, amount), else_=0)),
+        )
+        .where(EntryRow.entry_date >= first, EntryRow.entry_date < after, *conditions)
+        .group_by(EntryRow.entry_date, EntryRow.kind, EntryRow.category_id)
+    )
+
+
+def _loose_scan(name: str, table: str, column: str) -> str:
+    """A recursive query walking `table.column`'s index from one distinct value to the next
+    (the same in SQLite and PostgreSQL)."""
+    return (
+        f"{name}(value) AS ("
+        f"SELECT (SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
+        f" ORDER BY {column} LIMIT 1)"
+        f" UNION ALL SELECT (SELECT {column} FROM {table} WHERE {column} > {name}.value"
+        f" ORDER BY {column} LIMIT 1) FROM {name} WHERE {name}.value IS NOT NULL)"
+    )
+
+
+# Where each dimension's values are: the deals' columns, and the entries' own salon and city.
+_VALUE_COLUMNS = (
+    (Dimension.MANAGER, "deals", "manager"),
+    (Dimension.PRODUCT, "deals", "product"),
+    (Dimension.SALON, "deals", "salon"),
+    (Dimension.SALON, "entries", "salon"),
+    (Dimension.CITY, "deals", "city"),
+    (Dimension.CITY, "entries", "city"),
+)
+VALUES = text(
+    "WITH RECURSIVE "
+    + ", ".join(_loose_scan(f"{t}_{c}", t, c) for _, t, c in _VALUE_COLUMNS)
+    + " "
+    + " UNION ALL ".join(
+        f"SELECT '{d.value}', value FROM {t}_{c} WHERE value IS NOT NULL"
+        for d, t, c in _VALUE_COLUMNS
+    )
+)
+
+
 def _deal_column(dimension: Dimension) -> ColumnElement:
     return {
         Dimension.MANAGER: DealRow.manager,
@@ -290,7 +311,7 @@ def _entry_column(dimension: Dimension) -> ColumnElement | None:
     return {Dimension.SALON: EntryRow.salon, Dimension.CITY: EntryRow.city}.get(dimension)
 
 
-def _matches(dimension: Dimension, variants: list[str]) -> ColumnElement[bool]:
+def matches(dimension: Dimension, variants: list[str]) -> ColumnElement[bool]:
     """Entries whose value of `dimension` is one of `variants`: their own, or (without one
     of their own) their deal's. The deals are a subquery, not a join: without a filter on a
     deal's dimension the entries are read alone."""
@@ -298,7 +319,9 @@ def _matches(dimension: Dimension, variants: list[str]) -> ColumnElement[bool]:
     own = _entry_column(dimension)
     if own is None:
         return EntryRow.deal_id.in_(deals)
-    return or_(own.in_(variants), and_(own.is_(None), EntryRow.deal_id.in_(deals)))
+    # A CASE rather than an OR: SQLite would read an OR through the column's index and fetch
+    # each entry from the table, where the dashboard's index alone answers.
+    return case((own.is_(None), EntryRow.deal_id.in_(deals)), else_=own.in_(variants))
 
 
 def _ranked(spends: Iterable[tuple[str, Decimal, bool]]) -> tuple[CategorySpend, ...]:

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from ledger.dashboard import Dashboard, FilterRefused
+from ledger.dashboard import VALUES, Dashboard, FilterRefused, matches, sums_query
 from ledger.errors import NotAllowed
 from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
@@ -126,7 +126,7 @@ async def test_spending_by_category_largest_first(books: Desk) -> None:
     ]
 
 
-async def test_the_filter_lists_hold_the_periods_values_once_ignoring_case(books: Desk) -> None:
+async def test_the_filter_lists_hold_every_known_value_once_ignoring_case(books: Desk) -> None:
     seen = await overview(books)
 
     assert seen.options == {
@@ -168,7 +168,7 @@ async def test_a_manager_filter_keeps_their_deals_entries(books: Desk) -> None:
     assert city.this_month.figures.expenses == Decimal("19000")
 
 
-async def test_a_value_the_period_does_not_hold_is_refused(books: Desk) -> None:
+async def test_a_value_no_deal_or_entry_holds_is_refused(books: Desk) -> None:
     for dimension, value in (("manager", "Никто"), ("salon", "x" * 500), ("city", " ")):
         with pytest.raises(FilterRefused) as refused:
             await overview(books, **{dimension: value})
@@ -201,3 +201,42 @@ async def test_overdue_payments_count_total_and_the_oldest(books: Desk) -> None:
     async with books.services() as services:
         after = await Dashboard(services.uow, books.clock).overdue_payments(books.owner)
     assert (after.count, after.totals, after.oldest) == (0, (), ())
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {Dimension.SALON: ["Арбат"]}, {Dimension.CITY: ["Москва", "МОСКВА"]}],
+    ids=["no filter", "salon", "city"],
+)
+async def test_the_sums_are_read_from_the_dashboards_index_alone(
+    books: Desk, filters: dict[Dimension, list[str]]
+) -> None:
+    """On SQLite, thirteen months of sums come from the covering index, grouped as it is read:
+    neither the entries' table nor a sort is touched."""
+    query = sums_query(
+        date(2025, 11, 1),
+        date(2026, 12, 1),
+        [matches(dimension, values) for dimension, values in filters.items()],
+    )
+    async with books.database.read() as session:
+        if session.bind.dialect.name != "sqlite":
+            pytest.skip("SQLite's query plan")
+        compiled = query.compile(session.bind, compile_kwargs={"literal_binds": True})
+        plan = " | ".join(
+            str(row[-1]) for row in await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+        )
+    assert "USING COVERING INDEX ix_entries_dashboard" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+async def test_the_filter_lists_are_read_through_the_dimension_indexes(books: Desk) -> None:
+    async with books.database.read() as session:
+        if session.bind.dialect.name != "sqlite":
+            pytest.skip("SQLite's query plan")
+        steps = [
+            str(row[-1]) for row in await session.execute(text(f"EXPLAIN QUERY PLAN {VALUES}"))
+        ]
+    plan = " | ".join(steps)
+    for index in ("deals_manager", "deals_product", "entries_salon", "deals_city"):
+        assert f"COVERING INDEX ix_{index}" in plan
+    assert not {"SCAN entries", "SCAN deals"} & set(steps)  # only the found values are scanned

@@ -89,6 +89,7 @@ async def dashboard(request: web.Request) -> web.Response:
         stuck=stuck,
         percent=percent,
         month_spend={spend.name: spend.amount for spend in overview.this_month.categories},
+        zero=Decimal(0),
     )
 
 

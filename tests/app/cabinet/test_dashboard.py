@@ -134,7 +134,7 @@ async def test_a_bad_filter_value_is_told_and_the_figures_shown_unfiltered(
     page = await response.text()
     assert response.status == 400
     assert 'id="filter-error"' in page
-    assert "Салон «&lt;b&gt;Нигде&lt;/b&gt;» нет среди значений этих месяцев" in page
+    assert "Фильтр «Салон»: значения «&lt;b&gt;Нигде&lt;/b&gt;» нет ни в сделках" in page
     assert figure(page, "income") == "120 000,00 ₽"
     chart = await client.get("/cabinet/dashboard/chart.png", params={"salon": "Нигде"})
     assert chart.status == 400
