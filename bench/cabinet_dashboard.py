@@ -132,6 +132,7 @@ class DashboardResult:
     target: Target
     entries: int
     timings: dict[str, list[float]]
+    cpu: dict[str, list[float]]  # CPU time of the process a request (server and client both)
     chart: list[float]
     problems: list[str]
 
@@ -378,31 +379,36 @@ async def measure_dashboard(
                 signed_in = await client.get(f"/cabinet/login/{token}")
                 assert signed_in.status == 200, await signed_in.text()
                 await _check(client, seeded, problems)
-                timings = {
-                    view: await _timed(client, "/cabinet/dashboard", query, repeat, problems)
-                    for view, query in VIEWS.items()
-                }
-                chart = await _timed(
+                timings, cpu = {}, {}
+                for view, query in VIEWS.items():
+                    timings[view], cpu[view] = await _timed(
+                        client, "/cabinet/dashboard", query, repeat, problems
+                    )
+                chart, _ = await _timed(
                     client, "/cabinet/dashboard/chart.png", {}, max(5, repeat // 20), problems
                 )
             await context.database.dispose()
-    return DashboardResult(target, seeded.entries, timings, chart, problems)
+    return DashboardResult(target, seeded.entries, timings, cpu, chart, problems)
 
 
 async def _timed(
     client: TestClient, path: str, query: dict[str, str], repeat: int, problems: list[str]
-) -> list[float]:
-    latencies = []
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each request, after five untimed ones. The CPU time
+    (this process's: the web app, its database thread and the client) says what a request
+    costs when the machine is shared and the wall clock waits for other work."""
+    latencies, cpu = [], []
     for n in range(repeat + 5):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         response = await client.get(path, params=query)
         await response.read()
         if n >= 5:
             latencies.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
         if response.status != 200:
             problems.append(f"{path} {query}: HTTP {response.status}")
             break
-    return latencies
+    return latencies, cpu
 
 
 async def _check(client: TestClient, seeded: Seeded, problems: list[str]) -> None:
@@ -432,6 +438,7 @@ def print_result(result: DashboardResult) -> None:
     print(f"\n=== {result.target.label}: dashboard over {result.entries} entries ===")
     for view, latencies in result.timings.items():
         print(f"{view:<16} ms: {ms_line(latencies)}")
+        print(f"{'':<16} CPU ms: {ms_line(result.cpu[view])}")
     print(f"{'chart (PNG)':<16} ms: {ms_line(result.chart)}  (its own request, not the goal)")
     print(f"correctness      {'OK' if result.correct else 'FAILED'}")
     for line in result.problems:
@@ -466,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(
         f"cabinet dashboard benchmark: {args.per_month} entries a month over {MONTHS} months, "
-        f"{args.repeat} requests of each view; code {code_version()}; {os.cpu_count()} CPUs"
+        f"{args.repeat} requests of each view; code {code_version()}; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     with chosen_targets(args.database, args.pg_url) as targets:
         results = asyncio.run(run_all(args, targets))

@@ -16,11 +16,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
-from ledger.dashboard import VALUES, Dashboard, FilterRefused, matches, sums_query
+from ledger.dashboard import (
+    VALUES,
+    Dashboard,
+    FilterRefused,
+    matches,
+    monthly_query,
+    sums_query,
+)
 from ledger.errors import NotAllowed
 from ledger.journal import EntryKind, Journal, MoneyAccount, Posting
 from ledger.money import Money
-from ledger.profit import Dimension, ProfitService
+from ledger.profit import Dimension, ProfitService, shown_months
 from ledger.storage.models import CategoryRow, DealRow
 from tests.desk import OTHER_MANAGER_AMO, Desk, rub
 
@@ -211,8 +218,9 @@ async def test_overdue_payments_count_total_and_the_oldest(books: Desk) -> None:
 async def test_the_sums_are_read_from_the_dashboards_index_alone(
     books: Desk, filters: dict[Dimension, list[str]]
 ) -> None:
-    """On SQLite, thirteen months of sums come from the covering index, grouped as it is read:
-    neither the entries' table nor a sort is touched."""
+    """On SQLite, thirteen months of sums come from the covering index, grouped by day as it
+    is read: neither the entries' table nor a sort of the entries is touched (only the days'
+    sums are sorted into months)."""
     query = sums_query(
         date(2025, 11, 1),
         date(2026, 12, 1),
@@ -227,6 +235,15 @@ async def test_the_sums_are_read_from_the_dashboards_index_alone(
         )
     assert "USING COVERING INDEX ix_entries_dashboard" in plan
     assert "TEMP B-TREE" not in plan
+    months = shown_months(date(2026, 11, 23), 13)
+    monthly = monthly_query(months, [matches(d, values) for d, values in filters.items()])
+    async with books.database.read() as session:
+        compiled = monthly.compile(session.bind, compile_kwargs={"literal_binds": True})
+        steps = [
+            str(row[-1]) for row in await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+        ]
+    assert "USING COVERING INDEX ix_entries_dashboard" in " | ".join(steps)
+    assert steps.count("USE TEMP B-TREE FOR GROUP BY") == 1  # the days into months
 
 
 async def test_the_filter_lists_are_read_through_the_dimension_indexes(books: Desk) -> None:
