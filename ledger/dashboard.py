@@ -150,8 +150,7 @@ class Dashboard:
             chosen[dimension] = distinct(variants)[0]
             conditions.append(matches(dimension, variants))
         categories = await resolution(self._session)
-        # Sums by day, kind and category: the order of the dashboard's index, so the database
-        # groups as it reads (no sort), and a year of days is a few thousand rows at most.
+        # Sums by month, kind and category: a few hundred rows whatever the ledger holds.
         rows = await self._session.execute(monthly_query(months, conditions))
         totals = {month: [0, 0, 0] for month in months}  # income, spent, marketing
         spent_by: dict[date, dict[int, int]] = {month: {} for month in months}

@@ -78,7 +78,6 @@ async def dashboard(request: web.Request) -> web.Response:
         actor=actor,
         overview=overview,
         dimensions=DIMENSIONS,
-        asked=filters,
         refused=refused,
         chart=f"{core.CABINET_PREFIX}/dashboard/chart.png" + (f"?{query}" if query else ""),
         cash=cash[:SHOWN],
