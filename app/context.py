@@ -15,6 +15,7 @@ from ledger.cash import CashService
 from ledger.categories import CategoryService
 from ledger.clock import Clock
 from ledger.confirmations import ConfirmationService, WriteBack
+from ledger.dashboard import Dashboard
 from ledger.deal_views import DealBook
 from ledger.entries import EntryBook
 from ledger.expenses import ExpenseService
@@ -49,6 +50,7 @@ class Services:
     entries: EntryBook
     deals: DealBook
     profit: ProfitService
+    dashboard: Dashboard
     reports: ReportService
     confirmations: ConfirmationService
     cash: CashService
@@ -128,6 +130,7 @@ class AppContext:
             entries=EntryBook(uow, self.clock),
             deals=DealBook(uow),
             profit=ProfitService(uow, self.clock),
+            dashboard=Dashboard(uow, self.clock),
             reports=ReportService(uow, self.clock),
             confirmations=confirmations,
             cash=CashService(

@@ -143,13 +143,18 @@ class ProfitData:
 
 
 def _income_and_spending(s: _Sums) -> tuple[int, int]:
-    """How one group counts, by the workbook's rule for kinds and reversals' signs."""
-    if s.kind == EntryKind.INCOME:
-        return s.positive + s.negative, 0
-    if s.kind == EntryKind.EXPENSE:
-        return 0, -(s.positive + s.negative)
-    if s.kind == EntryKind.REVERSAL:
-        return s.negative, -s.positive
+    return counted(s.kind, s.positive, s.negative)
+
+
+def counted(kind: str, positive: int, negative: int) -> tuple[int, int]:
+    """How a group of entries of one kind counts (income, spending; kopecks), by the
+    workbook's rule for kinds and reversals' signs, from its positive and negative sums."""
+    if kind == EntryKind.INCOME:
+        return positive + negative, 0
+    if kind == EntryKind.EXPENSE:
+        return 0, -(positive + negative)
+    if kind == EntryKind.REVERSAL:
+        return negative, -positive
     return 0, 0  # a kind the workbook does not count either
 
 

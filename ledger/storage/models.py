@@ -166,7 +166,24 @@ class EntryRow(Base):
     """One ledger entry: signed amount (income +, expense −), immutable once posted."""
 
     __tablename__ = "entries"
-    __table_args__ = (Index("ix_entries_entry_date", "entry_date"),)
+    __table_args__ = (
+        Index("ix_entries_entry_date", "entry_date"),
+        # The owner's dashboard: months of sums by kind and category, filtered by dimension,
+        # read from the index alone.
+        Index(
+            "ix_entries_dashboard",
+            "entry_date",
+            "kind",
+            "category_id",
+            "amount_minor",
+            "deal_id",
+            "salon",
+            "city",
+        ),
+        # Each dimension's values, found by skipping through its index (`ledger.dashboard`).
+        Index("ix_entries_salon", "salon"),
+        Index("ix_entries_city", "city"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(12))
@@ -278,6 +295,13 @@ class DealRow(Base):
     """
 
     __tablename__ = "deals"
+    __table_args__ = (
+        # Each dimension's values, found by skipping through its index (`ledger.dashboard`).
+        Index("ix_deals_manager", "manager"),
+        Index("ix_deals_product", "product"),
+        Index("ix_deals_salon", "salon"),
+        Index("ix_deals_city", "city"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     amo_lead_id: Mapped[int] = mapped_column(BigInteger, unique=True)

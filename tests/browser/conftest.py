@@ -156,18 +156,27 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
+def cabinet_mappings() -> Path | None:
+    """The mappings file the product starts with (None: config/mappings.toml); a test module
+    overrides this fixture when its pages need more (our company's bank details, say)."""
+    return None
+
+
+@pytest.fixture
 async def cabinet(
     telegram: FakeTelegram,
     engine: AsyncEngine,
     database_url: str,
     clock: FrozenClock,
     tmp_path: Path,
+    cabinet_mappings: Path | None,
 ) -> AsyncIterator[Cabinet]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = make_settings(telegram, database_url, tmp_path).model_copy(
-        update={"cabinet": True, "public_url": base}
-    )
+    update: dict[str, object] = {"cabinet": True, "public_url": base}
+    if cabinet_mappings is not None:
+        update["mappings_file"] = cabinet_mappings
+    settings = make_settings(telegram, database_url, tmp_path).model_copy(update=update)
     async with start_app("polling", telegram, settings, engine, clock) as (context, disp, bot):
         config = CabinetConfig(
             context=context, bot_token=telegram.token, secure_cookie=False, bot=bot

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.cabinet.pages import confirmations, home, request, statements
+from app.cabinet.pages import confirmations, dashboard, downloads, home, request, statements
 
-PAGES = (home, confirmations, statements, request)
+PAGES = (home, confirmations, statements, dashboard, downloads, request)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
