@@ -132,6 +132,9 @@ def _locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_money(money: Money, locale: str = "ru_RU") -> str:
-    """Money as people read it: Babel's "15 000,00 ₽" in ru_RU, with its non-breaking spaces."""
+    """Money as people read it: Babel's "15 000,00 ₽" in ru_RU, with its non-breaking spaces.
+    Kept for the amounts seen lately: Babel takes a tenth of a millisecond for each, and a page
+    of the cabinet shows a hundred."""
     return format_currency(money.amount, money.currency, locale=_locale(locale))

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from app.cabinet.core import SECTIONS
 from app.cabinet.pages import confirmations, dashboard, downloads, home, request, statements
 
 PAGES = (home, confirmations, statements, dashboard, downloads, request)
+# The menu's order: the desk's daily work first, then the owner's pages.
+MENU = ("/requests", "/confirmations", "/statements", "/dashboard", "/downloads")
+SECTIONS.sort(key=lambda entry: MENU.index(entry.path) if entry.path in MENU else len(MENU))
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
