@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.cabinet.pages import home
+from app.cabinet.pages import home, registry
 
-PAGES = (home,)
+PAGES = (home, registry)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
