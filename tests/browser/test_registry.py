@@ -91,9 +91,7 @@ async def _file(cabinet: Cabinet, payer: FakeUser, count: int) -> list[dict[str,
             paid = n % 3 != 0 and n % 5 == 0 and currency == "RUB"
             if paid:
                 await services.request_payments.pay(accountant, draft.id)
-        filed.append(
-            {"id": draft.id, "name": name, "amount": amount, "due": due, "paid": paid}
-        )
+        filed.append({"id": draft.id, "name": name, "amount": amount, "due": due, "paid": paid})
     return filed
 
 
@@ -102,7 +100,9 @@ def _ids(page_rows: list[str]) -> list[int]:
 
 
 async def _rows(page: Page) -> list[int]:
-    return _ids(await page.eval_on_selector_all("#registry tbody tr", "r => r.map(e => e.dataset.id)"))
+    return _ids(
+        await page.eval_on_selector_all("#registry tbody tr", "r => r.map(e => e.dataset.id)")
+    )
 
 
 async def _follow(page: Page, selector: str) -> None:

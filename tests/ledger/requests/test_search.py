@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.errors import NotAllowed
+from ledger.requests import search
 from ledger.requests.edits import SetCounterparty, SetInvoice, SetPurpose, SetWhatFor
 from ledger.requests.search import (
     FILED,
@@ -234,8 +235,9 @@ async def test_a_category_and_a_number_are_found(office: Office, book: dict[str,
         (Sort.AMOUNT, True, ["petrov", "romashka", "part", "paid", "usd"]),
         (Sort.COUNTERPARTY, False, ["usd", "paid", "petrov", "part", "romashka"]),
         (Sort.CREATED, False, ["romashka", "petrov", "usd", "part", "paid"]),
-        (Sort.STATUS, False, ["romashka", "petrov", "usd", "part", "paid"]),
-        (Sort.STATUS, True, ["paid", "part", "usd", "petrov", "romashka"]),
+        # By the status's code, then due date: approved, paid, partly paid.
+        (Sort.STATUS, False, ["usd", "romashka", "petrov", "paid", "part"]),
+        (Sort.STATUS, True, ["part", "paid", "petrov", "romashka", "usd"]),
     ],
 )
 async def test_each_sort_orders_the_list(
@@ -269,6 +271,34 @@ async def test_pages_hold_the_list_in_order_and_the_totals_are_of_all(
     assert {(count, amounts, pages) for count, amounts, pages, _ in totals} == {
         (5, (rub("70000"), rub("40", "USD")), 3)
     }
+
+
+@pytest.mark.parametrize("few", [0, search.FEW])
+@pytest.mark.parametrize("sort", list(Sort))
+@pytest.mark.parametrize("descending", [False, True])
+async def test_every_page_either_way_is_its_slice_of_the_whole_list(
+    office: Office,
+    book: dict[str, int],
+    sort: Sort,
+    descending: bool,
+    few: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Pages in the second half are read from the other end: the same rows, in order; many
+    # matches are read off the sort's index, few found first: the same rows either way.
+    monkeypatch.setattr(search, "FEW", few)
+    async with office.services() as services:
+        whole = await services.registry.search(
+            office.owner, RegistryQuery(sort=sort, descending=descending)
+        )
+        pages = []
+        for number in (1, 2, 3, 4):
+            query = RegistryQuery(sort=sort, descending=descending, page=number)
+            result = await services.registry.search(office.owner, query, per_page=2)
+            pages.extend(row.id for row in result.rows)
+
+    assert pages == [row.id for row in whole.rows]
+    assert len(pages) == 7
 
 
 async def test_a_page_past_the_end_is_the_last_and_says_so(
