@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.amounts import AmountError, parse_amount
@@ -365,27 +365,39 @@ def ordering(sort: Sort, descending: bool) -> tuple[ColumnElement, ...]:
     return tuple(column.desc() if descending else column.asc() for column in columns)
 
 
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    count: int
+    amounts: tuple[Money, ...]
+    to_pay: tuple[Money, ...]
+    ids: tuple[int, ...] | None  # every match's id, when they were asked for and are few
+
+
 async def totals(
-    session: AsyncSession, where: ColumnElement[bool]
-) -> tuple[int, tuple[Money, ...], tuple[Money, ...]]:
-    """How many requests match, their amounts and what is left to pay, by currency."""
+    session: AsyncSession, where: ColumnElement[bool], *, ids: bool = False
+) -> _Totals:
+    """How many requests match, their amounts and what is left to pay, by currency; with
+    `ids`, the matches' ids too when there are no more than `FEW` of them."""
     row = PaymentRequestRow
     payable = row.status.in_([status.value for status in PAYABLE])
     left = case((payable, row.amount_minor - row.paid_minor), else_=0)
+    columns = [row.currency, func.count(), func.sum(row.amount_minor), func.sum(left)]
+    if ids:
+        columns.append(func.aggregate_strings(cast(row.id, String), ","))
     found = await session.execute(
-        select(row.currency, func.count(), func.sum(row.amount_minor), func.sum(left))
-        .where(where)
-        .group_by(row.currency)
-        .order_by(row.currency)
+        select(*columns).where(where).group_by(row.currency).order_by(row.currency)
     )
-    count, amounts, to_pay = 0, [], []
-    for currency, number, amount, rest in found:
+    count, amounts, to_pay, matches = 0, [], [], []
+    for currency, number, amount, rest, *listed in found:
         count += int(number)
         if amount is not None:
             amounts.append(Money.from_minor_units(int(amount), currency))
         if rest:
             to_pay.append(Money.from_minor_units(int(rest), currency))
-    return count, tuple(amounts), tuple(to_pay)
+        if listed and listed[0]:
+            matches.extend(int(ident) for ident in str(listed[0]).split(","))
+    few = tuple(matches) if ids and count <= FEW else None
+    return _Totals(count, tuple(amounts), tuple(to_pay), few)
 
 
 async def search(
@@ -397,7 +409,10 @@ async def search(
     # once rather than row by row in the status index's order.
     texts = bool(query.text or query.counterparty or query.deal)
     where = conditions(actor, query, dialect, scan=texts)
-    count, amounts, to_pay = await totals(session, where)
+    # The text filters' matches are listed as they are counted, so the page's query looks
+    # them up by id rather than matching every row's text again.
+    summed = await totals(session, where, ids=texts)
+    count, amounts, to_pay = summed.count, summed.amounts, summed.to_pay
     pages = max(1, -(-count // per_page))
     page = min(query.page, pages)
     rows: tuple[RequestView, ...] = ()
@@ -413,7 +428,9 @@ async def search(
         if backwards:
             skip = count - skip - take
         order = ordering(query.sort, query.descending != backwards)
-        if count > FEW:
+        if summed.ids is not None:
+            where = PaymentRequestRow.id.in_(summed.ids)
+        elif count > FEW:
             # Many: the sort's index is walked in order, each row checked, until the page
             # is full — the statuses' index would have them all fetched and sorted.
             where = conditions(actor, query, dialect, scan=True)
