@@ -23,6 +23,16 @@ from ledger.clock import Clock
 from ledger.errors import NotAllowed
 from ledger.money import Money
 from ledger.requests.access import PAYERS
+from ledger.requests.search import (
+    PER_PAGE,
+    VIEWERS,
+    CategoryChoice,
+    RegistryQuery,
+    RegistryResult,
+    category_choices,
+    registry_statuses,
+    search,
+)
 from ledger.requests.states import APPROVED_OR_LATER, OPEN, PAYABLE, RequestStatus
 from ledger.requests.views import RegistryPage, load_views
 from ledger.roles import Actor
@@ -222,3 +232,23 @@ class RequestRegistry:
             StatusSummary(status, counts.get(status.value, 0), tuple(sums.get(status.value, ())))
             for status in shown
         ]
+
+    # -- the cabinet's registry (`ledger.requests.search`) --------------------------------------
+
+    def search_statuses(self, actor: Actor) -> tuple[RequestStatus, ...]:
+        """The statuses the actor's registry in the cabinet holds (and its filter offers)."""
+        actor.require(*VIEWERS)
+        return registry_statuses(actor)
+
+    async def search(
+        self, actor: Actor, query: RegistryQuery, *, per_page: int = PER_PAGE
+    ) -> RegistryResult:
+        """The cabinet's registry: the requests `query` asks for among those the actor may
+        see, a page of them and the totals of all (see `ledger.requests.search`)."""
+        actor.require(*VIEWERS)
+        return await search(self._session, actor, query, per_page=per_page)
+
+    async def categories(self, actor: Actor) -> list[CategoryChoice]:
+        """The expense categories the registry filters by."""
+        actor.require(*VIEWERS)
+        return await category_choices(self._session)

@@ -202,7 +202,7 @@ class RegistryPage:
 _Mover = aliased(UserRow)
 
 
-def _views_query() -> Select:
+def views_query() -> Select:
     return (
         select(
             PaymentRequestRow,
@@ -224,7 +224,7 @@ async def load_views(session: AsyncSession, ids: Sequence[int]) -> list[RequestV
     """The requests of `ids`, in that order (those that do not exist left out)."""
     if not ids:
         return []
-    rows = await session.execute(_views_query().where(PaymentRequestRow.id.in_(list(ids))))
+    rows = await session.execute(views_query().where(PaymentRequestRow.id.in_(list(ids))))
     found = {row[0].id: view(*row) for row in rows}
     return [found[ident] for ident in ids if ident in found]
 

@@ -505,6 +505,22 @@ class PaymentRequestRow(Base):
             "paid_minor",
         ),
         Index("ix_payment_requests_requester", "requester_id", "id"),
+        # The cabinet's registry sorts (migration 0017): a page read off an index in order.
+        Index("ix_payment_requests_created", "created_at", "id"),
+        Index("ix_payment_requests_due", "pay_by", "id"),
+        Index("ix_payment_requests_amount", "amount_minor", "id"),
+        # By counterparty, and a counterparty's filter read from this index alone (its name,
+        # ИНН and what the totals sum), not from the wide table.
+        Index(
+            "ix_payment_requests_counterparty",
+            "counterparty_name",
+            "id",
+            "counterparty_inn",
+            "status",
+            "currency",
+            "amount_minor",
+            "paid_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)

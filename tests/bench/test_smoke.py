@@ -153,6 +153,19 @@ def test_the_warm_start_benchmark_reads_and_ranks_import_times(
     assert listed[5:7] == ["     0.001 s  aiogram", "     0.001 s    aiogram.types"]
 
 
+def test_the_cabinet_benchmark_counts_every_registry_view_as_the_rows_written(
+    owner_database_url: str,
+) -> None:
+    output = run_bench(
+        "cabinet.py",
+        *("--requests", "300", "--repeat", "2"),
+        *database_args(owner_database_url),
+    )
+
+    assert "correctness                        OK" in output
+    assert "300 requests, 2000 deals in the database" in output
+
+
 def test_the_registry_benchmark_counts_every_bucket_as_the_rows_written(
     owner_database_url: str,
 ) -> None:

@@ -6,9 +6,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.cabinet.core import SECTIONS
-from app.cabinet.pages import confirmations, dashboard, downloads, home, request, statements
+from app.cabinet.pages import (
+    confirmations,
+    dashboard,
+    downloads,
+    home,
+    registry,
+    request,
+    statements,
+)
 
-PAGES = (home, confirmations, statements, dashboard, downloads, request)
+PAGES = (home, registry, confirmations, statements, dashboard, downloads, request)
 # The menu's order: the desk's daily work first, then the owner's pages.
 MENU = ("/requests", "/confirmations", "/statements", "/dashboard", "/downloads")
 SECTIONS.sort(key=lambda entry: MENU.index(entry.path) if entry.path in MENU else len(MENU))

@@ -2,7 +2,7 @@
 category, amount and the dimensions' columns: the table itself is never touched), and lists
 each dimension's values by skipping through an index on it (a handful of seeks, not a scan)
 
-Revision ID: 0017_dashboard
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-02
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017_dashboard"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
