@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -64,14 +64,7 @@ def config_of(request: web.Request) -> CabinetConfig:
 
 def money(value: Money | Decimal) -> str:
     """An amount as the bot writes it ("15 000,00 ₽"); a bare Decimal is rubles."""
-    return _money(value if isinstance(value, Money) else Money(value))
-
-
-@lru_cache(maxsize=4096)
-def _money(value: Money) -> str:
-    # Babel's formatting is the slowest part of a page of fifty amounts; an amount is written
-    # the same way every time.
-    return format_money(value)
+    return format_money(value if isinstance(value, Money) else Money(value))
 
 
 @cache
