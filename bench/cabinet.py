@@ -17,8 +17,13 @@ p50, p95, p99 and the worst are printed per view, with the goal: p99 under 100 m
 Correctness (exit 1 on a failure): every answer is 200 with rows, and each view's count on the
 page equals the count of the rows written that it should hold, worked out in Python.
 
-Run: `.venv/bin/python bench/cabinet.py [--requests 50000] [--repeat 100]
-[--database sqlite|postgresql|both] [--pg-url URL] [--section registry]`.
+The owner's dashboard (`/cabinet/dashboard`): `--per-month` (default 3,000) entries a month over
+two years with their deals, managers, products, salons and cities, measured with no filter and
+with each kind of filter (bench/cabinet_dashboard.py, which also runs alone and prints CPU time
+per request beside the wall clock).
+
+Run: `.venv/bin/python bench/cabinet.py [--requests 50000] [--per-month 3000] [--repeat 100]
+[--database sqlite|postgresql|both] [--pg-url URL] [--section registry|dashboard]`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from app.cabinet.core import CabinetConfig
 from app.composition import create_app_context
 from app.context import AppContext
 from app.webapp import create_web_app
+from bench.cabinet_dashboard import measure_dashboard
 from bench.common import code_version, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.registry import END_TO_END, MAPPINGS, NOW, SEED, end_to_end, fill, generate, people
@@ -355,7 +361,20 @@ def check_view(view: View, page: str, rows: list[dict[str, Any]], problems: list
         problems.append(f"{view.name}: {found[1]} found but no row shown")
 
 
-SECTIONS: list[tuple[str, Measure]] = [("registry", measure_registry)]
+async def measure_dashboard_section(target: Target, args: argparse.Namespace) -> SectionResult:
+    """The owner's dashboard over two years of entries (bench/cabinet_dashboard.py builds them
+    and checks the page's figures against what it wrote)."""
+    result = await measure_dashboard(
+        target, per_month=args.per_month, repeat=args.repeat, quiet=True
+    )
+    size = f"{result.entries} entries over two years"
+    return SectionResult("dashboard", target, size, result.timings, result.problems)
+
+
+SECTIONS: list[tuple[str, Measure]] = [
+    ("registry", measure_registry),
+    ("dashboard", measure_dashboard_section),
+]
 
 
 # -- printing ---------------------------------------------------------------------------------
@@ -390,6 +409,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--per-month", type=int, default=3_000, help="dashboard: entries a month")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL"))
     names = [name for name, _ in SECTIONS]
