@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.amounts import AmountError, parse_amount
@@ -286,16 +286,27 @@ def _variants(word: str) -> tuple[str, ...]:
 
 def _contains(columns: Sequence[Any], word: str, dialect: str) -> ColumnElement[bool]:
     """Any of `columns` holds `word`, in any of its cases: by ILIKE on PostgreSQL, by LIKE on
-    SQLite (which folds Latin letters itself: its ILIKE would lower() every value first)."""
+    SQLite (which folds Latin letters itself: its ILIKE would lower() every value first).
+    The columns are matched as one text, a line each (a word never spans two): one match a
+    row and case rather than one a column, which made a search a few times slower."""
+    haystack = columns[0] if len(columns) == 1 else _joined(columns)
+    if dialect == "postgresql":  # ILIKE folds every letter's case itself
+        return haystack.ilike(f"%{_escaped(word)}%", escape="\\")
     return or_(
-        *(
-            column.ilike(pattern, escape="\\")
-            if dialect == "postgresql"
-            else column.like(pattern, escape="\\")
-            for column in columns
-            for pattern in (f"%{_escaped(variant)}%" for variant in _variants(word))
-        )
+        *(haystack.like(f"%{_escaped(variant)}%", escape="\\") for variant in _variants(word))
     )
+
+
+def _joined(columns: Sequence[Any]) -> ColumnElement[str]:
+    parts: list[Any] = []
+    for column in columns:
+        if parts:
+            parts.append(literal("\n"))
+        parts.append(func.coalesce(column, ""))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.concat(part)
+    return joined
 
 
 _NUMBER = re.compile(r"[№#]?(\d{1,12})")
