@@ -55,7 +55,7 @@ from app.composition import create_app_context
 from app.context import AppContext
 from app.webapp import create_web_app
 from bench.cabinet_dashboard import measure_dashboard
-from bench.common import code_version, percentile, verdict
+from bench.common import code_version, ms_line, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.registry import END_TO_END, MAPPINGS, NOW, SEED, end_to_end, fill, generate, people
 from config.settings import Settings
@@ -378,11 +378,6 @@ SECTIONS: list[tuple[str, Measure]] = [
 
 
 # -- printing ---------------------------------------------------------------------------------
-
-
-def ms_line(latencies: list[float]) -> str:
-    parts = [f"p{int(q * 100)} {percentile(latencies, q) * 1000:.1f}" for q in (0.5, 0.95, 0.99)]
-    return ", ".join([*parts, f"max {max(latencies, default=0) * 1000:.1f}"])
 
 
 def print_result(result: SectionResult) -> None:

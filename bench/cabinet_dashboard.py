@@ -51,7 +51,7 @@ from app.cabinet.web import CabinetConfig
 from app.composition import create_app_context
 from app.context import AppContext
 from app.webapp import create_web_app
-from bench.common import code_version, percentile, verdict
+from bench.common import code_version, ms_line, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.registry import generate as generate_requests
 from config.settings import Settings
@@ -427,11 +427,6 @@ async def _check(client: TestClient, seeded: Seeded, problems: list[str]) -> Non
 
 
 # -- the report -------------------------------------------------------------------------------
-
-
-def ms_line(latencies: list[float]) -> str:
-    parts = [f"p{int(q * 100)} {percentile(latencies, q) * 1000:.1f}" for q in (0.5, 0.95, 0.99)]
-    return ", ".join([*parts, f"max {max(latencies, default=0) * 1000:.1f}"])
 
 
 def print_result(result: DashboardResult) -> None:

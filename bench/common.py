@@ -15,6 +15,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] if ordered else math.nan
 
 
+def ms_line(latencies: list[float], points: tuple[float, ...] = (0.5, 0.95, 0.99)) -> str:
+    """Seconds as "p50 12.3, p95 …, p99 …, max …" in milliseconds."""
+    parts = [f"p{round(q * 100)} {percentile(latencies, q) * 1000:.1f}" for q in points]
+    return ", ".join([*parts, f"max {max(latencies, default=0) * 1000:.1f}"])
+
+
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 

@@ -68,7 +68,7 @@ from amocrm_client.snapshots import snapshot_from_lead
 from app.composition import create_app_context, freeze_startup_objects
 from app.context import AppContext
 from app.runtime import create_amocrm
-from bench.common import code_version, percentile, verdict
+from bench.common import code_version, ms_line, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from bench.processes import fake_amocrm_process, serve_amocrm_control
 from config.settings import Settings
@@ -89,6 +89,7 @@ from tests.fakes import amocrm_deals as account
 from tests.fakes.amocrm import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, FakeAmoCRM
 
 GOAL_P99_MS = 50.0
+TAP_POINTS = (0.5, 0.9, 0.99)  # the taps' percentiles printed
 GOAL_REQUESTS_PER_CONFIRMATION = 1.0
 SEED = 20_261_123
 ACCOUNT_ID = 28805383  # the fake's account (tests/fixtures/amocrm/account.constructed.json)
@@ -475,11 +476,6 @@ async def check(context: AppContext, fake: dict[str, Any], deals: int, taps: Tap
 # -- the report ----------------------------------------------------------------------------------
 
 
-def ms_line(latencies: list[float]) -> str:
-    parts = [f"p{int(q * 100)} {percentile(latencies, q) * 1000:.1f}" for q in (0.5, 0.9, 0.99)]
-    return ", ".join([*parts, f"max {max(latencies, default=0) * 1000:.1f}"])
-
-
 def print_run(result: RunResult) -> None:
     taps = result.taps
     print(f"\n=== {result.target.label} ===")
@@ -489,7 +485,7 @@ def print_run(result: RunResult) -> None:
     )
     print(f"tapping wall time    {result.tap_seconds:.2f} s")
     print(f"confirmations/s      {taps.confirmed / result.tap_seconds:.1f}")
-    print(f"tap → commit, ms     {ms_line(taps.latencies)}")
+    print(f"tap → commit, ms     {ms_line(taps.latencies, TAP_POINTS)}")
     if result.drain_from_first is None:
         print("outbox drain         NOT DRAINED before the timeout")
     else:

@@ -47,7 +47,7 @@ from sqlalchemy import insert, select, text
 
 from app.composition import create_app_context
 from app.context import AppContext
-from bench.common import code_version, percentile, verdict
+from bench.common import code_version, ms_line, percentile, verdict
 from bench.databases import Target, chosen_targets, fresh_database
 from config.settings import Settings
 from ledger.clock import FrozenClock
@@ -374,11 +374,6 @@ async def check(
                 problems.append(f"{bucket.value}: a request outside the bucket: {shown}")
     statuses = Counter(row["status"] for row in written.rows)
     print(f"  statuses: {', '.join(f'{s} {n}' for s, n in sorted(statuses.items()))}")
-
-
-def ms_line(latencies: list[float]) -> str:
-    parts = [f"p{int(q * 100)} {percentile(latencies, q) * 1000:.1f}" for q in (0.5, 0.95, 0.99)]
-    return ", ".join([*parts, f"max {max(latencies, default=0) * 1000:.1f}"])
 
 
 def print_run(result: RunResult) -> None:

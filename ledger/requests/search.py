@@ -313,7 +313,11 @@ _NUMBER = re.compile(r"[№#]?(\d{1,12})")
 
 
 def _words(text: str) -> list[str]:
-    return list(dict.fromkeys(text.split()))[:MAX_WORDS]
+    """The words to find, the likeliest to rule a row out first: the database stops at the
+    first that fails, and a number ("1234") or a long word is rarer than a common one
+    ("поставщик", which most rows may hold)."""
+    words = list(dict.fromkeys(text.split()))[:MAX_WORDS]
+    return sorted(words, key=lambda word: (not any(c.isdigit() for c in word), -len(word)))
 
 
 def conditions(

@@ -20,6 +20,12 @@ from typing import Any
 OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
+# How long an update may take to be handled before a test calls it lost. Generous: on CI's
+# two cores, both suites and a headless browser run at once, and reading an invoice's PDF
+# took over five seconds there; a hang still fails, a slow machine does not.
+HANDLING_TIMEOUT = 20.0
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """A file the bot uploaded in a multipart request."""
@@ -294,7 +300,7 @@ class TelegramState:
         self._outcomes.setdefault(update_id, _Outcome(error=error))
         self._handled_event(update_id).set()
 
-    async def wait_handled(self, update_id: int, timeout: float = 5.0) -> None:
+    async def wait_handled(self, update_id: int, timeout: float = HANDLING_TIMEOUT) -> None:
         try:
             async with asyncio.timeout(timeout):
                 await self._handled_event(update_id).wait()
